@@ -1,0 +1,97 @@
+# mitmlab — one non-recursive Makefile for every program, test and tool.
+#   make              bin/alice, bin/bob, bin/mitmlab-keygen and the demo keys
+#   make test         every test suite; the last line reads "N passed, M failed"
+#   make check-asan   the same suites, built with ASan+UBSan in build/asan
+#   make bench        handshake benchmark (prints medians; asserts nothing)
+#   make install PREFIX=/usr/local DESTDIR=
+# V=1 shows full command lines.
+
+CC ?= cc
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+BIN ?= bin
+CFLAGS ?= -O2 -g
+SAN ?=
+
+PKGS := openssl jansson
+WARN := -Wall -Wextra -Werror -Wshadow -Wconversion
+SANFLAGS := $(if $(SAN),-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Ilib -Ipeer \
+	$(shell pkg-config --cflags $(PKGS)) -MMD -MP
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+LDLIBS := $(shell pkg-config --libs $(PKGS))
+TEST_LDLIBS := $(shell pkg-config --libs cmocka) $(LDLIBS)
+
+Q := $(if $(V),,@)
+say = $(if $(V),,@printf '  %-7s %s\n' $(1) $(2);)
+
+LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/*.c))
+PEER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard peer/*.c))
+LIBMLAB := $(BUILD)/libmlab.a
+LIBPEER := $(BUILD)/libpeer.a
+
+PROGRAMS := $(BIN)/alice $(BIN)/bob $(BIN)/mitmlab-keygen
+KEYS := $(foreach who,alice bob mallory,$(BIN)/keys/$(who).key)
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
+
+.PHONY: all test check-asan bench install uninstall clean format
+all: $(PROGRAMS) $(KEYS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBMLAB): $(LIB_OBJ)
+	$(call say,AR,$@)$(AR) rcs $@ $^
+$(LIBPEER): $(PEER_OBJ)
+	$(call say,AR,$@)$(AR) rcs $@ $^
+
+$(BIN)/alice: $(BUILD)/alice/alice.o $(LIBPEER) $(LIBMLAB)
+$(BIN)/bob: $(BUILD)/bob/bob.o $(LIBPEER) $(LIBMLAB)
+$(BIN)/mitmlab-keygen: $(BUILD)/tools/mitmlab-keygen.o $(LIBMLAB)
+$(PROGRAMS):
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Demo keys are made at build time, never committed.
+$(BIN)/keys/%.key: | $(BIN)/mitmlab-keygen
+	@mkdir -p $(@D)
+	$(call say,KEYGEN,$@)$(BIN)/mitmlab-keygen --quiet $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_HELPER_OBJ) $(LIBPEER) $(LIBMLAB)
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+
+test: all $(UNIT_BIN)
+	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) tests/run-suites.sh $(UNIT_BIN)
+
+check-asan:
+	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/asan BIN=build/asan/bin CFLAGS="-O1 -g" test
+
+bench: all $(BUILD)/tests/bench_handshake
+	$(Q)$(BUILD)/tests/bench_handshake
+
+$(BUILD)/tests/bench_handshake: $(BUILD)/tests/bench/bench_handshake.o $(LIBMLAB)
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/mitmlab
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/mitmlab/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/mitmlab
+
+format:
+	clang-format -i $(wildcard lib/*.[ch] peer/*.[ch] alice/*.c bob/*.c tools/*.c tests/*/*.[ch])
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

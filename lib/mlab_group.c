@@ -1,0 +1,80 @@
+/* The group registry and the checks every group shares. */
+#include "mlab_group.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "mlab_err.h"
+#include "mlab_wire.h"
+
+static const struct mlab_group g_x25519 = {
+	MLAB_GROUP_X25519, "x25519", "X25519 (RFC 7748)", 32, 255, "X25519", &mlab_x25519_ops};
+static const struct mlab_group g_ffdhe2048 = {
+	MLAB_GROUP_FFDHE2048, "ffdhe2048", "ffdhe2048 (RFC 7919)", 256, 2048, "ffdhe2048", &mlab_ffdhe_ops};
+static const struct mlab_group g_ffdhe3072 = {
+	MLAB_GROUP_FFDHE3072, "ffdhe3072", "ffdhe3072 (RFC 7919)", 384, 3072, "ffdhe3072", &mlab_ffdhe_ops};
+
+static const struct mlab_group *const groups[] = {&g_x25519, &g_ffdhe2048, &g_ffdhe3072};
+
+const struct mlab_group *const *mlab_group_all(size_t *n)
+{
+	*n = sizeof groups / sizeof groups[0];
+	return groups;
+}
+
+const struct mlab_group *mlab_group_by_id(uint16_t id)
+{
+	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+		if (groups[i]->id == id)
+			return groups[i];
+	return NULL;
+}
+
+const struct mlab_group *mlab_group_by_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+		if (strcmp(groups[i]->name, name) == 0)
+			return groups[i];
+	return NULL;
+}
+
+int mlab_dh_keygen(const struct mlab_group *g, struct mlab_dh *dh)
+{
+	memset(dh, 0, sizeof *dh);
+	dh->group = g;
+	int e = g->ops->keygen(g, dh);
+	if (e != 0)
+		mlab_dh_free(dh);
+	return e;
+}
+
+int mlab_dh_check(const struct mlab_group *g, const uint8_t *share, size_t len)
+{
+	/* Never reduce or pad: a share of another length is another number. */
+	if (len != g->share_len)
+		return MLAB_E_SHARE_LENGTH;
+	return g->ops->check(g, share, len);
+}
+
+int mlab_dh_derive(struct mlab_dh *dh, const uint8_t *share, size_t len, bool validate, uint8_t *out,
+		   size_t *out_len)
+{
+	if (!dh->group || !dh->priv)
+		return MLAB_E_ARG;
+	if (len != dh->group->share_len)
+		return MLAB_E_SHARE_LENGTH;
+	if (validate) {
+		int e = dh->group->ops->check(dh->group, share, len);
+		if (e != 0)
+			return e;
+	}
+	return dh->group->ops->derive(dh, share, len, validate, out, out_len);
+}
+
+void mlab_dh_free(struct mlab_dh *dh)
+{
+	if (dh->group && dh->priv)
+		dh->group->ops->free_priv(dh);
+	OPENSSL_cleanse(dh, sizeof *dh);
+}

@@ -1,0 +1,61 @@
+/* Diffie-Hellman groups behind one interface.
+ *
+ * The named groups (X25519, RFC 7919 ffdhe2048/3072) use OpenSSL EVP. The weak
+ * lab groups to come implement the same operations with the project's own
+ * BIGNUM code, because OpenSSL refuses moduli under 512 bits. */
+#ifndef MLAB_GROUP_H
+#define MLAB_GROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MLAB_MAX_SECRET 512 /* bytes of shared secret, any group */
+
+struct mlab_group;
+
+/* One side's ephemeral key pair. */
+struct mlab_dh {
+	const struct mlab_group *group;
+	void *priv; /* the implementation's private key (EVP_PKEY for named groups) */
+	uint8_t pub[1024];
+	size_t pub_len;
+};
+
+struct mlab_group_ops {
+	int (*keygen)(const struct mlab_group *g, struct mlab_dh *dh);
+	/* Range, subgroup and encoding checks on a received share. */
+	int (*check)(const struct mlab_group *g, const uint8_t *share, size_t len);
+	/* The shared secret; validate=false skips check() (weakened peers only). */
+	int (*derive)(struct mlab_dh *dh, const uint8_t *share, size_t len, bool validate, uint8_t *out,
+		      size_t *out_len);
+	void (*free_priv)(struct mlab_dh *dh);
+};
+
+struct mlab_group {
+	uint16_t id;
+	const char *name;  /* flag value: "x25519" */
+	const char *title; /* for people: "X25519 (RFC 7748)" */
+	size_t share_len;  /* exact length of an encoded share */
+	unsigned bits;     /* security-relevant size: curve bits or modulus bits */
+	const char *ossl_name;
+	const struct mlab_group_ops *ops;
+};
+
+const struct mlab_group *mlab_group_by_id(uint16_t id);
+const struct mlab_group *mlab_group_by_name(const char *name);
+/* All known groups, for --help and tests; *n receives the count. */
+const struct mlab_group *const *mlab_group_all(size_t *n);
+
+int mlab_dh_keygen(const struct mlab_group *g, struct mlab_dh *dh);
+int mlab_dh_check(const struct mlab_group *g, const uint8_t *share, size_t len);
+/* Checks the share (length first, then the group's own checks) unless
+ * validate is false, and computes the shared secret into out (MLAB_MAX_SECRET). */
+int mlab_dh_derive(struct mlab_dh *dh, const uint8_t *share, size_t len, bool validate, uint8_t *out,
+		   size_t *out_len);
+void mlab_dh_free(struct mlab_dh *dh);
+
+extern const struct mlab_group_ops mlab_x25519_ops;
+extern const struct mlab_group_ops mlab_ffdhe_ops;
+
+#endif

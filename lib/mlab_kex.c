@@ -1,0 +1,623 @@
+/* The key-exchange state machine (see mlab_kex.h and docs/protocol.md). */
+#include "mlab_kex.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "mlab_err.h"
+
+static const char *const state_names[] = {
+#define MLAB_X_NAME(s, n) [s] = n,
+	MLAB_KEX_STATES(MLAB_X_NAME)
+#undef MLAB_X_NAME
+};
+
+const char *mlab_kex_state_name(enum mlab_kex_state s)
+{
+	return (size_t)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "invalid";
+}
+
+static const char *scope_name(enum mlab_scope s)
+{
+	return s == MLAB_SCOPE_PARAMS ? "params" : "transcript";
+}
+
+static const char *group_name(uint16_t id)
+{
+	const struct mlab_group *g = mlab_group_by_id(id);
+	return g ? g->name : "unknown";
+}
+
+static bool in_list8(const uint8_t *l, size_t n, uint8_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i] == v)
+			return true;
+	return false;
+}
+
+static bool in_list16(const uint16_t *l, size_t n, uint16_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i] == v)
+			return true;
+	return false;
+}
+
+int mlab_kex_init(struct mlab_kex *k, const struct mlab_kex_config *cfg, struct mlab_ev *ev)
+{
+	memset(k, 0, sizeof *k);
+	k->cfg = *cfg;
+	k->ev = ev;
+	k->state = MLAB_KEX_FAILED;
+	if (!cfg->n_modes || !cfg->n_groups || !cfg->n_ciphers || cfg->n_modes > MLAB_MAX_OFFERS ||
+	    cfg->n_groups > MLAB_MAX_OFFERS || cfg->n_ciphers > MLAB_MAX_OFFERS)
+		return k->err = MLAB_E_ARG;
+	bool sign = in_list8(cfg->modes, cfg->n_modes, MLAB_MODE_SIGN);
+	bool we_sign = sign && (cfg->role == MLAB_RESPONDER || cfg->mutual);
+	bool we_check = sign && (cfg->role == MLAB_INITIATOR || cfg->mutual);
+	if (we_sign && !cfg->own_key)
+		return k->err = MLAB_E_NO_KEY;
+	if (we_check && !cfg->peer_key)
+		return k->err = MLAB_E_NO_TRUST;
+	if (mlab_transcript_init(&k->tr) != 0)
+		return k->err = MLAB_E_CRYPTO;
+	k->state = cfg->role == MLAB_INITIATOR ? MLAB_KEX_START : MLAB_KEX_WAIT_CLIENT_HELLO;
+	return 0;
+}
+
+void mlab_kex_free(struct mlab_kex *k)
+{
+	mlab_transcript_free(&k->tr);
+	mlab_dh_free(&k->dh);
+	mlab_keys_wipe(&k->keys);
+	mlab_rec_wipe(&k->tx);
+	mlab_rec_wipe(&k->rx);
+}
+
+bool mlab_kex_connected(const struct mlab_kex *k)
+{
+	return k->state == MLAB_KEX_CONNECTED;
+}
+
+int mlab_kex_fail(struct mlab_kex *k, int err, struct mlab_wr *out)
+{
+	if (k->err)
+		return MLAB_E_FAILED;
+	k->err = err;
+	mlab_ev_error(k->ev, err, mlab_kex_state_name(k->state), NULL);
+	/* Tell the peer why, unless it told us or the link is gone. The alert is
+	 * unauthenticated: it informs, it never decides anything. */
+	if (out && err != MLAB_E_PEER_ALERT && err != MLAB_E_EOF && err != MLAB_E_IO) {
+		struct mlab_alert a = {(uint16_t)-err};
+		(void)mlab_alert_encode(out, &a);
+	}
+	k->state = MLAB_KEX_FAILED;
+	mlab_dh_free(&k->dh);
+	mlab_keys_wipe(&k->keys);
+	mlab_rec_wipe(&k->tx);
+	mlab_rec_wipe(&k->rx);
+	return err;
+}
+
+/* The transcript holds whole frames, header included, exactly as sent. */
+static int tr_frame(struct mlab_kex *k, uint8_t type, const uint8_t *body, size_t len)
+{
+	uint8_t hdr[MLAB_FRAME_HDR];
+	struct mlab_wr w;
+	int e;
+
+	mlab_wr_init(&w, hdr, sizeof hdr);
+	if ((e = mlab_frame_put_hdr(&w, type, len)) != 0 || (e = mlab_transcript_add(&k->tr, hdr, sizeof hdr)) != 0)
+		return e;
+	return mlab_transcript_add(&k->tr, body, len);
+}
+
+/* Adds what was written to out since start (one or more of our frames). */
+static int tr_out(struct mlab_kex *k, const struct mlab_wr *out, size_t start)
+{
+	return mlab_transcript_add(&k->tr, out->p + start, out->len - start);
+}
+
+int mlab_kex_tbs(enum mlab_scope scope, enum mlab_role signer, const uint8_t th[MLAB_SHA256_LEN],
+		 const uint8_t nonce_c[MLAB_NONCE_LEN], const uint8_t nonce_s[MLAB_NONCE_LEN], const uint8_t *share,
+		 size_t share_len, uint8_t *out, size_t *out_len)
+{
+	/* The label separates roles and scopes: a signature never verifies as
+	 * the other role's or under the other scope. The NUL ends the label. */
+	char label[64];
+	struct mlab_wr w;
+	int e;
+
+	snprintf(label, sizeof label, "mitmlab v1 %s signature, %s",
+		 signer == MLAB_RESPONDER ? "server" : "client", scope_name(scope));
+	mlab_wr_init(&w, out, MLAB_TBS_MAX);
+	if ((e = mlab_wr_bytes(&w, label, strlen(label) + 1)) != 0)
+		return e;
+	if (scope == MLAB_SCOPE_TRANSCRIPT)
+		e = mlab_wr_bytes(&w, th, MLAB_SHA256_LEN);
+	else if ((e = mlab_wr_bytes(&w, nonce_c, MLAB_NONCE_LEN)) == 0 &&
+		 (e = mlab_wr_bytes(&w, nonce_s, MLAB_NONCE_LEN)) == 0)
+		e = mlab_wr_vec16(&w, share, share_len);
+	*out_len = w.len;
+	return e;
+}
+
+static int own_tbs(struct mlab_kex *k, enum mlab_role signer, uint8_t *tbs, size_t *n)
+{
+	uint8_t th[MLAB_SHA256_LEN];
+	const uint8_t *share = signer == k->cfg.role ? k->dh.pub : k->peer_share;
+	size_t share_len = signer == k->cfg.role ? k->dh.pub_len : k->peer_share_len;
+	int e = mlab_transcript_hash(&k->tr, th);
+	if (e == 0)
+		e = mlab_kex_tbs(k->cfg.scope, signer, th, k->nonce_c, k->nonce_s, share, share_len, tbs, n);
+	return e;
+}
+
+static int send_share(struct mlab_kex *k, struct mlab_wr *out)
+{
+	struct mlab_key_share ks = {k->group, (uint16_t)k->dh.pub_len, k->dh.pub};
+	size_t start = out->len;
+	char hex[2 * sizeof k->dh.pub + 1];
+	int e;
+
+	if ((e = mlab_key_share_encode(out, &ks)) != 0 || (e = tr_out(k, out, start)) != 0)
+		return e;
+	mlab_hex(k->dh.pub, k->dh.pub_len, hex);
+	mlab_ev_emit(k->ev, "share-sent", json_pack("{s:s,s:i,s:s}", "group", group_name(k->group), "len",
+						    (int)k->dh.pub_len, "share", hex),
+		     "sent %s key share %.16s… (%zu bytes)", group_name(k->group), hex, k->dh.pub_len);
+	return 0;
+}
+
+static int send_signature(struct mlab_kex *k, struct mlab_wr *out)
+{
+	struct mlab_signature s = {.scheme = MLAB_SIG_ED25519};
+	uint8_t tbs[MLAB_TBS_MAX];
+	size_t n, start = out->len;
+	char kid[9];
+	int e;
+
+	if ((e = own_tbs(k, k->cfg.role, tbs, &n)) != 0 ||
+	    (e = mlab_ed25519_raw_public(k->cfg.own_key, s.pub)) != 0 ||
+	    (e = mlab_ed25519_sign(k->cfg.own_key, tbs, n, s.sig)) != 0 ||
+	    (e = mlab_signature_encode(out, &s)) != 0 || (e = tr_out(k, out, start)) != 0 ||
+	    (e = mlab_key_id(s.pub, sizeof s.pub, kid)) != 0)
+		return e;
+	mlab_ev_emit(k->ev, "signature-sent", json_pack("{s:s,s:s}", "scope", scope_name(k->cfg.scope), "signer_key", kid),
+		     "signed the %s with Ed25519 key %s", k->cfg.scope == MLAB_SCOPE_PARAMS ? "nonces and share" :
+		     "transcript", kid);
+	return 0;
+}
+
+/* A received signature: first "is this the key we pinned?", then "does it
+ * verify over what we saw?" — two checks, two distinct errors. */
+static int check_signature(struct mlab_kex *k, const uint8_t *body, size_t len)
+{
+	enum mlab_role peer = k->cfg.role == MLAB_INITIATOR ? MLAB_RESPONDER : MLAB_INITIATOR;
+	struct mlab_signature s;
+	uint8_t pinned[MLAB_ED25519_PUB], tbs[MLAB_TBS_MAX];
+	size_t n;
+	char kid[9], pin_id[9];
+	int e;
+
+	if ((e = mlab_signature_decode(body, len, &s)) != 0 ||
+	    (e = mlab_ed25519_raw_public(k->cfg.peer_key, pinned)) != 0 ||
+	    (e = mlab_key_id(s.pub, sizeof s.pub, kid)) != 0 || (e = mlab_key_id(pinned, sizeof pinned, pin_id)) != 0)
+		return e;
+	if (CRYPTO_memcmp(s.pub, pinned, sizeof pinned) != 0) {
+		mlab_ev_emit(k->ev, "signature-key", json_pack("{s:s,s:s,s:b}", "signer_key", kid, "pinned_key", pin_id,
+							       "match", 0),
+			     "peer signed with key %s, but the pinned key is %s", kid, pin_id);
+		return MLAB_E_PIN_MISMATCH;
+	}
+	if ((e = own_tbs(k, peer, tbs, &n)) != 0)
+		return e;
+	/* Verify with the pinned key, never with the key the message carries. */
+	if ((e = mlab_ed25519_verify(k->cfg.peer_key, tbs, n, s.sig, sizeof s.sig)) != 0)
+		return e;
+	mlab_ev_emit(k->ev, "signature-verified", json_pack("{s:s,s:s}", "scope", scope_name(k->cfg.scope),
+							    "signer_key", kid),
+		     "signature ✔ by pinned key %s over the %s", kid,
+		     k->cfg.scope == MLAB_SCOPE_PARAMS ? "nonces and share" : "transcript");
+	return tr_frame(k, MLAB_MSG_SIGNATURE, body, len);
+}
+
+static json_t *offer_json(const struct mlab_client_hello *ch)
+{
+	json_t *m = json_array(), *g = json_array(), *c = json_array();
+	for (size_t i = 0; i < ch->n_modes; i++) {
+		const char *n = mlab_mode_name(ch->modes[i]);
+		json_array_append_new(m, n ? json_string(n) : json_integer(ch->modes[i]));
+	}
+	for (size_t i = 0; i < ch->n_groups; i++) {
+		const struct mlab_group *gr = mlab_group_by_id(ch->groups[i]);
+		json_array_append_new(g, gr ? json_string(gr->name) : json_integer(ch->groups[i]));
+	}
+	for (size_t i = 0; i < ch->n_ciphers; i++) {
+		const char *n = mlab_cipher_name(ch->ciphers[i]);
+		json_array_append_new(c, n ? json_string(n) : json_integer(ch->ciphers[i]));
+	}
+	return json_pack("{s:o,s:o,s:o,s:b}", "modes", m, "groups", g, "ciphers", c, "client_auth",
+			 (ch->flags & MLAB_FLAG_CLIENT_AUTH) != 0);
+}
+
+static void emit_offer(struct mlab_kex *k, const char *name, const struct mlab_client_hello *ch)
+{
+	json_t *f = offer_json(ch);
+	char *s = json_dumps(f, JSON_COMPACT);
+	mlab_ev_emit(k->ev, name, f, "%s hello: %s", strcmp(name, "hello-sent") == 0 ? "sent" : "received",
+		     s ? s : "");
+	free(s);
+}
+
+static void emit_negotiated(struct mlab_kex *k)
+{
+	const struct mlab_group *g = mlab_group_by_id(k->group);
+	mlab_ev_emit(k->ev, "negotiated",
+		     json_pack("{s:s,s:s,s:s,s:b,s:s,s:b}", "mode", mlab_mode_name(k->mode), "group", group_name(k->group),
+			       "cipher", mlab_cipher_name(k->cipher), "client_auth", k->client_auth, "scope",
+			       scope_name(k->cfg.scope), "validate_shares", k->cfg.validate_shares),
+		     "negotiated mode %s, group %s, cipher %s%s%s", mlab_mode_name(k->mode), g ? g->title : "?",
+		     mlab_cipher_name(k->cipher), k->client_auth ? ", mutual authentication" : "",
+		     k->mode == MLAB_MODE_NONE ? " — UNAUTHENTICATED: a man in the middle cannot be detected" : "");
+	if (!k->cfg.validate_shares)
+		mlab_ev_emit(k->ev, "weakened", json_pack("{s:s}", "disabled", "share-validation"),
+			     "WEAKENED: received key shares are not validated");
+}
+
+int mlab_kex_start(struct mlab_kex *k, struct mlab_wr *out)
+{
+	struct mlab_client_hello ch = {.version = MLAB_VERSION};
+	size_t start = out->len;
+	int e;
+
+	if (k->err)
+		return MLAB_E_FAILED;
+	if (k->state != MLAB_KEX_START)
+		return mlab_kex_fail(k, MLAB_E_UNEXPECTED, NULL);
+	ch.flags = k->cfg.mutual ? MLAB_FLAG_CLIENT_AUTH : 0;
+	ch.n_modes = (uint8_t)k->cfg.n_modes;
+	ch.n_groups = (uint8_t)k->cfg.n_groups;
+	ch.n_ciphers = (uint8_t)k->cfg.n_ciphers;
+	memcpy(ch.modes, k->cfg.modes, k->cfg.n_modes);
+	memcpy(ch.groups, k->cfg.groups, k->cfg.n_groups * sizeof ch.groups[0]);
+	memcpy(ch.ciphers, k->cfg.ciphers, k->cfg.n_ciphers);
+	if ((e = mlab_random(ch.nonce, sizeof ch.nonce)) != 0 || (e = mlab_client_hello_encode(out, &ch)) != 0 ||
+	    (e = tr_out(k, out, start)) != 0)
+		return mlab_kex_fail(k, e, NULL);
+	memcpy(k->nonce_c, ch.nonce, sizeof ch.nonce);
+	emit_offer(k, "hello-sent", &ch);
+	k->state = MLAB_KEX_WAIT_SERVER_HELLO;
+	return 0;
+}
+
+/* Responder policy: the first entry of the initiator's preference list that
+ * our policy allows; unknown ids in an offer are skipped, as in TLS. */
+static int choose(struct mlab_kex *k, const struct mlab_client_hello *ch)
+{
+	k->mode = 0;
+	k->group = 0;
+	k->cipher = 0;
+	for (size_t i = 0; i < ch->n_modes && !k->mode; i++)
+		if (in_list8(k->cfg.modes, k->cfg.n_modes, ch->modes[i]))
+			k->mode = ch->modes[i];
+	for (size_t i = 0; i < ch->n_groups && !k->group; i++)
+		if (in_list16(k->cfg.groups, k->cfg.n_groups, ch->groups[i]) && mlab_group_by_id(ch->groups[i]))
+			k->group = ch->groups[i];
+	for (size_t i = 0; i < ch->n_ciphers && !k->cipher; i++)
+		if (in_list8(k->cfg.ciphers, k->cfg.n_ciphers, ch->ciphers[i]))
+			k->cipher = ch->ciphers[i];
+	if (!k->mode)
+		return MLAB_E_NO_COMMON_MODE;
+	if (!k->group)
+		return MLAB_E_NO_COMMON_GROUP;
+	if (!k->cipher)
+		return MLAB_E_NO_COMMON_CIPHER;
+	k->client_auth = k->mode == MLAB_MODE_SIGN && k->cfg.mutual;
+	if (k->client_auth && !(ch->flags & MLAB_FLAG_CLIENT_AUTH))
+		return MLAB_E_CLIENT_AUTH;
+	return 0;
+}
+
+static int on_client_hello(struct mlab_kex *k, const uint8_t *body, size_t len, struct mlab_wr *out)
+{
+	struct mlab_client_hello ch;
+	struct mlab_server_hello sh = {.version = MLAB_VERSION};
+	size_t start;
+	int e;
+
+	if ((e = mlab_client_hello_decode(body, len, &ch)) != 0)
+		return e;
+	emit_offer(k, "hello-received", &ch);
+	if ((e = choose(k, &ch)) != 0 || (e = tr_frame(k, MLAB_MSG_CLIENT_HELLO, body, len)) != 0)
+		return e;
+	memcpy(k->nonce_c, ch.nonce, sizeof ch.nonce);
+	sh.flags = k->client_auth ? MLAB_FLAG_CLIENT_AUTH : 0;
+	sh.mode = k->mode;
+	sh.group = k->group;
+	sh.cipher = k->cipher;
+	start = out->len;
+	if ((e = mlab_random(sh.nonce, sizeof sh.nonce)) != 0 || (e = mlab_server_hello_encode(out, &sh)) != 0 ||
+	    (e = tr_out(k, out, start)) != 0)
+		return e;
+	memcpy(k->nonce_s, sh.nonce, sizeof sh.nonce);
+	emit_negotiated(k);
+	if ((e = mlab_dh_keygen(mlab_group_by_id(k->group), &k->dh)) != 0 || (e = send_share(k, out)) != 0)
+		return e;
+	if (k->mode == MLAB_MODE_SIGN && (e = send_signature(k, out)) != 0)
+		return e;
+	k->state = MLAB_KEX_WAIT_CLIENT_SHARE;
+	return 0;
+}
+
+static int on_server_hello(struct mlab_kex *k, const uint8_t *body, size_t len)
+{
+	struct mlab_server_hello sh;
+	int e;
+
+	if ((e = mlab_server_hello_decode(body, len, &sh)) != 0)
+		return e;
+	/* The responder may only pick from what we offered. */
+	if (!in_list8(k->cfg.modes, k->cfg.n_modes, sh.mode) || !in_list16(k->cfg.groups, k->cfg.n_groups, sh.group) ||
+	    !in_list8(k->cfg.ciphers, k->cfg.n_ciphers, sh.cipher) || !mlab_group_by_id(sh.group))
+		return MLAB_E_NOT_OFFERED;
+	k->client_auth = (sh.flags & MLAB_FLAG_CLIENT_AUTH) != 0;
+	if (k->client_auth && (!k->cfg.mutual || sh.mode != MLAB_MODE_SIGN))
+		return MLAB_E_NOT_OFFERED;
+	k->mode = sh.mode;
+	k->group = sh.group;
+	k->cipher = sh.cipher;
+	memcpy(k->nonce_s, sh.nonce, sizeof sh.nonce);
+	if ((e = tr_frame(k, MLAB_MSG_SERVER_HELLO, body, len)) != 0)
+		return e;
+	emit_negotiated(k);
+	if (k->mode == MLAB_MODE_SIGN && !k->cfg.peer_key)
+		return MLAB_E_NO_TRUST;
+	k->state = MLAB_KEX_WAIT_SERVER_SHARE;
+	return 0;
+}
+
+/* Stores and checks a peer's share: right group, not our own reflected
+ * back, and (unless weakened) in range and in the subgroup. */
+static int take_share(struct mlab_kex *k, const uint8_t *body, size_t len)
+{
+	struct mlab_key_share ks;
+	char hex[2 * MLAB_MAX_SHARE + 1];
+	int e;
+
+	if ((e = mlab_key_share_decode(body, len, &ks)) != 0)
+		return e;
+	if (ks.group != k->group)
+		return MLAB_E_SHARE_GROUP;
+	mlab_hex(ks.share, ks.len, hex);
+	mlab_ev_emit(k->ev, "share-received", json_pack("{s:s,s:i,s:s}", "group", group_name(ks.group), "len", (int)ks.len,
+							"share", hex),
+		     "received %s key share %.16s… (%u bytes)", group_name(ks.group), hex, (unsigned)ks.len);
+	if (k->dh.pub_len == ks.len && CRYPTO_memcmp(k->dh.pub, ks.share, ks.len) == 0)
+		return MLAB_E_SHARE_REFLECTED;
+	if (k->cfg.validate_shares && (e = mlab_dh_check(mlab_group_by_id(k->group), ks.share, ks.len)) != 0)
+		return e;
+	if (ks.len != mlab_group_by_id(k->group)->share_len)
+		return MLAB_E_SHARE_LENGTH;
+	memcpy(k->peer_share, ks.share, ks.len);
+	k->peer_share_len = ks.len;
+	return tr_frame(k, MLAB_MSG_KEY_SHARE, body, len);
+}
+
+/* Both shares are known and the transcript runs through the initiator's
+ * share: derive the session keys. */
+static int derive_keys(struct mlab_kex *k)
+{
+	uint8_t secret[MLAB_MAX_SECRET], th[MLAB_SHA256_LEN];
+	size_t n = 0;
+	int e;
+
+	if ((e = mlab_dh_derive(&k->dh, k->peer_share, k->peer_share_len, k->cfg.validate_shares, secret, &n)) == 0 &&
+	    (e = mlab_transcript_hash(&k->tr, th)) == 0)
+		e = mlab_keysched_derive(secret, n, th, &k->keys);
+	OPENSSL_cleanse(secret, sizeof secret);
+	mlab_dh_free(&k->dh); /* ephemeral: gone as soon as it served */
+	if (e != 0)
+		return e;
+	mlab_ev_emit(k->ev, "session-key", json_pack("{s:s,s:s}", "key_id", k->keys.key_id, "cipher",
+						     mlab_cipher_name(k->cipher)),
+		     "session key id %s", k->keys.key_id);
+	return 0;
+}
+
+static int send_finished(struct mlab_kex *k, const uint8_t *fin_key, struct mlab_wr *out)
+{
+	struct mlab_finished f;
+	uint8_t th[MLAB_SHA256_LEN];
+	size_t start = out->len;
+	int e;
+
+	if ((e = mlab_transcript_hash(&k->tr, th)) != 0 || (e = mlab_finished_mac(fin_key, th, f.mac)) != 0 ||
+	    (e = mlab_finished_encode(out, &f)) != 0 || (e = tr_out(k, out, start)) != 0)
+		return e;
+	mlab_ev_emit(k->ev, "finished-sent", NULL, "sent Finished");
+	return 0;
+}
+
+static int check_finished(struct mlab_kex *k, const uint8_t *fin_key, const uint8_t *body, size_t len)
+{
+	struct mlab_finished f;
+	uint8_t th[MLAB_SHA256_LEN], mac[MLAB_MAC_LEN];
+	int e;
+
+	if ((e = mlab_finished_decode(body, len, &f)) != 0 || (e = mlab_transcript_hash(&k->tr, th)) != 0 ||
+	    (e = mlab_finished_mac(fin_key, th, mac)) != 0)
+		return e;
+	if (CRYPTO_memcmp(mac, f.mac, sizeof mac) != 0)
+		return MLAB_E_FINISHED;
+	mlab_ev_emit(k->ev, "finished-verified", NULL, "Finished ✔ from peer");
+	return tr_frame(k, MLAB_MSG_FINISHED, body, len);
+}
+
+static void connected(struct mlab_kex *k)
+{
+	bool ini = k->cfg.role == MLAB_INITIATOR;
+	mlab_rec_init(&k->tx, k->cipher, ini ? &k->keys.c2s : &k->keys.s2c);
+	mlab_rec_init(&k->rx, k->cipher, ini ? &k->keys.s2c : &k->keys.c2s);
+	k->state = MLAB_KEX_CONNECTED;
+	mlab_ev_emit(k->ev, "handshake-done",
+		     json_pack("{s:s,s:s,s:s,s:s}", "key_id", k->keys.key_id, "mode", mlab_mode_name(k->mode), "group",
+			       group_name(k->group), "cipher", mlab_cipher_name(k->cipher)),
+		     "handshake complete: key id %s, %s records", k->keys.key_id, mlab_cipher_name(k->cipher));
+}
+
+/* Initiator, once the responder's share (and signature) are in. */
+static int client_flight(struct mlab_kex *k, struct mlab_wr *out)
+{
+	int e;
+
+	if ((e = mlab_dh_keygen(mlab_group_by_id(k->group), &k->dh)) != 0)
+		return e;
+	if (k->dh.pub_len == k->peer_share_len && CRYPTO_memcmp(k->dh.pub, k->peer_share, k->peer_share_len) == 0)
+		return MLAB_E_SHARE_REFLECTED;
+	if ((e = send_share(k, out)) != 0)
+		return e;
+	/* Our signature covers our share: sign before the DH key is wiped. */
+	if (k->client_auth && (e = send_signature(k, out)) != 0)
+		return e;
+	if ((e = derive_keys(k)) != 0 || (e = send_finished(k, k->keys.fin_client, out)) != 0)
+		return e;
+	k->state = MLAB_KEX_WAIT_SERVER_FINISHED;
+	return 0;
+}
+
+static int step(struct mlab_kex *k, uint8_t type, const uint8_t *body, size_t len, struct mlab_wr *out)
+{
+	int e;
+
+	switch (k->state) {
+	case MLAB_KEX_WAIT_CLIENT_HELLO:
+		if (type != MLAB_MSG_CLIENT_HELLO)
+			break;
+		return on_client_hello(k, body, len, out);
+	case MLAB_KEX_WAIT_SERVER_HELLO:
+		if (type != MLAB_MSG_SERVER_HELLO)
+			break;
+		return on_server_hello(k, body, len);
+	case MLAB_KEX_WAIT_SERVER_SHARE:
+		if (type != MLAB_MSG_KEY_SHARE)
+			break;
+		if ((e = take_share(k, body, len)) != 0)
+			return e;
+		if (k->mode == MLAB_MODE_SIGN) {
+			k->state = MLAB_KEX_WAIT_SERVER_SIGNATURE;
+			return 0;
+		}
+		return client_flight(k, out);
+	case MLAB_KEX_WAIT_SERVER_SIGNATURE:
+		if (type != MLAB_MSG_SIGNATURE)
+			break;
+		if ((e = check_signature(k, body, len)) != 0)
+			return e;
+		return client_flight(k, out);
+	case MLAB_KEX_WAIT_CLIENT_SHARE:
+		if (type != MLAB_MSG_KEY_SHARE)
+			break;
+		if ((e = take_share(k, body, len)) != 0)
+			return e;
+		/* The initiator's signature covers the transcript through its
+		 * share, which is also where the keys are derived. */
+		if (k->client_auth) {
+			k->state = MLAB_KEX_WAIT_CLIENT_SIGNATURE;
+			return 0;
+		}
+		if ((e = derive_keys(k)) != 0)
+			return e;
+		k->state = MLAB_KEX_WAIT_CLIENT_FINISHED;
+		return 0;
+	case MLAB_KEX_WAIT_CLIENT_SIGNATURE:
+		if (type != MLAB_MSG_SIGNATURE)
+			break;
+		if ((e = check_signature(k, body, len)) != 0)
+			return e;
+		if ((e = derive_keys(k)) != 0)
+			return e;
+		k->state = MLAB_KEX_WAIT_CLIENT_FINISHED;
+		return 0;
+	case MLAB_KEX_WAIT_CLIENT_FINISHED:
+		if (type != MLAB_MSG_FINISHED)
+			break;
+		if ((e = check_finished(k, k->keys.fin_client, body, len)) != 0 ||
+		    (e = send_finished(k, k->keys.fin_server, out)) != 0)
+			return e;
+		connected(k);
+		return 0;
+	case MLAB_KEX_WAIT_SERVER_FINISHED:
+		if (type != MLAB_MSG_FINISHED)
+			break;
+		if ((e = check_finished(k, k->keys.fin_server, body, len)) != 0)
+			return e;
+		connected(k);
+		return 0;
+	default:
+		break;
+	}
+	return MLAB_E_UNEXPECTED;
+}
+
+int mlab_kex_input(struct mlab_kex *k, uint8_t type, const uint8_t *body, size_t len, struct mlab_wr *out)
+{
+	int e;
+
+	if (k->err)
+		return MLAB_E_FAILED;
+	if (type == MLAB_MSG_ALERT) {
+		struct mlab_alert a;
+		if ((e = mlab_alert_decode(body, len, &a)) != 0)
+			return mlab_kex_fail(k, e, out);
+		k->peer_alert = -(int)a.code;
+		mlab_ev_emit(k->ev, "alert-received",
+			     json_pack("{s:s,s:s}", "error", mlab_err_name(k->peer_alert), "check",
+				       mlab_err_check(k->peer_alert)),
+			     "peer aborted: %s (%s) — unauthenticated, for information", mlab_err_name(k->peer_alert),
+			     mlab_err_text(k->peer_alert));
+		return mlab_kex_fail(k, MLAB_E_PEER_ALERT, out);
+	}
+	size_t start = out->len;
+	e = step(k, type, body, len, out);
+	if (e != 0) {
+		out->len = start; /* never send half a flight */
+		return mlab_kex_fail(k, e, out);
+	}
+	return 0;
+}
+
+int mlab_kex_seal(struct mlab_kex *k, uint8_t content, const uint8_t *data, size_t len, struct mlab_wr *out)
+{
+	int e;
+
+	if (k->err)
+		return MLAB_E_FAILED;
+	if (k->state != MLAB_KEX_CONNECTED)
+		return mlab_kex_fail(k, MLAB_E_UNEXPECTED, out);
+	if ((e = mlab_rec_seal(&k->tx, content, data, len, out)) != 0)
+		return mlab_kex_fail(k, e, out);
+	if (content == MLAB_CONTENT_CLOSE)
+		k->state = MLAB_KEX_CLOSED;
+	return 0;
+}
+
+int mlab_kex_open(struct mlab_kex *k, const uint8_t *body, size_t len, uint8_t *content, uint8_t *data,
+		  size_t *data_len, struct mlab_wr *out)
+{
+	int e;
+
+	if (k->err)
+		return MLAB_E_FAILED;
+	/* Data before the handshake finished is refused, never buffered. After
+	 * our close the peer may still send until its own close. */
+	if (k->state != MLAB_KEX_CONNECTED && k->state != MLAB_KEX_CLOSED)
+		return mlab_kex_fail(k, MLAB_E_UNEXPECTED, out);
+	if ((e = mlab_rec_open(&k->rx, body, len, content, data, data_len)) != 0)
+		return mlab_kex_fail(k, e, out);
+	return 0;
+}
