@@ -16,7 +16,8 @@ SAN ?=
 
 PKGS := openssl jansson
 WARN := -Wall -Wextra -Werror -Wshadow -Wconversion
-SANFLAGS := $(if $(SAN),-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SANFLAGS := $(if $(SAN),$(SANITIZE))
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Ilib -Ipeer \
 	$(shell pkg-config --cflags $(PKGS)) -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)

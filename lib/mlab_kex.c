@@ -88,7 +88,10 @@ int mlab_kex_fail(struct mlab_kex *k, int err, struct mlab_wr *out)
 	if (k->err)
 		return MLAB_E_FAILED;
 	k->err = err;
-	mlab_ev_error(k->ev, err, mlab_kex_state_name(k->state), NULL);
+	char detail[96] = "";
+	if (err == MLAB_E_PEER_ALERT)
+		snprintf(detail, sizeof detail, "the peer reported %s", mlab_err_name(k->peer_alert));
+	mlab_ev_error(k->ev, err, mlab_kex_state_name(k->state), detail[0] ? detail : NULL);
 	/* Tell the peer why, unless it told us or the link is gone. The alert is
 	 * unauthenticated: it informs, it never decides anything. */
 	if (out && err != MLAB_E_PEER_ALERT && err != MLAB_E_EOF && err != MLAB_E_IO) {

@@ -1,0 +1,174 @@
+/* A protocol connection over TCP (see peer_conn.h). */
+#include "peer_conn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "mlab_err.h"
+#include "peer_net.h"
+
+int peer_conn_init(struct peer_conn *c, int fd, const struct mlab_kex_config *cfg, struct mlab_ev *ev, int timeout_ms)
+{
+	c->fd = fd;
+	c->timeout_ms = timeout_ms;
+	c->ev = ev;
+	c->n_sent = c->n_recv = 0;
+	mlab_wr_init(&c->wr, c->out, sizeof c->out);
+	return mlab_kex_init(&c->kex, cfg, ev);
+}
+
+void peer_conn_free(struct peer_conn *c)
+{
+	mlab_kex_free(&c->kex);
+	OPENSSL_cleanse(c->in, sizeof c->in);
+}
+
+/* Sends whatever the engine queued (including a final alert). */
+static int flush(struct peer_conn *c)
+{
+	int e = 0;
+	if (c->wr.len)
+		e = peer_write_all(c->fd, c->out, c->wr.len, peer_now_ms() + c->timeout_ms);
+	c->wr.len = 0;
+	return e;
+}
+
+/* A local failure: record it in the engine, try to tell the peer. */
+static int fail(struct peer_conn *c, int e)
+{
+	int r = mlab_kex_fail(&c->kex, e, &c->wr);
+	(void)flush(c);
+	return r == MLAB_E_FAILED ? e : r;
+}
+
+/* Reads one whole frame; the header is checked before the body is read. */
+static int read_frame(struct peer_conn *c, int wait_ms, uint8_t *type, uint32_t *len)
+{
+	int64_t deadline = peer_now_ms() + wait_ms;
+	int e = peer_read_full(c->fd, c->in, MLAB_FRAME_HDR, deadline);
+
+	if (e == 0)
+		e = mlab_frame_check(c->in, type, len);
+	/* Once the first byte is in, the rest must follow within one step's time. */
+	if (e == 0)
+		e = peer_read_full(c->fd, c->in + MLAB_FRAME_HDR, *len, peer_now_ms() + c->timeout_ms);
+	return e;
+}
+
+int peer_conn_handshake(struct peer_conn *c)
+{
+	int e = 0;
+
+	if (c->kex.cfg.role == MLAB_INITIATOR && (e = mlab_kex_start(&c->kex, &c->wr)) != 0)
+		return fail(c, e);
+	if ((e = flush(c)) != 0)
+		return fail(c, e);
+	while (!mlab_kex_connected(&c->kex)) {
+		uint8_t type;
+		uint32_t len;
+
+		if ((e = read_frame(c, c->timeout_ms, &type, &len)) != 0)
+			return fail(c, e);
+		/* A record here is refused by the engine: data before Finished. */
+		e = mlab_kex_input(&c->kex, type, c->in + MLAB_FRAME_HDR, len, &c->wr);
+		int f = flush(c);
+		if (e != 0)
+			return e;
+		if (f != 0)
+			return fail(c, f);
+	}
+	return 0;
+}
+
+void peer_printable(const uint8_t *data, size_t len, char *out, size_t out_len)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len && o + 5 < out_len; i++) {
+		if (data[i] >= 0x20 && data[i] < 0x7f && data[i] != '\\')
+			out[o++] = (char)data[i];
+		else
+			o += (size_t)snprintf(out + o, out_len - o, "\\x%02x", data[i]);
+	}
+	out[o < out_len ? o : out_len - 1] = '\0';
+}
+
+json_t *peer_data_json(unsigned n, const uint8_t *data, size_t len)
+{
+	char *hex = malloc(2 * len + 1);
+	json_t *f = json_pack("{s:i,s:i}", "n", (int)n, "len", (int)len);
+	json_t *text = json_stringn((const char *)data, len); /* NULL unless valid UTF-8 */
+
+	if (text)
+		json_object_set_new(f, "text", text);
+	if (hex) {
+		mlab_hex(data, len, hex);
+		json_object_set_new(f, "hex", json_string(hex));
+		free(hex);
+	}
+	return f;
+}
+
+int peer_conn_send(struct peer_conn *c, const uint8_t *data, size_t len)
+{
+	char shown[256];
+	int e = mlab_kex_seal(&c->kex, MLAB_CONTENT_DATA, data, len, &c->wr);
+
+	if (e != 0) {
+		(void)flush(c);
+		return e;
+	}
+	if ((e = flush(c)) != 0)
+		return fail(c, e);
+	c->n_sent++;
+	peer_printable(data, len, shown, sizeof shown);
+	mlab_ev_emit(c->ev, "message-sent", peer_data_json(c->n_sent, data, len), "sent #%u: \"%s\"", c->n_sent, shown);
+	return 0;
+}
+
+int peer_conn_recv(struct peer_conn *c, uint8_t *data, size_t *len, bool *closed, int wait_ms)
+{
+	uint8_t type, content = 0;
+	uint32_t flen;
+	char shown[256];
+	int e;
+
+	*closed = false;
+	*len = 0;
+	if ((e = read_frame(c, wait_ms, &type, &flen)) != 0)
+		/* EOF where a record or close notification was due: truncation. */
+		return fail(c, e == MLAB_E_EOF ? MLAB_E_TRUNCATION : e);
+	if (type == MLAB_MSG_RECORD)
+		e = mlab_kex_open(&c->kex, c->in + MLAB_FRAME_HDR, flen, &content, data, len, &c->wr);
+	else
+		e = mlab_kex_input(&c->kex, type, c->in + MLAB_FRAME_HDR, flen, &c->wr);
+	(void)flush(c);
+	if (e != 0)
+		return e;
+	if (content == MLAB_CONTENT_CLOSE) {
+		*closed = true;
+		*len = 0;
+		mlab_ev_emit(c->ev, "close-received", NULL, "peer closed the session");
+		return 0;
+	}
+	c->n_recv++;
+	peer_printable(data, *len, shown, sizeof shown);
+	mlab_ev_emit(c->ev, "message-received", peer_data_json(c->n_recv, data, *len), "received #%u: \"%s\"",
+		     c->n_recv, shown);
+	return 0;
+}
+
+int peer_conn_close(struct peer_conn *c)
+{
+	int e = mlab_kex_seal(&c->kex, MLAB_CONTENT_CLOSE, NULL, 0, &c->wr);
+	if (e != 0) {
+		(void)flush(c);
+		return e;
+	}
+	if ((e = flush(c)) != 0)
+		return fail(c, e);
+	mlab_ev_emit(c->ev, "close-sent", NULL, "closed the session");
+	return 0;
+}

@@ -1,0 +1,343 @@
+/* One option table for both honest peers: the same knob means the same thing
+ * on both sides, and a scenario file maps onto these flags one to one. */
+#include "peer_opts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "mlab_err.h"
+#include "mlab_group.h"
+
+enum {
+	OPT_AUTH = 256,
+	OPT_MUTUAL,
+	OPT_SCOPE,
+	OPT_GROUPS,
+	OPT_CIPHER,
+	OPT_KEY,
+	OPT_PEER_KEY,
+	OPT_EVENTS,
+	OPT_TIMEOUT,
+	OPT_IDLE,
+	OPT_QUIET,
+	OPT_NO_SHARE_CHECK,
+	OPT_CONNECT,
+	OPT_LISTEN,
+	OPT_SEND,
+	OPT_REPLY,
+	OPT_MAX_CONNS,
+	OPT_HELP,
+};
+
+static const struct option long_opts[] = {
+	{"auth", required_argument, NULL, OPT_AUTH},
+	{"mutual", no_argument, NULL, OPT_MUTUAL},
+	{"sign-scope", required_argument, NULL, OPT_SCOPE},
+	{"groups", required_argument, NULL, OPT_GROUPS},
+	{"cipher", required_argument, NULL, OPT_CIPHER},
+	{"key", required_argument, NULL, OPT_KEY},
+	{"peer-key", required_argument, NULL, OPT_PEER_KEY},
+	{"events", required_argument, NULL, OPT_EVENTS},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"idle", required_argument, NULL, OPT_IDLE},
+	{"quiet", no_argument, NULL, OPT_QUIET},
+	{"no-share-check", no_argument, NULL, OPT_NO_SHARE_CHECK},
+	{"connect", required_argument, NULL, OPT_CONNECT},
+	{"listen", required_argument, NULL, OPT_LISTEN},
+	{"send", required_argument, NULL, OPT_SEND},
+	{"reply", required_argument, NULL, OPT_REPLY},
+	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *f, const struct peer_opts *o)
+{
+	int ini = o->role == MLAB_INITIATOR;
+	fprintf(f, "usage: %s %s [options]\n\n", o->prog, ini ? "--connect ADDR:PORT" : "--listen ADDR:PORT");
+	if (ini)
+		fputs("alice, the initiator: connects, negotiates a Diffie-Hellman key exchange, checks bob's\n"
+		      "signature when configured, then sends each --send TEXT (or each line of stdin) and\n"
+		      "prints bob's replies.\n\n"
+		      "  --connect ADDR:PORT     bob's address (default 127.0.0.1:4433)\n"
+		      "  --send TEXT             a message to send; repeatable (default: lines of stdin)\n",
+		      f);
+	else
+		fputs("bob, the responder: serves connections one after another, picks mode, group and cipher\n"
+		      "by policy, signs when configured, and answers each message.\n\n"
+		      "  --listen ADDR:PORT      where to listen (default 127.0.0.1:4433; port 0 = any)\n"
+		      "  --reply TEXT            the answer to the Nth message; repeatable (default: echo)\n"
+		      "  --max-conns N           exit after N connections (default: serve until SIGINT/SIGTERM)\n"
+		      "  --idle SECONDS          wait at most this long for the next message (default 120)\n",
+		      f);
+	fprintf(f,
+		"  --auth LIST             modes, comma-separated: none (unauthenticated DH), sign (Ed25519-signed DH)\n"
+		"                          %s (default none)\n"
+		"  --mutual                %s\n"
+		"  --sign-scope SCOPE      what a signature covers: transcript (default) or params (nonces + share)\n"
+		"  --groups LIST           x25519, ffdhe2048, ffdhe3072 %s (default all three, in that order)\n"
+		"  --cipher LIST           chacha20-poly1305, aes-256-gcm, none (plaintext records)\n"
+		"                          (default chacha20-poly1305,aes-256-gcm)\n"
+		"  --key FILE              own Ed25519 private key, PEM (make one: mitmlab-keygen FILE)\n"
+		"  --peer-key FILE         the other side's Ed25519 public key, pinned\n"
+		"  --events FD             write JSON-lines events to descriptor FD (docs/events.md)\n"
+		"  --timeout SECONDS       limit for each handshake step and reply (default 10)\n"
+		"  --no-share-check        WEAKENED: accept key shares without range/subgroup checks\n"
+		"  --quiet                 no readable log on stderr\n"
+		"  --help                  this text\n\n"
+		"exit status: 0 success, 1 a check failed or the peer aborted, 2 usage, 3 network, 4 key files\n",
+		ini ? "offered in this order" : "accepted by policy",
+		ini ? "also sign as alice (needs --key); bob checks it with his --peer-key"
+		    : "require alice to sign too (needs --peer-key with alice's public key)",
+		ini ? "offered in this order" : "accepted");
+}
+
+static int bad(const struct peer_opts *o, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", o->prog);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry '%s --help'.\n", o->prog);
+	return PEER_EXIT_USAGE;
+}
+
+/* Splits a comma list; lookup returns the id or 0 for an unknown name. */
+static int parse_list(const struct peer_opts *o, const char *what, const char *arg, int (*lookup)(const char *),
+		      unsigned *ids, size_t *n)
+{
+	char buf[512], *save = NULL;
+
+	if (strlen(arg) >= sizeof buf)
+		return bad(o, "%s: list too long", what);
+	strcpy(buf, arg);
+	*n = 0;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int id = lookup(t);
+		if (!id) {
+			fprintf(stderr, "%s: %s: unknown value '%s'\n", o->prog, what, t);
+			return PEER_EXIT_USAGE;
+		}
+		for (size_t i = 0; i < *n; i++)
+			if (ids[i] == (unsigned)id)
+				return bad(o, "listed twice: %s", t);
+		if (*n == MLAB_MAX_OFFERS)
+			return bad(o, "%s: too many entries", what);
+		ids[(*n)++] = (unsigned)id;
+	}
+	if (*n == 0)
+		return bad(o, "%s: empty list", what);
+	return -1;
+}
+
+static int group_lookup(const char *name)
+{
+	const struct mlab_group *g = mlab_group_by_name(name);
+	return g ? g->id : 0;
+}
+
+static int parse_uint(const struct peer_opts *o, const char *arg, unsigned long max, unsigned long *v)
+{
+	char *end;
+	errno = 0;
+	*v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || *v > max || arg[0] == '-')
+		return bad(o, "not a number in range: %s", arg);
+	return -1;
+}
+
+static int set_list(struct peer_opts *o, int opt, const char *arg)
+{
+	unsigned ids[MLAB_MAX_OFFERS];
+	size_t n;
+	int r;
+
+	switch (opt) {
+	case OPT_AUTH:
+		if ((r = parse_list(o, "--auth", arg, mlab_mode_from_name, ids, &n)) >= 0)
+			return r;
+		for (size_t i = 0; i < n; i++)
+			o->kex.modes[i] = (uint8_t)ids[i];
+		o->kex.n_modes = n;
+		return -1;
+	case OPT_GROUPS:
+		if ((r = parse_list(o, "--groups", arg, group_lookup, ids, &n)) >= 0)
+			return r;
+		for (size_t i = 0; i < n; i++)
+			o->kex.groups[i] = (uint16_t)ids[i];
+		o->kex.n_groups = n;
+		return -1;
+	default:
+		if ((r = parse_list(o, "--cipher", arg, mlab_cipher_from_name, ids, &n)) >= 0)
+			return r;
+		for (size_t i = 0; i < n; i++)
+			o->kex.ciphers[i] = (uint8_t)ids[i];
+		o->kex.n_ciphers = n;
+		return -1;
+	}
+}
+
+static int parse_one(struct peer_opts *o, int opt, const char *arg)
+{
+	unsigned long v;
+	int r, ini = o->role == MLAB_INITIATOR;
+
+	switch (opt) {
+	case OPT_AUTH:
+	case OPT_GROUPS:
+	case OPT_CIPHER:
+		return set_list(o, opt, arg);
+	case OPT_MUTUAL:
+		o->kex.mutual = true;
+		return -1;
+	case OPT_SCOPE:
+		if (strcmp(arg, "transcript") == 0)
+			o->kex.scope = MLAB_SCOPE_TRANSCRIPT;
+		else if (strcmp(arg, "params") == 0)
+			o->kex.scope = MLAB_SCOPE_PARAMS;
+		else
+			return bad(o, "--sign-scope: expected transcript or params, not '%s'", arg);
+		return -1;
+	case OPT_KEY:
+		o->key_path = arg;
+		return -1;
+	case OPT_PEER_KEY:
+		o->peer_key_path = arg;
+		return -1;
+	case OPT_EVENTS:
+		if ((r = parse_uint(o, arg, INT_MAX, &v)) >= 0)
+			return r;
+		o->events_fd = (int)v;
+		return -1;
+	case OPT_TIMEOUT:
+	case OPT_IDLE:
+		if ((r = parse_uint(o, arg, 86400, &v)) >= 0)
+			return r;
+		if (v == 0)
+			return bad(o, "a time limit must be at least 1 second: %s", arg);
+		*(opt == OPT_TIMEOUT ? &o->timeout_ms : &o->idle_ms) = (int)v * 1000;
+		return -1;
+	case OPT_QUIET:
+		o->quiet = true;
+		return -1;
+	case OPT_NO_SHARE_CHECK:
+		o->kex.validate_shares = false;
+		return -1;
+	case OPT_CONNECT:
+	case OPT_LISTEN:
+		if ((opt == OPT_CONNECT) != ini)
+			return bad(o, "%s is not an option of this program", opt == OPT_CONNECT ? "--connect" : "--listen");
+		o->addr = arg;
+		return -1;
+	case OPT_SEND:
+	case OPT_REPLY:
+		if ((opt == OPT_SEND) != ini)
+			return bad(o, "%s is not an option of this program", opt == OPT_SEND ? "--send" : "--reply");
+		if (o->n_msgs == PEER_MAX_MESSAGES)
+			return bad(o, "at most %s messages", "64");
+		if (strlen(arg) > MLAB_MAX_PLAINTEXT)
+			return bad(o, "a message is limited to %s bytes", "16384");
+		o->msgs[o->n_msgs++] = arg;
+		return -1;
+	case OPT_MAX_CONNS:
+		if (ini)
+			return bad(o, "%s is not an option of this program", "--max-conns");
+		if ((r = parse_uint(o, arg, UINT_MAX, &v)) >= 0)
+			return r;
+		o->max_conns = (unsigned)v;
+		return -1;
+	case OPT_HELP:
+		usage(stdout, o);
+		return PEER_EXIT_OK;
+	default:
+		fprintf(stderr, "Try '%s --help'.\n", o->prog);
+		return PEER_EXIT_USAGE;
+	}
+}
+
+int peer_opts_parse(struct peer_opts *o, enum mlab_role role, int argc, char **argv)
+{
+	int opt, r;
+
+	memset(o, 0, sizeof *o);
+	o->role = role;
+	o->prog = role == MLAB_INITIATOR ? "alice" : "bob";
+	o->kex.role = role;
+	o->kex.validate_shares = true;
+	o->addr = "127.0.0.1:4433";
+	o->events_fd = -1;
+	o->timeout_ms = 10000;
+	o->idle_ms = 120000;
+	(void)set_list(o, OPT_AUTH, "none");
+	(void)set_list(o, OPT_GROUPS, "x25519,ffdhe2048,ffdhe3072");
+	(void)set_list(o, OPT_CIPHER, "chacha20-poly1305,aes-256-gcm");
+
+	optind = 1;
+	opterr = 1;
+	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1)
+		if ((r = parse_one(o, opt, optarg)) >= 0)
+			return r;
+	if (optind < argc)
+		return bad(o, "unexpected argument: %s", argv[optind]);
+	return -1;
+}
+
+int peer_opts_load_keys(struct peer_opts *o)
+{
+	bool sign = false;
+	for (size_t i = 0; i < o->kex.n_modes; i++)
+		sign |= o->kex.modes[i] == MLAB_MODE_SIGN;
+	bool need_key = sign && (o->role == MLAB_RESPONDER || o->kex.mutual);
+	bool need_pin = sign && (o->role == MLAB_INITIATOR || o->kex.mutual);
+	const char *other = o->role == MLAB_INITIATOR ? "bob" : "alice";
+
+	if (need_key && !o->key_path) {
+		fprintf(stderr, "%s: signing needs --key FILE, %s's Ed25519 private key (make one with: mitmlab-keygen %s.key)\n",
+			o->prog, o->prog, o->prog);
+		return PEER_EXIT_USAGE;
+	}
+	if (need_pin && !o->peer_key_path) {
+		fprintf(stderr, "%s: checking %s's signature needs --peer-key FILE, %s's public key (%s.key.pub from mitmlab-keygen)\n",
+			o->prog, other, other, other);
+		return PEER_EXIT_USAGE;
+	}
+	if (o->key_path && mlab_key_load_private(o->key_path, &o->kex.own_key) != 0) {
+		fprintf(stderr, "%s: cannot read an Ed25519 private key (PEM) from %s\n", o->prog, o->key_path);
+		return PEER_EXIT_SETUP;
+	}
+	if (o->peer_key_path && mlab_key_load_public(o->peer_key_path, &o->kex.peer_key) != 0) {
+		fprintf(stderr, "%s: cannot read an Ed25519 public key (PEM) from %s\n", o->prog, o->peer_key_path);
+		return PEER_EXIT_SETUP;
+	}
+	return -1;
+}
+
+void peer_opts_free(struct peer_opts *o)
+{
+	EVP_PKEY_free(o->kex.own_key);
+	EVP_PKEY_free(o->kex.peer_key);
+	o->kex.own_key = o->kex.peer_key = NULL;
+}
+
+int peer_exit_for(int err)
+{
+	if (err == 0)
+		return PEER_EXIT_OK;
+	return strcmp(mlab_err_check(err), "io") == 0 ? PEER_EXIT_NETWORK : PEER_EXIT_CHECK;
+}
+
+int peer_opts_check_events(const struct peer_opts *o)
+{
+	if (o->events_fd < 0)
+		return -1;
+	int fl = fcntl(o->events_fd, F_GETFL);
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
+		fprintf(stderr, "%s: --events %d: that descriptor is not open for writing\n", o->prog, o->events_fd);
+		return PEER_EXIT_USAGE;
+	}
+	return -1;
+}

@@ -1,0 +1,46 @@
+/* Command-line options shared by alice and bob, and their exit codes. */
+#ifndef PEER_OPTS_H
+#define PEER_OPTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "mlab_kex.h"
+
+/* Exit codes of alice and bob (documented in their --help). */
+enum peer_exit {
+	PEER_EXIT_OK = 0,
+	PEER_EXIT_CHECK = 1,   /* a check failed or the peer aborted: see the error event */
+	PEER_EXIT_USAGE = 2,   /* bad command line */
+	PEER_EXIT_NETWORK = 3, /* cannot listen/connect, timeout, connection lost */
+	PEER_EXIT_SETUP = 4,   /* key files */
+};
+
+#define PEER_MAX_MESSAGES 64
+
+struct peer_opts {
+	enum mlab_role role;
+	const char *prog;
+	const char *addr;
+	struct mlab_kex_config kex;
+	const char *key_path, *peer_key_path;
+	int events_fd;
+	int timeout_ms; /* each handshake step and each reply */
+	int idle_ms;    /* bob: wait for alice's next message */
+	bool quiet;
+	unsigned max_conns; /* bob: 0 = serve until stopped */
+	const char *msgs[PEER_MAX_MESSAGES]; /* alice --send / bob --reply */
+	size_t n_msgs;
+};
+
+/* Parses argv. Returns -1 to go on, or an exit code (after --help: 0). */
+int peer_opts_parse(struct peer_opts *o, enum mlab_role role, int argc, char **argv);
+/* Loads --key and --peer-key into o->kex; prints what to do on failure. */
+int peer_opts_load_keys(struct peer_opts *o);
+void peer_opts_free(struct peer_opts *o);
+/* The exit code for an error: network trouble or a failed check. */
+int peer_exit_for(int err);
+/* Refuses an --events descriptor that is not open for writing. */
+int peer_opts_check_events(const struct peer_opts *o);
+
+#endif
