@@ -35,11 +35,13 @@ LIBPEER := $(BUILD)/libpeer.a
 PROGRAMS := $(BIN)/alice $(BIN)/bob $(BIN)/mitmlab-keygen
 KEYS := $(foreach who,alice bob mallory,$(BIN)/keys/$(who).key)
 
-UNIT_SRC := $(wildcard tests/unit/test_*.c)
-UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 
 .PHONY: all test check-asan bench install uninstall clean format
+# Keep objects of test programs between runs (they are not intermediates to delete).
+.SECONDARY:
 all: $(PROGRAMS) $(KEYS)
 
 $(BUILD)/%.o: %.c
@@ -66,9 +68,13 @@ $(BIN)/keys/%.key: | $(BIN)/mitmlab-keygen
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_HELPER_OBJ) $(LIBPEER) $(LIBMLAB)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+$(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(TEST_HELPER_OBJ) $(LIBPEER) $(LIBMLAB)
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+$(TEST_HELPER_OBJ) $(BUILD)/tests/%.o: ALL_CFLAGS += -Itests/helpers
 
-test: all $(UNIT_BIN)
-	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) tests/run-suites.sh $(UNIT_BIN)
+test: all $(UNIT_BIN) $(INTEG_BIN)
+	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) tests/run-suites.sh $(UNIT_BIN) $(INTEG_BIN)
 
 check-asan:
 	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/asan BIN=build/asan/bin CFLAGS="-O1 -g" test

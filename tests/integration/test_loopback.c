@@ -1,0 +1,349 @@
+/* Integration over loopback TCP: real bob and alice processes, a hostile
+ * relay between them where a test needs one. Every attack must make the
+ * receiving peer abort with the matching error, and bob must then serve the
+ * next honest alice. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <netinet/in.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <sys/socket.h>
+
+#include "mlab_wire.h"
+#include "proc.h"
+#include "tamper_proxy.h"
+
+#define T_MS 15000
+#define MAX_ARGS 40
+
+static char keydir[4096];
+
+static const char *key(const char *name, char *out, size_t len)
+{
+	snprintf(out, len, "%s/%s", keydir, name);
+	return out;
+}
+
+/* bob with the given extra flags, on an ephemeral port; returns the port. */
+static unsigned start_bob(struct proc *bob, unsigned conns, const char *const *extra)
+{
+	const char *argv[MAX_ARGS] = {"bob", "--listen", "127.0.0.1:0", "--timeout", "5", "--max-conns"};
+	char nconns[16], kpath[4200], ppath[4200];
+	size_t n = 6;
+
+	snprintf(nconns, sizeof nconns, "%u", conns);
+	argv[n++] = nconns;
+	argv[n++] = "--key";
+	argv[n++] = key("bob.key", kpath, sizeof kpath);
+	argv[n++] = "--peer-key";
+	argv[n++] = key("alice.pub", ppath, sizeof ppath);
+	for (size_t i = 0; extra && extra[i]; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	assert_int_equal(proc_start(bob, argv), 0);
+	json_t *ev = proc_wait_event(bob, "listening", T_MS);
+	assert_non_null(ev);
+	return (unsigned)json_integer_value(json_object_get(ev, "port"));
+}
+
+/* alice against port with the given flags; returns her exit status. */
+static int run_alice(struct proc *alice, unsigned port, const char *const *extra)
+{
+	const char *argv[MAX_ARGS] = {"alice", "--connect", NULL, "--timeout", "5"};
+	char addr[64];
+	size_t n = 5;
+
+	snprintf(addr, sizeof addr, "127.0.0.1:%u", port);
+	argv[2] = addr;
+	for (size_t i = 0; extra && extra[i]; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	assert_int_equal(proc_start(alice, argv), 0);
+	return proc_wait(alice, T_MS);
+}
+
+static const char *error_of(const struct proc *p)
+{
+	return proc_str(proc_event(p, "error", 0), "error");
+}
+
+static const char *key_id(const struct proc *p)
+{
+	return proc_str(proc_event(p, "session-key", 0), "key_id");
+}
+
+/* An honest exchange; checks key ids, messages both ways, exit codes. */
+static void honest_exchange(struct proc *bob, unsigned port, const char *const *alice_flags)
+{
+	struct proc alice;
+	const char *argv[MAX_ARGS];
+	size_t n = 0;
+
+	for (; alice_flags && alice_flags[n]; n++)
+		argv[n] = alice_flags[n];
+	argv[n++] = "--send";
+	argv[n++] = "hello";
+	argv[n++] = "--send";
+	argv[n++] = "transfer 100";
+	argv[n] = NULL;
+	size_t before = proc_count(bob, "message-received");
+	assert_int_equal(run_alice(&alice, port, argv), 0);
+	assert_null(proc_event(&alice, "error", 0));
+	/* bob's events for this connection arrive by its close. */
+	json_t *end = proc_wait_event(bob, "connection-end", T_MS);
+	assert_non_null(end);
+	assert_true(json_is_true(json_object_get(end, "ok")));
+	size_t nk = proc_count(bob, "session-key");
+	assert_true(nk > 0);
+	assert_string_equal(key_id(&alice), proc_str(proc_event(bob, "session-key", nk - 1), "key_id"));
+	assert_int_equal(strlen(key_id(&alice)), 8);
+	assert_string_equal(proc_str(proc_event(bob, "message-received", before), "text"), "hello");
+	assert_string_equal(proc_str(proc_event(bob, "message-received", before + 1), "text"), "transfer 100");
+	assert_string_equal(proc_str(proc_event(&alice, "message-received", 0), "text"), "bob got: hello");
+	assert_string_equal(proc_str(proc_event(&alice, "message-received", 1), "text"), "bob got: transfer 100");
+	proc_free(&alice);
+}
+
+struct combo {
+	const char *auth, *group, *cipher, *extra;
+};
+
+static void test_combo(void **state)
+{
+	const struct combo *c = *state;
+	struct proc bob;
+	char pin[4200], own[4200];
+	const char *bob_flags[] = {"--auth", c->auth, "--groups", c->group, "--cipher", c->cipher,
+				   c->extra ? c->extra : NULL, NULL};
+	const char *alice_flags[] = {"--auth", c->auth, "--groups", c->group, "--cipher", c->cipher,
+				     "--peer-key", key("bob.pub", pin, sizeof pin), "--key",
+				     key("alice.key", own, sizeof own), c->extra ? c->extra : NULL, NULL};
+	unsigned port = start_bob(&bob, 1, bob_flags);
+
+	honest_exchange(&bob, port, alice_flags);
+	assert_int_equal(proc_wait(&bob, T_MS), 0);
+	json_t *neg = proc_event(&bob, "negotiated", 0);
+	assert_string_equal(proc_str(neg, "mode"), c->auth);
+	assert_string_equal(proc_str(neg, "group"), c->group);
+	assert_string_equal(proc_str(neg, "cipher"), c->cipher);
+	if (strcmp(c->auth, "sign") == 0)
+		assert_non_null(proc_event(&bob, "signature-sent", 0));
+	else
+		assert_null(proc_event(&bob, "signature-sent", 0));
+	proc_free(&bob);
+}
+
+/* The p-1 of ffdhe2048, straight from OpenSSL's copy of RFC 7919. */
+static void ffdhe2048_p_minus(unsigned sub, uint8_t out[256])
+{
+	OSSL_PARAM params[] = {OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"ffdhe2048", 0),
+			       OSSL_PARAM_END};
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
+	EVP_PKEY *k = NULL;
+	BIGNUM *p = NULL;
+
+	assert_non_null(ctx);
+	assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_KEY_PARAMETERS, params), 1);
+	assert_int_equal(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_FFC_P, &p), 1);
+	assert_int_equal(BN_sub_word(p, sub), 1);
+	assert_int_equal(BN_bn2binpad(p, out, 256), 256);
+	BN_free(p);
+	EVP_PKEY_free(k);
+	EVP_PKEY_CTX_free(ctx);
+}
+
+struct attack {
+	const char *name;
+	const char *auth, *group;
+	struct tamper t;
+	int share_value; /* for REPLACE_SHARE: 0, 1, or -1 for p-1 (ffdhe) / zeros (x25519) */
+	const char *alice_error, *bob_error; /* expected error names ("" = none) */
+	const char *pin;                     /* bob's key as alice pins it */
+};
+
+static void test_attack(void **state)
+{
+	struct attack *a = *state;
+	struct proc bob, alice;
+	struct tamper_proxy tp;
+	char pin[4200], honest_pin[4200];
+	const char *bob_flags[] = {"--auth", a->auth, "--groups", a->group, NULL};
+	const char *alice_flags[] = {"--auth", a->auth, "--groups", a->group, "--peer-key",
+				     key(a->pin ? a->pin : "bob.pub", pin, sizeof pin), "--send", "transfer 100", NULL};
+	const char *honest_flags[] = {"--auth", a->auth, "--groups", a->group, "--peer-key",
+				      key("bob.pub", honest_pin, sizeof honest_pin), NULL};
+	unsigned port = start_bob(&bob, 2, bob_flags), target = port;
+
+	if (a->t.action == TAMPER_REPLACE_SHARE) {
+		size_t len = strcmp(a->group, "x25519") == 0 ? 32 : 256;
+		memset(a->t.data, 0, len);
+		if (a->share_value == 1)
+			a->t.data[len - 1] = 1;
+		else if (a->share_value < 0 && len == 256)
+			ffdhe2048_p_minus(1, a->t.data);
+		a->t.data_len = len;
+	}
+	if (a->t.action != TAMPER_NOTHING) {
+		assert_int_equal(tamper_proxy_start(&tp, port, &a->t), 0);
+		target = tp.port;
+	}
+	int rc = run_alice(&alice, target, alice_flags);
+	if (a->t.action != TAMPER_NOTHING)
+		assert_int_equal(tamper_proxy_wait(&tp, T_MS), 1); /* it did alter exactly one frame */
+	assert_int_equal(rc, 1);                                   /* a check failed */
+	assert_string_equal(error_of(&alice), a->alice_error);
+	json_t *end = proc_wait_event(&bob, "connection-end", T_MS);
+	assert_non_null(end);
+	assert_false(json_is_true(json_object_get(end, "ok")));
+	assert_string_equal(error_of(&bob), a->bob_error);
+	/* No altered or replayed application data was released to bob (a
+	 * replay's original is genuine and is delivered once). */
+	assert_int_equal(proc_count(&bob, "message-received"), a->t.action == TAMPER_DUPLICATE ? 1 : 0);
+	proc_free(&alice);
+
+	honest_exchange(&bob, port, honest_flags);
+	assert_int_equal(proc_wait(&bob, T_MS), 0);
+	proc_free(&bob);
+}
+
+/* Raw bytes at bob: hostile framing must end in an error event and bob goes on. */
+static void raw_then_honest(const uint8_t *bytes, size_t n, const char *bob_error)
+{
+	struct proc bob;
+	const char *flags[] = {"--timeout", "1", NULL};
+	unsigned port = start_bob(&bob, 2, flags);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	if (n)
+		assert_int_equal(send(fd, bytes, n, 0), (ssize_t)n);
+	json_t *end = proc_wait_event(&bob, "connection-end", T_MS);
+	assert_non_null(end);
+	assert_string_equal(error_of(&bob), bob_error);
+	close(fd);
+	honest_exchange(&bob, port, NULL);
+	assert_int_equal(proc_wait(&bob, T_MS), 0);
+	proc_free(&bob);
+}
+
+static void test_raw_huge_length(void **state)
+{
+	(void)state;
+	const uint8_t hdr[] = {MLAB_MSG_CLIENT_HELLO, 0xff, 0xff, 0xff, 0xff};
+	raw_then_honest(hdr, sizeof hdr, "too-long");
+}
+
+static void test_raw_unknown_type(void **state)
+{
+	(void)state;
+	const uint8_t hdr[] = {0x42, 0, 0, 0, 1, 0};
+	raw_then_honest(hdr, sizeof hdr, "unknown-type");
+}
+
+static void test_raw_slow_drip(void **state)
+{
+	(void)state;
+	const uint8_t part[] = {MLAB_MSG_CLIENT_HELLO, 0, 0}; /* and then nothing */
+	raw_then_honest(part, sizeof part, "timeout");
+}
+
+static void test_raw_record_first(void **state)
+{
+	(void)state;
+	uint8_t rec[5 + 8 + 17] = {MLAB_MSG_RECORD, 0, 0, 0, 25};
+	raw_then_honest(rec, sizeof rec, "unexpected-message");
+}
+
+static void test_wrong_pin_key(void **state)
+{
+	(void)state;
+	struct attack a = {.auth = "sign", .group = "x25519", .pin = "mallory.pub",
+			   .alice_error = "pinned-key-mismatch", .bob_error = "peer-alert"};
+	void *s = &a;
+	test_attack(&s);
+}
+
+static void test_bob_refuses_bad_events_fd(void **state)
+{
+	(void)state;
+	struct proc bob;
+	const char *argv[] = {"bob", "--listen", "127.0.0.1:0", "--events", "0", NULL};
+	/* proc_start appends --events 3 too; the first, fd 0 (read-only), must be refused. */
+	assert_int_equal(proc_start(&bob, argv), 0);
+	assert_int_not_equal(proc_wait(&bob, T_MS), 0);
+	proc_free(&bob);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	const char *bin = getenv("MLAB_BIN");
+	snprintf(keydir, sizeof keydir, "%s/keys", bin && *bin ? bin : "bin");
+	return access(keydir, R_OK) == 0 ? 0 : -1;
+}
+
+#define COMBO(a, g, c, x) {a, g, c, x}
+static struct combo combos[] = {
+	COMBO("none", "x25519", "chacha20-poly1305", NULL),
+	COMBO("none", "ffdhe2048", "chacha20-poly1305", NULL),
+	COMBO("sign", "x25519", "chacha20-poly1305", NULL),
+	COMBO("sign", "ffdhe2048", "chacha20-poly1305", NULL),
+	COMBO("sign", "ffdhe3072", "aes-256-gcm", NULL),
+	COMBO("none", "x25519", "none", NULL),
+	COMBO("sign", "x25519", "aes-256-gcm", "--mutual"),
+	COMBO("sign", "ffdhe2048", "chacha20-poly1305", "--sign-scope=params"),
+};
+
+#define FLIP(d, ty, n, off) {.dir = d, .type = ty, .nth = n, .action = TAMPER_FLIP_BIT, .offset = off}
+#define SHARE(d) {.dir = d, .type = MLAB_MSG_KEY_SHARE, .action = TAMPER_REPLACE_SHARE}
+static struct attack attacks[] = {
+	{"signature bit flip", "sign", "x25519", FLIP(TAMPER_TO_ALICE, MLAB_MSG_SIGNATURE, 0, -1), 0,
+	 "signature-invalid", "peer-alert", NULL},
+	{"record bit flip", "sign", "x25519", FLIP(TAMPER_TO_BOB, MLAB_MSG_RECORD, 0, 12), 0, "peer-alert", "record-auth",
+	 NULL},
+	{"record replay", "none", "x25519",
+	 {.dir = TAMPER_TO_BOB, .type = MLAB_MSG_RECORD, .action = TAMPER_DUPLICATE}, 0, "peer-alert", "record-replay",
+	 NULL},
+	{"finished bit flip", "none", "ffdhe2048", FLIP(TAMPER_TO_BOB, MLAB_MSG_FINISHED, 0, 3), 0, "peer-alert",
+	 "finished-mismatch", NULL},
+	{"share 0 to bob", "none", "ffdhe2048", SHARE(TAMPER_TO_BOB), 0, "peer-alert", "share-range", NULL},
+	{"share 1 to bob", "none", "ffdhe2048", SHARE(TAMPER_TO_BOB), 1, "peer-alert", "share-range", NULL},
+	{"share p-1 to bob", "none", "ffdhe2048", SHARE(TAMPER_TO_BOB), -1, "peer-alert", "share-range", NULL},
+	{"share p-1 to alice", "sign", "ffdhe2048", SHARE(TAMPER_TO_ALICE), -1, "share-range", "peer-alert", NULL},
+	{"x25519 low-order share to bob", "none", "x25519", SHARE(TAMPER_TO_BOB), 0, "peer-alert", "share-low-order",
+	 NULL},
+};
+
+int main(void)
+{
+	enum { NC = sizeof combos / sizeof combos[0], NA = sizeof attacks / sizeof attacks[0] };
+	struct CMUnitTest tests[NC + NA + 6];
+	char names[NC][96];
+	size_t n = 0;
+
+	for (size_t i = 0; i < NC; i++) {
+		snprintf(names[i], sizeof names[i], "handshake %s/%s/%s%s%s", combos[i].auth, combos[i].group,
+			 combos[i].cipher, combos[i].extra ? " " : "", combos[i].extra ? combos[i].extra : "");
+		tests[n++] = (struct CMUnitTest){names[i], test_combo, NULL, NULL, &combos[i]};
+	}
+	for (size_t i = 0; i < NA; i++)
+		tests[n++] = (struct CMUnitTest){attacks[i].name, test_attack, NULL, NULL, &attacks[i]};
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_wrong_pin_key);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_huge_length);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_unknown_type);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_slow_drip);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_record_first);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bob_refuses_bad_events_fd);
+	return _cmocka_run_group_tests("loopback", tests, n, setup, NULL);
+}
