@@ -2,6 +2,7 @@
 #   make              bin/alice, bin/bob, bin/mitmlab-keygen and the demo keys
 #   make test         every test suite; the last line reads "N passed, M failed"
 #   make check-asan   the same suites, built with ASan+UBSan in build/asan
+#   make demo         bob and alice run a signed exchange on loopback
 #   make bench        handshake benchmark (prints medians; asserts nothing)
 #   make install PREFIX=/usr/local DESTDIR=
 # V=1 shows full command lines.
@@ -39,7 +40,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/tes
 INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 
-.PHONY: all test check-asan bench install uninstall clean format
+.PHONY: all test check-asan bench demo install uninstall clean format
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
 all: $(PROGRAMS) $(KEYS)
@@ -78,6 +79,9 @@ test: all $(UNIT_BIN) $(INTEG_BIN)
 
 check-asan:
 	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/asan BIN=build/asan/bin CFLAGS="-O1 -g" test
+
+demo: all
+	$(Q)MLAB_BIN=$(BIN) tools/demo.sh
 
 bench: all $(BUILD)/tests/bench_handshake
 	$(Q)$(BUILD)/tests/bench_handshake

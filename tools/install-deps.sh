@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what mitmlab needs to build and test on Debian 12 (bookworm).
+# Used by the README's install command and by CI, so the two never drift.
+set -euo pipefail
+packages=(
+	build-essential pkg-config
+	libssl-dev      # OpenSSL 3: EVP X25519, ffdhe, Ed25519, HKDF, AEAD
+	libjansson-dev  # JSON-lines events
+	libcmocka-dev   # unit tests
+)
+sudo=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
+	sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update
+$sudo apt-get install -y --no-install-recommends "${packages[@]}"
