@@ -72,21 +72,23 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_HELPER_OBJ) $(LIBPEER) $(LIBMLA
 $(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(TEST_HELPER_OBJ) $(LIBPEER) $(LIBMLAB)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
-$(TEST_HELPER_OBJ) $(BUILD)/tests/%.o: ALL_CFLAGS += -Itests/helpers
+$(TEST_HELPER_OBJ) $(BUILD)/tests/%.o $(BUILD)/tests/bench/%.o: ALL_CFLAGS += -Itests/helpers
 
 test: all $(UNIT_BIN) $(INTEG_BIN)
 	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) tests/run-suites.sh $(UNIT_BIN) $(INTEG_BIN)
 
+# Sanitizer reports get their own exit codes, distinct from the programs' own
+# (1-4), so a test that expects "a check failed" cannot mistake one for it.
 check-asan:
-	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/asan BIN=build/asan/bin CFLAGS="-O1 -g" test
+	$(Q)ASAN_OPTIONS=exitcode=86:detect_leaks=1 UBSAN_OPTIONS=exitcode=87:print_stacktrace=1 $(MAKE) --no-print-directory SAN=1 BUILD=build/asan BIN=build/asan/bin CFLAGS="-O1 -g" test
 
 demo: all
 	$(Q)MLAB_BIN=$(BIN) tools/demo.sh
 
 bench: all $(BUILD)/tests/bench_handshake
-	$(Q)$(BUILD)/tests/bench_handshake
+	$(Q)MLAB_BIN=$(abspath $(BIN)) $(BUILD)/tests/bench_handshake
 
-$(BUILD)/tests/bench_handshake: $(BUILD)/tests/bench/bench_handshake.o $(LIBMLAB)
+$(BUILD)/tests/bench_handshake: $(BUILD)/tests/bench/bench_handshake.o $(TEST_HELPER_OBJ) $(LIBMLAB)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -40,6 +40,8 @@ int mlab_rec_seal(struct mlab_rec *r, uint8_t content, const uint8_t *data, size
 
 	if (len > MLAB_MAX_PLAINTEXT)
 		return MLAB_E_TOO_LONG;
+	if (content != MLAB_CONTENT_DATA && content != MLAB_CONTENT_CLOSE)
+		return MLAB_E_ARG;
 	/* The last sequence number is never used: the session must end first. */
 	if (r->seq == UINT64_MAX)
 		return MLAB_E_SEQ_WRAP;
@@ -97,7 +99,7 @@ int mlab_rec_open(struct mlab_rec *r, const uint8_t *body, size_t len, uint8_t *
 		rec_nonce(r, seq, nonce);
 		rec_aad(len, seq, aad);
 		if ((e = mlab_aead_open(r->cipher, r->k.key, nonce, aad, sizeof aad, ct, n, ct + n, pt)) != 0)
-			return e == MLAB_E_RECORD_AUTH ? e : MLAB_E_CRYPTO;
+			return e;
 	}
 	if (pt[0] != MLAB_CONTENT_DATA && pt[0] != MLAB_CONTENT_CLOSE) {
 		e = MLAB_E_BAD_FIELD;
