@@ -640,6 +640,21 @@ static void test_record_crafted_plaintext_record_opens(void **state)
 	free(sealed);
 }
 
+/* The sender refuses to seal a content type the receiver would refuse. */
+static void test_record_seal_unknown_content_type_refused(void **state)
+{
+	(void)state;
+	struct mlab_rec tx, rx;
+	uint8_t out[128];
+	struct mlab_wr w;
+
+	pair_init(MLAB_CIPHER_AES_256_GCM, &tx, &rx);
+	mlab_wr_init(&w, out, sizeof out);
+	assert_int_equal(mlab_rec_seal(&tx, 0xee, msg, 4, &w), MLAB_E_ARG);
+	assert_int_equal(w.len, 0);
+	assert_int_equal(tx.seq, 0);
+}
+
 static void test_record_unknown_inner_content_type_bad_field(void **state)
 {
 	(void)state;
@@ -931,6 +946,7 @@ int main(void)
 	    cmocka_unit_test(test_record_receiver_at_seq_uint64_max_seq_wrap),
 	    cmocka_unit_test(test_record_crafted_plaintext_record_opens),
 	    cmocka_unit_test(test_record_unknown_inner_content_type_bad_field),
+	    cmocka_unit_test(test_record_seal_unknown_content_type_refused),
 	    AEAD_TESTS(test_record_matches_documented_nonce_and_aad),
 	    AEAD_TESTS(test_record_same_plaintext_twice_different_ciphertext),
 	    cmocka_unit_test(test_record_wipe_zeroes_state),
