@@ -13,6 +13,7 @@
 
 #include "mlab_err.h"
 #include "mlab_group.h"
+#include "peer_net.h"
 
 enum {
 	OPT_AUTH = 256,
@@ -231,6 +232,9 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 	case OPT_LISTEN:
 		if ((opt == OPT_CONNECT) != ini)
 			return bad(o, "%s is not an option of this program", opt == OPT_CONNECT ? "--connect" : "--listen");
+		char host[256], port[16];
+		if (peer_split_addr(arg, host, sizeof host, port, sizeof port) != 0)
+			return bad(o, "expected HOST:PORT or [IPv6]:PORT, not '%s'", arg);
 		o->addr = arg;
 		return -1;
 	case OPT_SEND:

@@ -1,0 +1,151 @@
+/* The programs' command lines: --help, exit codes, and failure messages that
+ * tell the user what to do. Runs the built binaries; no network beyond a
+ * refused connection to 127.0.0.1. */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "proc.h"
+
+/* Runs a program with stdin from /dev/null; returns its exit status and
+ * what it printed (stdout and stderr together). */
+static int run(const char *const *argv, char *out, size_t out_len)
+{
+	char path[4096];
+	int pfd[2];
+	size_t got = 0;
+
+	proc_bin(argv[0], path, sizeof path);
+	assert_int_equal(pipe(pfd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+		dup2(devnull, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (ssize_t r; (r = read(pfd[0], out + got, out_len - 1 - got)) > 0;)
+		got += (size_t)r;
+	out[got] = '\0';
+	close(pfd[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static char out[65536];
+
+static void test_help(void **state)
+{
+	(void)state;
+	const char *progs[] = {"alice", "bob", "mitmlab-keygen"};
+	for (size_t i = 0; i < 3; i++) {
+		const char *argv[] = {progs[i], "--help", NULL};
+		assert_int_equal(run(argv, out, sizeof out), 0);
+		assert_non_null(strstr(out, "usage:"));
+		if (i < 2)
+			assert_non_null(strstr(out, "exit status"));
+	}
+}
+
+static void test_unknown_option_is_usage_error(void **state)
+{
+	(void)state;
+	const char *a[] = {"alice", "--frobnicate", NULL};
+	assert_int_equal(run(a, out, sizeof out), 2);
+	assert_non_null(strstr(out, "--help"));
+	const char *b[] = {"bob", "--send", "x", NULL}; /* alice's option */
+	assert_int_equal(run(b, out, sizeof out), 2);
+	assert_non_null(strstr(out, "not an option of this program"));
+	const char *c[] = {"alice", "--groups", "x25519,p256", NULL};
+	assert_int_equal(run(c, out, sizeof out), 2);
+	assert_non_null(strstr(out, "unknown value 'p256'"));
+	const char *d[] = {"alice", "--groups", "x25519,x25519", NULL};
+	assert_int_equal(run(d, out, sizeof out), 2);
+	const char *e[] = {"bob", "--timeout", "0", NULL};
+	assert_int_equal(run(e, out, sizeof out), 2);
+	const char *f[] = {"alice", "--sign-scope", "everything", NULL};
+	assert_int_equal(run(f, out, sizeof out), 2);
+}
+
+static void test_sign_needs_keys(void **state)
+{
+	(void)state;
+	const char *a[] = {"bob", "--auth", "sign", NULL};
+	assert_int_equal(run(a, out, sizeof out), 2);
+	assert_non_null(strstr(out, "--key FILE"));
+	assert_non_null(strstr(out, "mitmlab-keygen"));
+	const char *b[] = {"alice", "--auth", "sign", NULL};
+	assert_int_equal(run(b, out, sizeof out), 2);
+	assert_non_null(strstr(out, "--peer-key FILE"));
+	const char *c[] = {"alice", "--auth", "sign", "--peer-key", "/nonexistent/bob.pub", NULL};
+	assert_int_equal(run(c, out, sizeof out), 4);
+	assert_non_null(strstr(out, "cannot read an Ed25519 public key"));
+}
+
+static void test_connect_refused_is_network_error(void **state)
+{
+	(void)state;
+	/* Port 1 on loopback: nothing listens there in a test machine. */
+	const char *a[] = {"alice", "--connect", "127.0.0.1:1", "--send", "x", NULL};
+	assert_int_equal(run(a, out, sizeof out), 3);
+	assert_non_null(strstr(out, "is bob listening"));
+	const char *b[] = {"alice", "--connect", "no-port-here", NULL};
+	assert_int_equal(run(b, out, sizeof out), 2);
+	assert_non_null(strstr(out, "HOST:PORT"));
+}
+
+static void test_keygen_writes_pair_and_refuses_overwrite(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/mlab-keygen-XXXXXX", key[256], pub[256];
+	struct stat st;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(key, sizeof key, "%s/t.key", dir);
+	snprintf(pub, sizeof pub, "%s/t.pub", dir);
+	const char *a[] = {"mitmlab-keygen", key, NULL};
+	assert_int_equal(run(a, out, sizeof out), 0);
+	assert_non_null(strstr(out, "key id"));
+	assert_int_equal(stat(key, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600); /* private key: owner only */
+	assert_int_equal(stat(pub, &st), 0);
+	assert_int_equal(run(a, out, sizeof out), 2); /* no silent overwrite */
+	assert_non_null(strstr(out, "--force"));
+	const char *b[] = {"mitmlab-keygen", "--force", "--quiet", key, NULL};
+	assert_int_equal(run(b, out, sizeof out), 0);
+	assert_string_equal(out, "");
+	/* The public file is not a private key: bob refuses it as --key. */
+	const char *c[] = {"bob", "--auth", "sign", "--key", pub, NULL};
+	assert_int_equal(run(c, out, sizeof out), 4);
+	unlink(key);
+	unlink(pub);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_unknown_option_is_usage_error),
+		cmocka_unit_test(test_sign_needs_keys),
+		cmocka_unit_test(test_connect_refused_is_network_error),
+		cmocka_unit_test(test_keygen_writes_pair_and_refuses_overwrite),
+	};
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}
