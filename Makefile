@@ -4,6 +4,7 @@
 #   make check-asan   the same suites, built with ASan+UBSan in build/asan
 #   make demo         bob and alice run a signed exchange on loopback
 #   make bench        handshake benchmark (prints medians; asserts nothing)
+#   make fuzz         libFuzzer over the codec and the engines (FUZZ_SECONDS=60)
 #   make install PREFIX=/usr/local DESTDIR=
 # V=1 shows full command lines.
 
@@ -40,7 +41,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/tes
 INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 
-.PHONY: all test check-asan bench demo install uninstall clean format
+.PHONY: all test check-asan bench demo fuzz install uninstall clean format
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
 all: $(PROGRAMS) $(KEYS)
@@ -91,6 +92,16 @@ bench: all $(BUILD)/tests/bench_handshake
 $(BUILD)/tests/bench_handshake: $(BUILD)/tests/bench/bench_handshake.o $(TEST_HELPER_OBJ) $(LIBMLAB)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# libFuzzer over the codec and both engines (clang). FUZZ_SECONDS bounds the run;
+# the corpus lives in build/fuzz/corpus and grows between runs.
+FUZZ_SECONDS ?= 60
+fuzz: $(wildcard lib/*.c lib/*.h) tests/fuzz/fuzz_frames.c
+	@mkdir -p build/fuzz/corpus
+	$(call say,CLANG,build/fuzz/fuzz_frames)clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib \
+		-fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS)) \
+		tests/fuzz/fuzz_frames.c lib/*.c -o build/fuzz/fuzz_frames $(LDLIBS)
+	$(Q)build/fuzz/fuzz_frames -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/mitmlab
