@@ -46,12 +46,12 @@ static int converse(struct peer_conn *c, const struct peer_opts *o)
 		    (e = peer_conn_recv(c, reply, &n, &closed, o->timeout_ms)) != 0)
 			break;
 		if (closed) /* bob hung up before answering */
-			e = mlab_kex_fail(&c->kex, MLAB_E_TRUNCATION, NULL);
+			e = peer_conn_fail(c, MLAB_E_TRUNCATION);
 	}
 	/* Our close, then bob's: a session cut short is detected, not assumed. */
 	if (e == 0 && (e = peer_conn_close(c)) == 0 && (e = peer_conn_recv(c, reply, &n, &closed, o->timeout_ms)) == 0 &&
 	    !closed)
-		e = mlab_kex_fail(&c->kex, MLAB_E_UNEXPECTED, NULL);
+		e = peer_conn_fail(c, MLAB_E_UNEXPECTED);
 	free(line);
 	free(reply);
 	return e;
@@ -77,12 +77,12 @@ int main(int argc, char **argv)
 	}
 	mlab_ev_emit(&ev, "connected", json_pack("{s:s}", "peer", o.addr), "connected to %s", o.addr);
 	if (!(c = malloc(sizeof *c))) {
-		r = PEER_EXIT_SETUP;
+		r = PEER_EXIT_INTERNAL;
 		goto out;
 	}
 	if ((e = peer_conn_init(c, fd, &o.kex, &ev, o.timeout_ms)) != 0) {
 		mlab_ev_error(&ev, e, "setup", NULL);
-		r = PEER_EXIT_USAGE;
+		r = PEER_EXIT_INTERNAL;
 		goto out_conn;
 	}
 	if ((e = peer_conn_handshake(c)) == 0)

@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (!(c = malloc(sizeof *c))) {
-		r = PEER_EXIT_SETUP;
+		r = PEER_EXIT_INTERNAL;
 		goto out;
 	}
 	/* The configuration is checked once, before anyone connects. */

@@ -33,7 +33,7 @@
 	X(MLAB_E_SIG_LENGTH, -25, "signature-length", "signature", "a signature or signing key has the wrong length") \
 	X(MLAB_E_SIG_SCHEME, -26, "signature-scheme", "signature", "a signature uses an unknown scheme") \
 	X(MLAB_E_PIN_MISMATCH, -27, "pinned-key-mismatch", "pinned-key", "the peer signed with a key that is not the pinned key") \
-	X(MLAB_E_SIG_INVALID, -28, "signature-invalid", "signature", "the signature does not verify over what this side saw: the handshake was altered") \
+	X(MLAB_E_SIG_INVALID, -28, "signature-invalid", "signature", "the signature does not verify over what this side saw: the handshake was altered (or the two sides use different --sign-scope)") \
 	X(MLAB_E_FINISHED, -29, "finished-mismatch", "finished", "the Finished MAC does not match: the handshake was altered or the keys differ") \
 	X(MLAB_E_RECORD_AUTH, -30, "record-auth", "record", "a record failed authentication: it was altered or sealed with another key") \
 	X(MLAB_E_REPLAY, -31, "record-replay", "replay", "a record's sequence number was already used: a replay") \

@@ -73,6 +73,7 @@ void mlab_kex_free(struct mlab_kex *k)
 {
 	mlab_transcript_free(&k->tr);
 	mlab_dh_free(&k->dh);
+	OPENSSL_cleanse(k->secret, sizeof k->secret);
 	mlab_keys_wipe(&k->keys);
 	mlab_rec_wipe(&k->tx);
 	mlab_rec_wipe(&k->rx);
@@ -100,6 +101,7 @@ int mlab_kex_fail(struct mlab_kex *k, int err, struct mlab_wr *out)
 	}
 	k->state = MLAB_KEX_FAILED;
 	mlab_dh_free(&k->dh);
+	OPENSSL_cleanse(k->secret, sizeof k->secret);
 	mlab_keys_wipe(&k->keys);
 	mlab_rec_wipe(&k->tx);
 	mlab_rec_wipe(&k->rx);
@@ -212,8 +214,7 @@ static int check_signature(struct mlab_kex *k, const uint8_t *body, size_t len)
 	    (e = mlab_key_id(s.pub, sizeof s.pub, kid)) != 0 || (e = mlab_key_id(pinned, sizeof pinned, pin_id)) != 0)
 		return e;
 	if (CRYPTO_memcmp(s.pub, pinned, sizeof pinned) != 0) {
-		mlab_ev_emit(k->ev, "signature-key", json_pack("{s:s,s:s,s:b}", "signer_key", kid, "pinned_key", pin_id,
-							       "match", 0),
+		mlab_ev_emit(k->ev, "signature-key", json_pack("{s:s,s:s}", "signer_key", kid, "pinned_key", pin_id),
 			     "peer signed with key %s, but the pinned key is %s", kid, pin_id);
 		return MLAB_E_PIN_MISMATCH;
 	}
@@ -411,18 +412,25 @@ static int take_share(struct mlab_kex *k, const uint8_t *body, size_t len)
 	return tr_frame(k, MLAB_MSG_KEY_SHARE, body, len);
 }
 
-/* Both shares are known and the transcript runs through the initiator's
- * share: derive the session keys. */
+/* The DH output, as soon as both shares are known: a share that only the
+ * computation can refuse (X25519 low order) fails here, before we send or
+ * report anything of our own. */
+static int dh_secret(struct mlab_kex *k)
+{
+	return mlab_dh_derive(&k->dh, k->peer_share, k->peer_share_len, k->cfg.validate_shares, k->secret,
+			      &k->secret_len);
+}
+
+/* The transcript now runs through the initiator's share (and its signature
+ * when it signs): derive the session keys, then forget the DH secrets. */
 static int derive_keys(struct mlab_kex *k)
 {
-	uint8_t secret[MLAB_MAX_SECRET], th[MLAB_SHA256_LEN];
-	size_t n = 0;
-	int e;
+	uint8_t th[MLAB_SHA256_LEN];
+	int e = mlab_transcript_hash(&k->tr, th);
 
-	if ((e = mlab_dh_derive(&k->dh, k->peer_share, k->peer_share_len, k->cfg.validate_shares, secret, &n)) == 0 &&
-	    (e = mlab_transcript_hash(&k->tr, th)) == 0)
-		e = mlab_keysched_derive(secret, n, th, &k->keys);
-	OPENSSL_cleanse(secret, sizeof secret);
+	if (e == 0)
+		e = mlab_keysched_derive(k->secret, k->secret_len, th, &k->keys);
+	OPENSSL_cleanse(k->secret, sizeof k->secret);
 	mlab_dh_free(&k->dh); /* ephemeral: gone as soon as it served */
 	if (e != 0)
 		return e;
@@ -482,7 +490,7 @@ static int client_flight(struct mlab_kex *k, struct mlab_wr *out)
 		return e;
 	if (k->dh.pub_len == k->peer_share_len && CRYPTO_memcmp(k->dh.pub, k->peer_share, k->peer_share_len) == 0)
 		return MLAB_E_SHARE_REFLECTED;
-	if ((e = send_share(k, out)) != 0)
+	if ((e = dh_secret(k)) != 0 || (e = send_share(k, out)) != 0)
 		return e;
 	/* Our signature covers our share: sign before the DH key is wiped. */
 	if (k->client_auth && (e = send_signature(k, out)) != 0)
@@ -525,10 +533,10 @@ static int step(struct mlab_kex *k, uint8_t type, const uint8_t *body, size_t le
 	case MLAB_KEX_WAIT_CLIENT_SHARE:
 		if (type != MLAB_MSG_KEY_SHARE)
 			break;
-		if ((e = take_share(k, body, len)) != 0)
+		if ((e = take_share(k, body, len)) != 0 || (e = dh_secret(k)) != 0)
 			return e;
 		/* The initiator's signature covers the transcript through its
-		 * share, which is also where the keys are derived. */
+		 * share; the keys are derived after it. */
 		if (k->client_auth) {
 			k->state = MLAB_KEX_WAIT_CLIENT_SIGNATURE;
 			return 0;
@@ -579,8 +587,8 @@ int mlab_kex_input(struct mlab_kex *k, uint8_t type, const uint8_t *body, size_t
 			return mlab_kex_fail(k, e, out);
 		k->peer_alert = -(int)a.code;
 		mlab_ev_emit(k->ev, "alert-received",
-			     json_pack("{s:s,s:s}", "error", mlab_err_name(k->peer_alert), "check",
-				       mlab_err_check(k->peer_alert)),
+			     json_pack("{s:s,s:s,s:i}", "error", mlab_err_name(k->peer_alert), "check",
+				       mlab_err_check(k->peer_alert), "code", k->peer_alert),
 			     "peer aborted: %s (%s) — unauthenticated, for information", mlab_err_name(k->peer_alert),
 			     mlab_err_text(k->peer_alert));
 		return mlab_kex_fail(k, MLAB_E_PEER_ALERT, out);
@@ -620,7 +628,15 @@ int mlab_kex_open(struct mlab_kex *k, const uint8_t *body, size_t len, uint8_t *
 	 * our close the peer may still send until its own close. */
 	if (k->state != MLAB_KEX_CONNECTED && k->state != MLAB_KEX_CLOSED)
 		return mlab_kex_fail(k, MLAB_E_UNEXPECTED, out);
+	/* Nothing may follow the peer's close notification. */
+	if (k->peer_closed)
+		return mlab_kex_fail(k, MLAB_E_UNEXPECTED, out);
 	if ((e = mlab_rec_open(&k->rx, body, len, content, data, data_len)) != 0)
 		return mlab_kex_fail(k, e, out);
+	if (*content == MLAB_CONTENT_CLOSE) {
+		if (*data_len != 0) /* a close carries nothing: never drop data silently */
+			return mlab_kex_fail(k, MLAB_E_BAD_FIELD, out);
+		k->peer_closed = true;
+	}
 	return 0;
 }

@@ -86,6 +86,9 @@ struct mlab_kex {
 	struct mlab_dh dh;
 	uint8_t peer_share[MLAB_MAX_SHARE];
 	size_t peer_share_len;
+	uint8_t secret[MLAB_MAX_SECRET]; /* DH output, until the keys are derived */
+	size_t secret_len;
+	bool peer_closed;
 	struct mlab_keys keys;
 	struct mlab_rec tx, rx;
 };

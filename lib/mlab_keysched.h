@@ -1,6 +1,7 @@
 /* Transcript hash and key schedule (docs/protocol.md §Key schedule).
  *
- *   master   = HKDF-Extract(salt = H(transcript through the client's share), IKM = DH secret)
+ *   master   = HKDF-Extract(salt = H(transcript through the initiator's share, and
+ *                                  its signature when it signs), IKM = DH secret)
  *   key, iv  = HKDF-Expand(master, "mitmlab v1 c2s key" / "... c2s iv" / "s2c ...")
  *   finished = HKDF-Expand(master, "mitmlab v1 client finished" / "server finished")
  *   key id   = first 4 bytes of SHA-256(master), hex

@@ -37,7 +37,7 @@ static int flush(struct peer_conn *c)
 }
 
 /* A local failure: record it in the engine, try to tell the peer. */
-static int fail(struct peer_conn *c, int e)
+int peer_conn_fail(struct peer_conn *c, int e)
 {
 	int r = mlab_kex_fail(&c->kex, e, &c->wr);
 	(void)flush(c);
@@ -52,7 +52,7 @@ static int read_frame(struct peer_conn *c, int wait_ms, uint8_t *type, uint32_t 
 
 	if (e == 0)
 		e = mlab_frame_check(c->in, type, len);
-	/* Once the first byte is in, the rest must follow within one step's time. */
+	/* Once the header is in, the body must follow within one step's time. */
 	if (e == 0)
 		e = peer_read_full(c->fd, c->in + MLAB_FRAME_HDR, *len, peer_now_ms() + c->timeout_ms);
 	return e;
@@ -63,22 +63,22 @@ int peer_conn_handshake(struct peer_conn *c)
 	int e = 0;
 
 	if (c->kex.cfg.role == MLAB_INITIATOR && (e = mlab_kex_start(&c->kex, &c->wr)) != 0)
-		return fail(c, e);
+		return peer_conn_fail(c, e);
 	if ((e = flush(c)) != 0)
-		return fail(c, e);
+		return peer_conn_fail(c, e);
 	while (!mlab_kex_connected(&c->kex)) {
 		uint8_t type;
 		uint32_t len;
 
 		if ((e = read_frame(c, c->timeout_ms, &type, &len)) != 0)
-			return fail(c, e);
+			return peer_conn_fail(c, e);
 		/* A record here is refused by the engine: data before Finished. */
 		e = mlab_kex_input(&c->kex, type, c->in + MLAB_FRAME_HDR, len, &c->wr);
 		int f = flush(c);
 		if (e != 0)
 			return e;
 		if (f != 0)
-			return fail(c, f);
+			return peer_conn_fail(c, f);
 	}
 	return 0;
 }
@@ -121,7 +121,7 @@ int peer_conn_send(struct peer_conn *c, const uint8_t *data, size_t len)
 		return e;
 	}
 	if ((e = flush(c)) != 0)
-		return fail(c, e);
+		return peer_conn_fail(c, e);
 	c->n_sent++;
 	peer_printable(data, len, shown, sizeof shown);
 	mlab_ev_emit(c->ev, "message-sent", peer_data_json(c->n_sent, data, len), "sent #%u: \"%s\"", c->n_sent, shown);
@@ -139,7 +139,7 @@ int peer_conn_recv(struct peer_conn *c, uint8_t *data, size_t *len, bool *closed
 	*len = 0;
 	if ((e = read_frame(c, wait_ms, &type, &flen)) != 0)
 		/* EOF where a record or close notification was due: truncation. */
-		return fail(c, e == MLAB_E_EOF ? MLAB_E_TRUNCATION : e);
+		return peer_conn_fail(c, e == MLAB_E_EOF ? MLAB_E_TRUNCATION : e);
 	if (type == MLAB_MSG_RECORD)
 		e = mlab_kex_open(&c->kex, c->in + MLAB_FRAME_HDR, flen, &content, data, len, &c->wr);
 	else
@@ -168,7 +168,7 @@ int peer_conn_close(struct peer_conn *c)
 		return e;
 	}
 	if ((e = flush(c)) != 0)
-		return fail(c, e);
+		return peer_conn_fail(c, e);
 	mlab_ev_emit(c->ev, "close-sent", NULL, "closed the session");
 	return 0;
 }

@@ -28,6 +28,9 @@ int peer_conn_send(struct peer_conn *c, const uint8_t *data, size_t len);
 /* Waits up to wait_ms for the next record. *closed is set when the peer sent
  * its close notification (then *len is 0). data holds MLAB_MAX_PLAINTEXT. */
 int peer_conn_recv(struct peer_conn *c, uint8_t *data, size_t *len, bool *closed, int wait_ms);
+/* Aborts the session from outside the engine: one error event, an alert
+ * to the peer. Returns err. */
+int peer_conn_fail(struct peer_conn *c, int err);
 /* Sends our close notification. */
 int peer_conn_close(struct peer_conn *c);
 void peer_conn_free(struct peer_conn *c);

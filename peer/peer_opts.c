@@ -92,7 +92,8 @@ static void usage(FILE *f, const struct peer_opts *o)
 		"  --no-share-check        WEAKENED: accept key shares without range/subgroup checks\n"
 		"  --quiet                 no readable log on stderr\n"
 		"  --help                  this text\n\n"
-		"exit status: 0 success, 1 a check failed or the peer aborted, 2 usage, 3 network, 4 key files\n",
+		"exit status: 0 success, 1 a check failed or the peer aborted, 2 usage, 3 network, 4 key files,\n"
+		"             5 internal error (out of memory, crypto library)\n",
 		ini ? "offered in this order" : "accepted by policy",
 		ini ? "also sign as alice (needs --key); bob checks it with his --peer-key"
 		    : "require alice to sign too (needs --peer-key with alice's public key)",
@@ -216,6 +217,8 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 		return -1;
 	case OPT_TIMEOUT:
 	case OPT_IDLE:
+		if (opt == OPT_IDLE && ini)
+			return bad(o, "%s is not an option of this program", "--idle");
 		if ((r = parse_uint(o, arg, 86400, &v)) >= 0)
 			return r;
 		if (v == 0)
@@ -331,6 +334,8 @@ int peer_exit_for(int err)
 {
 	if (err == 0)
 		return PEER_EXIT_OK;
+	if (strcmp(mlab_err_check(err), "internal") == 0)
+		return PEER_EXIT_INTERNAL;
 	return strcmp(mlab_err_check(err), "io") == 0 ? PEER_EXIT_NETWORK : PEER_EXIT_CHECK;
 }
 

@@ -14,6 +14,7 @@ enum peer_exit {
 	PEER_EXIT_USAGE = 2,   /* bad command line */
 	PEER_EXIT_NETWORK = 3, /* cannot listen/connect, timeout, connection lost */
 	PEER_EXIT_SETUP = 4,   /* key files */
+	PEER_EXIT_INTERNAL = 5, /* out of memory, crypto library failure */
 };
 
 #define PEER_MAX_MESSAGES 64
