@@ -91,6 +91,30 @@ out:
 	return e;
 }
 
+/* y^x mod p by hand, for weakened peers only: OpenSSL refuses a secret of 0
+ * or 1 even with peer checks off, but the key-fixing scenarios must show
+ * what a peer that skips the checks really computes. */
+static int ff_derive_raw(struct mlab_dh *dh, const BIGNUM *y, uint8_t *out, size_t *out_len)
+{
+	EVP_PKEY *params = ff_pkey(dh->group->ossl_name, NULL);
+	BIGNUM *p = NULL, *x = NULL, *z = BN_new();
+	BN_CTX *ctx = BN_CTX_new();
+	int n = (int)dh->group->share_len, e = MLAB_E_CRYPTO;
+
+	if (params && z && ctx && EVP_PKEY_get_bn_param(params, OSSL_PKEY_PARAM_FFC_P, &p) == 1 &&
+	    EVP_PKEY_get_bn_param(dh->priv, OSSL_PKEY_PARAM_PRIV_KEY, &x) == 1 && BN_mod_exp(z, y, x, p, ctx) == 1 &&
+	    BN_bn2binpad(z, out, n) == n) {
+		*out_len = (size_t)n;
+		e = 0;
+	}
+	BN_clear_free(x);
+	BN_clear_free(z);
+	BN_free(p);
+	BN_CTX_free(ctx);
+	EVP_PKEY_free(params);
+	return e;
+}
+
 static int ff_derive(struct mlab_dh *dh, const uint8_t *share, size_t len, bool validate, uint8_t *out,
 		     size_t *out_len)
 {
@@ -106,6 +130,8 @@ static int ff_derive(struct mlab_dh *dh, const uint8_t *share, size_t len, bool 
 	    EVP_PKEY_derive(ctx, out, &n) == 1) {
 		*out_len = n;
 		e = 0;
+	} else if (!validate && y) {
+		e = ff_derive_raw(dh, y, out, out_len);
 	}
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(peer);

@@ -282,7 +282,7 @@ int mlab_kex_start(struct mlab_kex *k, struct mlab_wr *out)
 	if (k->err)
 		return MLAB_E_FAILED;
 	if (k->state != MLAB_KEX_START)
-		return mlab_kex_fail(k, MLAB_E_UNEXPECTED, NULL);
+		return mlab_kex_fail(k, MLAB_E_UNEXPECTED, out);
 	ch.flags = k->cfg.mutual ? MLAB_FLAG_CLIENT_AUTH : 0;
 	ch.n_modes = (uint8_t)k->cfg.n_modes;
 	ch.n_groups = (uint8_t)k->cfg.n_groups;
@@ -291,8 +291,10 @@ int mlab_kex_start(struct mlab_kex *k, struct mlab_wr *out)
 	memcpy(ch.groups, k->cfg.groups, k->cfg.n_groups * sizeof ch.groups[0]);
 	memcpy(ch.ciphers, k->cfg.ciphers, k->cfg.n_ciphers);
 	if ((e = mlab_random(ch.nonce, sizeof ch.nonce)) != 0 || (e = mlab_client_hello_encode(out, &ch)) != 0 ||
-	    (e = tr_out(k, out, start)) != 0)
-		return mlab_kex_fail(k, e, NULL);
+	    (e = tr_out(k, out, start)) != 0) {
+		out->len = start;
+		return mlab_kex_fail(k, e, out);
+	}
 	memcpy(k->nonce_c, ch.nonce, sizeof ch.nonce);
 	emit_offer(k, "hello-sent", &ch);
 	k->state = MLAB_KEX_WAIT_SERVER_HELLO;
