@@ -62,13 +62,10 @@ int main(int argc, char **argv)
 	struct peer_opts o;
 	struct mlab_ev ev;
 	struct peer_conn *c = NULL;
-	int fd = -1, e, r = peer_opts_parse(&o, MLAB_INITIATOR, argc, argv);
+	int fd = -1, e, r;
 
-	if (r >= 0)
-		return r;
-	if ((r = peer_opts_check_events(&o)) >= 0 || (r = peer_opts_load_keys(&o)) >= 0)
+	if ((r = peer_setup(&o, MLAB_INITIATOR, argc, argv, &ev)) >= 0)
 		goto out;
-	mlab_ev_init(&ev, "alice", o.events_fd, o.quiet ? NULL : stderr);
 	if ((e = peer_connect(o.addr, o.timeout_ms, &fd)) != 0) {
 		mlab_ev_error(&ev, e, "connect", o.addr);
 		fprintf(stderr, "alice: cannot connect to %s: is bob listening there?\n", o.addr);

@@ -68,13 +68,10 @@ int main(int argc, char **argv)
 	struct peer_conn *c = NULL;
 	struct sigaction sa = {.sa_handler = on_stop}; /* no SA_RESTART: poll() must wake up */
 	unsigned port, served = 0;
-	int lfd = -1, e, r = peer_opts_parse(&o, MLAB_RESPONDER, argc, argv);
+	int lfd = -1, e, r;
 
-	if (r >= 0)
-		return r;
-	if ((r = peer_opts_check_events(&o)) >= 0 || (r = peer_opts_load_keys(&o)) >= 0)
+	if ((r = peer_setup(&o, MLAB_RESPONDER, argc, argv, &ev)) >= 0)
 		goto out;
-	mlab_ev_init(&ev, "bob", o.events_fd, o.quiet ? NULL : stderr);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);

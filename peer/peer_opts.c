@@ -350,3 +350,13 @@ int peer_opts_check_events(const struct peer_opts *o)
 	}
 	return -1;
 }
+
+int peer_setup(struct peer_opts *o, enum mlab_role role, int argc, char **argv, struct mlab_ev *ev)
+{
+	int r;
+	if ((r = peer_opts_parse(o, role, argc, argv)) >= 0 || (r = peer_opts_check_events(o)) >= 0 ||
+	    (r = peer_opts_load_keys(o)) >= 0)
+		return r;
+	mlab_ev_init(ev, o->prog, o->events_fd, o->quiet ? NULL : stderr);
+	return -1;
+}

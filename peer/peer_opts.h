@@ -39,6 +39,9 @@ int peer_opts_parse(struct peer_opts *o, enum mlab_role role, int argc, char **a
 /* Loads --key and --peer-key into o->kex; prints what to do on failure. */
 int peer_opts_load_keys(struct peer_opts *o);
 void peer_opts_free(struct peer_opts *o);
+/* Everything a peer's main does first: parse, check --events, load keys, and
+ * set up the event emitter. Returns -1 to go on, or an exit code. */
+int peer_setup(struct peer_opts *o, enum mlab_role role, int argc, char **argv, struct mlab_ev *ev);
 /* The exit code for an error: network trouble or a failed check. */
 int peer_exit_for(int err);
 /* Refuses an --events descriptor that is not open for writing. */

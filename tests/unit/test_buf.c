@@ -13,17 +13,12 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "mlab_buf.h"
 #include "mlab_err.h"
 
 /* Compares error codes and names both on failure. */
-#define assert_err(got, want)                                                                                          \
-	do {                                                                                                           \
-		int got_ = (got), want_ = (want);                                                                      \
-		if (got_ != want_)                                                                                     \
-			fail_msg("%s returned %d (%s), expected %d (%s)", #got, got_, mlab_err_name(got_), want_,      \
-				 mlab_err_name(want_));                                                                \
-	} while (0)
 
 /* An exact-size heap copy: one byte more would hide an over-read from ASan. */
 static uint8_t *dup_exact(const uint8_t *p, size_t n)

@@ -24,6 +24,8 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include <jansson.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -40,15 +42,7 @@
 #include "mlab_record.h"
 #include "mlab_wire.h"
 
-#define assert_err(got, want)                                                                                          \
-	do {                                                                                                           \
-		int got_ = (got), want_ = (want);                                                                      \
-		if (got_ != want_)                                                                                     \
-			fail_msg("%s returned %d (%s), expected %d (%s)", #got, got_, mlab_err_name(got_), want_,      \
-				 mlab_err_name(want_));                                                                \
-	} while (0)
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_FRAMES 128
 #define OUT_CAP (8 * MLAB_MAX_FRAME)
 

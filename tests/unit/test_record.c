@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -25,15 +27,7 @@
 #include "mlab_record.h"
 #include "mlab_wire.h"
 
-#define assert_err(got, want)                                                                                          \
-	do {                                                                                                           \
-		int got_ = (got), want_ = (want);                                                                      \
-		if (got_ != want_)                                                                                     \
-			fail_msg("%s returned %d (%s), expected %d (%s)", #got, got_, mlab_err_name(got_), want_,      \
-				 mlab_err_name(want_));                                                                \
-	} while (0)
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 #define FILL 0xaa
 
 static size_t tag_len(unsigned cipher)

@@ -14,19 +14,13 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "mlab_buf.h"
 #include "mlab_err.h"
 #include "mlab_wire.h"
 
-#define assert_err(got, want)                                                                                          \
-	do {                                                                                                           \
-		int got_ = (got), want_ = (want);                                                                      \
-		if (got_ != want_)                                                                                     \
-			fail_msg("%s returned %d (%s), expected %d (%s)", #got, got_, mlab_err_name(got_), want_,      \
-				 mlab_err_name(want_));                                                                \
-	} while (0)
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static uint8_t *dup_exact(const uint8_t *p, size_t n)
 {
