@@ -1,5 +1,5 @@
 # mitmlab — one non-recursive Makefile for every program, test and tool.
-#   make              bin/alice, bin/bob, bin/mitmlab-keygen and the demo keys
+#   make              bin/alice, bin/bob, bin/mallory, bin/mitmlab, bin/mitmlab-keygen, demo keys
 #   make test         every test suite; the last line reads "N passed, M failed"
 #   make check-asan   the same suites, built with ASan+UBSan in build/asan
 #   make demo         bob and alice run a signed exchange on loopback
@@ -16,11 +16,11 @@ BIN ?= bin
 CFLAGS ?= -O2 -g
 SAN ?=
 
-PKGS := openssl jansson
+PKGS := openssl jansson libpcap inih libmnl
 WARN := -Wall -Wextra -Werror -Wshadow -Wconversion
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SANFLAGS := $(if $(SAN),$(SANITIZE))
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Ilib -Ipeer \
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Ilib -Ipeer -Ilab-scenarios -Imallory -Iui \
 	$(shell pkg-config --cflags $(PKGS)) -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
 LDLIBS := $(shell pkg-config --libs $(PKGS))
@@ -31,10 +31,16 @@ say = $(if $(V),,@printf '  %-7s %s\n' $(1) $(2);)
 
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/*.c))
 PEER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard peer/*.c))
+# Everything of mallory but her main, so tests can link her parts.
+MALLORY_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out mallory/mallory.c,$(wildcard mallory/*.c)))
+LAB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lab-scenarios/*.c))
+UI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard ui/*.c))
 LIBMLAB := $(BUILD)/libmlab.a
 LIBPEER := $(BUILD)/libpeer.a
+LIBMALLORY := $(BUILD)/libmallory.a
+LIBLAB := $(BUILD)/liblab.a
 
-PROGRAMS := $(BIN)/alice $(BIN)/bob $(BIN)/mitmlab-keygen
+PROGRAMS := $(BIN)/alice $(BIN)/bob $(BIN)/mallory $(BIN)/mitmlab $(BIN)/mitmlab-keygen
 KEYS := $(foreach who,alice bob mallory,$(BIN)/keys/$(who).key)
 
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -54,9 +60,15 @@ $(LIBMLAB): $(LIB_OBJ)
 	$(call say,AR,$@)$(AR) rcs $@ $^
 $(LIBPEER): $(PEER_OBJ)
 	$(call say,AR,$@)$(AR) rcs $@ $^
+$(LIBMALLORY): $(MALLORY_OBJ)
+	$(call say,AR,$@)$(AR) rcs $@ $^
+$(LIBLAB): $(LAB_OBJ)
+	$(call say,AR,$@)$(AR) rcs $@ $^
 
 $(BIN)/alice: $(BUILD)/alice/alice.o $(LIBPEER) $(LIBMLAB)
 $(BIN)/bob: $(BUILD)/bob/bob.o $(LIBPEER) $(LIBMLAB)
+$(BIN)/mallory: $(BUILD)/mallory/mallory.o $(LIBMALLORY) $(LIBMLAB)
+$(BIN)/mitmlab: $(UI_OBJ) $(LIBLAB) $(LIBMLAB)
 $(BIN)/mitmlab-keygen: $(BUILD)/tools/mitmlab-keygen.o $(LIBMLAB)
 $(PROGRAMS):
 	@mkdir -p $(@D)
@@ -67,10 +79,11 @@ $(BIN)/keys/%.key: | $(BIN)/mitmlab-keygen
 	@mkdir -p $(@D)
 	$(call say,KEYGEN,$@)$(BIN)/mitmlab-keygen --quiet $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_HELPER_OBJ) $(LIBPEER) $(LIBMLAB)
+TEST_LIBS := $(LIBPEER) $(LIBLAB) $(LIBMALLORY) $(LIBMLAB)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_HELPER_OBJ) $(TEST_LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
-$(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(TEST_HELPER_OBJ) $(LIBPEER) $(LIBMLAB)
+$(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(TEST_HELPER_OBJ) $(TEST_LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 $(TEST_HELPER_OBJ) $(BUILD)/tests/%.o $(BUILD)/tests/bench/%.o: ALL_CFLAGS += -Itests/helpers
@@ -107,13 +120,15 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/mitmlab
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/mitmlab/
+	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/lab-scenarios
+	install -m 0644 lab-scenarios/*.ini $(DESTDIR)$(PREFIX)/share/mitmlab/lab-scenarios/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/mitmlab
 
 format:
-	clang-format -i $(wildcard lib/*.[ch] peer/*.[ch] alice/*.c bob/*.c tools/*.c tests/*/*.[ch])
+	clang-format -i $(wildcard lib/*.[ch] peer/*.[ch] alice/*.c bob/*.c mallory/*.[ch] lab-scenarios/*.[ch] ui/*.[ch] tools/*.c tests/*/*.[ch])
 
 clean:
 	rm -rf build bin

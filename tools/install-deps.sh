@@ -7,6 +7,12 @@ packages=(
 	libssl-dev      # OpenSSL 3: EVP X25519, ffdhe, Ed25519, HKDF, AEAD
 	libjansson-dev  # JSON-lines events
 	libcmocka-dev   # unit tests
+	libpcap-dev     # mallory's capture, the lab's wire.pcap
+	libinih-dev     # scenario files
+	libmnl-dev      # netlink: the lab network, built in-process
+	iproute2        # ip(8), for people inspecting a lab by hand
+	util-linux      # setpriv/runuser, for the rootless test
+	tshark          # reading wire.pcap in tests
 )
 sudo=
 if [ "$(id -u)" -ne 0 ]; then

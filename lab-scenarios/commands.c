@@ -1,0 +1,138 @@
+/* Scenario command lines (see commands.h). */
+#include <stdio.h>
+
+#include "commands.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lab_net.h"
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void copy(char *dst, const char *src)
+{
+	size_t n = strnlen(src, PATH_MAX - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+int lab_paths_find(struct lab_paths *p)
+{
+	char exe[PATH_MAX], cand[PATH_MAX + 64];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	const char *env;
+
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	copy(p->bin_dir, (env = getenv("MITMLAB_BIN")) && *env ? env : exe);
+	snprintf(cand, sizeof cand, "%s/keys", p->bin_dir);
+	copy(p->keys_dir, (env = getenv("MITMLAB_KEYS")) && *env ? env : cand);
+	if ((env = getenv("MITMLAB_SCENARIOS")) && *env) {
+		copy(p->catalog_dir, env);
+		return 0;
+	}
+	snprintf(cand, sizeof cand, "%s/../lab-scenarios", p->bin_dir);
+	if (!is_dir(cand))
+		snprintf(cand, sizeof cand, "%s/../share/mitmlab/lab-scenarios", p->bin_dir);
+	copy(p->catalog_dir, cand);
+	return 0;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+	if (!d)
+		abort();
+	return d;
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *s = malloc(n);
+	if (!s)
+		abort();
+	snprintf(s, n, "%s/%s", dir, name);
+	return s;
+}
+
+/* Flags whose value names a key file. */
+static int is_key_flag(const char *flag)
+{
+	return strcmp(flag, "--key") == 0 || strcmp(flag, "--peer-key") == 0 || strcmp(flag, "--forge-key") == 0;
+}
+
+int lab_argv(const struct scenario *sc, const struct lab_paths *p, const char *prog, char **argv, size_t max)
+{
+	const struct sc_prog *sp = strcmp(prog, "alice") == 0 ? &sc->alice
+				   : strcmp(prog, "bob") == 0 ? &sc->bob
+							      : &sc->mallory;
+	const struct lab_host *bob = lab_plan("bob");
+	char addr[64];
+	size_t n = 0;
+
+	if (max < 8 + sp->n_args)
+		return -1;
+	argv[n++] = path_join(p->bin_dir, prog);
+	snprintf(addr, sizeof addr, "%s:%s", bob->ip, LAB_PORT);
+	if (strcmp(prog, "alice") == 0) {
+		argv[n++] = xstrdup("--connect");
+		argv[n++] = xstrdup(addr);
+	} else if (strcmp(prog, "bob") == 0) {
+		argv[n++] = xstrdup("--listen");
+		argv[n++] = xstrdup(addr);
+		argv[n++] = xstrdup("--max-conns"); /* one conversation per run */
+		argv[n++] = xstrdup("1");
+	} else {
+		argv[n++] = xstrdup("--iface");
+		argv[n++] = xstrdup(LAB_HOST_IF);
+	}
+	for (size_t i = 0; i < sp->n_args; i++) {
+		const char *a = sp->args[i];
+		if (i > 0 && is_key_flag(sp->args[i - 1]) && !strchr(a, '/'))
+			argv[n++] = path_join(p->keys_dir, a);
+		else
+			argv[n++] = xstrdup(a);
+	}
+	argv[n] = NULL;
+	return (int)n;
+}
+
+void lab_argv_free(char **argv)
+{
+	for (size_t i = 0; argv[i]; i++)
+		free(argv[i]);
+	argv[0] = NULL;
+}
+
+void lab_argv_print(FILE *f, char *const *argv)
+{
+	for (size_t i = 0; argv[i]; i++) {
+		const char *a = argv[i];
+		fputs(i ? " " : "", f);
+		if (a[0] && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:,=+@") ==
+				strlen(a)) {
+			fputs(a, f);
+			continue;
+		}
+		fputc('\'', f);
+		for (; *a; a++)
+			if (*a == '\'')
+				fputs("'\\''", f);
+			else
+				fputc(*a, f);
+		fputc('\'', f);
+	}
+	fputc('\n', f);
+}

@@ -1,0 +1,32 @@
+/* The command lines of a scenario's programs: what the runner executes
+ * inside each host and what `mitmlab show` prints for a trainee. */
+#ifndef LAB_COMMANDS_H
+#define LAB_COMMANDS_H
+
+#include <limits.h>
+#include <stdio.h>
+#include <stddef.h>
+
+#include "scenario.h"
+
+#define LAB_PORT "4433"
+#define LAB_MAX_ARGV (SC_MAX_ARGS + 16)
+
+struct lab_paths {
+	char bin_dir[PATH_MAX];     /* alice, bob, mallory */
+	char keys_dir[PATH_MAX];    /* the demo keys */
+	char catalog_dir[PATH_MAX]; /* *.ini */
+};
+
+/* Finds the programs, keys and catalog next to this executable (or from
+ * MITMLAB_BIN, MITMLAB_KEYS, MITMLAB_SCENARIOS). */
+int lab_paths_find(struct lab_paths *p);
+/* argv for prog ("alice", "bob", "mallory") in scenario sc: the runner's own
+ * flags (addresses, interface) then the scenario's, with key names resolved
+ * in keys_dir. Strings are allocated; free with lab_argv_free. Returns argc. */
+int lab_argv(const struct scenario *sc, const struct lab_paths *p, const char *prog, char **argv, size_t max);
+void lab_argv_free(char **argv);
+/* One shell-quoted line. */
+void lab_argv_print(FILE *f, char *const *argv);
+
+#endif

@@ -1,0 +1,440 @@
+/* The runner (see runner.h). */
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "lab_net.h"
+#include "report.h"
+
+#define READY_MS 10000 /* a program that is not ready by then is broken */
+#define GRACE_MS 3000  /* after SIGTERM, before SIGKILL */
+
+struct prog {
+	const char *name;
+	pid_t pid;
+	int ev_fd;
+	bool running, stop_requested;
+	char buf[65536];
+	size_t len;
+};
+
+struct run {
+	const struct scenario *sc;
+	const struct run_opts *o;
+	json_t *events;
+	FILE *jsonl;
+	struct prog progs[3];
+	size_t n_progs;
+	pcap_t *cap;
+	pcap_dumper_t *dump;
+	double deadline;
+	bool timed_out, interrupted;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Every event, the programs' and ours, goes through here: kept for the
+ * judge, appended to events.jsonl, streamed to the live reader. */
+static void record(struct run *r, json_t *ev)
+{
+	char *line = json_dumps(ev, JSON_COMPACT | JSON_ENSURE_ASCII);
+	if (line) {
+		fprintf(r->jsonl, "%s\n", line);
+		fflush(r->jsonl);
+		if (r->o->live_fd >= 0) {
+			size_t n = strlen(line);
+			line[n] = '\n'; /* json_dumps left room: we write n + 1 bytes below */
+			ssize_t w = write(r->o->live_fd, line, n + 1);
+			(void)w; /* a live reader that went away does not stop the run */
+			line[n] = '\0';
+		}
+		free(line);
+	}
+	json_array_append_new(r->events, ev);
+}
+
+static void lab_event(struct run *r, const char *name, json_t *fields)
+{
+	json_t *ev = json_pack("{s:f,s:s,s:s}", "t", now_s(), "actor", "lab", "event", name);
+	if (fields)
+		json_object_update(ev, fields);
+	json_decref(fields);
+	record(r, ev);
+}
+
+/* A line from a program. The actor is who we know sent it, whatever the
+ * line says: mallory cannot speak as alice. */
+static void program_line(struct run *r, struct prog *p, const char *line, size_t n)
+{
+	json_t *ev = json_loadb(line, n, 0, NULL);
+	if (!json_is_object(ev)) {
+		json_decref(ev);
+		lab_event(r, "bad-event", json_pack("{s:s,s:s%}", "program", p->name, "line", line, n > 200 ? 200 : n));
+		return;
+	}
+	json_object_set_new(ev, "actor", json_string(p->name));
+	if (!json_is_number(json_object_get(ev, "t")))
+		json_object_set_new(ev, "t", json_real(now_s()));
+	record(r, ev);
+}
+
+static void read_events(struct run *r, struct prog *p)
+{
+	ssize_t n = read(p->ev_fd, p->buf + p->len, sizeof p->buf - p->len);
+	if (n <= 0) {
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			return;
+		close(p->ev_fd);
+		p->ev_fd = -1;
+		return;
+	}
+	p->len += (size_t)n;
+	char *nl;
+	while ((nl = memchr(p->buf, '\n', p->len))) {
+		size_t line = (size_t)(nl - p->buf);
+		program_line(r, p, p->buf, line);
+		memmove(p->buf, nl + 1, p->len - line - 1);
+		p->len -= line + 1;
+	}
+	if (p->len == sizeof p->buf) { /* one absurdly long line: drop it */
+		lab_event(r, "bad-event", json_pack("{s:s,s:s}", "program", p->name, "line", "(over 64 KiB)"));
+		p->len = 0;
+	}
+}
+
+static void capture_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	pcap_dump(user, h, bytes);
+}
+
+static void reap(struct run *r)
+{
+	for (size_t i = 0; i < r->n_progs; i++) {
+		struct prog *p = &r->progs[i];
+		int status;
+		if (!p->running || waitpid(p->pid, &status, WNOHANG) != p->pid)
+			continue;
+		p->running = false;
+		int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+		/* Expected: stopped by us, or ended by itself with one of the
+		 * programs' documented statuses (0-5). */
+		bool expected = p->stop_requested || (code >= 0 && code <= 5);
+		lab_event(r, "exit", json_pack("{s:s,s:i,s:i,s:b}", "program", p->name, "status", code, "signal", sig,
+					       "expected", expected));
+	}
+}
+
+/* One turn of the loop: events, wire, exits; at most wait_ms. */
+static void pump(struct run *r, int wait_ms)
+{
+	struct pollfd pf[4];
+	struct prog *who[4];
+	nfds_t n = 0;
+
+	for (size_t i = 0; i < r->n_progs; i++)
+		if (r->progs[i].ev_fd >= 0) {
+			pf[n] = (struct pollfd){.fd = r->progs[i].ev_fd, .events = POLLIN};
+			who[n++] = &r->progs[i];
+		}
+	int cap_fd = r->cap ? pcap_get_selectable_fd(r->cap) : -1;
+	if (cap_fd >= 0) {
+		pf[n] = (struct pollfd){.fd = cap_fd, .events = POLLIN};
+		who[n++] = NULL;
+	}
+	if (poll(pf, n, wait_ms) > 0)
+		for (nfds_t i = 0; i < n; i++)
+			if (pf[i].revents && who[i])
+				read_events(r, who[i]);
+	if (r->cap)
+		(void)pcap_dispatch(r->cap, -1, capture_cb, (u_char *)r->dump);
+	reap(r);
+	if (!r->timed_out && now_s() > r->deadline) {
+		r->timed_out = true;
+		lab_event(r, "timeout", json_pack("{s:i}", "limit_s", (int)r->sc->timeout_s));
+	}
+	if (!r->interrupted && r->o->stop && *r->o->stop) {
+		r->interrupted = true;
+		lab_event(r, "lab-error", json_pack("{s:s}", "reason", "interrupted by the user"));
+	}
+}
+
+static bool must_end(const struct run *r)
+{
+	return r->timed_out || r->interrupted;
+}
+
+/* Index of the next event named `name` from `actor` at or after *from. */
+static bool seen(struct run *r, const char *actor, const char *name, size_t *from)
+{
+	for (; *from < json_array_size(r->events); (*from)++) {
+		json_t *ev = json_array_get(r->events, *from);
+		const char *a = json_string_value(json_object_get(ev, "actor"));
+		const char *e = json_string_value(json_object_get(ev, "event"));
+		if (a && e && strcmp(a, actor) == 0 && strcmp(e, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Waits until p says `ready_event`. false: it died, or time ran out. */
+static bool wait_ready(struct run *r, struct prog *p, const char *ready_event)
+{
+	size_t from = 0;
+	double limit = now_s() + READY_MS / 1000.0;
+	while (!seen(r, p->name, ready_event, &from)) {
+		if (!p->running || must_end(r) || now_s() > limit) {
+			char why[160];
+			snprintf(why, sizeof why, "%s did not become ready (no \"%s\" event); see %s.log", p->name,
+				 ready_event, p->name);
+			lab_event(r, "lab-error", json_pack("{s:s}", "reason", why));
+			return false;
+		}
+		from = 0;
+		pump(r, 50);
+	}
+	return true;
+}
+
+static void wait_exit(struct run *r, struct prog *p, int ms)
+{
+	double limit = now_s() + ms / 1000.0;
+	while (p->running && now_s() < limit && (!must_end(r) || p->stop_requested))
+		pump(r, 50);
+}
+
+static void stop(struct run *r, struct prog *p)
+{
+	if (!p->running)
+		return;
+	p->stop_requested = true;
+	kill(p->pid, SIGTERM);
+	wait_exit(r, p, GRACE_MS);
+	if (p->running) {
+		kill(p->pid, SIGKILL);
+		wait_exit(r, p, GRACE_MS);
+	}
+}
+
+static int spawn(struct run *r, const struct lab_net *net, const char *name, char **argv)
+{
+	struct prog *p = &r->progs[r->n_progs];
+	const struct lab_host *h = lab_net_host(net, name);
+	char log[PATH_MAX];
+	int pfd[2];
+
+	if (access(argv[0], X_OK) != 0) {
+		char why[PATH_MAX + 64];
+		snprintf(why, sizeof why, "missing program %s: build it with make", argv[0]);
+		lab_event(r, "lab-error", json_pack("{s:s}", "reason", why));
+		return -1;
+	}
+	snprintf(log, sizeof log, "%s/%s.log", r->o->run_dir, name);
+	int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (log_fd < 0 || pipe2(pfd, O_CLOEXEC) != 0)
+		return -1;
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		/* Dies with the runner, however the runner dies. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(127);
+		int devnull = open("/dev/null", O_RDONLY);
+		if (setns(h->ns_fd, CLONE_NEWNET) != 0 || devnull < 0 || dup2(devnull, 0) < 0 || dup2(log_fd, 1) < 0 ||
+		    dup2(log_fd, 2) < 0 || dup2(pfd[1], 3) < 0)
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		execv(argv[0], argv);
+		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	close(log_fd);
+	*p = (struct prog){.name = name, .pid = pid, .ev_fd = pfd[0], .running = true};
+	r->n_progs++;
+	json_t *args = json_array();
+	for (size_t i = 0; argv[i]; i++)
+		json_array_append_new(args, json_string(argv[i]));
+	lab_event(r, "started", json_pack("{s:s,s:i,s:o,s:s}", "program", name, "pid", (int)pid, "argv", args, "host",
+					  h->ip));
+	return 0;
+}
+
+static int open_capture(struct run *r, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE], path[PATH_MAX];
+
+	snprintf(path, sizeof path, "%s/wire.pcap", r->o->run_dir);
+	/* The bridge in promiscuous mode gets a copy of every frame it switches:
+	 * the neutral observer's view of the wire. */
+	if (!(r->cap = pcap_create(LAB_BRIDGE, ebuf)) || pcap_set_snaplen(r->cap, 65535) != 0 ||
+	    pcap_set_promisc(r->cap, 1) != 0 || pcap_set_immediate_mode(r->cap, 1) != 0 ||
+	    pcap_set_timeout(r->cap, 50) != 0 || pcap_activate(r->cap) < 0 || pcap_setnonblock(r->cap, 1, ebuf) != 0 ||
+	    !(r->dump = pcap_dump_open(r->cap, path))) {
+		snprintf(err, errlen, "capturing on %s: %s", LAB_BRIDGE, r->cap ? pcap_geterr(r->cap) : ebuf);
+		return -1;
+	}
+	return 0;
+}
+
+static void write_commands(const char *run_dir, char *argvs[3][LAB_MAX_ARGV], const char *const names[3])
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/commands.txt", run_dir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return;
+	fputs("# The exact command lines of this run, one per host (run inside that host's namespace).\n", f);
+	for (int i = 0; i < 3; i++)
+		if (argvs[i][0]) {
+			const struct lab_host *h = lab_plan(names[i]);
+			fprintf(f, "# %s (%s)\n", names[i], h ? h->ip : "?");
+			lab_argv_print(f, argvs[i]);
+		}
+	fclose(f);
+}
+
+static void write_reports(const struct run *r, const struct verdict *v)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/report.txt", r->o->run_dir);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		report_text(f, r->sc, r->events, v, r->o->run_dir);
+		fclose(f);
+	}
+	snprintf(path, sizeof path, "%s/report.json", r->o->run_dir);
+	json_t *j = report_json(r->sc, r->events, v, r->o->run_dir);
+	if (j) {
+		json_dump_file(j, path, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		json_decref(j);
+	}
+}
+
+int lab_run(const struct scenario *sc, const struct lab_paths *paths, const struct run_opts *o, struct verdict *v,
+	    struct run_times *times, char *err, size_t errlen)
+{
+	static const char *const names[3] = {"bob", "mallory", "alice"};
+	struct run *r = calloc(1, sizeof *r);
+	char *argvs[3][LAB_MAX_ARGV] = {{NULL}};
+	char path[PATH_MAX];
+	const char *hosts[3] = {"alice", "bob", "mallory"};
+	struct lab_net net = {.switch_fd = -1};
+	double t0 = now_s(), t;
+	int rc = -1;
+
+	memset(times, 0, sizeof *times);
+	if (!r)
+		return -1;
+	r->sc = sc;
+	r->o = o;
+	r->events = json_array();
+	r->deadline = t0 + sc->timeout_s;
+	snprintf(path, sizeof path, "%s/events.jsonl", o->run_dir);
+	if (!(r->jsonl = fopen(path, "w"))) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		goto out;
+	}
+	for (int i = 0; i < 3; i++)
+		if (strcmp(names[i], "mallory") != 0 || sc->mallory.present)
+		{
+			int argc = lab_argv(sc, paths, names[i], argvs[i], LAB_MAX_ARGV - 2);
+			if (argc < 0) {
+				snprintf(err, errlen, "too many arguments for %s", names[i]);
+				goto out;
+			}
+			/* Each program's private event channel is its descriptor 3. */
+			argvs[i][argc] = strdup("--events");
+			argvs[i][argc + 1] = strdup("3");
+			argvs[i][argc + 2] = NULL;
+			if (!argvs[i][argc] || !argvs[i][argc + 1])
+				abort();
+		}
+	write_commands(o->run_dir, argvs, names);
+	lab_event(r, "run-start", json_pack("{s:s,s:s,s:s}", "scenario", sc->name, "network",
+					    scenario_network_name(sc->network), "run_dir", o->run_dir));
+
+	if (lab_userns_enter(err, errlen) != 0)
+		goto out;
+	t = now_s();
+	if (lab_net_build(&net, sc->network, hosts, sc->mallory.present ? 3 : 2, err, errlen) != 0)
+		goto out;
+	times->net_build_ms = (now_s() - t) * 1e3;
+	lab_event(r, "network-ready", json_pack("{s:f,s:s}", "ms", times->net_build_ms, "kind",
+						scenario_network_name(sc->network)));
+	if (open_capture(r, err, errlen) != 0)
+		goto out;
+
+	/* bob, then mallory, then alice: each waits for the one before. */
+	rc = 0;
+	if (spawn(r, &net, "bob", argvs[0]) != 0 || !wait_ready(r, &r->progs[0], "listening"))
+		goto finish;
+	if (sc->mallory.present &&
+	    (spawn(r, &net, "mallory", argvs[1]) != 0 || !wait_ready(r, &r->progs[1], "sniffing")))
+		goto finish;
+	if (spawn(r, &net, "alice", argvs[2]) != 0)
+		goto finish;
+	struct prog *alice = &r->progs[r->n_progs - 1];
+	while (alice->running && !must_end(r))
+		pump(r, 50);
+	/* bob ends by himself after his one connection. */
+	wait_exit(r, &r->progs[0], GRACE_MS);
+finish:
+	for (size_t i = r->n_progs; i-- > 0;)
+		stop(r, &r->progs[i]);
+	for (size_t i = 0; i < r->n_progs; i++) /* the last lines in the pipes */
+		while (r->progs[i].ev_fd >= 0)
+			read_events(r, &r->progs[i]);
+	pump(r, 0);
+	t = now_s();
+	if (r->dump)
+		pcap_dump_close(r->dump);
+	if (r->cap)
+		pcap_close(r->cap);
+	r->dump = NULL;
+	r->cap = NULL;
+	lab_net_release(&net);
+	times->net_release_ms = (now_s() - t) * 1e3;
+	times->total_ms = (now_s() - t0) * 1e3;
+	lab_event(r, "run-end", json_pack("{s:f}", "ms", times->total_ms));
+	judge_run(r->events, v);
+	write_reports(r, v);
+out:
+	if (rc != 0 && r->jsonl) {
+		lab_event(r, "lab-error", json_pack("{s:s}", "reason", err));
+		judge_run(r->events, v);
+		write_reports(r, v);
+	}
+	for (int i = 0; i < 3; i++)
+		if (argvs[i][0])
+			lab_argv_free(argvs[i]);
+	if (r->dump)
+		pcap_dump_close(r->dump);
+	if (r->cap)
+		pcap_close(r->cap);
+	lab_net_release(&net);
+	if (r->jsonl)
+		fclose(r->jsonl);
+	json_decref(r->events);
+	free(r);
+	return rc;
+}

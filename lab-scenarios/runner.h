@@ -1,0 +1,34 @@
+/* The runner: one scenario, start to verdict, in the calling process.
+ *
+ * It enters a user namespace, builds the network, captures the wire on the
+ * bridge, starts bob, mallory (if any) and alice in their hosts in that order
+ * — each next one only after the previous said it is ready — collects every
+ * event, stops everything at the end or at the time limit, and judges.
+ * Call it in a fresh child process: a process enters a user namespace once. */
+#ifndef LAB_RUNNER_H
+#define LAB_RUNNER_H
+
+#include <signal.h>
+
+#include "commands.h"
+#include "judge.h"
+#include "scenario.h"
+
+struct run_opts {
+	const char *run_dir; /* exists, empty */
+	int live_fd;         /* -1, or where each event line is also written as it arrives */
+	volatile sig_atomic_t *stop; /* set by the caller's signal handler: end the run now */
+};
+
+struct run_times {
+	double net_build_ms, net_release_ms, total_ms;
+};
+
+/* Returns 0 when the run produced a verdict (possibly "error" with a reason),
+ * -1 when not even that was possible (err says why). Writes events.jsonl,
+ * wire.pcap, commands.txt, the programs' logs, report.txt and report.json
+ * into run_dir. */
+int lab_run(const struct scenario *sc, const struct lab_paths *paths, const struct run_opts *o, struct verdict *v,
+	    struct run_times *times, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,1073 @@
+/* Scenario files (scenario.h; the format is docs/scenarios.md).
+ *
+ * libinih does all the INI parsing. This file holds the tables of sections and
+ * keys (data, so the next knob is one line), checks each value where the
+ * project has a table of names, and turns [alice], [bob] and [mallory] into
+ * argv entries in file order.
+ *
+ * Two things inih does not give us, and how we get them without parsing INI
+ * ourselves:
+ *  - Long lines. Debian's libinih reads lines into a 200-byte buffer; a longer
+ *    line is silently cut, and its tail is parsed as a line of its own (which
+ *    can even become a key: "...aaa x=y" yields x = y). We hand inih every line
+ *    through our own reader (ini_parse_stream), which knows the whole line and
+ *    refuses one that does not fit, naming the line.
+ *  - Empty sections and line numbers. inih calls the handler only for keys, and
+ *    Debian's build passes no line number. The reader counts file lines; after
+ *    a line that starts a section it hands inih a one-line probe ("="), so the
+ *    handler learns the section's name from inih even when the section has no
+ *    keys ("[mallory]" alone means: run mallory with her defaults). Probes are
+ *    not file lines; inih's own error line numbers are mapped back. */
+#include "scenario.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <ini.h>
+
+#include "mlab_err.h"
+#include "mlab_group.h"
+#include "mlab_wire.h"
+
+#define SC_MAX_FILE (256 * 1024) /* a scenario is a page of text */
+#define SC_MAX_KEYS 16		 /* per section */
+#define SC_MAX_MESSAGES 64	 /* alice --send / bob --reply (peer_opts.h) */
+#define SC_DEFAULT_TIMEOUT 20
+
+/* What a value must look like. */
+enum sc_kind {
+	K_TEXT,	   /* any text, not empty */
+	K_FILE,	   /* a key file name, resolved by the runner */
+	K_MESSAGE, /* an application message */
+	K_BOOL,	   /* yes/no: the bare flag when true */
+	K_UINT,	   /* 1..max */
+	K_MODES,   /* comma lists of names from the project's tables */
+	K_GROUPS,
+	K_CIPHERS,
+	K_WORD,	   /* one of words[] */
+	K_VERDICT, /* an expectation: a verdict other than error */
+	K_CHECK,   /* a check name from MLAB_ERRORS */
+	K_NAME,	   /* NN-lowercase-name */
+};
+
+#define F_REPEAT 1u    /* may be given more than once; order kept */
+#define F_MULTILINE 2u /* indented lines continue the value, joined with '\n' */
+#define F_REQUIRED 4u
+
+struct sc_key {
+	const char *name;
+	enum sc_kind kind;
+	unsigned flags;
+	unsigned long max;	  /* K_UINT */
+	const char *unit;	  /* K_UINT, for messages */
+	const char *const *words; /* K_WORD, NULL-terminated */
+	const char *about;	  /* for "is required" messages */
+};
+
+static const char *const scopes[] = {"transcript", "params", NULL};
+static const char *const networks[] = {"switch", "hub", NULL};
+static const char *const peers[] = {"alice", "bob", NULL};
+static const char *const expectations[] = {"attack-succeeded", "blocked", "confidential", "disrupted", NULL};
+
+/* [scenario]: the indices are used by load_fields(). */
+enum { S_NAME, S_TITLE, S_NETWORK, S_EXPECT, S_EXPECT_PEER, S_EXPECT_CHECK, S_TIMEOUT, S_TEACHING, S_N };
+static const struct sc_key scenario_keys[] = {
+    [S_NAME] = {"name", K_NAME, 0, 0, NULL, NULL, NULL},
+    [S_TITLE] = {"title", K_TEXT, F_REQUIRED, 0, NULL, NULL, "a one-line title for the catalog"},
+    [S_NETWORK] = {"network", K_WORD, 0, 0, NULL, networks, NULL},
+    [S_EXPECT] = {"expect", K_VERDICT, F_REQUIRED, 0, NULL, expectations,
+		  "the expected verdict: attack-succeeded, blocked, confidential or disrupted"},
+    [S_EXPECT_PEER] = {"expect-peer", K_WORD, 0, 0, NULL, peers, "who stops the attack: alice or bob"},
+    [S_EXPECT_CHECK] = {"expect-check", K_CHECK, 0, 0, NULL, NULL, "which check stops it"},
+    [S_TIMEOUT] = {"timeout", K_UINT, 0, 600, "seconds", NULL, NULL},
+    [S_TEACHING] = {"teaching", K_TEXT, F_REQUIRED | F_MULTILINE, 0, NULL, NULL,
+		    "text for the trainee: what to watch and why it happens (indented lines below 'teaching =')"},
+};
+
+/* clang-format off */
+/* One key per command-line flag of that program (peer/peer_opts.c,
+ * mallory's options); the key is the flag without its dashes. */
+static const struct sc_key alice_keys[] = {
+    {"auth", K_MODES, 0, 0, NULL, NULL, NULL},
+    {"groups", K_GROUPS, 0, 0, NULL, NULL, NULL},
+    {"cipher", K_CIPHERS, 0, 0, NULL, NULL, NULL},
+    {"sign-scope", K_WORD, 0, 0, NULL, scopes, NULL},
+    {"mutual", K_BOOL, 0, 0, NULL, NULL, NULL},
+    {"key", K_FILE, 0, 0, NULL, NULL, NULL},
+    {"peer-key", K_FILE, 0, 0, NULL, NULL, NULL},
+    {"timeout", K_UINT, 0, 86400, "seconds", NULL, NULL},
+    {"no-share-check", K_BOOL, 0, 0, NULL, NULL, NULL},
+    {"send", K_MESSAGE, F_REPEAT, 0, NULL, NULL, NULL},
+};
+static const struct sc_key bob_keys[] = {
+    {"auth", K_MODES, 0, 0, NULL, NULL, NULL},
+    {"groups", K_GROUPS, 0, 0, NULL, NULL, NULL},
+    {"cipher", K_CIPHERS, 0, 0, NULL, NULL, NULL},
+    {"sign-scope", K_WORD, 0, 0, NULL, scopes, NULL},
+    {"mutual", K_BOOL, 0, 0, NULL, NULL, NULL},
+    {"key", K_FILE, 0, 0, NULL, NULL, NULL},
+    {"peer-key", K_FILE, 0, 0, NULL, NULL, NULL},
+    {"timeout", K_UINT, 0, 86400, "seconds", NULL, NULL},
+    {"idle", K_UINT, 0, 86400, "seconds", NULL, NULL},
+    {"no-share-check", K_BOOL, 0, 0, NULL, NULL, NULL},
+    {"reply", K_MESSAGE, F_REPEAT, 0, NULL, NULL, NULL},
+};
+static const struct sc_key mallory_keys[] = {
+    {"sniff", K_BOOL, 0, 0, NULL, NULL, NULL},
+    {"port", K_UINT, 0, 65535, "TCP port", NULL, NULL},
+};
+/* clang-format on */
+
+/* Flags the runner sets itself: addresses, interface, event channel. */
+static const char *const runner_keys[] = {"connect", "listen", "iface", "events", "max-conns", NULL};
+
+enum { SEC_SCENARIO, SEC_ALICE, SEC_BOB, SEC_MALLORY, SEC_N };
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+struct sc_section {
+	const char *name;
+	const struct sc_key *keys;
+	size_t n_keys;
+	bool required;
+	const char *about;
+};
+
+static const struct sc_section sections[SEC_N] = {
+    [SEC_SCENARIO] = {"scenario", scenario_keys, N_OF(scenario_keys), true, "name, title, expectation, teaching text"},
+    [SEC_ALICE] = {"alice", alice_keys, N_OF(alice_keys), true,
+		   "alice's options, one key per flag (the section may be empty)"},
+    [SEC_BOB] = {"bob", bob_keys, N_OF(bob_keys), true, "bob's options, one key per flag (the section may be empty)"},
+    [SEC_MALLORY] = {"mallory", mallory_keys, N_OF(mallory_keys), false, NULL},
+};
+
+_Static_assert(N_OF(alice_keys) <= SC_MAX_KEYS && N_OF(bob_keys) <= SC_MAX_KEYS && N_OF(mallory_keys) <= SC_MAX_KEYS &&
+		   N_OF(scenario_keys) <= SC_MAX_KEYS,
+	       "raise SC_MAX_KEYS");
+
+/* The check column of the error table: what a blocked run names. */
+static const char *const check_column[] = {
+#define SC_X_CHECK(c, v, n, k, s) k,
+    MLAB_ERRORS(SC_X_CHECK)
+#undef SC_X_CHECK
+};
+/* Checks that exist but are not a peer detecting an attack: the lab failing
+ * (internal, setup), the network (io: a timeout is "disrupted"), or the other
+ * side's alert (peer: the detector is the one that sent it). */
+static const char *const not_detections[] = {"internal", "setup", "io", "peer", NULL};
+
+/* ---------------------------------------------------------------------- */
+
+struct sc_parse {
+	const char *file; /* for messages */
+	struct scenario *sc;
+
+	/* reader: the whole file, handed to inih a line at a time */
+	const char *text;
+	size_t len, pos;
+	unsigned line;	  /* file line of the last line handed to inih */
+	unsigned calls;	  /* lines handed to inih, probes included (inih's line numbers) */
+	bool indented;	  /* that line starts with white space: a continuation if a key precedes it */
+	bool header;	  /* that line starts with '[': the next call is a probe */
+	bool probe;	  /* the line inih is working on is a probe */
+	unsigned *probes; /* inih line numbers of the probes, ascending */
+	size_t n_probes, cap_probes;
+
+	/* handler state */
+	int cur;			       /* current section, -1 before the first */
+	const struct sc_key *last;	       /* the last key of the current section, for continuation lines */
+	unsigned sec_line[SEC_N];	       /* where each section starts, 0 = absent */
+	unsigned key_line[SEC_N][SC_MAX_KEYS]; /* first line of each key, 0 = not given */
+	size_t n_messages[SEC_N];
+	char *val[S_N]; /* [scenario] values */
+
+	/* the first error */
+	char *err;
+	size_t errlen;
+	bool failed;
+	unsigned fail_call; /* inih line number of the failing handler call */
+};
+
+/* Records the first error, "FILE:LINE: ..." (or "FILE: ..." when line is 0).
+ * Returns 0, inih's "handler failed". */
+__attribute__((format(printf, 3, 4))) static int fail(struct sc_parse *p, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (p->failed)
+		return 0;
+	p->failed = true;
+	p->fail_call = p->calls;
+	if (!p->err || !p->errlen)
+		return 0;
+	n = line ? snprintf(p->err, p->errlen, "%s:%u: ", p->file, line) : snprintf(p->err, p->errlen, "%s: ", p->file);
+	if (n < 0 || (size_t)n >= p->errlen)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* Writes items joined by ", " into buf (truncated if it must be). */
+static void join_names(char *buf, size_t n, const char *const *names, size_t count)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < count && off < n; i++) {
+		int w = snprintf(buf + off, n - off, "%s%s", i ? ", " : "", names[i]);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+static size_t count_words(const char *const *w)
+{
+	size_t n = 0;
+	while (w[n])
+		n++;
+	return n;
+}
+
+/* The distinct check names that a blocked run may name, in table order. */
+static size_t detection_checks(const char **out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < N_OF(check_column); i++) {
+		bool skip = false;
+		for (size_t j = 0; not_detections[j] && !skip; j++)
+			skip = strcmp(check_column[i], not_detections[j]) == 0;
+		for (size_t j = 0; j < n && !skip; j++)
+			skip = strcmp(check_column[i], out[j]) == 0;
+		if (!skip && n < max)
+			out[n++] = check_column[i];
+	}
+	return n;
+}
+
+/* Names of a comma-list kind, from the project's own tables. */
+static size_t list_names(enum sc_kind kind, const char **out, size_t max)
+{
+	size_t n = 0;
+	if (kind == K_GROUPS) {
+		size_t ng;
+		const struct mlab_group *const *all = mlab_group_all(&ng);
+		for (size_t i = 0; i < ng && n < max; i++)
+			out[n++] = all[i]->name;
+		return n;
+	}
+	for (unsigned id = 0; id < 256 && n < max; id++) {
+		const char *name = kind == K_MODES ? mlab_mode_name(id) : mlab_cipher_name(id);
+		if (name)
+			out[n++] = name;
+	}
+	return n;
+}
+
+static bool list_has(enum sc_kind kind, const char *name)
+{
+	if (kind == K_GROUPS)
+		return mlab_group_by_name(name) != NULL;
+	return (kind == K_MODES ? mlab_mode_from_name(name) : mlab_cipher_from_name(name)) != 0;
+}
+
+static const char *list_what(enum sc_kind kind)
+{
+	return kind == K_MODES ? "authentication modes" : kind == K_GROUPS ? "groups" : "ciphers";
+}
+
+/* A comma list of known names, each once, white space around names allowed.
+ * On success *norm is the list as the programs take it ("none,sign"). */
+static bool check_list(enum sc_kind kind, const char *v, char **norm, char *want, size_t wantlen)
+{
+	const char *names[64];
+	char all[512], *buf = NULL, *save = NULL, *out = NULL;
+	const char *seen[MLAB_MAX_OFFERS];
+	size_t n_seen = 0, off = 0, len = strlen(v);
+	bool ok = false;
+
+	join_names(all, sizeof all, names, list_names(kind, names, N_OF(names)));
+	if (!(buf = strdup(v)) || !(out = malloc(len + 1)))
+		goto out;
+	/* strsep, not strtok: an empty item ("sign,,none") is an error, not skipped */
+	save = buf;
+	for (char *t; (t = strsep(&save, ",")) != NULL;) {
+		while (isspace((unsigned char)*t))
+			t++;
+		for (size_t e = strlen(t); e && isspace((unsigned char)t[e - 1]); e--)
+			t[e - 1] = '\0';
+		if (!*t) {
+			snprintf(want, wantlen, "a comma-separated list of %s (%s), with no empty entry",
+				 list_what(kind), all);
+			goto out;
+		}
+		if (!list_has(kind, t)) {
+			snprintf(want, wantlen, "a comma-separated list of %s (%s); '%s' is not one", list_what(kind),
+				 all, t);
+			goto out;
+		}
+		for (size_t i = 0; i < n_seen; i++)
+			if (strcmp(seen[i], t) == 0) {
+				snprintf(want, wantlen,
+					 "a comma-separated list of %s (%s), each at most once; '%s' is twice",
+					 list_what(kind), all, t);
+				goto out;
+			}
+		if (n_seen == MLAB_MAX_OFFERS) {
+			snprintf(want, wantlen, "at most %d %s", MLAB_MAX_OFFERS, list_what(kind));
+			goto out;
+		}
+		seen[n_seen++] = t;
+		off += (size_t)sprintf(out + off, "%s%s", off ? "," : "", t);
+	}
+	*norm = out;
+	out = NULL;
+	ok = true;
+out:
+	if (!buf || (!ok && !*want))
+		snprintf(want, wantlen, "(out of memory)");
+	free(buf);
+	free(out);
+	return ok;
+}
+
+static bool check_uint(const struct sc_key *k, const char *v, char *want, size_t wantlen)
+{
+	unsigned long n = 0;
+	bool ok = *v != '\0' && strlen(v) <= 10;
+	for (const char *c = v; ok && *c; c++)
+		if (isdigit((unsigned char)*c))
+			n = n * 10 + (unsigned long)(*c - '0');
+		else
+			ok = false;
+	ok = ok && n >= 1 && n <= k->max;
+	if (!ok)
+		snprintf(want, wantlen, "a whole number from 1 to %lu (%s)", k->max, k->unit);
+	return ok;
+}
+
+/* NN-lowercase-name: [0-9][0-9]-[a-z0-9-]+ */
+static bool valid_name(const char *v)
+{
+	if (!isdigit((unsigned char)v[0]) || !isdigit((unsigned char)v[1]) || v[2] != '-' || !v[3])
+		return false;
+	for (const char *c = v + 3; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
+			return false;
+	return true;
+}
+
+static const char name_want[] = "a name like 07-my-lesson (two digits, '-', then lowercase letters, digits and '-')";
+
+/* Checks v against k. On success *norm may hold a rewritten value (lists) and
+ * *truth the value of a boolean; on failure want says what was expected. */
+static bool check_value(const struct sc_key *k, const char *v, char **norm, bool *truth, char *want, size_t wantlen)
+{
+	const char *names[64];
+	char all[512];
+
+	*norm = NULL;
+	want[0] = '\0';
+	switch (k->kind) {
+	case K_TEXT:
+	case K_FILE:
+	case K_MESSAGE:
+		if (*v || (k->flags & F_MULTILINE)) /* a multi-line text may start on the next line */
+			return true;
+		snprintf(want, wantlen, "%s",
+			 k->kind == K_FILE	? "a key file name (bob.key, bob.pub, ...)"
+			 : k->kind == K_MESSAGE ? "a message (not empty)"
+						: "a text (not empty)");
+		return false;
+	case K_BOOL:
+		if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcasecmp(v, "on"))
+			return *truth = true;
+		if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcasecmp(v, "off")) {
+			*truth = false;
+			return true;
+		}
+		snprintf(want, wantlen, "yes or no (or true/false, on/off)");
+		return false;
+	case K_UINT:
+		return check_uint(k, v, want, wantlen);
+	case K_MODES:
+	case K_GROUPS:
+	case K_CIPHERS:
+		return check_list(k->kind, v, norm, want, wantlen);
+	case K_WORD:
+	case K_VERDICT:
+		for (size_t i = 0; k->words[i]; i++)
+			if (strcmp(v, k->words[i]) == 0)
+				return true;
+		join_names(all, sizeof all, k->words, count_words(k->words));
+		snprintf(want, wantlen, "one of %s%s", all,
+			 k->kind == K_VERDICT && strcmp(v, "error") == 0
+			     ? " ('error' is the verdict when the lab itself fails; it cannot be expected)"
+			     : "");
+		return false;
+	case K_CHECK: {
+		size_t n = detection_checks(names, N_OF(names));
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(v, names[i]) == 0)
+				return true;
+		join_names(all, sizeof all, names, n);
+		snprintf(want, wantlen, "the check that stops the attack, one of %s", all);
+		return false;
+	}
+	case K_NAME:
+		if (valid_name(v))
+			return true;
+		snprintf(want, wantlen, "%s", name_want);
+		return false;
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------------- */
+
+static int find_section(const char *name)
+{
+	for (int i = 0; i < SEC_N; i++)
+		if (strcmp(sections[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static const struct sc_key *find_key(int s, const char *name)
+{
+	for (size_t i = 0; i < sections[s].n_keys; i++)
+		if (strcmp(sections[s].keys[i].name, name) == 0)
+			return &sections[s].keys[i];
+	return NULL;
+}
+
+static void section_list(char *buf, size_t n)
+{
+	const char *names[SEC_N];
+	char tmp[SEC_N][16];
+	for (int i = 0; i < SEC_N; i++) {
+		snprintf(tmp[i], sizeof tmp[i], "[%s]", sections[i].name);
+		names[i] = tmp[i];
+	}
+	join_names(buf, n, names, SEC_N);
+}
+
+static void key_list(int s, char *buf, size_t n)
+{
+	const char *names[SC_MAX_KEYS] = {NULL};
+	for (size_t i = 0; i < sections[s].n_keys; i++)
+		names[i] = sections[s].keys[i].name;
+	join_names(buf, n, names, sections[s].n_keys);
+}
+
+/* A section starts (the probe after a header line). */
+static int on_header(struct sc_parse *p, const char *section)
+{
+	char all[128];
+	int s;
+
+	if (!*section) /* the header did not parse: inih reports that line */
+		return 1;
+	if ((s = find_section(section)) < 0) {
+		section_list(all, sizeof all);
+		return fail(p, p->line, "[%s]: one of the sections %s, got '[%s]'", section, all, section);
+	}
+	if (p->sec_line[s])
+		return fail(p, p->line, "[%s]: one [%s] section (it started on line %u), got a second one", section,
+			    section, p->sec_line[s]);
+	p->sec_line[s] = p->line;
+	p->cur = s;
+	p->last = NULL;
+	return 1;
+}
+
+static int add_arg(struct sc_parse *p, struct sc_prog *sp, const char *a)
+{
+	if (sp->n_args == SC_MAX_ARGS)
+		return fail(p, p->line, "[%s]: too many options (at most %d command-line words a program)",
+			    sections[p->cur].name, SC_MAX_ARGS);
+	if (!(sp->args[sp->n_args] = strdup(a)))
+		return fail(p, p->line, "out of memory");
+	sp->n_args++;
+	return 1;
+}
+
+static struct sc_prog *prog_of(struct scenario *sc, int s)
+{
+	return s == SEC_ALICE ? &sc->alice : s == SEC_BOB ? &sc->bob : &sc->mallory;
+}
+
+/* One key of [alice], [bob] or [mallory]: "--key" and its value, in file order. */
+static int add_flag(struct sc_parse *p, const struct sc_key *k, const char *v, const char *norm, bool truth)
+{
+	struct sc_prog *sp = prog_of(p->sc, p->cur);
+	char flag[64];
+
+	if (k->kind == K_MESSAGE && ++p->n_messages[p->cur] > SC_MAX_MESSAGES)
+		return fail(p, p->line, "[%s] %s: at most %d messages, got one more: '%s'", sections[p->cur].name,
+			    k->name, SC_MAX_MESSAGES, v);
+	if (k->kind == K_BOOL && !truth)
+		return 1;
+	snprintf(flag, sizeof flag, "--%s", k->name);
+	if (k->kind == K_BOOL)
+		return add_arg(p, sp, flag);
+	if (sp->n_args + 2 > SC_MAX_ARGS)
+		return fail(p, p->line, "[%s]: too many options (at most %d command-line words a program)",
+			    sections[p->cur].name, SC_MAX_ARGS);
+	return add_arg(p, sp, flag) && add_arg(p, sp, norm ? norm : v);
+}
+
+/* An indented line after a key: more of that key's value. */
+static int on_continuation(struct sc_parse *p, const struct sc_key *k, const char *v)
+{
+	const char *sec = sections[p->cur].name;
+
+	if (!(k->flags & F_MULTILINE))
+		return fail(p, p->line,
+			    "[%s] %s: a value on one line (an indented line continues the value above it, and only "
+			    "teaching may span lines), got the indented line '%s'",
+			    sec, k->name, v);
+	size_t i = (size_t)(k - scenario_keys);
+	char *old = p->val[i];
+	size_t n = strlen(old);
+	char *s = realloc(old, n + strlen(v) + 2);
+	if (!s)
+		return fail(p, p->line, "out of memory");
+	if (n)
+		s[n++] = '\n';
+	strcpy(s + n, v);
+	p->val[i] = s;
+	return 1;
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct sc_parse *p = user;
+	char want[768], all[256];
+	char *norm = NULL;
+	bool truth = false;
+	int s, r;
+
+	if (p->failed)
+		return 1; /* the reader stops at the next line */
+	if (p->probe) {
+		p->probe = false;
+		return on_header(p, section);
+	}
+	if ((s = find_section(section)) < 0) {
+		section_list(all, sizeof all);
+		if (!*section)
+			return fail(p, p->line, "%s: a section header first (%s), got '%s = %s' before any", name, all,
+				    name, value);
+		/* a header that did not start its line: we saw no probe */
+		return fail(p, p->line, "[%s]: one of the sections %s, got '[%s]'", section, all, section);
+	}
+	if (s != p->cur) { /* only after a header we did not probe (indented) */
+		if (p->sec_line[s])
+			return fail(p, p->line, "[%s]: one [%s] section (it started on line %u), got a second one",
+				    section, section, p->sec_line[s]);
+		p->sec_line[s] = p->line;
+		p->cur = s;
+		p->last = NULL;
+	}
+	if (p->indented && p->last) /* inih passes continuation lines with the previous key's name */
+		return on_continuation(p, p->last, value);
+
+	const struct sc_key *k = find_key(s, name);
+	if (!k) {
+		bool runner = false;
+		for (size_t i = 0; runner_keys[i] && !runner; i++)
+			runner = strcmp(name, runner_keys[i]) == 0;
+		key_list(s, all, sizeof all);
+		if (runner)
+			return fail(p, p->line,
+				    "[%s] %s: a key of [%s] (%s); mitmlab adds --connect, --listen, --max-conns, "
+				    "--iface and --events itself, got '%s'",
+				    section, name, section, all, name);
+		return fail(p, p->line, "[%s] %s: a key of [%s] (%s), got the unknown key '%s'", section, name, section,
+			    all, name);
+	}
+	p->last = k;
+	unsigned *seen = &p->key_line[s][k - sections[s].keys];
+	if (*seen && !(k->flags & F_REPEAT))
+		return fail(p, p->line, "[%s] %s: one value (it was set on line %u), got a second one '%s'", section,
+			    name, *seen, value);
+	if (!*seen)
+		*seen = p->line;
+	if (!check_value(k, value, &norm, &truth, want, sizeof want))
+		return fail(p, p->line, "[%s] %s: %s, got '%s'", section, name, want, value);
+	if (s == SEC_SCENARIO) {
+		size_t i = (size_t)(k - scenario_keys);
+		p->val[i] = norm ? norm : strdup(value);
+		return p->val[i] ? 1 : fail(p, p->line, "out of memory");
+	}
+	r = add_flag(p, k, value, norm, truth);
+	free(norm);
+	return r;
+}
+
+/* inih's reader: one file line per call, or a probe after a header line. */
+static char *next_line(char *str, int num, void *stream)
+{
+	struct sc_parse *p = stream;
+	const char *s, *nl, *t;
+	size_t n;
+
+	if (p->failed || num < 2)
+		return NULL;
+	if (p->header) {
+		unsigned *np;
+		p->header = false;
+		if (p->n_probes == p->cap_probes) {
+			size_t cap = p->cap_probes ? 2 * p->cap_probes : 8;
+			if (!(np = realloc(p->probes, cap * sizeof *np))) {
+				fail(p, p->line, "out of memory");
+				return NULL;
+			}
+			p->probes = np;
+			p->cap_probes = cap;
+		}
+		p->probes[p->n_probes++] = ++p->calls;
+		p->probe = true;
+		strcpy(str, "=");
+		return str;
+	}
+	p->probe = false;
+	if (p->pos >= p->len)
+		return NULL;
+	s = p->text + p->pos;
+	nl = memchr(s, '\n', p->len - p->pos);
+	n = nl ? (size_t)(nl - s) : p->len - p->pos;
+	p->pos += n + (nl ? 1 : 0);
+	p->line++;
+	if (n && s[n - 1] == '\r')
+		n--;
+	if (memchr(s, '\0', n)) {
+		fail(p, p->line, "a NUL byte: a scenario file is text");
+		p->fail_call = UINT_MAX; /* after every line inih has seen */
+		return NULL;
+	}
+	/* inih's buffer is num bytes with the terminating NUL: a longer line would be cut, and the rest parsed
+	 * as a line of its own */
+	if (n > (size_t)num - 1) {
+		fail(p, p->line,
+		     "line too long (limit %d characters, this one has %zu): split the value over continuation lines "
+		     "(indented lines below the key)",
+		     num - 1, n);
+		p->fail_call = UINT_MAX;
+		return NULL;
+	}
+	p->calls++;
+	memcpy(str, s, n);
+	str[n] = '\0';
+	t = s;
+	if (p->line == 1 && n >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0) /* inih skips a UTF-8 BOM */
+		t += 3;
+	p->indented = t < s + n && isspace((unsigned char)*t);
+	p->header = t < s + n && *t == '[';
+	return str;
+}
+
+/* inih's line number (which counts probes) as a file line. */
+static unsigned file_line(const struct sc_parse *p, unsigned ini_line)
+{
+	unsigned before = 0;
+	for (size_t i = 0; i < p->n_probes && p->probes[i] < ini_line; i++)
+		before++;
+	return ini_line - before;
+}
+
+/* Line number `line` of the file, shortened, for a message. */
+static void line_text(const struct sc_parse *p, unsigned line, char *buf, size_t n)
+{
+	const char *s = p->text, *end = p->text + p->len;
+	for (unsigned l = 1; l < line && s < end; l++) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		s = nl ? nl + 1 : end;
+	}
+	const char *nl = memchr(s, '\n', (size_t)(end - s));
+	size_t len = (size_t)((nl ? nl : end) - s);
+	while (len && (s[len - 1] == '\r' || isspace((unsigned char)s[len - 1])))
+		len--;
+	while (len && isspace((unsigned char)*s))
+		s++, len--;
+	if (len > 80)
+		snprintf(buf, n, "%.77s...", s);
+	else
+		snprintf(buf, n, "%.*s", (int)len, s);
+}
+
+static char *xstrdup_or_fail(struct sc_parse *p, const char *s)
+{
+	char *d = strdup(s);
+	if (!d)
+		fail(p, 0, "out of memory");
+	return d;
+}
+
+/* Defaults, required keys, and the rules between keys. Returns 1, or 0 after fail(). */
+static int load_fields(struct sc_parse *p)
+{
+	struct scenario *sc = p->sc;
+	const unsigned *kl = p->key_line[SEC_SCENARIO];
+	char **v = p->val;
+
+	for (int s = 0; s < SEC_N; s++)
+		if (sections[s].required && !p->sec_line[s])
+			return fail(p, 0, "section [%s] is required: %s", sections[s].name, sections[s].about);
+	for (size_t i = 0; i < S_N; i++)
+		if ((scenario_keys[i].flags & F_REQUIRED) && !v[i])
+			return fail(p, 0, "[scenario] %s is required: %s", scenario_keys[i].name,
+				    scenario_keys[i].about);
+	if (!*v[S_TEACHING])
+		return fail(p, kl[S_TEACHING], "[scenario] teaching: %s, got ''", scenario_keys[S_TEACHING].about);
+
+	if (v[S_NAME]) {
+		sc->name = v[S_NAME];
+		v[S_NAME] = NULL;
+	} else {
+		const char *base = strrchr(p->file, '/');
+		base = base ? base + 1 : p->file;
+		size_t n = strlen(base);
+		if (n > 4 && strcmp(base + n - 4, ".ini") == 0)
+			n -= 4;
+		if (!(sc->name = strndup(base, n)))
+			return fail(p, 0, "out of memory");
+		if (!valid_name(sc->name))
+			return fail(p, 0,
+				    "[scenario] name: %s, got '%s' from the file name (rename the file or add "
+				    "'name = ' under [scenario])",
+				    name_want, sc->name);
+	}
+	bool blocked = strcmp(v[S_EXPECT], "blocked") == 0;
+	for (size_t i = S_EXPECT_PEER; i <= S_EXPECT_CHECK; i++) {
+		if (blocked && !v[i])
+			return fail(p, 0, "[scenario] %s is required when expect = blocked: %s", scenario_keys[i].name,
+				    scenario_keys[i].about);
+		if (!blocked && v[i])
+			return fail(p, kl[i], "[scenario] %s: only with expect = blocked (here expect = %s), got '%s'",
+				    scenario_keys[i].name, v[S_EXPECT], v[i]);
+	}
+	sc->network = v[S_NETWORK] && strcmp(v[S_NETWORK], "hub") == 0 ? SC_HUB : SC_SWITCH;
+	sc->timeout_s = v[S_TIMEOUT] ? (unsigned)strtoul(v[S_TIMEOUT], NULL, 10) : SC_DEFAULT_TIMEOUT;
+	sc->title = v[S_TITLE];
+	sc->teaching = v[S_TEACHING];
+	sc->expect = v[S_EXPECT];
+	sc->expect_peer = v[S_EXPECT_PEER];
+	sc->expect_check = v[S_EXPECT_CHECK];
+	v[S_TITLE] = v[S_TEACHING] = v[S_EXPECT] = v[S_EXPECT_PEER] = v[S_EXPECT_CHECK] = NULL;
+	sc->alice.present = p->sec_line[SEC_ALICE] != 0;
+	sc->bob.present = p->sec_line[SEC_BOB] != 0;
+	sc->mallory.present = p->sec_line[SEC_MALLORY] != 0;
+	return 1;
+}
+
+/* Reads a whole (small) file. */
+static int read_file(struct sc_parse *p, char **text, size_t *len)
+{
+	FILE *f = fopen(p->file, "r");
+	char *buf = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (!f) {
+		fail(p, 0, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (!(buf = malloc(SC_MAX_FILE + 1))) {
+		fail(p, 0, "out of memory");
+		goto out;
+	}
+	n = fread(buf, 1, SC_MAX_FILE + 1, f);
+	if (ferror(f)) {
+		fail(p, 0, "cannot read: %s", strerror(errno));
+		goto out;
+	}
+	if (n > SC_MAX_FILE) {
+		fail(p, 0, "too large for a scenario file (limit %d KiB)", SC_MAX_FILE / 1024);
+		goto out;
+	}
+	*text = buf;
+	*len = n;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	fclose(f);
+	return rc;
+}
+
+static int load_file(const char *path, struct scenario *sc, char *err, size_t errlen)
+{
+	struct sc_parse p = {.file = path, .sc = sc, .cur = -1, .err = err, .errlen = errlen};
+	char *text = NULL, msg[96];
+	int r, rc = -1;
+
+	if (read_file(&p, &text, &p.len) != 0)
+		goto out;
+	p.text = text;
+	if (!(sc->path = xstrdup_or_fail(&p, path)))
+		goto out;
+	r = ini_parse_stream(next_line, &p, on_entry, &p);
+	if (r > 0 && (!p.failed || (unsigned)r < p.fail_call)) {
+		/* inih's own syntax error comes first in the file */
+		unsigned line = file_line(&p, (unsigned)r);
+		line_text(&p, line, msg, sizeof msg);
+		p.failed = false;
+		fail(&p, line, "a [section] header, a 'key = value' line or an indented continuation line, got '%s'",
+		     msg);
+		goto out;
+	}
+	if (r < 0 && !p.failed)
+		fail(&p, 0, r == -2 ? "out of memory" : "cannot parse");
+	if (r < 0 || p.failed || !load_fields(&p))
+		goto out;
+	rc = 0;
+out:
+	for (size_t i = 0; i < S_N; i++)
+		free(p.val[i]);
+	free(p.probes);
+	free(text);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* "03-dh-mitm.ini" -> number 3, rest "dh-mitm"; false if it has no number. */
+static bool split_number(const char *base, unsigned long *num, const char **rest)
+{
+	size_t d = strspn(base, "0123456789");
+	if (d == 0 || d > 9 || (base[d] != '-' && base[d] != '.'))
+		return false;
+	*num = strtoul(base, NULL, 10);
+	*rest = base[d] == '-' ? base + d + 1 : base + d;
+	return true;
+}
+
+/* A name, number or short name in the catalog -> one path. */
+static int resolve(const char *q, const char *dir, char **path, char *err, size_t errlen)
+{
+	char **paths = NULL, *hits[4];
+	size_t n = 0, n_hits = 0, qlen = strlen(q);
+	bool digits = qlen > 0 && strspn(q, "0123456789") == qlen;
+	int rc = -1;
+
+	*path = NULL;
+	if (!*q) {
+		set_err(err, errlen, "no scenario named: give a name (01-baseline), a number (1) or a path");
+		return -1;
+	}
+	if (!dir) {
+		set_err(err, errlen, "'%s': no catalog to look in; give a path to a .ini file", q);
+		return -1;
+	}
+	if (scenario_paths(dir, &paths, &n) != 0) {
+		set_err(err, errlen, "%s: cannot read the scenario catalog: %s", dir, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *base = strrchr(paths[i], '/') + 1, *rest;
+		size_t blen = strlen(base) - 4; /* without .ini */
+		unsigned long num;
+		bool hit;
+
+		if (blen == qlen && strncmp(base, q, qlen) == 0) { /* NAME.ini wins outright */
+			hits[0] = paths[i];
+			n_hits = 1;
+			break;
+		}
+		if (!split_number(base, &num, &rest))
+			continue;
+		if (digits)
+			hit = qlen <= 9 && num == strtoul(q, NULL, 10);
+		else
+			hit = (size_t)(base + blen - rest) == qlen && strncmp(rest, q, qlen) == 0;
+		if (hit && n_hits < N_OF(hits))
+			hits[n_hits++] = paths[i];
+		else if (hit)
+			n_hits++;
+	}
+	if (n_hits == 0) {
+		set_err(err, errlen,
+			"no scenario '%s' in %s (give a name like 01-baseline, a "
+			"number, a short name like baseline, or a path to a .ini file)",
+			q, dir);
+		goto out;
+	}
+	if (n_hits > 1) {
+		char list[512];
+		const char *names[N_OF(hits)];
+		for (size_t i = 0; i < n_hits && i < N_OF(hits); i++)
+			names[i] = strrchr(hits[i], '/') + 1;
+		join_names(list, sizeof list, names, n_hits < N_OF(hits) ? n_hits : N_OF(hits));
+		set_err(err, errlen, "'%s' matches more than one scenario in %s: %s%s; give the full name", q, dir,
+			list, n_hits > N_OF(hits) ? ", ..." : "");
+		goto out;
+	}
+	if (!(*path = strdup(hits[0]))) {
+		set_err(err, errlen, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	scenario_paths_free(paths, n);
+	return rc;
+}
+
+int scenario_load(const char *name_or_path, const char *catalog_dir, struct scenario *sc, char *err, size_t errlen)
+{
+	char *path = NULL;
+	int rc = -1;
+
+	memset(sc, 0, sizeof *sc);
+	if (err && errlen)
+		err[0] = '\0';
+	if (!name_or_path) {
+		set_err(err, errlen, "no scenario named");
+		return -1;
+	}
+	if (strchr(name_or_path, '/') || ends_with(name_or_path, ".ini")) {
+		if (!(path = strdup(name_or_path))) {
+			set_err(err, errlen, "out of memory");
+			return -1;
+		}
+	} else if (resolve(name_or_path, catalog_dir, &path, err, errlen) != 0) {
+		return -1;
+	}
+	rc = load_file(path, sc, err, errlen);
+	if (rc != 0)
+		scenario_free(sc);
+	free(path);
+	return rc;
+}
+
+static void prog_free(struct sc_prog *sp)
+{
+	for (size_t i = 0; i < sp->n_args; i++)
+		free(sp->args[i]);
+	memset(sp, 0, sizeof *sp);
+}
+
+void scenario_free(struct scenario *sc)
+{
+	if (!sc)
+		return;
+	free(sc->path);
+	free(sc->name);
+	free(sc->title);
+	free(sc->teaching);
+	free(sc->expect);
+	free(sc->expect_peer);
+	free(sc->expect_check);
+	prog_free(&sc->alice);
+	prog_free(&sc->bob);
+	prog_free(&sc->mallory);
+	memset(sc, 0, sizeof *sc);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int scenario_paths(const char *catalog_dir, char ***paths, size_t *n)
+{
+	DIR *d;
+	struct dirent *e;
+	char **v = NULL;
+	size_t cnt = 0, cap = 0;
+	int saved;
+
+	*paths = NULL;
+	*n = 0;
+	if (!(d = opendir(catalog_dir)))
+		return -1;
+	while ((errno = 0, e = readdir(d)) != NULL) {
+		struct stat st;
+		char *full;
+		size_t len = strlen(e->d_name);
+
+		if (e->d_name[0] == '.' || len <= 4 || !ends_with(e->d_name, ".ini"))
+			continue;
+		if (asprintf(&full, "%s/%s", catalog_dir, e->d_name) < 0)
+			goto fail;
+		if (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
+			free(full);
+			continue;
+		}
+		if (cnt == cap) {
+			size_t nc = cap ? 2 * cap : 16;
+			char **nv = realloc(v, nc * sizeof *nv);
+			if (!nv) {
+				free(full);
+				goto fail;
+			}
+			v = nv;
+			cap = nc;
+		}
+		v[cnt++] = full;
+	}
+	if (errno)
+		goto fail;
+	closedir(d);
+	if (cnt)
+		qsort(v, cnt, sizeof *v, cmp_str);
+	*paths = v;
+	*n = cnt;
+	return 0;
+fail:
+	saved = errno ? errno : ENOMEM;
+	closedir(d);
+	scenario_paths_free(v, cnt);
+	errno = saved;
+	return -1;
+}
+
+void scenario_paths_free(char **paths, size_t n)
+{
+	for (size_t i = 0; paths && i < n; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+int scenario_number(const struct scenario *sc)
+{
+	unsigned long num;
+	const char *rest;
+	if (!sc || !sc->name || !split_number(sc->name, &num, &rest))
+		return 0;
+	return num > INT_MAX ? 0 : (int)num;
+}
+
+const char *scenario_network_name(enum sc_network n)
+{
+	return n == SC_HUB ? "hub" : "switch";
+}

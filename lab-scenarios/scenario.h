@@ -1,0 +1,54 @@
+/* lab-scenarios/: the catalog (*.ini) and the lab engine — scenario files,
+ * the private network, the runner and the judge.
+ * This file: scenario files (INI, parsed with libinih; docs/scenarios.md).
+ *
+ *   [scenario]  name, title, network = switch|hub, expect = VERDICT,
+ *               expect-peer = alice|bob, expect-check = CHECK (for blocked),
+ *               timeout = SECONDS (default 20), teaching = TEXT (continuation
+ *               lines indented)
+ *   [alice] [bob] [mallory]   one key per command-line flag of that program:
+ *               "auth = sign" -> "--auth sign", "mutual = yes" -> "--mutual";
+ *               repeatable keys (send, reply) keep their order. */
+#ifndef LAB_SCENARIO_H
+#define LAB_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SC_MAX_ARGS 96
+
+enum sc_network { SC_SWITCH, SC_HUB };
+
+struct sc_prog {
+	bool present;             /* the section exists */
+	char *args[SC_MAX_ARGS];  /* flags as argv entries, e.g. "--auth", "sign" */
+	size_t n_args;
+};
+
+struct scenario {
+	char *path;     /* file it came from */
+	char *name;     /* "01-baseline" (default: file name without .ini) */
+	char *title;
+	char *teaching; /* may hold newlines */
+	enum sc_network network;
+	char *expect;       /* verdict name: attack-succeeded, blocked, confidential, disrupted */
+	char *expect_peer;  /* blocked only: alice or bob */
+	char *expect_check; /* blocked only: the check (an error's check name) */
+	unsigned timeout_s;
+	struct sc_prog alice, bob, mallory;
+};
+
+/* Loads a scenario by path (anything containing '/' or ending in .ini) or by
+ * name or number from catalog_dir ("01-baseline", "01", "1"). On failure
+ * returns -1 and writes a message naming file, line, key and what was
+ * expected into err. */
+int scenario_load(const char *name_or_path, const char *catalog_dir, struct scenario *sc, char *err, size_t errlen);
+void scenario_free(struct scenario *sc);
+/* The catalog's files (*.ini), sorted by name; free with scenario_paths_free. */
+int scenario_paths(const char *catalog_dir, char ***paths, size_t *n);
+void scenario_paths_free(char **paths, size_t n);
+/* The number at the front of the name ("01-baseline" -> 1), or 0. */
+int scenario_number(const struct scenario *sc);
+const char *scenario_network_name(enum sc_network n);
+
+#endif

@@ -1,0 +1,49 @@
+/* mallory/: the attacker. Her main is this file; the rest of the directory,
+ * one concept a file:
+ *   mallory_opts  the command line and exit codes
+ *   capture       the libpcap edge (live capture on one interface)
+ *   dissect       one Ethernet frame into a summary (pure)
+ *   sniff_stream  passive TCP reassembly and protocol decoding (pure)
+ *   sniff         the sniff mode's loop
+ * ARP poisoning and the user-space relay will join them.
+ *
+ * Sniff mode never transmits: it opens a capture and nothing else, so it
+ * needs no --armed (DESIGN.md §8) and is safe on any interface. */
+#include <signal.h>
+#include <stdio.h>
+
+#include "mallory_opts.h"
+#include "mlab_event.h"
+#include "sniff.h"
+
+/* Set by SIGINT/SIGTERM; the poll loop looks at it, the handler does nothing else. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct mallory_opts o;
+	struct mlab_ev ev;
+	struct sigaction sa = {.sa_handler = on_stop}; /* no SA_RESTART: poll() must wake up */
+	int r;
+
+	if ((r = mallory_opts_parse(&o, argc, argv)) >= 0)
+		return r;
+	mlab_ev_init(&ev, "mallory", o.events_fd, o.quiet ? NULL : stderr);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	switch (o.mode) {
+	case MALLORY_MODE_SNIFF:
+		return sniff_run(&o, &ev, &stop_requested);
+	case MALLORY_MODE_NONE:
+		break;
+	}
+	return MALLORY_EXIT_USAGE; /* mallory_opts_parse refuses a missing mode */
+}

@@ -1,0 +1,293 @@
+/* The lab end to end: every catalog scenario through `mitmlab check` (as the
+ * current user and, when that is root, again as an unprivileged user), the
+ * network's cleanup after SIGKILL and Ctrl-C, and the message when user
+ * namespaces are unavailable. Traffic stays in the namespaces the lab makes. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "proc.h"
+
+static char out[1 << 16];
+
+/* Runs argv (argv[0] a path) with stdout+stderr captured; returns the exit status. */
+static int run_cmd(const char *const *argv, char *buf, size_t len)
+{
+	int pfd[2];
+	size_t got = 0;
+	assert_int_equal(pipe(pfd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		int devnull = open("/dev/null", O_RDONLY);
+		dup2(devnull, 0);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (ssize_t r; got < len - 1 && (r = read(pfd[0], buf + got, len - 1 - got)) > 0;)
+		got += (size_t)r;
+	buf[got] = '\0';
+	close(pfd[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static char *tmpdir(void)
+{
+	static char dir[64];
+	snprintf(dir, sizeof dir, "/tmp/mlab-lab-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	chmod(dir, 0755);
+	return dir;
+}
+
+static void test_scenario(void **state)
+{
+	const char *name = *state;
+	char bin[4096], dir[256];
+	snprintf(dir, sizeof dir, "%s/%s", tmpdir(), name);
+	const char *argv[] = {proc_bin("mitmlab", bin, sizeof bin), "check", name, "--out", dir, NULL};
+	int rc = run_cmd(argv, out, sizeof out);
+	if (rc != 0 || !strstr(out, "1 passed, 0 failed"))
+		fail_msg("mitmlab check %s exited %d:\n%s", name, rc, out);
+}
+
+/* The same catalog as an unprivileged user from a directory that user can
+ * read: proves the lab needs no root. */
+static void test_rootless_check_all(void **state)
+{
+	(void)state;
+	char src[4096], bin[4096];
+	const char *dir = tmpdir();
+	proc_src("lab-scenarios", src, sizeof src);
+	proc_bin("", bin, sizeof bin);
+	/* $1 = the copy, $2 = bin/, $3 = the catalog, $4 = 1 to hand it to nobody */
+	const char *script = "set -e; mkdir -p \"$1/bin\" \"$1/lab-scenarios\";"
+			     " for p in alice bob mallory mitmlab keys; do cp -r \"$2/$p\" \"$1/bin/\"; done;"
+			     " cp \"$3\"/*.ini \"$1/lab-scenarios/\"; chmod -R a+rX \"$1\";"
+			     " if [ \"$4\" = 1 ]; then chown -R 65534:65534 \"$1\"; fi";
+	const char *prep[] = {"sh", "-c", script, "sh", dir, bin, src, geteuid() == 0 ? "1" : "0", NULL};
+	assert_int_equal(run_cmd(prep, out, sizeof out), 0);
+	char mitmlab[300], runs[300];
+	snprintf(mitmlab, sizeof mitmlab, "%s/bin/mitmlab", dir);
+	snprintf(runs, sizeof runs, "%s/runs", dir);
+	int rc;
+	if (geteuid() == 0) {
+		const char *argv[] = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+				      "--bounding-set=-all", mitmlab, "check", "--out", runs, NULL};
+		rc = run_cmd(argv, out, sizeof out);
+	} else {
+		const char *argv[] = {mitmlab, "check", "--out", runs, NULL};
+		rc = run_cmd(argv, out, sizeof out);
+	}
+	if (rc != 0 || !strstr(out, " passed, 0 failed"))
+		fail_msg("rootless mitmlab check exited %d:\n%s", rc, out);
+}
+
+/* Network namespaces in use by any process: the lab's must all be gone. */
+static size_t netns_set(unsigned long *ino, size_t max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	size_t n = 0;
+	while (d && (de = readdir(d))) {
+		char p[300];
+		struct stat st;
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof p, "/proc/%s/ns/net", de->d_name);
+		if (stat(p, &st) != 0)
+			continue;
+		size_t i = 0;
+		while (i < n && ino[i] != st.st_ino)
+			i++;
+		if (i == n && n < max)
+			ino[n++] = st.st_ino;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	char line[8192];
+	bool found = false;
+	while (f && !found && fgets(line, sizeof line, f))
+		found = strstr(line, needle) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Starts a run, stops mitmlab with sig once the network is up and the
+ * programs start, and checks nothing of the lab remains. */
+static void interrupt_run(int sig, int *status, char *dir_out)
+{
+	unsigned long before[4096], after[4096];
+	size_t nb = netns_set(before, 4096);
+	char bin[4096], events[400];
+	const char *dir = tmpdir();
+	snprintf(dir_out, 256, "%s/run", dir);
+	snprintf(events, sizeof events, "%s/events.jsonl", dir_out);
+	proc_bin("mitmlab", bin, sizeof bin);
+
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		execl(bin, bin, "run", "01-baseline", "--headless", "--out", dir_out, (char *)NULL);
+		_exit(127);
+	}
+	/* Wait for bob to be started inside the lab, then strike. */
+	for (int i = 0; i < 400 && !file_has(events, "\"started\""); i++)
+		usleep(10000);
+	assert_true(file_has(events, "\"network-ready\""));
+	kill(pid, sig);
+	assert_int_equal(waitpid(pid, status, 0), pid);
+	/* The kernel tears namespaces down asynchronously: give it a moment. */
+	size_t na = 0;
+	for (int i = 0; i < 100; i++) {
+		na = netns_set(after, 4096);
+		if (na <= nb)
+			break;
+		usleep(20000);
+	}
+	for (size_t i = 0; i < na; i++) {
+		bool old = false;
+		for (size_t j = 0; j < nb; j++)
+			old |= after[i] == before[j];
+		if (!old)
+			fail_msg("a network namespace created during the run is still in use (inode %lu)", after[i]);
+	}
+}
+
+static void test_sigkill_leaves_nothing(void **state)
+{
+	(void)state;
+	int status;
+	char dir[256];
+	interrupt_run(SIGKILL, &status, dir);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+static void test_ctrl_c_leaves_nothing_and_reports(void **state)
+{
+	(void)state;
+	int status;
+	char dir[256], report[300];
+	interrupt_run(SIGINT, &status, dir);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 130);
+	snprintf(report, sizeof report, "%s/report.txt", dir);
+	assert_true(file_has(report, "interrupted"));
+}
+
+/* With user namespaces unavailable the message names the setting and sudo. */
+static void test_no_userns_message(void **state)
+{
+	(void)state;
+	char bin[4096], cmd[8192];
+	const char *dir = tmpdir();
+	proc_bin("mitmlab", bin, sizeof bin);
+	/* A user namespace whose own limit on further user namespaces is 0:
+	 * the host's setting is untouched. */
+	snprintf(cmd, sizeof cmd, "echo 0 > /proc/sys/user/max_user_namespaces && exec %s run 01-baseline --out %s/r",
+		 bin, dir);
+	const char *argv[] = {"unshare", "--user", "--map-root-user", "sh", "-c", cmd, NULL};
+	int rc = run_cmd(argv, out, sizeof out);
+	if (rc != 3 || !strstr(out, "user.max_user_namespaces") || !strstr(out, "sudo"))
+		fail_msg("expected exit 3 with the setting and the sudo alternative, got %d:\n%s", rc, out);
+}
+
+static void test_bad_scenario_file(void **state)
+{
+	(void)state;
+	char bin[4096], path[300];
+	const char *dir = tmpdir();
+	snprintf(path, sizeof path, "%s/99-bad.ini", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[scenario]\ntitle = bad\nexpect = confidential\nteaching = x\n[alice]\nfrobnicate = yes\n[bob]\n", f);
+	fclose(f);
+	const char *argv[] = {proc_bin("mitmlab", bin, sizeof bin), "run", path, NULL};
+	assert_int_equal(run_cmd(argv, out, sizeof out), 2);
+	if (!strstr(out, "99-bad.ini") || !strstr(out, "frobnicate"))
+		fail_msg("the error must name the file and the key:\n%s", out);
+}
+
+static void test_list_and_show(void **state)
+{
+	(void)state;
+	char bin[4096];
+	const char *list[] = {proc_bin("mitmlab", bin, sizeof bin), "list", NULL};
+	assert_int_equal(run_cmd(list, out, sizeof out), 0);
+	assert_non_null(strstr(out, "01-baseline"));
+	assert_non_null(strstr(out, "confidential"));
+	const char *show[] = {bin, "show", "2", NULL};
+	assert_int_equal(run_cmd(show, out, sizeof out), 0);
+	assert_non_null(strstr(out, "--cipher none"));
+	assert_non_null(strstr(out, "--sniff"));
+	assert_non_null(strstr(out, "10.0.0.20:4433"));
+}
+
+int main(void)
+{
+	struct CMUnitTest tests[64];
+	static char names[32][64];
+	char src[4096];
+	size_t n = 0, k = 0;
+	DIR *d = opendir(proc_src("lab-scenarios", src, sizeof src));
+	struct dirent *de;
+	char *files[32];
+	size_t nf = 0;
+
+	while (d && (de = readdir(d)) && nf < 32) {
+		size_t len = strlen(de->d_name);
+		if (len > 4 && strcmp(de->d_name + len - 4, ".ini") == 0)
+			files[nf++] = strdup(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	for (size_t i = 0; i < nf; i++) /* catalog order */
+		for (size_t j = i + 1; j < nf; j++)
+			if (strcmp(files[j], files[i]) < 0) {
+				char *t = files[i];
+				files[i] = files[j];
+				files[j] = t;
+			}
+	for (size_t i = 0; i < nf; i++, k++) {
+		snprintf(names[k], sizeof names[k], "%.*s", (int)(strlen(files[i]) - 4), files[i]);
+		tests[n++] = (struct CMUnitTest){names[k], test_scenario, NULL, NULL, names[k]};
+		free(files[i]);
+	}
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_list_and_show);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bad_scenario_file);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_no_userns_message);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sigkill_leaves_nothing);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ctrl_c_leaves_nothing_and_reports);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_rootless_check_all);
+	return _cmocka_run_group_tests("lab", tests, n, NULL, NULL);
+}

@@ -1,0 +1,168 @@
+/* A scenario run in a child process (see lab_child.h). */
+#include "lab_child.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "judge.h"
+#include "report.h"
+#include "runner.h"
+
+/* Set by this process's SIGINT/SIGTERM handler (in the parent: forward to
+ * the lab; in the lab child: end the run cleanly). */
+static volatile sig_atomic_t stop_flag;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+int ui_make_run_dir(const char *dir, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof tmp, "%s", dir);
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+				goto fail;
+			*p = '/';
+		}
+	if (mkdir(tmp, 0755) != 0) {
+		if (errno != EEXIST)
+			goto fail;
+		DIR *d = opendir(tmp);
+		struct dirent *de;
+		int used = 0;
+		while (d && (de = readdir(d)))
+			used |= strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+		if (d)
+			closedir(d);
+		if (used || !d) {
+			snprintf(err, errlen, "run directory %s exists and is not empty: choose another --out", dir);
+			return -1;
+		}
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot create run directory %s: %s", tmp, strerror(errno));
+	return -1;
+}
+
+/* The child: runs the lab, sends one line of JSON back on `out`. */
+static void child_main(const struct scenario *sc, const struct lab_paths *paths, const struct child_opts *o, int out)
+{
+	struct sigaction sa = {.sa_handler = on_stop};
+	struct run_opts ro = {.run_dir = o->run_dir, .live_fd = -1, .stop = &stop_flag};
+	struct verdict v;
+	struct run_times times;
+	char err[1024] = "";
+
+	/* Ctrl-C in the terminal reaches only the parent, which asks us to stop. */
+	setpgid(0, 0);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int rc = lab_run(sc, paths, &ro, &v, &times, err, sizeof err);
+	json_t *msg = json_pack("{s:i,s:s,s:f,s:f,s:f,s:b}", "rc", rc, "error", err, "total_ms", times.total_ms,
+				"net_build_ms", times.net_build_ms, "net_release_ms", times.net_release_ms,
+				"interrupted", stop_flag != 0);
+	if (rc == 0)
+		json_object_set_new(msg, "verdict", verdict_json(&v));
+	char *line = json_dumps(msg, JSON_COMPACT);
+	if (line) {
+		dprintf(out, "%s\n", line);
+		free(line);
+	}
+	json_decref(msg);
+	if (rc == 0 && (o->print_report || o->print_json)) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/%s", o->run_dir, o->print_json ? "report.json" : "report.txt");
+		FILE *f = fopen(path, "r");
+		char buf[4096];
+		size_t n;
+		while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
+			fwrite(buf, 1, n, stdout);
+		if (f)
+			fclose(f);
+		fflush(stdout);
+	}
+	_exit(rc == 0 ? 0 : 3);
+}
+
+int ui_run_child(const struct scenario *sc, const struct lab_paths *paths, const struct child_opts *o,
+		 struct child_result *res)
+{
+	struct sigaction sa = {.sa_handler = on_stop}, old_int, old_term;
+	char buf[16384];
+	size_t len = 0;
+	int pfd[2], status = 0;
+
+	memset(res, 0, sizeof *res);
+	if (pipe2(pfd, O_CLOEXEC) != 0)
+		return -1;
+	fflush(NULL);
+	pid_t parent = getpid(), pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(pfd[0]);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(127);
+		child_main(sc, paths, o, pfd[1]);
+	}
+	close(pfd[1]);
+	stop_flag = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	bool forwarded = false;
+	for (;;) {
+		ssize_t n = read(pfd[0], buf + len, sizeof buf - 1 - len);
+		if (n > 0) {
+			len += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR) {
+			if (stop_flag && !forwarded) {
+				kill(pid, SIGTERM);
+				forwarded = true;
+			}
+			continue;
+		}
+		break;
+	}
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		if (stop_flag && !forwarded) {
+			kill(pid, SIGTERM);
+			forwarded = true;
+		}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	buf[len] = '\0';
+	res->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	res->interrupted = forwarded;
+	json_t *msg = json_loads(buf, 0, NULL);
+	if (msg) {
+		const char *e = json_string_value(json_object_get(msg, "error"));
+		snprintf(res->error, sizeof res->error, "%s", e ? e : "");
+		res->total_ms = json_real_value(json_object_get(msg, "total_ms"));
+		res->net_build_ms = json_real_value(json_object_get(msg, "net_build_ms"));
+		res->net_release_ms = json_real_value(json_object_get(msg, "net_release_ms"));
+		res->verdict = json_incref(json_object_get(msg, "verdict"));
+		json_decref(msg);
+	} else if (!res->error[0]) {
+		snprintf(res->error, sizeof res->error, "the lab process ended without a result (status %d)",
+			 res->status);
+	}
+	return 0;
+}
