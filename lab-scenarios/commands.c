@@ -10,10 +10,16 @@
 
 #include "lab_net.h"
 
-static int is_dir(const char *p)
+/* A catalog is a directory with scenario files in it (build/asan/ has a
+ * lab-scenarios/ of object files: not one). */
+static int is_catalog(const char *p)
 {
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+	char **files;
+	size_t n = 0;
+	if (scenario_paths(p, &files, &n) != 0)
+		return 0;
+	scenario_paths_free(files, n);
+	return n > 0;
 }
 
 static void copy(char *dst, const char *src)
@@ -42,9 +48,16 @@ int lab_paths_find(struct lab_paths *p)
 		copy(p->catalog_dir, env);
 		return 0;
 	}
-	snprintf(cand, sizeof cand, "%s/../lab-scenarios", p->bin_dir);
-	if (!is_dir(cand))
-		snprintf(cand, sizeof cand, "%s/../share/mitmlab/lab-scenarios", p->bin_dir);
+	/* A source tree (bin/, or build/asan/bin/), else an installed share/. */
+	static const char *const rel[] = {"..", "../..", "../../.."};
+	for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+		snprintf(cand, sizeof cand, "%s/%s/lab-scenarios", p->bin_dir, rel[i]);
+		if (is_catalog(cand)) {
+			copy(p->catalog_dir, cand);
+			return 0;
+		}
+	}
+	snprintf(cand, sizeof cand, "%s/../share/mitmlab/lab-scenarios", p->bin_dir);
 	copy(p->catalog_dir, cand);
 	return 0;
 }

@@ -48,7 +48,8 @@ int judge_run(const json_t *events, struct verdict *v);
 
 /* What the judge made of one event, so the report marks messages exactly as
  * the verdict counted them. Matching is by bytes (hex) against a multiset:
- * each message sent can vouch for one received message or one read claim. */
+ * each message sent vouches for at most one received message and at most
+ * one of mallory's read claims. */
 enum judge_mark {
 	JM_NONE,    /* not a message the judge classifies */
 	JM_INTACT,  /* alice's/bob's "message-received": the other side sent these bytes */
@@ -60,6 +61,7 @@ enum judge_mark {
  * json_array_size(events)). Returns 0, or -1 (not an array, n too small, no
  * memory; marks are then all JM_NONE where they could be written). */
 int judge_marks(const json_t *events, enum judge_mark *marks, size_t n);
+
 const char *verdict_name(enum verdict_kind k);
 /* 0 if the name is a verdict, with *k set; -1 otherwise. */
 int verdict_from_name(const char *name, enum verdict_kind *k);

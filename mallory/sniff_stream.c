@@ -318,11 +318,16 @@ static json_t *offer_names(const void *ids, size_t n, size_t width, const char *
 	return a;
 }
 
+/* The fields every handshake-seen starts with. */
+static json_t *hs_json(const struct sniff_flow *fl, int d, uint8_t type)
+{
+	return json_pack("{s:s,s:s,s:s}", "msg", mlab_msg_name(type), "from", from_of(fl, d), "to", to_of(fl, d));
+}
+
 static void handshake_seen(struct sniff_stream *s, const struct sniff_flow *fl, int d, uint8_t type, json_t *j,
 			   const char *detail)
 {
 	s->st.handshake_seen++;
-	json_object_set_new(j, "msg", json_string(mlab_msg_name(type)));
 	mlab_ev_emit(s->ev, "handshake-seen", j, "%s %s > %s%s%s", mlab_msg_name(type), from_of(fl, d), to_of(fl, d),
 		     detail[0] ? ": " : "", detail);
 }
@@ -336,7 +341,7 @@ static int on_client_hello(struct sniff_stream *s, struct sniff_flow *fl, int d,
 
 	if (e != 0)
 		return e;
-	j = ends_json(fl, d);
+	j = hs_json(fl, d, MLAB_MSG_CLIENT_HELLO);
 	json_object_set_new(j, "modes", offer_names(m.modes, m.n_modes, 1, mode_name, modes, sizeof modes));
 	json_object_set_new(j, "groups", offer_names(m.groups, m.n_groups, 2, group_name, groups, sizeof groups));
 	json_object_set_new(j, "ciphers", offer_names(m.ciphers, m.n_ciphers, 1, cipher_name, ciphers, sizeof ciphers));
@@ -356,7 +361,7 @@ static int on_server_hello(struct sniff_stream *s, struct sniff_flow *fl, int d,
 	if (e != 0)
 		return e;
 	fl->cipher = m.cipher;
-	j = ends_json(fl, d);
+	j = hs_json(fl, d, MLAB_MSG_SERVER_HELLO);
 	json_object_set_new(j, "mode", id_json(mode_name(m.mode), m.mode));
 	json_object_set_new(j, "group", id_json(group_name(m.group), m.group));
 	json_object_set_new(j, "cipher", id_json(cipher_name(m.cipher), m.cipher));
@@ -377,7 +382,7 @@ static int on_key_share(struct sniff_stream *s, struct sniff_flow *fl, int d, co
 
 	if (e != 0)
 		return e;
-	j = ends_json(fl, d);
+	j = hs_json(fl, d, MLAB_MSG_KEY_SHARE);
 	json_object_set_new(j, "group", id_json(group_name(m.group), m.group));
 	json_object_set_new(j, "share_len", json_integer(m.len));
 	snprintf(line, sizeof line, "%s share, %u bytes", id_text(group_name(m.group), m.group, b), m.len);
@@ -396,7 +401,7 @@ static int on_signature(struct sniff_stream *s, struct sniff_flow *fl, int d, co
 		e = mlab_key_id(m.pub, sizeof m.pub, id);
 	if (e != 0)
 		return e;
-	j = ends_json(fl, d);
+	j = hs_json(fl, d, MLAB_MSG_SIGNATURE);
 	json_object_set_new(j, "signer_key", json_string(id));
 	snprintf(line, sizeof line, "signed by key %s", id);
 	handshake_seen(s, fl, d, MLAB_MSG_SIGNATURE, j, line);
@@ -409,7 +414,7 @@ static int on_finished(struct sniff_stream *s, struct sniff_flow *fl, int d, con
 	int e = mlab_finished_decode(body, len, &m);
 
 	if (e == 0)
-		handshake_seen(s, fl, d, MLAB_MSG_FINISHED, ends_json(fl, d), "");
+		handshake_seen(s, fl, d, MLAB_MSG_FINISHED, hs_json(fl, d, MLAB_MSG_FINISHED), "");
 	return e;
 }
 
