@@ -101,6 +101,7 @@ demo: all
 
 bench: all $(BUILD)/tests/bench_handshake
 	$(Q)MLAB_BIN=$(abspath $(BIN)) $(BUILD)/tests/bench_handshake
+	$(Q)MLAB_BIN=$(abspath $(BIN)) tools/bench-lab.sh
 
 $(BUILD)/tests/bench_handshake: $(BUILD)/tests/bench/bench_handshake.o $(TEST_HELPER_OBJ) $(LIBMLAB)
 	@mkdir -p $(@D)

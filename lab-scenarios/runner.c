@@ -415,7 +415,7 @@ finish:
 	lab_net_release(&net);
 	times->net_release_ms = (now_s() - t) * 1e3;
 	times->total_ms = (now_s() - t0) * 1e3;
-	lab_event(r, "run-end", json_pack("{s:f}", "ms", times->total_ms));
+	lab_event(r, "run-end", json_pack("{s:f,s:f}", "ms", times->total_ms, "net_release_ms", times->net_release_ms));
 	judge_run(r->events, v);
 	write_reports(r, v);
 out:

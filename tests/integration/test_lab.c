@@ -238,6 +238,23 @@ static void test_bad_scenario_file(void **state)
 		fail_msg("the error must name the file and the key:\n%s", out);
 }
 
+/* The neutral observer's capture is a real pcap: tshark reads the TCP
+ * exchange between alice and bob from it. */
+static void test_wire_pcap_readable(void **state)
+{
+	(void)state;
+	char bin[4096], dir[256], pcap[300];
+	snprintf(dir, sizeof dir, "%s/run", tmpdir());
+	const char *argv[] = {proc_bin("mitmlab", bin, sizeof bin), "run", "02-sniff-plaintext-hub", "--headless",
+			      "--out", dir, NULL};
+	assert_int_equal(run_cmd(argv, out, sizeof out), 0);
+	snprintf(pcap, sizeof pcap, "%s/wire.pcap", dir);
+	const char *ts[] = {"tshark", "-r", pcap, "-Y", "tcp.port == 4433", NULL};
+	int rc = run_cmd(ts, out, sizeof out);
+	if (rc != 0 || !strstr(out, "10.0.0.10") || !strstr(out, "10.0.0.20") || !strstr(out, "SYN"))
+		fail_msg("tshark -r %s exited %d:\n%s", pcap, rc, out);
+}
+
 static void test_list_and_show(void **state)
 {
 	(void)state;
@@ -284,6 +301,7 @@ int main(void)
 		free(files[i]);
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_list_and_show);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_wire_pcap_readable);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bad_scenario_file);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_no_userns_message);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sigkill_leaves_nothing);
