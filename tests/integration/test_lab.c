@@ -255,6 +255,28 @@ static void test_wire_pcap_readable(void **state)
 		fail_msg("tshark -r %s exited %d:\n%s", pcap, rc, out);
 }
 
+/* A program missing from the lab: the verdict is "error" and says which and what to do. */
+static void test_missing_program(void **state)
+{
+	(void)state;
+	char bin[4096], src[4096];
+	const char *dir = tmpdir();
+	proc_bin("", bin, sizeof bin);
+	proc_src("lab-scenarios", src, sizeof src);
+	const char *script = "set -e; mkdir -p \"$1/bin\"; for p in alice bob mitmlab keys; do cp -r \"$2/$p\" \"$1/bin/\"; done";
+	const char *prep[] = {"sh", "-c", script, "sh", dir, bin, NULL};
+	assert_int_equal(run_cmd(prep, out, sizeof out), 0);
+	char mitmlab[300], runs[300];
+	snprintf(mitmlab, sizeof mitmlab, "%s/bin/mitmlab", dir);
+	snprintf(runs, sizeof runs, "%s/run", dir);
+	setenv("MITMLAB_SCENARIOS", src, 1);
+	const char *argv[] = {mitmlab, "run", "02", "--headless", "--out", runs, NULL};
+	int rc = run_cmd(argv, out, sizeof out);
+	unsetenv("MITMLAB_SCENARIOS");
+	if (rc != 1 || !strstr(out, "VERDICT: error") || !strstr(out, "missing program") || !strstr(out, "mallory"))
+		fail_msg("expected verdict error naming the missing mallory, got %d:\n%s", rc, out);
+}
+
 static void test_list_and_show(void **state)
 {
 	(void)state;
@@ -302,6 +324,7 @@ int main(void)
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_list_and_show);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_wire_pcap_readable);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_missing_program);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bad_scenario_file);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_no_userns_message);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sigkill_leaves_nothing);
