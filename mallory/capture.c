@@ -3,7 +3,6 @@
  * denied" from deep inside libpcap teaches a trainee nothing. */
 #include "capture.h"
 
-#include <errno.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <stdarg.h>
@@ -41,7 +40,8 @@ static int activate_status(pcap_t *p, const char *iface, int rc, char msg[CAPTUR
 	case 0:
 		return 0;
 	case PCAP_WARNING_PROMISC_NOTSUP:
-		say(msg, "%s does not support promiscuous mode: only frames addressed to this host will be seen", iface);
+		say(msg, "%s does not support promiscuous mode: only frames addressed to this host will be seen",
+		    iface);
 		return 0;
 	case PCAP_WARNING_TSTAMP_TYPE_NOTSUP:
 		return 0; /* no time stamp type was asked for */

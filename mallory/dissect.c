@@ -76,8 +76,7 @@ static int dissect_udp(struct mlab_rd *r, struct dissect_frame *f)
 	struct dissect_udp *u = &f->udp;
 	uint16_t csum;
 
-	if (mlab_rd_u16(r, &u->sport) || mlab_rd_u16(r, &u->dport) || mlab_rd_u16(r, &u->len) ||
-	    mlab_rd_u16(r, &csum))
+	if (mlab_rd_u16(r, &u->sport) || mlab_rd_u16(r, &u->dport) || mlab_rd_u16(r, &u->len) || mlab_rd_u16(r, &csum))
 		return malformed(f, MLAB_E_TRUNCATED, "UDP header truncated");
 	if (u->len < UDP_HDR)
 		return malformed(f, MLAB_E_BAD_FIELD, "UDP length below its 8-byte header");
@@ -126,8 +125,8 @@ static int dissect_ip4(struct mlab_rd *r, struct dissect_frame *f)
 	ip->hdr_len = (uint16_t)((vihl & 0x0f) * 4);
 	if (ip->hdr_len < IP4_MIN_HDR)
 		return malformed(f, MLAB_E_BAD_FIELD, "IPv4 header length below 20 bytes");
-	if (mlab_rd_u8(r, &tos) || mlab_rd_u16(r, &ip->total_len) || mlab_rd_u16(r, &ip->id) ||
-	    mlab_rd_u16(r, &frag) || mlab_rd_u8(r, &ip->ttl) || mlab_rd_u8(r, &ip->proto) || mlab_rd_u16(r, &csum) ||
+	if (mlab_rd_u8(r, &tos) || mlab_rd_u16(r, &ip->total_len) || mlab_rd_u16(r, &ip->id) || mlab_rd_u16(r, &frag) ||
+	    mlab_rd_u8(r, &ip->ttl) || mlab_rd_u8(r, &ip->proto) || mlab_rd_u16(r, &csum) ||
 	    mlab_rd_bytes(r, ip->src, DISSECT_IP4_LEN) || mlab_rd_bytes(r, ip->dst, DISSECT_IP4_LEN))
 		return malformed(f, MLAB_E_TRUNCATED, "IPv4 header truncated");
 	if (mlab_rd_view(r, &opts, ip->hdr_len - IP4_MIN_HDR))
@@ -232,8 +231,7 @@ const char *dissect_proto_name(enum dissect_proto proto)
 
 char *dissect_mac_str(const uint8_t mac[DISSECT_MAC_LEN], char out[DISSECT_MAC_STR])
 {
-	snprintf(out, DISSECT_MAC_STR, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-		 mac[5]);
+	snprintf(out, DISSECT_MAC_STR, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	return out;
 }
 
@@ -250,8 +248,8 @@ char *dissect_tcp_flags_str(uint8_t flags, char out[DISSECT_FLAGS_STR])
 		uint8_t bit;
 		char c;
 	} letters[] = {
-		{DISSECT_TCP_FIN, 'F'}, {DISSECT_TCP_SYN, 'S'}, {DISSECT_TCP_RST, 'R'}, {DISSECT_TCP_PSH, 'P'},
-		{DISSECT_TCP_ACK, '.'}, {DISSECT_TCP_URG, 'U'}, {DISSECT_TCP_ECE, 'E'}, {DISSECT_TCP_CWR, 'W'},
+	    {DISSECT_TCP_FIN, 'F'}, {DISSECT_TCP_SYN, 'S'}, {DISSECT_TCP_RST, 'R'}, {DISSECT_TCP_PSH, 'P'},
+	    {DISSECT_TCP_ACK, '.'}, {DISSECT_TCP_URG, 'U'}, {DISSECT_TCP_ECE, 'E'}, {DISSECT_TCP_CWR, 'W'},
 	};
 	size_t n = 0;
 

@@ -40,12 +40,12 @@
 /* What a frame is; names (dissect_proto_name) are the "proto" of the frame event. */
 enum dissect_proto {
 	DISSECT_MALFORMED = 0, /* "malformed": truncated or inconsistent headers */
-	DISSECT_ARP,           /* "arp" */
+	DISSECT_ARP,	       /* "arp" */
 	DISSECT_IPV4_TCP,      /* "ipv4-tcp" */
 	DISSECT_IPV4_UDP,      /* "ipv4-udp" */
 	DISSECT_IPV4_ICMP,     /* "ipv4-icmp" */
-	DISSECT_IPV6,          /* "ipv6": only noted, not decoded further */
-	DISSECT_OTHER,         /* "other": other ethertypes, other IPv4 protocols, later fragments */
+	DISSECT_IPV6,	       /* "ipv6": only noted, not decoded further */
+	DISSECT_OTHER,	       /* "other": other ethertypes, other IPv4 protocols, later fragments */
 };
 
 struct dissect_arp {
@@ -62,9 +62,9 @@ struct dissect_ip4 {
 	uint16_t hdr_len;   /* bytes, 20..60 */
 	uint16_t total_len; /* header + payload, checked against the captured bytes */
 	uint16_t id;
-	uint16_t frag_off;  /* bytes */
+	uint16_t frag_off; /* bytes */
 	bool df, mf;
-	bool fragment;      /* mf or frag_off != 0: not a whole datagram */
+	bool fragment; /* mf or frag_off != 0: not a whole datagram */
 };
 
 struct dissect_tcp {
@@ -105,7 +105,7 @@ struct dissect_frame {
 	bool vlan; /* one 802.1Q tag was skipped */
 	uint16_t vlan_id;
 	const char *malformed; /* why, when proto is DISSECT_MALFORMED (a static string) */
-	bool have_ip4;         /* ip4 is valid (also for ICMP/UDP/TCP/other IPv4) */
+	bool have_ip4;	       /* ip4 is valid (also for ICMP/UDP/TCP/other IPv4) */
 	struct dissect_arp arp;
 	struct dissect_ip4 ip4;
 	struct dissect_tcp tcp;

@@ -22,14 +22,10 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{"sniff", no_argument, NULL, OPT_SNIFF},
-	{"iface", required_argument, NULL, OPT_IFACE},
-	{"port", required_argument, NULL, OPT_PORT},
-	{"events", required_argument, NULL, OPT_EVENTS},
-	{"quiet", no_argument, NULL, OPT_QUIET},
-	{"max-frames", required_argument, NULL, OPT_MAX_FRAMES},
-	{"help", no_argument, NULL, OPT_HELP},
-	{NULL, 0, NULL, 0},
+    {"sniff", no_argument, NULL, OPT_SNIFF},	 {"iface", required_argument, NULL, OPT_IFACE},
+    {"port", required_argument, NULL, OPT_PORT}, {"events", required_argument, NULL, OPT_EVENTS},
+    {"quiet", no_argument, NULL, OPT_QUIET},	 {"max-frames", required_argument, NULL, OPT_MAX_FRAMES},
+    {"help", no_argument, NULL, OPT_HELP},	 {NULL, 0, NULL, 0},
 };
 
 static void usage(FILE *f)
@@ -137,7 +133,8 @@ int mallory_opts_parse(struct mallory_opts *o, int argc, char **argv)
 	if (o->events_fd >= 0) {
 		int fl = fcntl(o->events_fd, F_GETFL);
 		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
-			fprintf(stderr, "mallory: --events %d: that descriptor is not open for writing\n", o->events_fd);
+			fprintf(stderr, "mallory: --events %d: that descriptor is not open for writing\n",
+				o->events_fd);
 			return MALLORY_EXIT_USAGE;
 		}
 	}

@@ -8,7 +8,7 @@
 
 enum mallory_exit {
 	MALLORY_EXIT_OK = 0,
-	MALLORY_EXIT_USAGE = 2,    /* bad command line, --events not writable */
+	MALLORY_EXIT_USAGE = 2,	   /* bad command line, --events not writable */
 	MALLORY_EXIT_NETWORK = 3,  /* the capture could not be opened or failed */
 	MALLORY_EXIT_INTERNAL = 5, /* out of memory */
 };
@@ -21,8 +21,8 @@ enum mallory_mode {
 struct mallory_opts {
 	enum mallory_mode mode;
 	const char *iface;
-	uint16_t port;       /* the protocol's TCP port */
-	int events_fd;       /* -1: none */
+	uint16_t port; /* the protocol's TCP port */
+	int events_fd; /* -1: none */
 	bool quiet;
 	uint64_t max_frames; /* 0: until SIGINT/SIGTERM */
 };

@@ -28,21 +28,21 @@ enum { SNIFF_C2S = 0, SNIFF_S2C = 1 };
 #define SNIFF_ENDPOINT_STR 24 /* "255.255.255.255:65535" */
 
 struct sniff_dir {
-	bool seq_known;  /* next_seq is meaningful */
-	bool sync;       /* the buffer starts at a frame boundary */
-	bool failed;     /* stream-error reported: nothing more is parsed */
-	bool fin;        /* FIN seen in order */
+	bool seq_known; /* next_seq is meaningful */
+	bool sync;	/* the buffer starts at a frame boundary */
+	bool failed;	/* stream-error reported: nothing more is parsed */
+	bool fin;	/* FIN seen in order */
 	uint32_t next_seq;
-	unsigned ahead;  /* segments ahead of next_seq in a row */
+	unsigned ahead; /* segments ahead of next_seq in a row */
 	size_t len;
-	uint8_t *buf;    /* SNIFF_BUF_CAP bytes, owned by the flow slot */
+	uint8_t *buf; /* SNIFF_BUF_CAP bytes, owned by the flow slot */
 };
 
 struct sniff_flow {
 	bool used;
 	uint8_t cli_ip[DISSECT_IP4_LEN], srv_ip[DISSECT_IP4_LEN];
 	uint16_t cli_port, srv_port;
-	uint64_t last;  /* s->clock when last seen */
+	uint64_t last;	/* s->clock when last seen */
 	uint8_t cipher; /* chosen in the server hello; 0 until seen */
 	char cli[SNIFF_ENDPOINT_STR], srv[SNIFF_ENDPOINT_STR];
 	struct sniff_dir d[2];
@@ -176,7 +176,6 @@ static struct sniff_flow *flow_slot(struct sniff_stream *s)
 			best_closed = closed;
 		}
 	}
-	s->st.evicted++;
 	return best;
 }
 
@@ -196,6 +195,8 @@ static struct sniff_flow *flow_new(struct sniff_stream *s, const struct dissect_
 	for (int d = 0; d < 2; d++)
 		if (!fl->d[d].buf && !(fl->d[d].buf = malloc(SNIFF_BUF_CAP)))
 			return NULL;
+	if (fl->used)
+		s->st.evicted++;
 	flow_clear(fl);
 	fl->used = true;
 	memcpy(fl->cli_ip, to_server ? ip->src : ip->dst, DISSECT_IP4_LEN);
@@ -257,8 +258,8 @@ static void dir_resync(struct sniff_stream *s, struct sniff_flow *fl, int d, uin
 	j = ends_json(fl, d);
 	json_object_set_new(j, "reason", json_string(reason));
 	json_object_set_new(j, "bytes", json_integer((json_int_t)bytes));
-	mlab_ev_emit(s->ev, "stream-gap", j, "%s > %s: %s (%llu bytes); resynchronising at the next frame", from_of(fl, d),
-		     to_of(fl, d), reason, (unsigned long long)bytes);
+	mlab_ev_emit(s->ev, "stream-gap", j, "%s > %s: %s (%llu bytes); resynchronising at the next frame",
+		     from_of(fl, d), to_of(fl, d), reason, (unsigned long long)bytes);
 }
 
 /* A u64 in JSON: jansson's integers are signed. */
@@ -489,14 +490,16 @@ static int on_record(struct sniff_stream *s, struct sniff_flow *fl, int d, const
 		return MLAB_E_TRUNCATED;
 	if (fl->cipher == MLAB_CIPHER_NONE)
 		return on_plain_record(s, fl, d, seq, &r);
-	/* AEAD, or a cipher never seen (joined after the server hello). */
-	if (mlab_rd_left(&r) < 1 + MLAB_TAG_LEN)
+	/* AEAD, or a cipher never seen (joined after the server hello: then
+	 * nothing is assumed about the layout beyond the sequence number). */
+	if (fl->cipher && mlab_rd_left(&r) < 1 + MLAB_TAG_LEN)
 		return MLAB_E_TRUNCATED;
 	s->st.records_unreadable++;
 	j = ends_json(fl, d);
 	json_object_set_new(j, "seq", json_u64(seq));
 	json_object_set_new(j, "len", json_integer((json_int_t)(MLAB_FRAME_HDR + len)));
-	json_object_set_new(j, "cipher", fl->cipher ? id_json(cipher_name(fl->cipher), fl->cipher) : json_string("unknown"));
+	json_object_set_new(j, "cipher",
+			    fl->cipher ? id_json(cipher_name(fl->cipher), fl->cipher) : json_string("unknown"));
 	json_object_set_new(j, "readable", json_false());
 	if (fl->cipher)
 		snprintf(why, sizeof why, "encrypted (%s)", id_text(cipher_name(fl->cipher), fl->cipher, b));
@@ -507,8 +510,7 @@ static int on_record(struct sniff_stream *s, struct sniff_flow *fl, int d, const
 	return 0;
 }
 
-static int on_frame(struct sniff_stream *s, struct sniff_flow *fl, int d, uint8_t type, const uint8_t *body,
-		    size_t len)
+static int on_frame(struct sniff_stream *s, struct sniff_flow *fl, int d, uint8_t type, const uint8_t *body, size_t len)
 {
 	s->st.frames++;
 	switch (type) {

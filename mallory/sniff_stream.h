@@ -34,18 +34,18 @@
 #define SNIFF_MAX_AHEAD 8 /* segments ahead in a row before the missing bytes count as lost */
 
 struct sniff_stats {
-	uint64_t segments;           /* TCP segments to or from the protocol port */
-	uint64_t frames;             /* protocol frames split off the streams */
+	uint64_t segments;	     /* TCP segments to or from the protocol port */
+	uint64_t frames;	     /* protocol frames split off the streams */
 	uint64_t handshake_seen;     /* handshake messages reported */
-	uint64_t messages_read;      /* cipher-none data records read */
+	uint64_t messages_read;	     /* cipher-none data records read */
 	uint64_t records_unreadable; /* AEAD records (or cipher unknown) */
-	uint64_t retransmits;        /* segments wholly before the expected sequence number: ignored */
-	uint64_t out_of_order;       /* segments ahead of the expected sequence number: dropped */
-	uint64_t gaps;               /* resynchronisations after lost bytes or a buffer overflow */
-	uint64_t skipped_bytes;      /* bytes passed over while looking for a frame boundary */
-	uint64_t stream_errors;      /* directions given up on malformed protocol bytes */
-	uint64_t fragments;          /* IPv4 fragments on the port: not reassembled, ignored */
-	uint64_t evicted;            /* flows dropped to make room for a new one */
+	uint64_t retransmits;	     /* segments wholly before the expected sequence number: ignored */
+	uint64_t out_of_order;	     /* segments ahead of the expected sequence number: dropped */
+	uint64_t gaps;		     /* resynchronisations after lost bytes or a buffer overflow */
+	uint64_t skipped_bytes;	     /* bytes passed over while looking for a frame boundary */
+	uint64_t stream_errors;	     /* directions given up on malformed protocol bytes */
+	uint64_t fragments;	     /* IPv4 fragments on the port: not reassembled, ignored */
+	uint64_t evicted;	     /* flows dropped to make room for a new one */
 };
 
 struct sniff_stream;
