@@ -23,7 +23,7 @@ SANFLAGS := $(if $(SAN),$(SANITIZE))
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Ilib -Ipeer -Ilab-scenarios -Imallory -Iui \
 	$(shell pkg-config --cflags $(PKGS)) -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
-LDLIBS := $(shell pkg-config --libs $(PKGS))
+LDLIBS := $(shell pkg-config --libs $(PKGS)) $(shell libnet-config --libs)
 TEST_LDLIBS := $(shell pkg-config --libs cmocka) $(LDLIBS)
 
 Q := $(if $(V),,@)
@@ -86,6 +86,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_HELPER_OBJ) $(TEST_LIBS)
 $(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(TEST_HELPER_OBJ) $(TEST_LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+# libnet's headers need this (libnet-config's other defines clash with _GNU_SOURCE).
+$(BUILD)/mallory/arp_poison.o: ALL_CFLAGS += -DHAVE_NET_ETHERNET_H
 $(TEST_HELPER_OBJ) $(BUILD)/tests/%.o $(BUILD)/tests/bench/%.o: ALL_CFLAGS += -Itests/helpers
 
 test: all $(UNIT_BIN) $(INTEG_BIN)

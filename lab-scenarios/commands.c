@@ -86,6 +86,14 @@ static int is_key_flag(const char *flag)
 	return strcmp(flag, "--key") == 0 || strcmp(flag, "--peer-key") == 0 || strcmp(flag, "--forge-key") == 0;
 }
 
+bool lab_is_active(const struct scenario *sc)
+{
+	for (size_t i = 0; i < sc->mallory.n_args; i++)
+		if (strcmp(sc->mallory.args[i], "--attack") == 0)
+			return true;
+	return false;
+}
+
 int lab_argv(const struct scenario *sc, const struct lab_paths *p, const char *prog, char **argv, size_t max)
 {
 	const struct sc_prog *sp = strcmp(prog, "alice") == 0 ? &sc->alice
@@ -110,6 +118,11 @@ int lab_argv(const struct scenario *sc, const struct lab_paths *p, const char *p
 	} else {
 		argv[n++] = xstrdup("--iface");
 		argv[n++] = xstrdup(LAB_HOST_IF);
+		if (lab_is_active(sc)) {
+			snprintf(addr, sizeof addr, "%s,%s", lab_plan("alice")->ip, bob->ip);
+			argv[n++] = xstrdup("--targets");
+			argv[n++] = xstrdup(addr);
+		}
 	}
 	for (size_t i = 0; i < sp->n_args; i++) {
 		const char *a = sp->args[i];

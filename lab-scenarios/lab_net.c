@@ -16,6 +16,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
@@ -359,4 +360,111 @@ void lab_net_release(struct lab_net *n)
 		close(n->switch_fd);
 	n->switch_fd = -1;
 	n->n_hosts = 0;
+}
+
+struct neigh_query {
+	struct in_addr ip;
+	int ifindex;
+	bool found;
+	uint8_t mac[6];
+	uint16_t state;
+};
+
+static int neigh_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(attr);
+	if (type <= NDA_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int neigh_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct neigh_query *q = data;
+	struct ndmsg *nd = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[NDA_MAX + 1] = {0};
+
+	if (nd->ndm_family != AF_INET || nd->ndm_ifindex != q->ifindex ||
+	    mnl_attr_parse(nlh, sizeof *nd, neigh_attr_cb, tb) < 0)
+		return MNL_CB_OK;
+	if (tb[NDA_DST] && tb[NDA_LLADDR] && mnl_attr_get_payload_len(tb[NDA_DST]) == 4 &&
+	    mnl_attr_get_payload_len(tb[NDA_LLADDR]) == 6 && memcmp(mnl_attr_get_payload(tb[NDA_DST]), &q->ip, 4) == 0) {
+		memcpy(q->mac, mnl_attr_get_payload(tb[NDA_LLADDR]), 6);
+		q->state = nd->ndm_state;
+		q->found = true;
+	}
+	return MNL_CB_OK;
+}
+
+int lab_neigh_get(const struct lab_net *n, const char *name, const char *ip, uint8_t mac[6], uint16_t *state)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct neigh_query q = {0};
+	struct mnl_socket *nl = NULL;
+	int e = lab_net_enter(n, name);
+
+	if (e == 0 && inet_pton(AF_INET, ip, &q.ip) != 1)
+		e = -EINVAL;
+	if (e == 0 && (q.ifindex = (int)if_nametoindex(LAB_HOST_IF)) == 0)
+		e = -ENODEV;
+	if (e == 0 && (!(nl = mnl_socket_open(NETLINK_ROUTE)) || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0))
+		e = -errno;
+	if (e == 0) {
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+		uint32_t seq = (uint32_t)time(NULL);
+		nlh->nlmsg_type = RTM_GETNEIGH;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		nlh->nlmsg_seq = seq;
+		struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof *nd);
+		nd->ndm_family = AF_INET;
+		if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+			e = -errno;
+		for (ssize_t r; e == 0 && (r = mnl_socket_recvfrom(nl, buf, sizeof buf)) > 0;) {
+			int cb = mnl_cb_run(buf, (size_t)r, seq, mnl_socket_get_portid(nl), neigh_cb, &q);
+			if (cb <= MNL_CB_STOP)
+				break;
+		}
+	}
+	if (nl)
+		mnl_socket_close(nl);
+	(void)setns(n->switch_fd, CLONE_NEWNET);
+	if (e != 0)
+		return e;
+	if (!q.found)
+		return -ENOENT;
+	memcpy(mac, q.mac, 6);
+	*state = q.state;
+	return 0;
+}
+
+int lab_neigh_set_permanent(const struct lab_net *n, const char *name, const char *ip, const uint8_t mac[6])
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = NULL;
+	struct in_addr a;
+	int idx, e = lab_net_enter(n, name);
+
+	if (e == 0 && inet_pton(AF_INET, ip, &a) != 1)
+		e = -EINVAL;
+	if (e == 0 && (idx = (int)if_nametoindex(LAB_HOST_IF)) == 0)
+		e = -ENODEV;
+	if (e == 0 && (!(nl = mnl_socket_open(NETLINK_ROUTE)) || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0))
+		e = -errno;
+	if (e == 0) {
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_NEWNEIGH;
+		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+		struct ndmsg *nd = mnl_nlmsg_put_extra_header(nlh, sizeof *nd);
+		nd->ndm_family = AF_INET;
+		nd->ndm_ifindex = idx;
+		nd->ndm_state = NUD_PERMANENT;
+		mnl_attr_put(nlh, NDA_DST, 4, &a);
+		mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
+		e = nl_talk(nl, nlh);
+	}
+	if (nl)
+		mnl_socket_close(nl);
+	(void)setns(n->switch_fd, CLONE_NEWNET);
+	return e;
 }

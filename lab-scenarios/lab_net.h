@@ -47,6 +47,11 @@ int lab_net_build(struct lab_net *n, enum sc_network kind, const char *const *ho
 /* Moves the calling process into a host's (or "switch") namespace. */
 int lab_net_enter(const struct lab_net *n, const char *name);
 const struct lab_host *lab_net_host(const struct lab_net *n, const char *name);
+/* In host `name`'s neighbour table: the MAC for ip (state NUD_*), or -ENOENT.
+ * Leaves this process back in the switch namespace. */
+int lab_neigh_get(const struct lab_net *n, const char *name, const char *ip, uint8_t mac[6], uint16_t *state);
+/* A permanent entry ip -> mac in host `name`: the static-ARP defense. */
+int lab_neigh_set_permanent(const struct lab_net *n, const char *name, const char *ip, const uint8_t mac[6]);
 /* Closes our hold on the namespaces; the kernel frees them once no process
  * is left inside. */
 void lab_net_release(struct lab_net *n);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/neighbour.h>
 #include <pcap/pcap.h>
 
 #include "lab_net.h"
@@ -20,6 +21,7 @@
 
 #define READY_MS 10000 /* a program that is not ready by then is broken */
 #define GRACE_MS 3000  /* after SIGTERM, before SIGKILL */
+#define POISON_WAIT_MS 2000 /* for both victims' tables to show mallory's MAC */
 
 struct prog {
 	const char *name;
@@ -279,6 +281,58 @@ static int spawn(struct run *r, const struct lab_net *net, const char *name, cha
 	return 0;
 }
 
+static const char *nud_name(uint16_t s)
+{
+	static const struct {
+		uint16_t bit;
+		const char *name;
+	} t[] = {{NUD_PERMANENT, "permanent"}, {NUD_REACHABLE, "reachable"}, {NUD_STALE, "stale"},
+		 {NUD_DELAY, "delay"},	       {NUD_PROBE, "probe"},	     {NUD_FAILED, "failed"},
+		 {NUD_INCOMPLETE, "incomplete"}, {NUD_NOARP, "noarp"}};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (s & t[i].bit)
+			return t[i].name;
+	return "none";
+}
+
+/* What each victim's neighbour table says about the other, read from the
+ * victims' own namespaces: ground truth for "poisoned". Returns how many of
+ * the two point at mallory. */
+static int neigh_snapshot(struct run *r, const struct lab_net *net, const char *phase, bool emit)
+{
+	static const char *const pair[2][2] = {{"alice", "bob"}, {"bob", "alice"}};
+	const struct lab_host *m = lab_net_host(net, "mallory");
+	int poisoned = 0;
+	char mac_s[18], true_s[18];
+
+	for (int i = 0; i < 2; i++) {
+		const struct lab_host *h = lab_net_host(net, pair[i][0]), *o = lab_net_host(net, pair[i][1]);
+		uint8_t mac[6];
+		uint16_t state = 0;
+		if (!h || !o)
+			continue;
+		snprintf(true_s, sizeof true_s, "%02x:%02x:%02x:%02x:%02x:%02x", o->mac[0], o->mac[1], o->mac[2],
+			 o->mac[3], o->mac[4], o->mac[5]);
+		if (lab_neigh_get(net, pair[i][0], o->ip, mac, &state) != 0) {
+			if (emit)
+				lab_event(r, "neighbour", json_pack("{s:s,s:s,s:s,s:n,s:s,s:b,s:s}", "phase", phase, "host",
+							    pair[i][0], "ip", o->ip, "mac", "state", "none", "poisoned", 0,
+							    "true_mac", true_s));
+			continue;
+		}
+		bool bad = m && memcmp(mac, m->mac, 6) == 0;
+		poisoned += bad;
+		if (!emit)
+			continue;
+		snprintf(mac_s, sizeof mac_s, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+			 mac[5]);
+		lab_event(r, "neighbour", json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "phase", phase, "host", pair[i][0],
+						    "ip", o->ip, "mac", mac_s, "state", nud_name(state), "poisoned", bad,
+						    "true_mac", true_s));
+	}
+	return poisoned;
+}
+
 static int open_capture(struct run *r, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE], path[PATH_MAX];
@@ -384,13 +438,33 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 	if (open_capture(r, err, errlen) != 0)
 		goto out;
 
+	/* The layer-2 defense: each victim knows the other's MAC for good. */
+	if (sc->static_arp) {
+		const struct lab_host *a = lab_net_host(&net, "alice"), *b = lab_net_host(&net, "bob");
+		if (lab_neigh_set_permanent(&net, "alice", b->ip, b->mac) != 0 ||
+		    lab_neigh_set_permanent(&net, "bob", a->ip, a->mac) != 0) {
+			snprintf(err, errlen, "cannot install the static ARP entries");
+			goto out;
+		}
+		lab_event(r, "static-arp", json_pack("{s:[s,s]}", "hosts", "alice", "bob"));
+	}
+
 	/* bob, then mallory, then alice: each waits for the one before. */
 	rc = 0;
+	bool active = sc->mallory.present && lab_is_active(sc);
 	if (spawn(r, &net, "bob", argvs[0]) != 0 || !wait_ready(r, &r->progs[0], "listening"))
 		goto finish;
-	if (sc->mallory.present &&
-	    (spawn(r, &net, "mallory", argvs[1]) != 0 || !wait_ready(r, &r->progs[1], "sniffing")))
+	if (sc->mallory.present && (spawn(r, &net, "mallory", argvs[1]) != 0 ||
+				    !wait_ready(r, &r->progs[1], active ? "poisoning" : "sniffing")))
 		goto finish;
+	/* Poisoning is confirmed in the victims' own tables, not assumed; if it
+	 * does not take (static entries), the run goes on: that is the lesson. */
+	if (active) {
+		double limit = now_s() + POISON_WAIT_MS / 1000.0;
+		while (neigh_snapshot(r, &net, "poll", false) < 2 && now_s() < limit && !must_end(r))
+			pump(r, 20);
+		neigh_snapshot(r, &net, "before-alice", true);
+	}
 	if (spawn(r, &net, "alice", argvs[2]) != 0)
 		goto finish;
 	struct prog *alice = &r->progs[r->n_progs - 1];
@@ -399,8 +473,13 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 	/* bob ends by himself after his one connection. */
 	wait_exit(r, &r->progs[0], GRACE_MS);
 finish:
+	if (active)
+		neigh_snapshot(r, &net, "end", true);
 	for (size_t i = r->n_progs; i-- > 0;)
 		stop(r, &r->progs[i]);
+	/* mallory restored the true mappings when she stopped: check it. */
+	if (active)
+		neigh_snapshot(r, &net, "after-stop", true);
 	for (size_t i = 0; i < r->n_progs; i++) /* the last lines in the pipes */
 		while (r->progs[i].ev_fd >= 0)
 			read_events(r, &r->progs[i]);

@@ -4,8 +4,8 @@
  *
  *   [scenario]  name, title, network = switch|hub, expect = VERDICT,
  *               expect-peer = alice|bob, expect-check = CHECK (for blocked),
- *               timeout = SECONDS (default 20), teaching = TEXT (continuation
- *               lines indented)
+ *               timeout = SECONDS (default 20), static-arp = yes|no,
+ *               teaching = TEXT (continuation lines indented)
  *   [alice] [bob] [mallory]   one key per command-line flag of that program:
  *               "auth = sign" -> "--auth sign", "mutual = yes" -> "--mutual";
  *               repeatable keys (send, reply) keep their order. */
@@ -35,6 +35,7 @@ struct scenario {
 	char *expect_peer;  /* blocked only: alice or bob */
 	char *expect_check; /* blocked only: the check (an error's check name) */
 	unsigned timeout_s;
+	bool static_arp; /* victims get permanent neighbour entries: ARP poisoning cannot work */
 	struct sc_prog alice, bob, mallory;
 };
 

@@ -200,3 +200,44 @@ int capture_iface_mac(const char *iface, uint8_t mac[6])
 	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 	return 0;
 }
+
+int capture_filter(struct capture *c, const char *expr, char msg[CAPTURE_MSG_LEN])
+{
+	struct bpf_program prog;
+	if (pcap_compile(c->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		say(msg, "bad capture filter '%s': %s", expr, pcap_geterr(c->p));
+		return MLAB_E_ARG;
+	}
+	int r = pcap_setfilter(c->p, &prog);
+	pcap_freecode(&prog);
+	if (r != 0) {
+		say(msg, "cannot set the capture filter on %s: %s", c->iface, pcap_geterr(c->p));
+		return MLAB_E_IO;
+	}
+	return 0;
+}
+
+int capture_inject(struct capture *c, const uint8_t *frame, size_t len)
+{
+	return pcap_inject(c->p, frame, len) == (int)len ? 0 : MLAB_E_IO;
+}
+
+int capture_iface_ip4(const char *iface, uint32_t *ip)
+{
+	struct ifreq ifr;
+	int fd, ok = 0;
+
+	if (strlen(iface) >= IFNAMSIZ)
+		return MLAB_E_IO;
+	memset(&ifr, 0, sizeof ifr);
+	strcpy(ifr.ifr_name, iface);
+	ifr.ifr_addr.sa_family = AF_INET;
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
+		ok = ioctl(fd, SIOCGIFADDR, &ifr) == 0;
+		close(fd);
+	}
+	if (!ok)
+		return MLAB_E_IO;
+	*ip = ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr;
+	return 0;
+}

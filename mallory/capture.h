@@ -37,4 +37,11 @@ void capture_close(struct capture *c);
  * Returns 0 or MLAB_E_IO. */
 int capture_iface_mac(const char *iface, uint8_t mac[6]);
 
+/* A BPF filter (pcap syntax) on the capture. */
+int capture_filter(struct capture *c, const char *expr, char msg[CAPTURE_MSG_LEN]);
+/* Sends one whole Ethernet frame on the interface. */
+int capture_inject(struct capture *c, const uint8_t *frame, size_t len);
+/* The interface's IPv4 address (network byte order). */
+int capture_iface_ip4(const char *iface, uint32_t *ip);
+
 #endif

@@ -5,13 +5,18 @@
  *   dissect       one Ethernet frame into a summary (pure)
  *   sniff_stream  passive TCP reassembly and protocol decoding (pure)
  *   sniff         the sniff mode's loop
- * ARP poisoning and the user-space relay will join them.
+ *   arp_poison    forged ARP frames (libnet) and their restoration
+ *   netsum        checksums of re-emitted frames
+ *   lab_guard     the safety rail: transmit only inside a lab namespace
+ *   active        the active modes' loop: poison, relay, attack, restore
  *
  * Sniff mode never transmits: it opens a capture and nothing else, so it
- * needs no --armed (DESIGN.md §8) and is safe on any interface. */
+ * needs no --armed (DESIGN.md §8) and is safe on any interface. The active
+ * modes refuse to transmit outside a lab namespace unless armed. */
 #include <signal.h>
 #include <stdio.h>
 
+#include "active.h"
 #include "mallory_opts.h"
 #include "mlab_event.h"
 #include "sniff.h"
@@ -42,6 +47,8 @@ int main(int argc, char **argv)
 	switch (o.mode) {
 	case MALLORY_MODE_SNIFF:
 		return sniff_run(&o, &ev, &stop_requested);
+	case MALLORY_MODE_ATTACK:
+		return active_run(&o, &ev, &stop_requested);
 	case MALLORY_MODE_NONE:
 		break;
 	}

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 enum {
 	OPT_SNIFF = 256,
 	OPT_IFACE,
@@ -18,6 +20,12 @@ enum {
 	OPT_EVENTS,
 	OPT_QUIET,
 	OPT_MAX_FRAMES,
+	OPT_ATTACK,
+	OPT_TARGETS,
+	OPT_ARMED,
+	OPT_INTERVAL,
+	OPT_FORGE_KEY,
+	OPT_TAMPER,
 	OPT_HELP,
 };
 
@@ -25,17 +33,30 @@ static const struct option long_opts[] = {
     {"sniff", no_argument, NULL, OPT_SNIFF},	 {"iface", required_argument, NULL, OPT_IFACE},
     {"port", required_argument, NULL, OPT_PORT}, {"events", required_argument, NULL, OPT_EVENTS},
     {"quiet", no_argument, NULL, OPT_QUIET},	 {"max-frames", required_argument, NULL, OPT_MAX_FRAMES},
+    {"attack", required_argument, NULL, OPT_ATTACK}, {"targets", required_argument, NULL, OPT_TARGETS},
+    {"armed", no_argument, NULL, OPT_ARMED}, {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"forge-key", required_argument, NULL, OPT_FORGE_KEY}, {"tamper", required_argument, NULL, OPT_TAMPER},
     {"help", no_argument, NULL, OPT_HELP},	 {NULL, 0, NULL, 0},
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: mallory --sniff [options]\n\n"
+	fputs("usage: mallory --sniff [options]\n"
+	      "       mallory --attack relay|dh-mitm --targets IP1,IP2 [options]\n\n"
 	      "mallory, the attacker of the lab. Choose one mode:\n"
 	      "  --sniff                 passive eavesdropping: capture every frame on --iface, follow the\n"
 	      "                          protocol's TCP connections and report what she learns (every handshake\n"
 	      "                          message; the content of records sent with cipher none). Never transmits.\n"
-	      "                          (ARP poisoning and relaying come in later versions.)\n\n"
+	      "  --attack relay          poison the ARP caches of the two --targets so their traffic to each other\n"
+	      "                          comes to her, relay it in user space (her kernel never forwards), report\n"
+	      "                          what she can read; on stop, restore the true ARP mappings\n"
+	      "  --attack dh-mitm        the same, and swap her own Diffie-Hellman shares into the handshake\n\n"
+	      "  --targets IP1,IP2       the two victims (alice and bob)\n"
+	      "  --interval MS           re-poison every MS milliseconds (default 1000)\n"
+	      "  --tamper 'FROM=>TO'     dh-mitm: replace FROM by TO in application data (repeatable)\n"
+	      "  --forge-key FILE        dh-mitm on signed DH: re-sign with this Ed25519 key\n"
+	      "  --armed                 allow transmitting outside a mitmlab lab namespace: only on a network\n"
+	      "                          you own, with --iface given explicitly\n\n"
 	      "  --iface IF              the interface to capture on (default eth0); capturing needs CAP_NET_RAW:\n"
 	      "                          run inside the lab (mitmlab run) or as root\n"
 	      "  --port N                the protocol's TCP port (default 4433)\n"
@@ -101,6 +122,46 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 			return r;
 		o->max_frames = v;
 		return -1;
+	case OPT_ATTACK:
+		o->mode = MALLORY_MODE_ATTACK;
+		if (strcmp(arg, "relay") == 0)
+			o->attack = MALLORY_ATTACK_RELAY;
+		else if (strcmp(arg, "dh-mitm") == 0)
+			o->attack = MALLORY_ATTACK_DH_MITM;
+		else
+			return bad("--attack: expected relay or dh-mitm, not '%s'", arg);
+		return -1;
+	case OPT_TARGETS: {
+		char a[64], *comma;
+		struct in_addr x, y;
+		snprintf(a, sizeof a, "%s", arg);
+		if (!(comma = strchr(a, ',')))
+			return bad("--targets: expected IP1,IP2, not '%s'", arg);
+		*comma = '\0';
+		if (inet_pton(AF_INET, a, &x) != 1 || inet_pton(AF_INET, comma + 1, &y) != 1 || x.s_addr == y.s_addr)
+			return bad("--targets: expected two different IPv4 addresses, not '%s'", arg);
+		o->targets[0] = x.s_addr;
+		o->targets[1] = y.s_addr;
+		return -1;
+	}
+	case OPT_ARMED:
+		o->armed = true;
+		return -1;
+	case OPT_INTERVAL:
+		if ((r = parse_uint(arg, 10, 60000, &v)) >= 0)
+			return r;
+		o->interval_ms = (unsigned)v;
+		return -1;
+	case OPT_FORGE_KEY:
+		o->forge_key = arg;
+		return -1;
+	case OPT_TAMPER:
+		if (!strstr(arg, "=>") || strstr(arg, "=>") == arg)
+			return bad("--tamper: expected 'FROM=>TO' with a non-empty FROM, not '%s'", arg);
+		if (o->n_tamper == MALLORY_MAX_TAMPER)
+			return bad("--tamper: at most %d rules", MALLORY_MAX_TAMPER);
+		o->tamper[o->n_tamper++] = arg;
+		return -1;
 	case OPT_HELP:
 		usage(stdout);
 		return MALLORY_EXIT_OK;
@@ -119,17 +180,26 @@ int mallory_opts_parse(struct mallory_opts *o, int argc, char **argv)
 	o->iface = "eth0";
 	o->port = 4433;
 	o->events_fd = -1;
+	o->interval_ms = 1000;
+	bool iface_given = false;
 
 	optind = 1;
 	opterr = 1;
-	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		iface_given |= opt == OPT_IFACE;
 		if ((r = parse_one(o, opt, optarg)) >= 0)
 			return r;
+	}
 	if (optind < argc)
 		return bad("unexpected argument: %s", argv[optind]);
 	if (o->mode == MALLORY_MODE_NONE)
-		return bad("choose a mode: --sniff (passive capture); ARP poisoning and relaying are not "
-			   "implemented yet");
+		return bad("choose a mode: --sniff (passive capture) or --attack relay|dh-mitm");
+	if (o->mode == MALLORY_MODE_ATTACK && !o->targets[0])
+		return bad("--attack needs --targets IP1,IP2 (the two victims)");
+	if (o->armed && !iface_given)
+		return bad("--armed needs --iface IF given explicitly: name the network you own");
+	if ((o->forge_key || o->n_tamper) && o->attack != MALLORY_ATTACK_DH_MITM)
+		return bad("%s belongs to --attack dh-mitm", o->forge_key ? "--forge-key" : "--tamper");
 	if (o->events_fd >= 0) {
 		int fl = fcntl(o->events_fd, F_GETFL);
 		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {

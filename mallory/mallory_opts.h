@@ -4,6 +4,7 @@
 #define MALLORY_OPTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum mallory_exit {
@@ -16,7 +17,15 @@ enum mallory_exit {
 enum mallory_mode {
 	MALLORY_MODE_NONE = 0,
 	MALLORY_MODE_SNIFF, /* passive: capture and report, never transmit */
+	MALLORY_MODE_ATTACK, /* active: poison ARP caches, relay, run an attack */
 };
+
+enum mallory_attack {
+	MALLORY_ATTACK_RELAY = 1, /* transparent relay: read what is readable */
+	MALLORY_ATTACK_DH_MITM,   /* swap DH shares, re-encrypt, tamper */
+};
+
+#define MALLORY_MAX_TAMPER 8
 
 struct mallory_opts {
 	enum mallory_mode mode;
@@ -25,6 +34,13 @@ struct mallory_opts {
 	int events_fd; /* -1: none */
 	bool quiet;
 	uint64_t max_frames; /* 0: until SIGINT/SIGTERM */
+	enum mallory_attack attack;
+	uint32_t targets[2]; /* the two victims, network byte order */
+	bool armed;          /* may transmit outside a lab namespace */
+	unsigned interval_ms; /* re-poisoning period */
+	const char *forge_key; /* dh-mitm in signed mode: re-sign with this key */
+	const char *tamper[MALLORY_MAX_TAMPER]; /* "FROM=>TO" */
+	size_t n_tamper;
 };
 
 /* Parses argv into o (defaults first). Returns -1 to go on, or an exit code

@@ -10,6 +10,7 @@ packages=(
 	libpcap-dev     # mallory's capture, the lab's wire.pcap
 	libinih-dev     # scenario files
 	libmnl-dev      # netlink: the lab network, built in-process
+	libnet1-dev     # mallory's forged ARP frames
 	iproute2        # ip(8), for people inspecting a lab by hand
 	util-linux      # setpriv/runuser, for the rootless test
 	tshark          # reading wire.pcap in tests

@@ -1,0 +1,139 @@
+/* mallory's Diffie-Hellman man in the middle (`mallory --attack dh-mitm`), at
+ * the level of protocol messages: pure code, no I/O.
+ *
+ * She runs one key exchange with each honest peer. Toward alice she plays the
+ * responder, toward bob the initiator:
+ *
+ *   alice                     mallory                          bob
+ *   ClientHello        ------> (recorded) ------------------->
+ *                      <------ (recorded) <-------------------  ServerHello
+ *   <-- KeyShare(m_a)  <------ keeps bob's share  <-----------  KeyShare(b)
+ *   <-- Signature      <------ forwarded, or re-signed <------  [Signature]
+ *   KeyShare(a)        ------> keeps alice's share  -------->  KeyShare(m_b) -->
+ *   [Signature]        ------> forwarded, or re-signed ----->  [Signature] -->
+ *   Finished           ------> checked with K_a, remade ---->  Finished(K_b) -->
+ *   <-- Finished(K_a)  <------ checked with K_b, remade <-----  Finished
+ *   Record             ------> opened with K_a, read, tampered, sealed with K_b -->
+ *
+ * So she keeps two transcripts: alice's (the frames as alice sent and saw
+ * them) and bob's (as bob sent and saw them), and derives two sets of session
+ * keys, each exactly as the honest engine (lib/mlab_kex.c) derives them on
+ * that leg: the DH secret as soon as both shares of a leg are known, the keys
+ * once that leg's transcript runs through the initiator's KeyShare and, when
+ * the initiator signs, its Signature.
+ *
+ * In mode `none` nothing can detect her: both peers connect, each with another
+ * key id, each equal to one of hers. In mode `sign` she tries anyway, and the
+ * honest peer's check stops her: forwarding bob's signature fails alice's
+ * `signature` check (it covers alice's transcript, which holds mallory's
+ * share, not bob's); re-signing with her own key (--forge-key) fails alice's
+ * `pinned-key` check. Her events say what she did; the peers' events say which
+ * check stopped her (the judge trusts only the latter).
+ *
+ * With cipher `none` the records carry plaintext, and the same code reads and
+ * rewrites them (the record layer then uses no key).
+ *
+ * Anything she cannot follow (an unknown type, a frame out of order, a body
+ * that does not decode, a Finished or record that does not verify under her
+ * keys, a share she cannot use) ends the attack: one "error" event
+ * (where "dh-mitm"), her secrets are wiped, and from then on every frame,
+ * starting with the offending one, is forwarded unchanged ("transparent").
+ *
+ * Events (actor mallory; JSON fields):
+ *   share-swapped       toward ("alice"|"bob"), group, share (hers, hex), replaced (the peer's, hex)
+ *   signature-forwarded toward, signer_key (key id of the pub in the forwarded message)
+ *   signature-forged    toward, signer_key (her forge key's id), scope
+ *   session-key         key_id, with ("alice"|"bob"), cipher — one per leg
+ *   relay-established   alice_key_id, bob_key_id, cipher — after bob's Finished
+ *   message-read        from, to, seq (the sender's), len, hex (lowercase), text (only if valid UTF-8)
+ *   message-changed     from, to, seq, original_len, len, original_hex, hex, original_text?, text?
+ *   tamper-skipped      from, to, seq, reason ("too-long": the rewritten text would not fit a record)
+ *   close-relayed       from, to, seq
+ *   alert-seen          from, to, error, check, code (forwarded unchanged)
+ *   error               (mlab_ev_error, where "dh-mitm") — then transparent
+ */
+#ifndef ATTACK_DHMITM_H
+#define ATTACK_DHMITM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mlab_buf.h"
+#include "mlab_crypto.h"
+#include "mlab_event.h"
+#include "mlab_kex.h"
+#include "mlab_wire.h"
+
+/* The direction a frame travels; the source is the other peer. */
+enum dhmitm_dir {
+	DHMITM_TO_BOB = 0,   /* from alice */
+	DHMITM_TO_ALICE = 1, /* from bob */
+};
+
+/* A tamper rule: every occurrence of from (non-empty) in an application
+ * message becomes to (may be empty, or longer or shorter than from). */
+struct dhmitm_rule {
+	const uint8_t *from;
+	size_t from_len;
+	const uint8_t *to;
+	size_t to_len;
+};
+
+/* Splits "FROM=>TO" at the first "=>". The rule points into spec (no copy).
+ * MLAB_E_ARG when there is no "=>" or FROM is empty. */
+int dhmitm_rule_parse(const char *spec, struct dhmitm_rule *r);
+
+struct dhmitm_config {
+	/* Group policy: the groups she attacks. A ServerHello choosing another
+	 * one ends the attack (error no-common-group, then transparent). 0
+	 * entries: every group the library implements. Each entry must be a
+	 * known group id. (The offer stripping of a later issue will use the
+	 * same list to rewrite alice's offer.) */
+	uint16_t groups[MLAB_MAX_OFFERS];
+	size_t n_groups;
+	/* Ed25519 private key to re-sign with (a reference is taken), or NULL:
+	 * signatures are forwarded unchanged. */
+	EVP_PKEY *forge_key;
+	/* The scope her forgeries are made under (the honest peers' setting). */
+	enum mlab_scope scope;
+	/* Tamper rules, applied in order to each data record; copied. */
+	const struct dhmitm_rule *rules;
+	size_t n_rules;
+};
+
+struct dhmitm;
+
+/* Creates a man in the middle for one connection, reporting to ev (may be
+ * NULL; must outlive it). Returns 0 and *out, or MLAB_E_ARG (bad group id, an
+ * empty FROM, too many rules), MLAB_E_NO_KEY (forge key without its private
+ * half or not Ed25519), MLAB_E_NOMEM, MLAB_E_CRYPTO. */
+int dhmitm_new(struct dhmitm **out, const struct dhmitm_config *cfg, struct mlab_ev *ev);
+
+/* Free space out must have before a call with a body of len bytes: one frame
+ * of either that body or the largest record. */
+#define DHMITM_OUT_ROOM(len) (MLAB_FRAME_HDR + ((len) > MLAB_MAX_RECORD_BODY ? (len) : MLAB_MAX_RECORD_BODY))
+
+/* One complete frame (type, body of len bytes) travelling in dir. Appends to
+ * out the frame(s) to deliver in that same direction (possibly none).
+ * Returns 0 — also when she gives up and turns transparent (an "error" event
+ * says so) — or, with nothing written and nothing changed:
+ * MLAB_E_NOSPACE when out has less than DHMITM_OUT_ROOM(len) free,
+ * MLAB_E_TOO_LONG when len does not fit a frame header, MLAB_E_ARG for a
+ * NULL argument or an unknown dir. */
+int dhmitm_on_frame(struct dhmitm *m, enum dhmitm_dir dir, uint8_t type, const uint8_t *body, size_t len,
+		    struct mlab_wr *out);
+
+/* True once she has given up: every frame is then forwarded unchanged. */
+bool dhmitm_transparent(const struct dhmitm *m);
+/* True once both legs finished their handshake and records are relayed. */
+bool dhmitm_relaying(const struct dhmitm *m);
+/* The key id of the leg with that peer (TO_BOB: her keys with bob), or NULL
+ * before they are derived. */
+const char *dhmitm_key_id(const struct dhmitm *m, enum dhmitm_dir toward);
+
+/* Wipes every secret (DH keys and secrets, session keys, record state,
+ * plaintext buffers) and frees. NULL is fine. */
+void dhmitm_free(struct dhmitm *m);
+
+#endif
