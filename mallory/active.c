@@ -150,7 +150,10 @@ int active_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_at
 	a->o = o;
 	a->ev = ev;
 	if (lab_guard_check(o->iface, o->armed, msg, sizeof msg) != 0) {
-		r = fail(ev, MLAB_E_ARG, "safety", msg, MALLORY_EXIT_USAGE);
+		mlab_ev_emit(ev, "refused", json_pack("{s:s,s:s}", "iface", o->iface, "reason", msg), "%s", msg);
+		if (!ev->text)
+			fprintf(stderr, "mallory: %s\n", msg);
+		r = MALLORY_EXIT_USAGE;
 		goto out;
 	}
 	if (capture_iface_mac(o->iface, my_mac) != 0 || capture_iface_ip4(o->iface, &my_ip) != 0) {

@@ -138,6 +138,24 @@ static void test_keygen_writes_pair_and_refuses_overwrite(void **state)
 	rmdir(dir);
 }
 
+/* The safety rail: outside a lab namespace mallory refuses to transmit, and
+ * arming her needs the interface named explicitly. Nothing is sent here:
+ * the refusal comes before any socket is opened. */
+static void test_mallory_refuses_outside_the_lab(void **state)
+{
+	(void)state;
+	const char *a[] = {"mallory", "--attack", "relay", "--targets", "10.0.0.10,10.0.0.20", "--iface", "lo", NULL};
+	assert_int_equal(run(a, out, sizeof out), 2);
+	assert_non_null(strstr(out, "refusing to transmit on lo"));
+	assert_non_null(strstr(out, "--armed"));
+	const char *b[] = {"mallory", "--attack", "relay", "--targets", "10.0.0.10,10.0.0.20", "--armed", NULL};
+	assert_int_equal(run(b, out, sizeof out), 2);
+	assert_non_null(strstr(out, "--iface IF given explicitly"));
+	const char *c[] = {"mallory", "--attack", "relay", NULL};
+	assert_int_equal(run(c, out, sizeof out), 2);
+	assert_non_null(strstr(out, "--targets"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +164,7 @@ int main(void)
 		cmocka_unit_test(test_sign_needs_keys),
 		cmocka_unit_test(test_connect_refused_is_network_error),
 		cmocka_unit_test(test_keygen_writes_pair_and_refuses_overwrite),
+		cmocka_unit_test(test_mallory_refuses_outside_the_lab),
 	};
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }
