@@ -440,6 +440,12 @@ static void lab_event(struct judge_state *st, const char *name, const json_t *e)
 			append_sep(buf, n);
 			appendf(buf, n, "%s exited with status %lld%s", tok, status,
 				status == 86 || status == 87 ? " (a sanitizer report)" : "");
+		} else if (has_status && status > 0 && strcmp(tok, "mallory") == 0) {
+			/* alice and bob may end with 1 (a check stopped it) or 3 (the
+			 * network failed): outcomes. mallory failing is the lab failing:
+			 * a blind attacker must not make a run "confidential". */
+			append_sep(buf, n);
+			appendf(buf, n, "mallory failed (exit status %lld): see mallory.log", status);
 		}
 	}
 }

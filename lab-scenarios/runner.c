@@ -87,8 +87,13 @@ static void program_line(struct run *r, struct prog *p, const char *line, size_t
 {
 	json_t *ev = json_loadb(line, n, 0, NULL);
 	if (!json_is_object(ev)) {
+		char shown[201];
+		size_t k = 0;
+		for (; k < n && k < 200; k++) /* ASCII only: a cut line is never broken UTF-8 */
+			shown[k] = line[k] >= 0x20 && line[k] < 0x7f ? line[k] : '?';
+		shown[k] = '\0';
 		json_decref(ev);
-		lab_event(r, "bad-event", json_pack("{s:s,s:s%}", "program", p->name, "line", line, n > 200 ? 200 : n));
+		lab_event(r, "bad-event", json_pack("{s:s,s:s}", "program", p->name, "line", shown));
 		return;
 	}
 	json_object_set_new(ev, "actor", json_string(p->name));
@@ -170,7 +175,11 @@ static void pump(struct run *r, int wait_ms)
 	reap(r);
 	if (!r->timed_out && now_s() > r->deadline) {
 		r->timed_out = true;
-		lab_event(r, "timeout", json_pack("{s:i}", "limit_s", (int)r->sc->timeout_s));
+		const char *waiting = "the run";
+		for (size_t i = 0; i < r->n_progs; i++)
+			if (r->progs[i].running)
+				waiting = r->progs[i].name; /* the last one started still running */
+		lab_event(r, "timeout", json_pack("{s:i,s:s}", "limit_s", (int)r->sc->timeout_s, "waiting_for", waiting));
 	}
 	if (!r->interrupted && r->o->stop && *r->o->stop) {
 		r->interrupted = true;
@@ -250,12 +259,19 @@ static int spawn(struct run *r, const struct lab_net *net, const char *name, cha
 	}
 	snprintf(log, sizeof log, "%s/%s.log", r->o->run_dir, name);
 	int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (log_fd < 0 || pipe2(pfd, O_CLOEXEC) != 0)
+	pid_t parent = getpid(), pid = -1;
+	pfd[0] = pfd[1] = -1;
+	if (log_fd < 0 || pipe2(pfd, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
+		char why[PATH_MAX + 64];
+		snprintf(why, sizeof why, "cannot start %s: %s", name, strerror(errno));
+		lab_event(r, "lab-error", json_pack("{s:s}", "reason", why));
+		for (int i = 0; i < 2; i++)
+			if (pfd[i] >= 0)
+				close(pfd[i]);
+		if (log_fd >= 0)
+			close(log_fd);
 		return -1;
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
+	}
 	if (pid == 0) {
 		/* Dies with the runner, however the runner dies. */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
@@ -480,9 +496,20 @@ finish:
 	/* mallory restored the true mappings when she stopped: check it. */
 	if (active)
 		neigh_snapshot(r, &net, "after-stop", true);
-	for (size_t i = 0; i < r->n_progs; i++) /* the last lines in the pipes */
-		while (r->progs[i].ev_fd >= 0)
-			read_events(r, &r->progs[i]);
+	/* The last lines in the pipes; bounded, in case something kept one open. */
+	for (double limit = now_s() + 1.0; now_s() < limit;) {
+		bool open_pipe = false;
+		for (size_t i = 0; i < r->n_progs; i++)
+			open_pipe |= r->progs[i].ev_fd >= 0;
+		if (!open_pipe)
+			break;
+		pump(r, 20);
+	}
+	for (size_t i = 0; i < r->n_progs; i++)
+		if (r->progs[i].ev_fd >= 0) {
+			close(r->progs[i].ev_fd);
+			r->progs[i].ev_fd = -1;
+		}
 	pump(r, 0);
 	t = now_s();
 	if (r->dump)

@@ -22,16 +22,16 @@
 /* The two legs, named for the honest peer at the other end. */
 enum { ALICE = 0, BOB = 1 };
 
-#define DHMITM_STATES(X)                                                                                       \
-	X(ST_WAIT_CLIENT_HELLO, "wait-client-hello")                                                           \
-	X(ST_WAIT_SERVER_HELLO, "wait-server-hello")                                                           \
-	X(ST_WAIT_BOB_SHARE, "wait-bob-share")                                                                 \
-	X(ST_WAIT_BOB_SIGNATURE, "wait-bob-signature")                                                         \
-	X(ST_WAIT_ALICE_SHARE, "wait-alice-share")                                                             \
-	X(ST_WAIT_ALICE_SIGNATURE, "wait-alice-signature")                                                     \
-	X(ST_WAIT_ALICE_FINISHED, "wait-alice-finished")                                                       \
-	X(ST_WAIT_BOB_FINISHED, "wait-bob-finished")                                                           \
-	X(ST_RELAYING, "relaying")                                                                             \
+#define DHMITM_STATES(X)                                                                                               \
+	X(ST_WAIT_CLIENT_HELLO, "wait-client-hello")                                                                   \
+	X(ST_WAIT_SERVER_HELLO, "wait-server-hello")                                                                   \
+	X(ST_WAIT_BOB_SHARE, "wait-bob-share")                                                                         \
+	X(ST_WAIT_BOB_SIGNATURE, "wait-bob-signature")                                                                 \
+	X(ST_WAIT_ALICE_SHARE, "wait-alice-share")                                                                     \
+	X(ST_WAIT_ALICE_SIGNATURE, "wait-alice-signature")                                                             \
+	X(ST_WAIT_ALICE_FINISHED, "wait-alice-finished")                                                               \
+	X(ST_WAIT_BOB_FINISHED, "wait-bob-finished")                                                                   \
+	X(ST_RELAYING, "relaying")                                                                                     \
 	X(ST_TRANSPARENT, "transparent")
 
 enum state {
@@ -42,7 +42,7 @@ enum state {
 
 static const char *const state_names[] = {
 #define X_NAME(s, n) [s] = n,
-	DHMITM_STATES(X_NAME)
+    DHMITM_STATES(X_NAME)
 #undef X_NAME
 };
 
@@ -528,7 +528,8 @@ static int pass_signature(struct dhmitm *m, enum dhmitm_dir d, const uint8_t *bo
 		if ((e = put_raw(out, MLAB_MSG_SIGNATURE, body, len)) != 0 || (e = tr_out(dst, out, start)) != 0 ||
 		    (e = mlab_key_id(s.pub, sizeof s.pub, kid)) != 0)
 			return e;
-		mlab_ev_emit(m->ev, "signature-forwarded", json_pack("{s:s,s:s}", "toward", dst->peer, "signer_key", kid),
+		mlab_ev_emit(m->ev, "signature-forwarded",
+			     json_pack("{s:s,s:s}", "toward", dst->peer, "signer_key", kid),
 			     "forwarded %s's signature (key %s) to %s unchanged", src->peer, kid, dst->peer);
 		return 0;
 	}
@@ -543,10 +544,10 @@ static int pass_signature(struct dhmitm *m, enum dhmitm_dir d, const uint8_t *bo
 	    (e = mlab_ed25519_sign(m->forge_key, tbs, n, s.sig)) != 0 || (e = mlab_signature_encode(out, &s)) != 0 ||
 	    (e = tr_out(dst, out, start)) != 0)
 		return e;
-	mlab_ev_emit(m->ev, "signature-forged",
-		     json_pack("{s:s,s:s,s:s}", "toward", dst->peer, "signer_key", m->forge_kid, "scope",
-			       scope_name(m->scope)),
-		     "replaced %s's signature with mine (key %s) toward %s", src->peer, m->forge_kid, dst->peer);
+	mlab_ev_emit(
+	    m->ev, "signature-forged",
+	    json_pack("{s:s,s:s,s:s}", "toward", dst->peer, "signer_key", m->forge_kid, "scope", scope_name(m->scope)),
+	    "replaced %s's signature with mine (key %s) toward %s", src->peer, m->forge_kid, dst->peer);
 	return 0;
 }
 
@@ -771,8 +772,7 @@ static void on_alert(struct dhmitm *m, enum dhmitm_dir d, const uint8_t *body, s
 
 /* ------------------------------------------------------------ dispatch */
 
-static int step(struct dhmitm *m, enum dhmitm_dir d, uint8_t type, const uint8_t *body, size_t len,
-		struct mlab_wr *out)
+static int step(struct dhmitm *m, enum dhmitm_dir d, uint8_t type, const uint8_t *body, size_t len, struct mlab_wr *out)
 {
 	bool to_bob = d == DHMITM_TO_BOB;
 

@@ -129,7 +129,7 @@ bool dhmitm_transparent(const struct dhmitm *m);
 /* True once both legs finished their handshake and records are relayed. */
 bool dhmitm_relaying(const struct dhmitm *m);
 /* The key id of the leg with that peer (TO_BOB: her keys with bob), or NULL
- * before they are derived. */
+ * before they are derived and after she gave up (her keys are wiped then). */
 const char *dhmitm_key_id(const struct dhmitm *m, enum dhmitm_dir toward);
 
 /* Wipes every secret (DH keys and secrets, session keys, record state,

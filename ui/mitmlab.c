@@ -19,7 +19,7 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_LAB = 3 };
 static int usage(FILE *f, int code)
 {
 	fputs("usage: mitmlab COMMAND [options]\n\n"
-	      "  list                         the catalog: number, name, title, expected verdict\n"
+	      "  list                         the catalog: number, name, network, expected verdict, title\n"
 	      "  show NAME                    what the scenario teaches and the command lines to run by hand\n"
 	      "  run NAME [--out DIR] [--json] [--headless]\n"
 	      "                               build the private network, run the scenario, judge it, print the report\n"
@@ -28,8 +28,9 @@ static int usage(FILE *f, int code)
 	      "                               the last line reads \"N passed, M failed\"\n\n"
 	      "NAME is a catalog name (01-baseline), its number (1) or suffix (baseline), or a path to an .ini file.\n"
 	      "No root needed: the lab lives in a private user namespace and vanishes when mitmlab exits.\n\n"
-	      "exit status: 0 success; 1 check: a verdict differed, run: the verdict is \"error\"; 2 usage or a bad\n"
-	      "scenario file; 3 the lab could not be built (e.g. user namespaces disabled: the message says how)\n",
+	      "exit status: 0 success; 1 check: a verdict differed (or a scenario could not run), run: the verdict\n"
+	      "is \"error\"; 2 usage or a bad scenario file; 3 the lab could not be built (e.g. user namespaces\n"
+	      "disabled: the message says how); 130 interrupted (Ctrl-C)\n",
 	      f);
 	return code;
 }
@@ -164,7 +165,7 @@ static int matches(const struct scenario *sc, const json_t *v)
 
 static int cmd_check(const struct lab_paths *paths, char **names, size_t n_names, const char *out)
 {
-	char base[PATH_MAX], err[1024];
+	char base[PATH_MAX], err[1024] = "";
 	char **files = NULL;
 	size_t n_files = 0, passed = 0, failed = 0;
 
@@ -192,6 +193,7 @@ static int cmd_check(const struct lab_paths *paths, char **names, size_t n_names
 		}
 		snprintf(dir, sizeof dir, "%s/%s", base, sc.name);
 		struct child_opts co = {.run_dir = dir};
+		snprintf(err, sizeof err, "cannot start the lab process");
 		if (ui_make_run_dir(dir, err, sizeof err) != 0 || ui_run_child(&sc, paths, &co, &res) != 0) {
 			printf("FAIL %-28s %s\n", sc.name, err);
 			failed++;
