@@ -868,6 +868,46 @@ static void text_teaching(struct out *o, const char *t)
 	}
 }
 
+/* The victims' neighbour tables as the runner read them, phase by phase,
+ * and mallory's own word on poisoning and restoration. */
+static const char *or_q(const char *s)
+{
+	return s ? s : "?";
+}
+
+static void text_arp(struct out *o, const struct view *w)
+{
+	bool header = false;
+	for (size_t i = 0; i < w->n; i++) {
+		const json_t *e = json_array_get(w->events, i);
+		const char *actor, *name;
+		if (!ev_head(e, &actor, &name))
+			continue;
+		char line[256];
+		if (streq(actor, "lab") && streq(name, "neighbour")) {
+			const char *mac = ev_str(e, "mac");
+			bool bad = json_is_true(json_object_get(e, "poisoned"));
+			snprintf(line, sizeof line, "  %-13s %-5s thinks %s is at %s  %s\n", or_q(ev_str(e, "phase")),
+				 or_q(ev_str(e, "host")), or_q(ev_str(e, "ip")), mac ? mac : "(no entry)",
+				 bad ? "\xe2\x9c\x98 POISONED (mallory's MAC)" : mac ? "\xe2\x9c\x94 true MAC" : "");
+		} else if (streq(actor, "lab") && streq(name, "static-arp")) {
+			snprintf(line, sizeof line, "  static ARP    alice and bob hold permanent entries for each other\n");
+		} else if (streq(actor, "mallory") && streq(name, "relaying")) {
+			snprintf(line, sizeof line, "  confirmed     frames from %s to %s come to mallory: she relays them\n",
+				 or_q(ev_str(e, "from")), or_q(ev_str(e, "to")));
+		} else if (streq(actor, "mallory") && streq(name, "restored")) {
+			snprintf(line, sizeof line, "  restored      mallory sent the true mappings back when she stopped\n");
+		} else {
+			continue;
+		}
+		if (!header) {
+			outf(o, "\nARP caches (read from each victim's own neighbour table)\n");
+			header = true;
+		}
+		put(o, line);
+	}
+}
+
 void report_text_opts(FILE *f, const struct scenario *sc, const json_t *events, const struct verdict *v,
 		      const char *run_dir, unsigned flags)
 {
@@ -901,6 +941,7 @@ void report_text_opts(FILE *f, const struct scenario *sc, const json_t *events, 
 	text_party(&o, &w, &w.bob);
 	if (w.show_mallory)
 		text_mallory(&o, &w);
+	text_arp(&o, &w);
 	text_lab(&o, &w);
 
 	key_picture(&w, line, sizeof line);
