@@ -277,6 +277,41 @@ static void test_missing_program(void **state)
 		fail_msg("expected verdict error naming the missing mallory, got %d:\n%s", rc, out);
 }
 
+static size_t count_lines(const char *path, const char *a, const char *b)
+{
+	FILE *f = fopen(path, "r");
+	char line[8192];
+	size_t n = 0;
+	while (f && fgets(line, sizeof line, f))
+		n += strstr(line, a) && strstr(line, b);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* ARP poisoning, seen three ways: the victims' tables point at mallory while
+ * she works and at the true MACs after she stops (her restoration), and the
+ * wire shows alice's frames for bob addressed to mallory's MAC. */
+static void test_poisoning_confirmed_restored_and_on_the_wire(void **state)
+{
+	(void)state;
+	char bin[4096], dir[256], events[300], pcap[300];
+	snprintf(dir, sizeof dir, "%s/run", tmpdir());
+	const char *argv[] = {proc_bin("mitmlab", bin, sizeof bin), "run", "05-arp-poison-plaintext", "--headless",
+			      "--out", dir, NULL};
+	assert_int_equal(run_cmd(argv, out, sizeof out), 0);
+	snprintf(events, sizeof events, "%s/events.jsonl", dir);
+	assert_int_equal(count_lines(events, "\"phase\":\"before-alice\"", "\"poisoned\":true"), 2);
+	assert_int_equal(count_lines(events, "\"phase\":\"after-stop\"", "\"poisoned\":false"), 2);
+	assert_int_equal(count_lines(events, "\"event\":\"relaying\"", "\"confirmed\":true"), 2);
+	snprintf(pcap, sizeof pcap, "%s/wire.pcap", dir);
+	const char *ts[] = {"tshark", "-r", pcap, "-Y",
+			    "ip.src == 10.0.0.10 && ip.dst == 10.0.0.20 && eth.dst == 02:00:00:00:00:66 && tcp", NULL};
+	int rc = run_cmd(ts, out, sizeof out);
+	if (rc != 0 || !strstr(out, "10.0.0.10") || !strstr(out, "4433"))
+		fail_msg("no frame from alice to bob addressed to mallory's MAC in %s (%d):\n%s", pcap, rc, out);
+}
+
 static void test_list_and_show(void **state)
 {
 	(void)state;
@@ -325,6 +360,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_list_and_show);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_wire_pcap_readable);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_missing_program);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_poisoning_confirmed_restored_and_on_the_wire);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bad_scenario_file);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_no_userns_message);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sigkill_leaves_nothing);
