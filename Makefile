@@ -125,10 +125,13 @@ install: all
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/mitmlab/
 	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/lab-scenarios
 	install -m 0644 lab-scenarios/*.ini $(DESTDIR)$(PREFIX)/share/mitmlab/lab-scenarios/
+	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/keys
+	install -m 0644 $(BIN)/keys/*.pub $(DESTDIR)$(PREFIX)/share/mitmlab/keys/
+	install -m 0600 $(BIN)/keys/*.key $(DESTDIR)$(PREFIX)/share/mitmlab/keys/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
-	rm -rf $(DESTDIR)$(PREFIX)/share/doc/mitmlab
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/mitmlab $(DESTDIR)$(PREFIX)/share/mitmlab
 
 format:
 	clang-format -i $(wildcard lib/*.[ch] peer/*.[ch] alice/*.c bob/*.c mallory/*.[ch] lab-scenarios/*.[ch] ui/*.[ch] tools/*.c tests/*/*.[ch])

@@ -42,7 +42,10 @@ int lab_paths_find(struct lab_paths *p)
 	if (slash)
 		*slash = '\0';
 	copy(p->bin_dir, (env = getenv("MITMLAB_BIN")) && *env ? env : exe);
+	/* Demo keys: made at build time next to the programs, or installed. */
 	snprintf(cand, sizeof cand, "%s/keys", p->bin_dir);
+	if (access(cand, R_OK | X_OK) != 0)
+		snprintf(cand, sizeof cand, "%s/../share/mitmlab/keys", p->bin_dir);
 	copy(p->keys_dir, (env = getenv("MITMLAB_KEYS")) && *env ? env : cand);
 	if ((env = getenv("MITMLAB_SCENARIOS")) && *env) {
 		copy(p->catalog_dir, env);

@@ -73,9 +73,8 @@ static void userns_why(int err, char *out, size_t len)
 	else if (read_long("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
 		snprintf(out, len,
 			 "AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns "
-			 "= 1). Install mitmlab's profile (make install puts it in /etc/apparmor.d/mitmlab; then: sudo "
-			 "apparmor_parser -r /etc/apparmor.d/mitmlab), or: sudo sysctl -w "
-			 "kernel.apparmor_restrict_unprivileged_userns=0. %s", sudo);
+			 "= 1). Allow it for mitmlab with an AppArmor profile granting \"userns,\" to its binary (see "
+			 "docs/scenarios.md), or: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0. %s", sudo);
 	else if (err == EPERM)
 		snprintf(out, len,
 			 "creating a user namespace was refused (EPERM): a container's seccomp policy or a security "
@@ -91,7 +90,9 @@ int lab_userns_enter(char *err, size_t errlen)
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
 
-	if (unshare(CLONE_NEWUSER) != 0) {
+	/* A PID namespace too: the process that forks next becomes its init,
+	 * and when that one ends the kernel ends everything left in the lab. */
+	if (unshare(CLONE_NEWUSER | CLONE_NEWPID) != 0) {
 		userns_why(errno, err, errlen);
 		return -1;
 	}
@@ -106,7 +107,10 @@ int lab_userns_enter(char *err, size_t errlen)
 		e = write_file("/proc/self/gid_map", map);
 	}
 	if (e != 0) {
-		snprintf(err, errlen, "cannot map our user into the new user namespace: %s", strerror(-e));
+		if (e == -EPERM || e == -EACCES)
+			userns_why(-e, err, errlen);
+		else
+			snprintf(err, errlen, "cannot map our user into the new user namespace: %s", strerror(-e));
 		return -1;
 	}
 	return 0;
@@ -232,14 +236,16 @@ static int new_netns(void)
  * forwarding: a host never routes for another, so mallory must relay herself. */
 static int quiet_ns(int host)
 {
-	int e = write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
-	if (e == 0)
-		e = write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-	if (e == 0 && host)
-		e = write_file("/proc/sys/net/ipv4/ip_forward", "0");
-	if (e == 0 && host && read_long("/proc/sys/net/ipv4/ip_forward") != 0)
-		e = -EPERM;
-	return e;
+	/* Quieter captures only: without IPv6 (ipv6.disable=1) or with a
+	 * read-only /proc/sys (containers) the lab works all the same. */
+	(void)write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+	(void)write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+	if (!host)
+		return 0;
+	/* A new namespace starts with forwarding off; make sure of it. */
+	if (read_long("/proc/sys/net/ipv4/ip_forward") != 0)
+		(void)write_file("/proc/sys/net/ipv4/ip_forward", "0");
+	return read_long("/proc/sys/net/ipv4/ip_forward") == 0 ? 0 : -EPERM;
 }
 
 static int fail(char *err, size_t errlen, const char *what, int e)
@@ -252,7 +258,7 @@ int lab_net_build(struct lab_net *n, enum sc_network kind, const char *const *ho
 		  size_t errlen)
 {
 	struct mnl_socket *nl = NULL;
-	char what[96];
+	char what[96] = "netlink socket";
 	int e;
 
 	memset(n, 0, sizeof *n);
@@ -272,8 +278,15 @@ int lab_net_build(struct lab_net *n, enum sc_network kind, const char *const *ho
 	/* Hosts first, each configured from inside; the switch last, so this
 	 * process ends up there and creates every veth from the switch side. */
 	for (size_t i = 0; i < n_hosts; i++) {
-		if ((e = new_netns()) < 0)
+			if ((e = new_netns()) < 0) {
+			/* The first refusal may be a security module's (AppArmor
+			 * lets the user namespace be made, then forbids its use). */
+			if (i == 0 && (e == -EPERM || e == -EACCES)) {
+				userns_why(-e, err, errlen);
+				return -1;
+			}
 			return fail(err, errlen, "new network namespace", e);
+		}
 		n->hosts[i].ns_fd = e;
 		if ((e = quiet_ns(1)) != 0)
 			return fail(err, errlen, "host sysctls (ipv6 off, ip_forward 0)", e);
@@ -292,6 +305,10 @@ int lab_net_build(struct lab_net *n, enum sc_network kind, const char *const *ho
 	if ((e = add_bridge(nl, LAB_BRIDGE, kind == SC_HUB)) != 0 || (e = link_up(nl, "lo", 0)) != 0)
 		goto out;
 	int br = (int)if_nametoindex(LAB_BRIDGE);
+	if (br == 0) {
+		e = -ENODEV;
+		goto out;
+	}
 	for (size_t i = 0; i < n_hosts; i++) {
 		char port[IFNAMSIZ];
 		snprintf(port, sizeof port, "sw-%.8s", n->hosts[i].name);

@@ -36,8 +36,9 @@ struct lab_net {
 /* The fixed lab plan: name → address and MAC; NULL if unknown. */
 const struct lab_host *lab_plan(const char *name);
 
-/* Enters a fresh user namespace mapping our uid and gid to root inside it.
- * Must run before any thread exists. On failure err says exactly which
+/* Enters a fresh user namespace mapping our uid and gid to root inside it,
+ * with a fresh PID namespace for the children to come. Must run before any
+ * thread exists. On failure err says exactly which
  * setting blocks it and that sudo works. */
 int lab_userns_enter(char *err, size_t errlen);
 /* Builds switch and hosts (names from the lab plan). This process ends up

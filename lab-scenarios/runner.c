@@ -28,6 +28,7 @@ struct prog {
 	pid_t pid;
 	int ev_fd;
 	bool running, stop_requested;
+	bool skipping; /* inside an over-long line: drop until its newline */
 	char buf[65536];
 	size_t len;
 };
@@ -43,6 +44,7 @@ struct run {
 	pcap_dumper_t *dump;
 	double deadline;
 	bool timed_out, interrupted;
+	bool cleaning_up; /* the time limit covers the scenario, not our own cleanup */
 };
 
 static double now_s(void)
@@ -113,15 +115,21 @@ static void read_events(struct run *r, struct prog *p)
 		return;
 	}
 	p->len += (size_t)n;
+	size_t off = 0;
 	char *nl;
-	while ((nl = memchr(p->buf, '\n', p->len))) {
-		size_t line = (size_t)(nl - p->buf);
-		program_line(r, p, p->buf, line);
-		memmove(p->buf, nl + 1, p->len - line - 1);
-		p->len -= line + 1;
+	while ((nl = memchr(p->buf + off, '\n', p->len - off))) {
+		size_t line = (size_t)(nl - (p->buf + off));
+		if (!p->skipping)
+			program_line(r, p, p->buf + off, line);
+		p->skipping = false;
+		off += line + 1;
 	}
-	if (p->len == sizeof p->buf) { /* one absurdly long line: drop it */
-		lab_event(r, "bad-event", json_pack("{s:s,s:s}", "program", p->name, "line", "(over 64 KiB)"));
+	memmove(p->buf, p->buf + off, p->len - off);
+	p->len -= off;
+	if (p->len == sizeof p->buf) { /* one absurdly long line: drop it, up to its end */
+		if (!p->skipping)
+			lab_event(r, "bad-event", json_pack("{s:s,s:s}", "program", p->name, "line", "(over 64 KiB)"));
+		p->skipping = true;
 		p->len = 0;
 	}
 }
@@ -173,7 +181,7 @@ static void pump(struct run *r, int wait_ms)
 	if (r->cap)
 		(void)pcap_dispatch(r->cap, -1, capture_cb, (u_char *)r->dump);
 	reap(r);
-	if (!r->timed_out && now_s() > r->deadline) {
+	if (!r->timed_out && !r->cleaning_up && now_s() > r->deadline) {
 		r->timed_out = true;
 		const char *waiting = "the run";
 		for (size_t i = 0; i < r->n_progs; i++)
@@ -276,11 +284,20 @@ static int spawn(struct run *r, const struct lab_net *net, const char *name, cha
 		/* Dies with the runner, however the runner dies. */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 			_exit(127);
-		int devnull = open("/dev/null", O_RDONLY);
+		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (setns(h->ns_fd, CLONE_NEWNET) != 0 || devnull < 0 || dup2(devnull, 0) < 0 || dup2(log_fd, 1) < 0 ||
-		    dup2(log_fd, 2) < 0 || dup2(pfd[1], 3) < 0)
+		    dup2(log_fd, 2) < 0)
+			_exit(127);
+		/* fd 3 is the event channel; dup2 onto itself would keep O_CLOEXEC. */
+		if (pfd[1] == 3 ? fcntl(3, F_SETFD, 0) != 0 : dup2(pfd[1], 3) < 0)
+			_exit(127);
+		/* Nothing else of the runner's: not the capture socket on the bridge,
+		 * not wire.pcap, not events.jsonl, not the namespace descriptors. */
+		if (close_range(4, ~0U, 0) != 0)
 			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
 		execv(argv[0], argv);
 		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -349,9 +366,58 @@ static int neigh_snapshot(struct run *r, const struct lab_net *net, const char *
 	return poisoned;
 }
 
+/* The rest of the run becomes PID 1 of the PID namespace lab_userns_enter
+ * made: when it ends — normally or killed — the kernel kills every process
+ * left in the lab, even ones our programs might have forked. This process
+ * stays outside: it waits, passes a stop request on, and exits with the
+ * run's status. Returns only in the new PID 1 (0), or -1 if fork failed. */
+static int become_init(const struct run *r)
+{
+	int alive[2];
+	fflush(NULL);
+	if (pipe2(alive, O_CLOEXEC) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		/* Our parent is outside the PID namespace, so getppid() says 0:
+		 * whether it is still alive is told by its end of the pipe. */
+		close(alive[1]);
+		struct pollfd pf = {.fd = alive[0], .events = POLLIN};
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || poll(&pf, 1, 0) != 0)
+			_exit(127);
+		close(alive[0]);
+		/* As init, restart slow calls after a stop request (the netlink
+		 * exchanges); the run's loops poll and look at the flag. */
+		struct sigaction sa;
+		for (int sig = SIGINT; sig <= SIGTERM; sig += SIGTERM - SIGINT)
+			if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL) {
+				sa.sa_flags |= SA_RESTART;
+				sigaction(sig, &sa, NULL);
+			}
+		return 0;
+	}
+	close(alive[0]);
+	int status = 0;
+	bool forwarded = false;
+	for (;;) {
+		if (waitpid(pid, &status, 0) == pid)
+			break;
+		if (errno != EINTR)
+			_exit(5);
+		if (r->o->stop && *r->o->stop && !forwarded) {
+			kill(pid, SIGTERM);
+			forwarded = true;
+		}
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 3);
+}
+
 static int open_capture(struct run *r, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE], path[PATH_MAX];
+	FILE *f = NULL;
 
 	snprintf(path, sizeof path, "%s/wire.pcap", r->o->run_dir);
 	/* The bridge in promiscuous mode gets a copy of every frame it switches:
@@ -359,7 +425,10 @@ static int open_capture(struct run *r, char *err, size_t errlen)
 	if (!(r->cap = pcap_create(LAB_BRIDGE, ebuf)) || pcap_set_snaplen(r->cap, 65535) != 0 ||
 	    pcap_set_promisc(r->cap, 1) != 0 || pcap_set_immediate_mode(r->cap, 1) != 0 ||
 	    pcap_set_timeout(r->cap, 50) != 0 || pcap_activate(r->cap) < 0 || pcap_setnonblock(r->cap, 1, ebuf) != 0 ||
-	    !(r->dump = pcap_dump_open(r->cap, path))) {
+	    fcntl(pcap_get_selectable_fd(r->cap), F_SETFD, FD_CLOEXEC) != 0 || !(f = fopen(path, "we")) ||
+	    !(r->dump = pcap_dump_fopen(r->cap, f))) {
+		if (f && !r->dump)
+			fclose(f);
 		snprintf(err, errlen, "capturing on %s: %s", LAB_BRIDGE, r->cap ? pcap_geterr(r->cap) : ebuf);
 		return -1;
 	}
@@ -420,7 +489,7 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 	r->events = json_array();
 	r->deadline = t0 + sc->timeout_s;
 	snprintf(path, sizeof path, "%s/events.jsonl", o->run_dir);
-	if (!(r->jsonl = fopen(path, "w"))) {
+	if (!(r->jsonl = fopen(path, "we"))) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -445,6 +514,10 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 
 	if (lab_userns_enter(err, errlen) != 0)
 		goto out;
+	if (become_init(r) != 0) {
+		snprintf(err, errlen, "cannot start the lab's init process: %s", strerror(errno));
+		goto out;
+	}
 	t = now_s();
 	if (lab_net_build(&net, sc->network, hosts, sc->mallory.present ? 3 : 2, err, errlen) != 0)
 		goto out;
@@ -459,7 +532,7 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 		const struct lab_host *a = lab_net_host(&net, "alice"), *b = lab_net_host(&net, "bob");
 		if (lab_neigh_set_permanent(&net, "alice", b->ip, b->mac) != 0 ||
 		    lab_neigh_set_permanent(&net, "bob", a->ip, a->mac) != 0) {
-			snprintf(err, errlen, "cannot install the static ARP entries");
+			snprintf(err, errlen, "cannot install the static ARP entries: %s", strerror(errno));
 			goto out;
 		}
 		lab_event(r, "static-arp", json_pack("{s:[s,s]}", "hosts", "alice", "bob"));
@@ -489,6 +562,7 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 	/* bob ends by himself after his one connection. */
 	wait_exit(r, &r->progs[0], GRACE_MS);
 finish:
+	r->cleaning_up = true;
 	if (active)
 		neigh_snapshot(r, &net, "end", true);
 	for (size_t i = r->n_progs; i-- > 0;)

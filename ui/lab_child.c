@@ -10,25 +10,47 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "judge.h"
 #include "report.h"
 #include "runner.h"
 
-/* Set by this process's SIGINT/SIGTERM handler (in the parent: forward to
- * the lab; in the lab child: end the run cleanly). */
+/* Counts this process's SIGINT/SIGTERM (in the parent: the first asks the
+ * lab to stop, the second kills it; in the lab child: end the run cleanly). */
 static volatile sig_atomic_t stop_flag;
 
 static void on_stop(int sig)
 {
 	(void)sig;
-	stop_flag = 1;
+	if (stop_flag < 100)
+		stop_flag++;
+}
+
+static void print_file(const char *dir, const char *name)
+{
+	char path[PATH_MAX], buf[4096];
+	size_t n;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "r");
+	while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	if (f)
+		fclose(f);
+	fflush(stdout);
 }
 
 int ui_make_run_dir(const char *dir, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX];
+	struct stat st;
+
+	if (!dir[0] || strlen(dir) >= sizeof tmp) {
+		snprintf(err, errlen, "run directory: give a non-empty path shorter than %d characters", PATH_MAX);
+		return -1;
+	}
 	snprintf(tmp, sizeof tmp, "%s", dir);
 	for (char *p = tmp + 1; *p; p++)
 		if (*p == '/') {
@@ -37,20 +59,27 @@ int ui_make_run_dir(const char *dir, char *err, size_t errlen)
 				goto fail;
 			*p = '/';
 		}
-	if (mkdir(tmp, 0755) != 0) {
-		if (errno != EEXIST)
-			goto fail;
-		DIR *d = opendir(tmp);
-		struct dirent *de;
-		int used = 0;
-		while (d && (de = readdir(d)))
-			used |= strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
-		if (d)
-			closedir(d);
-		if (used || !d) {
-			snprintf(err, errlen, "run directory %s exists and is not empty: choose another --out", dir);
-			return -1;
-		}
+	if (mkdir(tmp, 0755) == 0)
+		return 0;
+	if (errno != EEXIST)
+		goto fail;
+	/* An existing directory only if it is ours, private to us, and empty:
+	 * nobody else can have planted links in it. */
+	if (lstat(tmp, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
+		snprintf(err, errlen, "run directory %s exists and is not an empty directory of yours: choose another --out",
+			 dir);
+		return -1;
+	}
+	DIR *d = opendir(tmp);
+	struct dirent *de;
+	int used = 0;
+	while (d && (de = readdir(d)))
+		used |= strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	if (d)
+		closedir(d);
+	if (used || !d) {
+		snprintf(err, errlen, "run directory %s exists and is not empty: choose another --out", dir);
+		return -1;
 	}
 	return 0;
 fail:
@@ -84,18 +113,6 @@ static void child_main(const struct scenario *sc, const struct lab_paths *paths,
 		free(line);
 	}
 	json_decref(msg);
-	if (rc == 0 && (o->print_report || o->print_json)) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof path, "%s/%s", o->run_dir, o->print_json ? "report.json" : "report.txt");
-		FILE *f = fopen(path, "r");
-		char buf[4096];
-		size_t n;
-		while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
-			fwrite(buf, 1, n, stdout);
-		if (f)
-			fclose(f);
-		fflush(stdout);
-	}
 	_exit(rc == 0 ? 0 : 3);
 }
 
@@ -111,6 +128,7 @@ int ui_run_child(const struct scenario *sc, const struct lab_paths *paths, const
 	if (pipe2(pfd, O_CLOEXEC) != 0)
 		return -1;
 	fflush(NULL);
+	stop_flag = 0; /* before the fork: the child must not inherit a stale request */
 	pid_t parent = getpid(), pid = fork();
 	if (pid < 0)
 		return -1;
@@ -121,33 +139,47 @@ int ui_run_child(const struct scenario *sc, const struct lab_paths *paths, const
 		child_main(sc, paths, o, pfd[1]);
 	}
 	close(pfd[1]);
-	stop_flag = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	bool forwarded = false;
+	/* The lab child has its own deadline; this one only guards against a
+	 * stuck child: its scenario's limit plus generous start and stop time. */
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double deadline = (double)ts.tv_sec + (double)sc->timeout_s + 60.0;
+	int sent = 0; /* 1: SIGTERM sent, 2: SIGKILL sent */
+	bool open_pipe = true;
 	for (;;) {
-		ssize_t n = read(pfd[0], buf + len, sizeof buf - 1 - len);
-		if (n > 0) {
-			len += (size_t)n;
-			continue;
+		if (stop_flag >= 1 && sent == 0) {
+			kill(pid, SIGTERM);
+			sent = 1;
 		}
-		if (n < 0 && errno == EINTR) {
-			if (stop_flag && !forwarded) {
-				kill(pid, SIGTERM);
-				forwarded = true;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if ((stop_flag >= 2 || (double)ts.tv_sec > deadline) && sent < 2) {
+			kill(pid, SIGKILL);
+			sent = 2;
+		}
+		if (open_pipe) {
+			struct pollfd pf = {.fd = pfd[0], .events = POLLIN};
+			if (poll(&pf, 1, 100) > 0) {
+				ssize_t n = read(pfd[0], buf + len, sizeof buf - 1 - len);
+				if (n > 0)
+					len += (size_t)n;
+				else if (n == 0 || errno != EINTR)
+					open_pipe = false;
 			}
 			continue;
 		}
-		break;
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			break;
+		(void)poll(NULL, 0, 50);
 	}
 	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		if (stop_flag && !forwarded) {
-			kill(pid, SIGTERM);
-			forwarded = true;
-		}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	bool forwarded = sent > 0;
 	buf[len] = '\0';
 	res->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	res->interrupted = forwarded;
@@ -164,5 +196,9 @@ int ui_run_child(const struct scenario *sc, const struct lab_paths *paths, const
 		snprintf(res->error, sizeof res->error, "the lab process ended without a result (status %d)",
 			 res->status);
 	}
+	/* The report is printed here, in the foreground: the lab child runs in
+	 * its own process group and must not write to the terminal. */
+	if (res->status == 0 && (o->print_report || o->print_json))
+		print_file(o->run_dir, o->print_json ? "report.json" : "report.txt");
 	return 0;
 }

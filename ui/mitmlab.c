@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -103,15 +104,22 @@ static int cmd_show(const struct lab_paths *paths, const char *name)
 	return EXIT_OK;
 }
 
-static void default_dir(char *out, size_t len, const char *what)
+/* runs/<what>-<time>, created here: mkdir succeeds for exactly one of two
+ * runs started in the same second, the other takes the next suffix. */
+static int default_dir(char *out, size_t len, const char *what)
 {
 	char stamp[32];
 	time_t now = time(NULL);
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
+	if (mkdir("runs", 0755) != 0 && errno != EEXIST)
+		return -1;
 	snprintf(out, len, "runs/%s-%s", what, stamp);
-	/* Two runs in the same second get their own directories. */
-	for (int i = 2; access(out, F_OK) == 0 && i < 1000; i++)
+	for (int i = 2; mkdir(out, 0755) != 0; i++) {
+		if (errno != EEXIST || i > 1000)
+			return -1;
 		snprintf(out, len, "runs/%s-%s-%d", what, stamp, i);
+	}
+	return 0;
 }
 
 static const char *jstr(const json_t *o, const char *k)
@@ -129,11 +137,14 @@ static int cmd_run(const struct lab_paths *paths, const char *name, const char *
 	(void)headless; /* the dashboard comes with the next issue: every run is headless for now */
 	if (load(name, paths, &sc) != 0)
 		return EXIT_USAGE;
+	int made = 0;
 	if (out)
 		snprintf(dir, sizeof dir, "%s", out);
+	else if (default_dir(dir, sizeof dir, sc.name) == 0)
+		made = 1;
 	else
-		default_dir(dir, sizeof dir, sc.name);
-	if (ui_make_run_dir(dir, err, sizeof err) != 0) {
+		snprintf(dir, sizeof dir, "runs");
+	if (!made && ui_make_run_dir(dir, err, sizeof err) != 0) {
 		fprintf(stderr, "mitmlab: %s\n", err);
 		scenario_free(&sc);
 		return EXIT_USAGE;
@@ -141,6 +152,10 @@ static int cmd_run(const struct lab_paths *paths, const char *name, const char *
 	struct child_opts co = {.run_dir = dir, .print_report = !json, .print_json = json != 0};
 	int rc = ui_run_child(&sc, paths, &co, &res);
 	scenario_free(&sc);
+	if (rc == 0 && res.interrupted) {
+		json_decref(res.verdict);
+		return 130;
+	}
 	if (rc != 0 || res.status != 0) {
 		fprintf(stderr, "mitmlab: %s\n", res.error[0] ? res.error : "the lab could not run");
 		json_decref(res.verdict);
@@ -169,10 +184,16 @@ static int cmd_check(const struct lab_paths *paths, char **names, size_t n_names
 	char **files = NULL;
 	size_t n_files = 0, passed = 0, failed = 0;
 
+	if (out && !out[0]) {
+		fprintf(stderr, "mitmlab: --out needs a directory\n");
+		return EXIT_USAGE;
+	}
 	if (out)
 		snprintf(base, sizeof base, "%s", out);
-	else
-		default_dir(base, sizeof base, "check");
+	else if (default_dir(base, sizeof base, "check") != 0) {
+		fprintf(stderr, "mitmlab: cannot create a run directory under runs/: %s\n", strerror(errno));
+		return EXIT_USAGE;
+	}
 	if (n_names == 0) {
 		if (scenario_paths(paths->catalog_dir, &files, &n_files) != 0) {
 			fprintf(stderr, "mitmlab: cannot read the catalog in %s\n", paths->catalog_dir);
