@@ -15,9 +15,9 @@
 static int next_message(const struct peer_opts *o, size_t i, char **line, size_t *cap, const char **msg, size_t *len)
 {
 	if (o->n_msgs) {
-		if (i >= o->n_msgs)
+		if (i >= o->n_msgs * o->repeat)
 			return 0;
-		*msg = o->msgs[i];
+		*msg = o->msgs[i % o->n_msgs];
 		*len = strlen(*msg);
 		return 1;
 	}
@@ -29,6 +29,36 @@ static int next_message(const struct peer_opts *o, size_t i, char **line, size_t
 	*msg = *line;
 	*len = (size_t)n > MLAB_MAX_PLAINTEXT ? MLAB_MAX_PLAINTEXT : (size_t)n;
 	return 1;
+}
+
+/* Streams `total` bytes in full records without waiting: bob (--sink)
+ * answers nothing until our close. The figure is taken when his close
+ * arrives, i.e. when he has read it all. */
+static int bulk(struct peer_conn *c, unsigned long long total)
+{
+	uint8_t *chunk = malloc(MLAB_MAX_PLAINTEXT);
+	unsigned long long left = total;
+	double t0 = mlab_ev_now();
+	int e = 0;
+
+	if (!chunk)
+		return MLAB_E_NOMEM;
+	for (size_t i = 0; i < MLAB_MAX_PLAINTEXT; i++)
+		chunk[i] = (uint8_t)('a' + i % 26);
+	c->quiet_data = true;
+	mlab_ev_emit(c->ev, "bulk-start", json_pack("{s:I}", "bytes", (json_int_t)total), "streaming %llu bytes", total);
+	while (e == 0 && left) {
+		size_t n = left < MLAB_MAX_PLAINTEXT ? (size_t)left : MLAB_MAX_PLAINTEXT;
+		e = peer_conn_send(c, chunk, n);
+		left -= n;
+	}
+	c->quiet_data = false;
+	free(chunk);
+	if (e == 0) {
+		c->bulk_t0 = t0;
+		c->bulk_bytes = total;
+	}
+	return e;
 }
 
 /* Sends every message and waits for each reply, then closes both ways. */
@@ -48,10 +78,19 @@ static int converse(struct peer_conn *c, const struct peer_opts *o)
 		if (closed) /* bob hung up before answering */
 			e = peer_conn_fail(c, MLAB_E_TRUNCATION);
 	}
+	if (e == 0 && o->bulk)
+		e = bulk(c, o->bulk);
 	/* Our close, then bob's: a session cut short is detected, not assumed. */
 	if (e == 0 && (e = peer_conn_close(c)) == 0 && (e = peer_conn_recv(c, reply, &n, &closed, o->timeout_ms)) == 0 &&
 	    !closed)
 		e = peer_conn_fail(c, MLAB_E_UNEXPECTED);
+	if (e == 0 && c->bulk_bytes) {
+		double s = mlab_ev_now() - c->bulk_t0;
+		double mbit = s > 0 ? (double)c->bulk_bytes * 8 / s / 1e6 : 0;
+		mlab_ev_emit(c->ev, "bulk-done",
+			     json_pack("{s:I,s:f,s:f}", "bytes", (json_int_t)c->bulk_bytes, "seconds", s, "mbit_s", mbit),
+			     "streamed %llu bytes in %.3f s: %.0f Mbit/s", c->bulk_bytes, s, mbit);
+	}
 	free(line);
 	free(reply);
 	return e;

@@ -48,14 +48,19 @@ static int serve(struct peer_conn *c, const struct peer_opts *o)
 	bool closed = false;
 	int e = msg && reply ? peer_conn_handshake(c) : MLAB_E_NOMEM;
 
+	c->quiet_data = o->sink;
 	while (e == 0 && !closed) {
 		if ((e = peer_conn_recv(c, msg, &n, &closed, o->idle_ms)) != 0)
 			break;
 		if (closed)
 			e = peer_conn_close(c);
-		else
+		else if (!o->sink)
 			e = peer_conn_send(c, reply, make_reply(o, c->n_recv - 1, msg, n, reply));
 	}
+	if (e == 0 && o->sink)
+		mlab_ev_emit(c->ev, "sink-done", json_pack("{s:I,s:i}", "bytes", (json_int_t)c->bytes_recv, "records",
+							   (int)c->n_recv),
+			     "received %llu bytes in %u records", c->bytes_recv, c->n_recv);
 	free(msg);
 	free(reply);
 	return e;

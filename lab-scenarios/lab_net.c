@@ -2,8 +2,8 @@
 #include "lab_net.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <sched.h>
@@ -18,7 +18,11 @@
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <linux/veth.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 static const struct lab_host plan[] = {
 	{"alice", "10.0.0.10", {0x02, 0, 0, 0, 0, 0x0a}, -1},
@@ -248,6 +252,36 @@ static int quiet_ns(int host)
 	return read_long("/proc/sys/net/ipv4/ip_forward") == 0 ? 0 : -EPERM;
 }
 
+/* Segmentation offloads off (TSO, GSO, GRO): frames on the wire, in the
+ * capture and at mallory are real, MTU-sized frames she can relay one by
+ * one, as on a physical network. Best effort: a kernel without the knob
+ * still gives a working lab. */
+static void offloads_off(const char *ifname)
+{
+	static const uint32_t cmds[] = {ETHTOOL_STSO, ETHTOOL_SGSO, ETHTOOL_SGRO};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		struct ethtool_value ev = {.cmd = cmds[i], .data = 0};
+		struct ifreq ifr;
+		memset(&ifr, 0, sizeof ifr);
+		snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
+		ifr.ifr_data = (char *)&ev;
+		(void)ioctl(fd, SIOCETHTOOL, &ifr);
+	}
+	close(fd);
+}
+
+int lab_net_sysctl(const struct lab_net *n, const char *name, const char *path, const char *value)
+{
+	int e = lab_net_enter(n, name);
+	if (e == 0)
+		e = write_file(path, value);
+	(void)setns(n->switch_fd, CLONE_NEWNET);
+	return e;
+}
+
 static int fail(char *err, size_t errlen, const char *what, int e)
 {
 	snprintf(err, errlen, "building the lab network: %s: %s", what, strerror(-e));
@@ -316,6 +350,7 @@ int lab_net_build(struct lab_net *n, enum sc_network kind, const char *const *ho
 		if ((e = add_veth(nl, port, LAB_HOST_IF, n->hosts[i].ns_fd, n->hosts[i].mac)) != 0 ||
 		    (e = link_up(nl, port, br)) != 0)
 			goto out;
+		offloads_off(port);
 	}
 	snprintf(what, sizeof what, "bridge %s up", LAB_BRIDGE);
 	if ((e = link_up(nl, LAB_BRIDGE, 0)) != 0)
@@ -333,6 +368,7 @@ int lab_net_build(struct lab_net *n, enum sc_network kind, const char *const *ho
 			e = -errno;
 			goto out;
 		}
+		offloads_off(LAB_HOST_IF);
 		if ((e = link_up(nl, "lo", 0)) != 0 || (e = addr_add(nl, LAB_HOST_IF, n->hosts[i].ip, 24)) != 0 ||
 		    (e = link_up(nl, LAB_HOST_IF, 0)) != 0)
 			goto out;

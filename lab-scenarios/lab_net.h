@@ -53,6 +53,8 @@ const struct lab_host *lab_net_host(const struct lab_net *n, const char *name);
 int lab_neigh_get(const struct lab_net *n, const char *name, const char *ip, uint8_t mac[6], uint16_t *state);
 /* A permanent entry ip -> mac in host `name`: the static-ARP defense. */
 int lab_neigh_set_permanent(const struct lab_net *n, const char *name, const char *ip, const uint8_t mac[6]);
+/* Writes a sysctl file (/proc/sys/...) inside host `name`'s namespace. */
+int lab_net_sysctl(const struct lab_net *n, const char *name, const char *path, const char *value);
 /* Closes our hold on the namespaces; the kernel frees them once no process
  * is left inside. */
 void lab_net_release(struct lab_net *n);

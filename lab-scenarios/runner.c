@@ -538,11 +538,24 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 		lab_event(r, "static-arp", json_pack("{s:[s,s]}", "hosts", "alice", "bob"));
 	}
 
+	/* make bench's baseline only: mallory's kernel forwards what poisoning
+	 * brings her (no redirects, which would tell alice the direct way). */
+	if (sc->mallory_ip_forward && sc->mallory.present) {
+		if (lab_net_sysctl(&net, "mallory", "/proc/sys/net/ipv4/conf/all/send_redirects", "0") != 0 ||
+		    lab_net_sysctl(&net, "mallory", "/proc/sys/net/ipv4/conf/eth0/send_redirects", "0") != 0 ||
+		    lab_net_sysctl(&net, "mallory", "/proc/sys/net/ipv4/ip_forward", "1") != 0) {
+			snprintf(err, errlen, "cannot turn on forwarding in mallory's namespace");
+			goto out;
+		}
+		lab_event(r, "mallory-ip-forward", NULL);
+	}
+
 	/* bob, then mallory, then alice: each waits for the one before. */
 	rc = 0;
 	bool active = sc->mallory.present && lab_is_active(sc);
 	if (spawn(r, &net, "bob", argvs[0]) != 0 || !wait_ready(r, &r->progs[0], "listening"))
 		goto finish;
+	double mallory_started = now_s();
 	if (sc->mallory.present && (spawn(r, &net, "mallory", argvs[1]) != 0 ||
 				    !wait_ready(r, &r->progs[1], active ? "poisoning" : "sniffing")))
 		goto finish;
@@ -550,8 +563,11 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 	 * does not take (static entries), the run goes on: that is the lesson. */
 	if (active) {
 		double limit = now_s() + POISON_WAIT_MS / 1000.0;
-		while (neigh_snapshot(r, &net, "poll", false) < 2 && now_s() < limit && !must_end(r))
-			pump(r, 20);
+		int got;
+		while ((got = neigh_snapshot(r, &net, "poll", false)) < 2 && now_s() < limit && !must_end(r))
+			pump(r, 2);
+		if (got == 2) /* from mallory's start to both tables confirmed poisoned */
+			lab_event(r, "poisoned", json_pack("{s:f}", "ms", (now_s() - mallory_started) * 1e3));
 		neigh_snapshot(r, &net, "before-alice", true);
 	}
 	if (spawn(r, &net, "alice", argvs[2]) != 0)

@@ -78,10 +78,22 @@ static const char *const networks[] = {"switch", "hub", NULL};
 static const char *const peers[] = {"alice", "bob", NULL};
 static const char *const expectations[] = {"attack-succeeded", "blocked", "confidential", "disrupted", NULL};
 static const char *const yes_no[] = {"yes", "no", NULL};
-static const char *const attacks[] = {"relay", "dh-mitm", NULL};
+static const char *const attacks[] = {"relay", "dh-mitm", "poison", NULL};
 
 /* [scenario]: the indices are used by load_fields(). */
-enum { S_NAME, S_TITLE, S_NETWORK, S_EXPECT, S_EXPECT_PEER, S_EXPECT_CHECK, S_TIMEOUT, S_TEACHING, S_STATIC_ARP, S_N };
+enum {
+	S_NAME,
+	S_TITLE,
+	S_NETWORK,
+	S_EXPECT,
+	S_EXPECT_PEER,
+	S_EXPECT_CHECK,
+	S_TIMEOUT,
+	S_TEACHING,
+	S_STATIC_ARP,
+	S_MALLORY_FORWARDS,
+	S_N
+};
 static const struct sc_key scenario_keys[] = {
     [S_NAME] = {"name", K_NAME, 0, 0, NULL, NULL, NULL},
     [S_TITLE] = {"title", K_TEXT, F_REQUIRED, 0, NULL, NULL, "a one-line title for the catalog"},
@@ -94,6 +106,7 @@ static const struct sc_key scenario_keys[] = {
     [S_TEACHING] = {"teaching", K_TEXT, F_REQUIRED | F_MULTILINE, 0, NULL, NULL,
 		    "text for the trainee: what to watch and why it happens (indented lines below 'teaching =')"},
     [S_STATIC_ARP] = {"static-arp", K_WORD, 0, 0, NULL, yes_no, NULL},
+    [S_MALLORY_FORWARDS] = {"mallory-ip-forward", K_WORD, 0, 0, NULL, yes_no, NULL},
 };
 
 /* clang-format off */
@@ -769,6 +782,7 @@ static int load_fields(struct sc_parse *p)
 	sc->network = v[S_NETWORK] && strcmp(v[S_NETWORK], "hub") == 0 ? SC_HUB : SC_SWITCH;
 	sc->timeout_s = v[S_TIMEOUT] ? (unsigned)strtoul(v[S_TIMEOUT], NULL, 10) : SC_DEFAULT_TIMEOUT;
 	sc->static_arp = v[S_STATIC_ARP] && strcmp(v[S_STATIC_ARP], "yes") == 0;
+	sc->mallory_ip_forward = v[S_MALLORY_FORWARDS] && strcmp(v[S_MALLORY_FORWARDS], "yes") == 0;
 	sc->title = v[S_TITLE];
 	sc->teaching = v[S_TEACHING];
 	sc->expect = v[S_EXPECT];

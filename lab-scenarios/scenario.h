@@ -36,6 +36,7 @@ struct scenario {
 	char *expect_check; /* blocked only: the check (an error's check name) */
 	unsigned timeout_s;
 	bool static_arp; /* victims get permanent neighbour entries: ARP poisoning cannot work */
+	bool mallory_ip_forward; /* her kernel forwards (make bench's baseline only) */
 	struct sc_prog alice, bob, mallory;
 };
 

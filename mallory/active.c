@@ -128,7 +128,7 @@ static void on_frame(void *arg, const uint8_t *p, size_t caplen, size_t wirelen)
 		return;
 	if (f.proto == DISSECT_ARP)
 		on_arp(a, &f);
-	else if (f.have_ip4 && memcmp(f.dst_mac, a->arp.my_mac, 6) == 0)
+	else if (f.have_ip4 && memcmp(f.dst_mac, a->arp.my_mac, 6) == 0 && a->o->attack != MALLORY_ATTACK_POISON)
 		relay(a, p, caplen, &f);
 }
 
@@ -238,7 +238,9 @@ int active_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_at
 		     json_pack("{s:[s,s],s:s,s:i,s:s}", "targets", ip_str(o->targets[0], ip),
 			       ip_str(o->targets[1], (char[INET_ADDRSTRLEN]){0}), "mac", dissect_mac_str(my_mac, mac),
 			       "interval_ms", (int)o->interval_ms, "attack",
-			       o->attack == MALLORY_ATTACK_DH_MITM ? "dh-mitm" : "relay"),
+			       o->attack == MALLORY_ATTACK_DH_MITM ? "dh-mitm"
+			       : o->attack == MALLORY_ATTACK_POISON ? "poison"
+								    : "relay"),
 		     "poisoning both victims' ARP caches every %u ms: each is told the other is at %s", o->interval_ms,
 		     mac);
 	next = now_ms() + o->interval_ms;

@@ -50,7 +50,9 @@ static void usage(FILE *f)
 	      "  --attack relay          poison the ARP caches of the two --targets so their traffic to each other\n"
 	      "                          comes to her, relay it in user space (her kernel never forwards), report\n"
 	      "                          what she can read; on stop, restore the true ARP mappings\n"
-	      "  --attack dh-mitm        the same, and swap her own Diffie-Hellman shares into the handshake\n\n"
+	      "  --attack dh-mitm        the same, and swap her own Diffie-Hellman shares into the handshake\n"
+	      "  --attack poison         poison only and relay nothing (a benchmark baseline: her kernel forwards\n"
+	      "                          when the lab sets ip_forward=1 for her)\n\n"
 	      "  --targets IP1,IP2       the two victims (alice and bob)\n"
 	      "  --interval MS           re-poison every MS milliseconds (default 1000)\n"
 	      "  --tamper 'FROM=>TO'     dh-mitm: replace FROM by TO in application data (repeatable)\n"
@@ -128,8 +130,10 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 			o->attack = MALLORY_ATTACK_RELAY;
 		else if (strcmp(arg, "dh-mitm") == 0)
 			o->attack = MALLORY_ATTACK_DH_MITM;
+		else if (strcmp(arg, "poison") == 0)
+			o->attack = MALLORY_ATTACK_POISON;
 		else
-			return bad("--attack: expected relay or dh-mitm, not '%s'", arg);
+			return bad("--attack: expected relay, dh-mitm or poison, not '%s'", arg);
 		return -1;
 	case OPT_TARGETS: {
 		char a[64], *comma;

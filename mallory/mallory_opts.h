@@ -23,6 +23,7 @@ enum mallory_mode {
 enum mallory_attack {
 	MALLORY_ATTACK_RELAY = 1, /* transparent relay: read what is readable */
 	MALLORY_ATTACK_DH_MITM,   /* swap DH shares, re-encrypt, tamper */
+	MALLORY_ATTACK_POISON,    /* poison only, relay nothing: the kernel-forwarding baseline of make bench */
 };
 
 #define MALLORY_MAX_TAMPER 8

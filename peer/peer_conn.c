@@ -16,6 +16,10 @@ int peer_conn_init(struct peer_conn *c, int fd, const struct mlab_kex_config *cf
 	c->timeout_ms = timeout_ms;
 	c->ev = ev;
 	c->n_sent = c->n_recv = 0;
+	c->quiet_data = false;
+	c->bytes_sent = c->bytes_recv = 0;
+	c->bulk_t0 = 0;
+	c->bulk_bytes = 0;
 	mlab_wr_init(&c->wr, c->out, sizeof c->out);
 	return mlab_kex_init(&c->kex, cfg, ev);
 }
@@ -123,6 +127,9 @@ int peer_conn_send(struct peer_conn *c, const uint8_t *data, size_t len)
 	if ((e = flush(c)) != 0)
 		return peer_conn_fail(c, e);
 	c->n_sent++;
+	c->bytes_sent += len;
+	if (c->quiet_data)
+		return 0;
 	peer_printable(data, len, shown, sizeof shown);
 	mlab_ev_emit(c->ev, "message-sent", peer_data_json(c->n_sent, data, len), "sent #%u: \"%s\"", c->n_sent, shown);
 	return 0;
@@ -154,6 +161,9 @@ int peer_conn_recv(struct peer_conn *c, uint8_t *data, size_t *len, bool *closed
 		return 0;
 	}
 	c->n_recv++;
+	c->bytes_recv += *len;
+	if (c->quiet_data)
+		return 0;
 	peer_printable(data, *len, shown, sizeof shown);
 	mlab_ev_emit(c->ev, "message-received", peer_data_json(c->n_recv, data, *len), "received #%u: \"%s\"",
 		     c->n_recv, shown);

@@ -33,6 +33,9 @@ enum {
 	OPT_SEND,
 	OPT_REPLY,
 	OPT_MAX_CONNS,
+	OPT_REPEAT,
+	OPT_BULK,
+	OPT_SINK,
 	OPT_HELP,
 };
 
@@ -54,6 +57,9 @@ static const struct option long_opts[] = {
 	{"send", required_argument, NULL, OPT_SEND},
 	{"reply", required_argument, NULL, OPT_REPLY},
 	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+	{"repeat", required_argument, NULL, OPT_REPEAT},
+	{"bulk", required_argument, NULL, OPT_BULK},
+	{"sink", no_argument, NULL, OPT_SINK},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -67,7 +73,10 @@ static void usage(FILE *f, const struct peer_opts *o)
 		      "signature when configured, then sends each --send TEXT (or each line of stdin) and\n"
 		      "prints bob's replies.\n\n"
 		      "  --connect ADDR:PORT     bob's address (default 127.0.0.1:4433)\n"
-		      "  --send TEXT             a message to send; repeatable (default: lines of stdin)\n",
+		      "  --send TEXT             a message to send; repeatable (default: lines of stdin)\n"
+		      "  --repeat N              send the --send list N times (round-trip measurements)\n"
+		      "  --bulk BYTES            then stream BYTES of data in full records without waiting for\n"
+		      "                          replies (throughput measurements; use with bob --sink)\n",
 		      f);
 	else
 		fputs("bob, the responder: serves connections one after another, picks mode, group and cipher\n"
@@ -75,7 +84,8 @@ static void usage(FILE *f, const struct peer_opts *o)
 		      "  --listen ADDR:PORT      where to listen (default 127.0.0.1:4433; port 0 = any)\n"
 		      "  --reply TEXT            the answer to the Nth message; repeatable (default: echo)\n"
 		      "  --max-conns N           exit after N connections (default: serve until SIGINT/SIGTERM)\n"
-		      "  --idle SECONDS          wait at most this long for the next message (default 120)\n",
+		      "  --idle SECONDS          wait at most this long for the next message (default 120)\n"
+		      "  --sink                  answer nothing, only count what arrives (for alice --bulk)\n",
 		      f);
 	fprintf(f,
 		"  --auth LIST             modes, comma-separated: none (unauthenticated DH), sign (Ed25519-signed DH)\n"
@@ -250,6 +260,27 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 			return bad(o, "a message is limited to %s bytes", "16384");
 		o->msgs[o->n_msgs++] = arg;
 		return -1;
+	case OPT_REPEAT:
+	case OPT_BULK:
+		if (!ini)
+			return bad(o, "%s is not an option of this program", opt == OPT_REPEAT ? "--repeat" : "--bulk");
+		if (opt == OPT_REPEAT) {
+			if ((r = parse_uint(o, arg, 1000000, &v)) >= 0)
+				return r;
+			if (v == 0)
+				return bad(o, "--repeat: at least %s", "1");
+			o->repeat = (unsigned)v;
+		} else {
+			if ((r = parse_uint(o, arg, 1UL << 34, &v)) >= 0)
+				return r;
+			o->bulk = v;
+		}
+		return -1;
+	case OPT_SINK:
+		if (ini)
+			return bad(o, "%s is not an option of this program", "--sink");
+		o->sink = true;
+		return -1;
 	case OPT_MAX_CONNS:
 		if (ini)
 			return bad(o, "%s is not an option of this program", "--max-conns");
@@ -279,6 +310,7 @@ int peer_opts_parse(struct peer_opts *o, enum mlab_role role, int argc, char **a
 	o->events_fd = -1;
 	o->timeout_ms = 10000;
 	o->idle_ms = 120000;
+	o->repeat = 1;
 	(void)set_list(o, OPT_AUTH, "none");
 	(void)set_list(o, OPT_GROUPS, "x25519,ffdhe2048,ffdhe3072");
 	(void)set_list(o, OPT_CIPHER, "chacha20-poly1305,aes-256-gcm");

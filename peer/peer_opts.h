@@ -32,6 +32,9 @@ struct peer_opts {
 	unsigned max_conns; /* bob: 0 = serve until stopped */
 	const char *msgs[PEER_MAX_MESSAGES]; /* alice --send / bob --reply */
 	size_t n_msgs;
+	unsigned repeat;     /* alice: send the message list this many times (default 1) */
+	unsigned long long bulk; /* alice: then stream this many bytes without waiting for replies */
+	bool sink;           /* bob: answer nothing, only count (bulk transfers) */
 };
 
 /* Parses argv. Returns -1 to go on, or an exit code (after --help: 0). */

@@ -626,7 +626,7 @@ static void test_unknown_key_lists_the_known_keys(void **state)
 	load_fails("21-k.ini", HEAD PEERS "[mallory]\nrelay = yes\n", "21-k.ini:8:", "[mallory] relay",
 		   "a key of [mallory] (sniff, port, attack, interval, tamper, forge-key)", NULL);
 	load_fails("21-k.ini", "[scenario]\ntitel = T\n", "21-k.ini:2:", "[scenario] titel",
-		   "(name, title, network, expect, expect-peer, expect-check, timeout, teaching, static-arp)", NULL);
+		   "(name, title, network, expect, expect-peer, expect-check, timeout, teaching, static-arp, mallory-ip-forward)", NULL);
 }
 
 static void test_runner_flags_are_not_keys(void **state)
