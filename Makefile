@@ -101,11 +101,12 @@ check-asan:
 demo: all
 	$(Q)MLAB_BIN=$(BIN) tools/demo.sh
 
-bench: all $(BUILD)/tests/bench_handshake
+bench: all $(BUILD)/tests/bench_handshake $(BUILD)/tests/bench_lab
 	$(Q)MLAB_BIN=$(abspath $(BIN)) $(BUILD)/tests/bench_handshake
 	$(Q)MLAB_BIN=$(abspath $(BIN)) tools/bench-lab.sh
+	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) $(BUILD)/tests/bench_lab
 
-$(BUILD)/tests/bench_handshake: $(BUILD)/tests/bench/bench_handshake.o $(TEST_HELPER_OBJ) $(LIBMLAB)
+$(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBMLAB)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -123,6 +123,8 @@ static const struct sc_key alice_keys[] = {
     {"timeout", K_UINT, 0, 86400, "seconds", NULL, NULL},
     {"no-share-check", K_BOOL, 0, 0, NULL, NULL, NULL},
     {"send", K_MESSAGE, F_REPEAT, 0, NULL, NULL, NULL},
+    {"repeat", K_UINT, 0, 1000000, "times", NULL, NULL},
+    {"bulk", K_UINT, 0, 17179869184UL, "bytes", NULL, NULL},
 };
 static const struct sc_key bob_keys[] = {
     {"auth", K_MODES, 0, 0, NULL, NULL, NULL},
@@ -136,6 +138,7 @@ static const struct sc_key bob_keys[] = {
     {"idle", K_UINT, 0, 86400, "seconds", NULL, NULL},
     {"no-share-check", K_BOOL, 0, 0, NULL, NULL, NULL},
     {"reply", K_MESSAGE, F_REPEAT, 0, NULL, NULL, NULL},
+    {"sink", K_BOOL, 0, 0, NULL, NULL, NULL},
 };
 static const struct sc_key mallory_keys[] = {
     {"sniff", K_BOOL, 0, 0, NULL, NULL, NULL},

@@ -15,6 +15,7 @@ struct mitm_flow {
 	uint16_t port[2];
 	uint8_t mac[2][6];  /* true MACs */
 	uint16_t ip_id[2];  /* per direction of travel */
+	int wscale[2];      /* window scale each side offered in its SYN, -1: none */
 	struct tcp_stream *ts;
 	struct dhmitm *dm;
 	bool failed;
@@ -47,7 +48,8 @@ static void emit(void *arg, enum tcp_stream_dir dir, const struct tcp_stream_seg
 	struct mitm_flow *fl = arg;
 	struct mitm_table *t = fl->t;
 	int from = dir == TCP_STREAM_A2B ? 0 : 1, to = 1 - from;
-	size_t opt = (seg->flags & DISSECT_TCP_SYN) ? 4 : 0, tcp_len = 20 + opt;
+	bool syn = (seg->flags & DISSECT_TCP_SYN) != 0;
+	size_t opt = syn ? (fl->wscale[from] >= 0 ? 8 : 4) : 0, tcp_len = 20 + opt;
 	size_t ip_len = 20 + tcp_len + seg->len;
 	uint8_t *e = t->frame, *ip = e + 14, *tcp = ip + 20;
 
@@ -73,10 +75,16 @@ static void emit(void *arg, enum tcp_stream_dir dir, const struct tcp_stream_seg
 	tcp[12] = (uint8_t)((tcp_len / 4) << 4);
 	tcp[13] = seg->flags;
 	put16(tcp + 14, seg->window);
-	if (opt) { /* MSS */
+	if (opt) { /* MSS, and the sender's own window scale passed through */
 		tcp[20] = 2;
 		tcp[21] = 4;
 		put16(tcp + 22, MITM_MSS);
+		if (opt == 8) {
+			tcp[24] = 1; /* NOP */
+			tcp[25] = 3;
+			tcp[26] = 3;
+			tcp[27] = (uint8_t)fl->wscale[from];
+		}
 	}
 	if (seg->len)
 		memcpy(tcp + tcp_len, seg->payload, seg->len);
@@ -105,8 +113,19 @@ struct mitm_table *mitm_table_new(const struct mitm_params *p)
 
 static void flow_free(struct mitm_flow *fl)
 {
-	if (fl->ts)
+	if (fl->ts) {
+		const struct tcp_stream_stats *st = tcp_stream_stats(fl->ts);
+		mlab_ev_emit(fl->t->p.ev, "stream-stats",
+			     json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "segments_in", (json_int_t)st->segments_in,
+				       "segments_out", (json_int_t)st->segments_out, "refused", (json_int_t)st->refused,
+				       "ooo_dropped", (json_int_t)st->ooo_dropped, "ignored", (json_int_t)st->ignored,
+				       "resent", (json_int_t)st->resent, "absorbed", (json_int_t)st->absorbed,
+				       "own_acks", (json_int_t)st->own_acks),
+			     "connection relayed: %llu segments in, %llu out, %llu resent, %llu refused",
+			     (unsigned long long)st->segments_in, (unsigned long long)st->segments_out,
+			     (unsigned long long)st->resent, (unsigned long long)st->refused);
 		tcp_stream_free(fl->ts);
+	}
 	if (fl->dm)
 		dhmitm_free(fl->dm);
 	memset(fl, 0, sizeof *fl);
@@ -130,6 +149,7 @@ static struct mitm_flow *flow_new(struct mitm_table *t, const struct dissect_fra
 	fl->port[b] = f->tcp.dport;
 	memcpy(fl->mac[a], src_mac, 6);
 	memcpy(fl->mac[b], dst_mac, 6);
+	fl->wscale[0] = fl->wscale[1] = -1;
 	fl->t = t;
 	struct dhmitm_config dc = {.forge_key = t->p.forge_key, .rules = t->rules, .n_rules = t->n_rules};
 	if (dhmitm_new(&fl->dm, &dc, t->p.ev) != 0)
@@ -177,6 +197,25 @@ int mitm_table_input(struct mitm_table *t, const struct dissect_frame *f, const 
 	}
 	if (fl->failed)
 		return 0;
+	/* Window scaling passes through as each side offered it: the engine
+	 * passes raw windows unchanged, so both ends must agree on the scale. */
+	if (f->tcp.flags & DISSECT_TCP_SYN) {
+		const uint8_t *o = f->tcp.payload - (f->tcp.hdr_len - 20);
+		size_t n = (size_t)f->tcp.hdr_len - 20;
+		for (size_t i = 0; i < n;) {
+			if (o[i] == 0)
+				break;
+			if (o[i] == 1) {
+				i++;
+				continue;
+			}
+			if (i + 1 >= n || o[i + 1] < 2 || i + o[i + 1] > n)
+				break;
+			if (o[i] == 3 && o[i + 1] == 3)
+				fl->wscale[dir == TCP_STREAM_A2B ? 0 : 1] = o[i + 2] > 14 ? 14 : o[i + 2];
+			i += o[i + 1];
+		}
+	}
 	struct tcp_stream_seg seg;
 	tcp_stream_seg_from_dissect(&f->tcp, &seg);
 	int e = tcp_stream_input(fl->ts, (enum tcp_stream_dir)dir, &seg);
