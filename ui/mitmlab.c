@@ -90,6 +90,13 @@ static int cmd_show(const struct lab_paths *paths, const char *name)
 	printf("Run it:  mitmlab run %s\n\nBy hand, one terminal per host (each inside that host's network namespace,\n"
 	       "addresses from the lab plan: alice 10.0.0.10, bob 10.0.0.20, mallory 10.0.0.66), in this order:\n\n",
 	       sc.name);
+	if (sc.static_arp) {
+		const struct lab_host *a = lab_plan("alice"), *b = lab_plan("bob");
+		printf("  # static ARP, before anything starts (alice, then bob)\n"
+		       "  ip neigh replace %s lladdr 02:00:00:00:00:%02x nud permanent dev eth0\n"
+		       "  ip neigh replace %s lladdr 02:00:00:00:00:%02x nud permanent dev eth0\n",
+		       b->ip, b->mac[5], a->ip, a->mac[5]);
+	}
 	for (size_t i = 0; i < 3; i++) {
 		char *argv[LAB_MAX_ARGV];
 		if (strcmp(progs[i], "mallory") == 0 && !sc.mallory.present)

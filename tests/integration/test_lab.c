@@ -295,11 +295,10 @@ static size_t count_lines(const char *path, const char *a, const char *b)
  * wire shows alice's frames for bob addressed to mallory's MAC. */
 static void test_poisoning_confirmed_restored_and_on_the_wire(void **state)
 {
-	(void)state;
+	const char *scenario = *state;
 	char bin[4096], dir[256], events[300], pcap[300];
 	snprintf(dir, sizeof dir, "%s/run", tmpdir());
-	const char *argv[] = {proc_bin("mitmlab", bin, sizeof bin), "run", "05-arp-poison-plaintext", "--headless",
-			      "--out", dir, NULL};
+	const char *argv[] = {proc_bin("mitmlab", bin, sizeof bin), "run", scenario, "--headless", "--out", dir, NULL};
 	assert_int_equal(run_cmd(argv, out, sizeof out), 0);
 	snprintf(events, sizeof events, "%s/events.jsonl", dir);
 	assert_int_equal(count_lines(events, "\"phase\":\"before-alice\"", "\"poisoned\":true"), 2);
@@ -361,7 +360,11 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_list_and_show);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_wire_pcap_readable);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_missing_program);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_poisoning_confirmed_restored_and_on_the_wire);
+	tests[n++] = (struct CMUnitTest){"poisoning on the wire and restored (05)",
+					 test_poisoning_confirmed_restored_and_on_the_wire, NULL, NULL,
+					 (void *)"05-arp-poison-plaintext"};
+	tests[n++] = (struct CMUnitTest){"poisoning on the wire and restored (06)",
+					 test_poisoning_confirmed_restored_and_on_the_wire, NULL, NULL, (void *)"06-dh-mitm"};
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bad_scenario_file);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_no_userns_message);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sigkill_leaves_nothing);
