@@ -7,6 +7,8 @@
  * esc() before it reaches a terminal: mallory's claims are hostile input. */
 #include "report.h"
 
+#include "mlab_crypto.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -517,34 +519,15 @@ static void show_message(char *buf, size_t n, const json_t *e, bool ascii)
 	}
 }
 
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Bytes given as hex (mallory's message-changed), shown like a message:
  * quoted and escaped; "?" when they are not hex. */
 static void show_hex_bytes(char *buf, size_t n, const char *hex, bool ascii)
 {
 	char bytes[SHOW_MAX + 1], tmp[SHOW_MAX * 4 + 8];
-	size_t len = 0, hl = hex ? strlen(hex) : 1;
-	if (!hex || hl % 2) {
+	size_t len = 0;
+	if (!hex || mlab_unhex(hex, (uint8_t *)bytes, sizeof bytes, &len) != 0) {
 		snprintf(buf, n, "?");
 		return;
-	}
-	for (size_t i = 0; i + 1 < hl && len < sizeof bytes; i += 2) {
-		int hi = hex_val(hex[i]), lo = hex_val(hex[i + 1]);
-		if (hi < 0 || lo < 0) {
-			snprintf(buf, n, "?");
-			return;
-		}
-		bytes[len++] = (char)(hi << 4 | lo);
 	}
 	/* Up to one byte more than is shown: then esc() marks the cut. */
 	esc(tmp, sizeof tmp, bytes, len, ascii, SHOW_MAX);

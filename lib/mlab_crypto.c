@@ -266,6 +266,35 @@ void mlab_hex(const uint8_t *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int mlab_unhex(const char *s, uint8_t *out, size_t cap, size_t *len)
+{
+	size_t n = strlen(s);
+	*len = 0;
+	if (n % 2)
+		return MLAB_E_BAD_FIELD;
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = nibble(s[i]), lo = nibble(s[i + 1]);
+		if (hi < 0 || lo < 0) {
+			*len = 0;
+			return MLAB_E_BAD_FIELD;
+		}
+		if (i / 2 < cap)
+			out[(*len)++] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 int mlab_key_id(const void *data, size_t len, char out[9])
 {
 	uint8_t h[MLAB_SHA256_LEN];

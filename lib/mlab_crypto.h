@@ -54,6 +54,10 @@ int mlab_key_save(const char *priv_path, const char *pub_path, EVP_PKEY *key);
 /* The lab's short fingerprint: first 4 bytes of SHA-256, as 8 hex digits. */
 int mlab_key_id(const void *data, size_t len, char out[9]);
 void mlab_hex(const uint8_t *p, size_t n, char *out); /* out holds 2n+1 */
+/* Hex (either case) back to bytes: the whole string must be hex digits of
+ * even length (else MLAB_E_BAD_FIELD); its first cap bytes go to out and
+ * *len says how many. */
+int mlab_unhex(const char *s, uint8_t *out, size_t cap, size_t *len);
 int mlab_random(void *out, size_t n);
 
 #endif

@@ -24,31 +24,15 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes hex into out (cap bytes) and returns the length; a malformed string
  * (a typo in a vector) fails the test instead of testing something else. */
 static size_t hex(uint8_t *out, size_t cap, const char *s)
 {
-	size_t n = strlen(s);
+	size_t n;
 
-	assert_true(n % 2 == 0);
-	assert_true(n / 2 <= cap);
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
-		assert_true(hi >= 0 && lo >= 0);
-		out[i] = (uint8_t)((hi << 4) | lo);
-	}
-	return n / 2;
+	assert_true(strlen(s) / 2 <= cap);
+	assert_int_equal(mlab_unhex(s, out, cap, &n), 0);
+	return n;
 }
 
 #define HEX(buf, s) hex((buf), sizeof(buf), (s))
@@ -480,6 +464,26 @@ static void rfc8439_s2_8_2_flipped_ciphertext(void **state)
 	rfc8439_flip(FLIP_CT);
 }
 
+/* The project's hex decoder, which these vectors and the reports rely on. */
+static void test_unhex_accepts_hex_and_refuses_the_rest(void **state)
+{
+	(void)state;
+	uint8_t out[4];
+	size_t n;
+	assert_int_equal(mlab_unhex("00ffA5", out, sizeof out, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(out[1], 0xff);
+	assert_int_equal(out[2], 0xa5);
+	assert_int_equal(mlab_unhex("abc", out, sizeof out, &n), MLAB_E_BAD_FIELD);
+	assert_int_equal(mlab_unhex("zz", out, sizeof out, &n), MLAB_E_BAD_FIELD);
+	assert_int_equal(n, 0);
+	assert_int_equal(mlab_unhex("0102030405", out, 2, &n), 0); /* first cap bytes */
+	assert_int_equal(n, 2);
+	assert_int_equal(mlab_unhex("0102030g", out, 1, &n), MLAB_E_BAD_FIELD); /* the whole string counts */
+	assert_int_equal(mlab_unhex("", out, sizeof out, &n), 0);
+	assert_int_equal(n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +504,7 @@ int main(void)
 	    cmocka_unit_test(rfc8439_s2_8_2_flipped_tag),
 	    cmocka_unit_test(rfc8439_s2_8_2_flipped_aad),
 	    cmocka_unit_test(rfc8439_s2_8_2_flipped_ciphertext),
+		cmocka_unit_test(test_unhex_accepts_hex_and_refuses_the_rest),
 	};
 	return cmocka_run_group_tests_name("vectors", tests, NULL, NULL);
 }

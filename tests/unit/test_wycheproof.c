@@ -63,17 +63,6 @@ static json_t *load_vectors(const char *name)
 	return root;
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The hex string field `key` of obj, decoded into a fresh buffer (never NULL,
  * even for zero bytes, so empty inputs reach the wrappers as real pointers).
  * NULL when the field is missing or not hex. */
@@ -84,20 +73,14 @@ static uint8_t *hex_field(json_t *obj, const char *key, size_t *len)
 	uint8_t *p;
 
 	*len = 0;
-	if (!s || (n = strlen(s)) % 2 != 0)
+	if (!s)
 		return NULL;
+	n = strlen(s);
 	p = malloc(n / 2 ? n / 2 : 1);
-	if (!p)
+	if (p && mlab_unhex(s, p, n / 2, len) != 0) {
+		free(p);
 		return NULL;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
-		if (hi < 0 || lo < 0) {
-			free(p);
-			return NULL;
-		}
-		p[i] = (uint8_t)((hi << 4) | lo);
 	}
-	*len = n / 2;
 	return p;
 }
 
