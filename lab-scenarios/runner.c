@@ -452,6 +452,22 @@ static void write_commands(const char *run_dir, char *argvs[3][LAB_MAX_ARGV], co
 	fclose(f);
 }
 
+/* The scenario file itself, so `mitmlab replay DIR` shows the same run
+ * anywhere, without the catalog. */
+static void copy_scenario(const struct scenario *sc, const char *run_dir)
+{
+	char path[PATH_MAX], buf[8192];
+	size_t n;
+	snprintf(path, sizeof path, "%s/%s.ini", run_dir, sc->name); /* the name comes from the file name */
+	FILE *in = sc->path ? fopen(sc->path, "r") : NULL, *out = in ? fopen(path, "we") : NULL;
+	while (in && out && (n = fread(buf, 1, sizeof buf, in)) > 0)
+		fwrite(buf, 1, n, out);
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+}
+
 static void write_reports(const struct run *r, const struct verdict *v)
 {
 	char path[PATH_MAX];
@@ -509,6 +525,7 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 				abort();
 		}
 	write_commands(o->run_dir, argvs, names);
+	copy_scenario(sc, o->run_dir);
 	lab_event(r, "run-start", json_pack("{s:s,s:s,s:s}", "scenario", sc->name, "network",
 					    scenario_network_name(sc->network), "run_dir", o->run_dir));
 

@@ -1,0 +1,94 @@
+/* The dashboard's view model: everything the screen shows, built from the
+ * run's events — plain C, no curses (DESIGN.md §7), unit-tested without a
+ * terminal. The ncurses layer (dashboard.c) only draws it.
+ *
+ * Playback: vm_build(m, ..., k) gives the picture after the first k events
+ * (0 <= k <= number of events); the dashboard moves k with the keys. The
+ * verdict (from the judge, over all events) is shown once k reaches the end. */
+#ifndef UI_VIEWMODEL_H
+#define UI_VIEWMODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "judge.h"
+#include "scenario.h"
+
+#define VM_MAX_STEPS 64
+#define VM_TEXT 112
+#define VM_TIMELINE 200
+
+enum vm_col { VM_ALICE, VM_MALLORY, VM_BOB, VM_COLS };
+
+enum vm_mark {
+	VM_MARK_NONE,  /* a plain step */
+	VM_MARK_OK,    /* a check passed: ✔ (ASCII "ok") */
+	VM_MARK_FAIL,  /* a check failed, an abort, an altered message: ✘ (ASCII "FAIL") */
+	VM_MARK_WARN,  /* something a trainee must notice: unauthenticated mode, a swapped share, a read */
+};
+
+struct vm_step {
+	char text[VM_TEXT]; /* "negotiated none / x25519 / chacha20-poly1305", "sent #1 \"hello bob\"" */
+	enum vm_mark mark;
+	size_t event; /* index of the event it came from (for details) */
+};
+
+struct vm_column {
+	bool present;
+	char name[16]; /* alice, mallory, bob */
+	char ip[16];
+	char mac[18];
+	char key_id[9];   /* alice/bob: the session key id; mallory: her key with alice */
+	char key_id2[9];  /* mallory: her key with bob */
+	bool aborted;
+	char error[48], check[32];
+	struct vm_step steps[VM_MAX_STEPS];
+	size_t n_steps;   /* the newest are kept when there are more */
+};
+
+/* What victim `host` believes about the other's IP (the lab's neighbour events). */
+struct vm_neigh {
+	bool known;
+	char host[16], ip[16], mac[18], phase[16];
+	bool poisoned;
+};
+
+struct vm_line {
+	double t;         /* seconds since the first event */
+	char actor[16];
+	char text[VM_TEXT];
+	size_t event;
+};
+
+struct vm {
+	/* the scenario (empty strings when unknown) */
+	int number;
+	char name[64], title[128], network[16], expect[96], teaching[2048];
+	/* playback */
+	size_t n_events, cursor;
+	struct vm_column col[VM_COLS];
+	struct vm_neigh neigh[2]; /* [0] alice about bob, [1] bob about alice */
+	struct vm_line timeline[VM_TIMELINE];
+	size_t n_timeline; /* lines up to the cursor (the newest VM_TIMELINE) */
+	/* the outcome, valid when finished */
+	bool finished;           /* cursor == n_events */
+	char verdict[24];        /* "attack-succeeded", "blocked", ... */
+	char verdict_line[256];  /* "blocked — alice's signature check stopped it" */
+	char peer[16], check[32];
+	bool matches;            /* the scenario's expectation holds */
+	char key_line[256];      /* "alice 1a2b3c4d · mallory 1a2b3c4d / 5e6f7a8b · bob 5e6f7a8b — ..." */
+};
+
+/* The picture after the first k events (k is clamped to the count). sc may
+ * be NULL (then the names come from the run-start event). events is the
+ * run's array (events.jsonl in order). */
+void vm_build(struct vm *m, const struct scenario *sc, const json_t *events, size_t k);
+/* A readable description of event k with its bytes decoded (message text,
+ * hex dump of shares and records): for the "d" key. */
+void vm_event_detail(const json_t *events, size_t k, char *buf, size_t n);
+/* Loads DIR/events.jsonl into a new array (NULL and err set on failure). */
+json_t *vm_load_run(const char *dir, char *err, size_t errlen);
+
+#endif
