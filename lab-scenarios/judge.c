@@ -363,6 +363,10 @@ static void party_event(struct judge_state *st, struct track *tr, const char *na
 			set_error(tr, err, NULL, ev_t(e), idx);
 	} else if (strcmp(name, "message-sent") == 0) {
 		p->sent++;
+	} else if (strcmp(name, "bulk-start") == 0 && honest) {
+		/* A bulk transfer sends data without per-message events: it still
+		 * counts as data sent, so keys held by mallory mean she could read it. */
+		p->sent++;
 	} else if (strcmp(name, "message-received") == 0) {
 		p->received++;
 		if (mark == JM_INTACT)
