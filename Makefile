@@ -16,7 +16,7 @@ BIN ?= bin
 CFLAGS ?= -O2 -g
 SAN ?=
 
-PKGS := openssl jansson libpcap inih libmnl
+PKGS := openssl jansson libpcap inih libmnl ncursesw
 WARN := -Wall -Wextra -Werror -Wshadow -Wconversion
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SANFLAGS := $(if $(SAN),$(SANITIZE))

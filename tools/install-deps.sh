@@ -11,9 +11,11 @@ packages=(
 	libinih-dev     # scenario files
 	libmnl-dev      # netlink: the lab network, built in-process
 	libnet1-dev     # mallory's forged ARP frames
+	libncurses-dev  # the dashboard (ncursesw)
 	iproute2        # ip(8), for people inspecting a lab by hand
 	util-linux      # setpriv/runuser, for the rootless test
 	tshark          # reading wire.pcap in tests
+	tmux            # the dashboard's screen tests (a real terminal)
 )
 sudo=
 if [ "$(id -u)" -ne 0 ]; then

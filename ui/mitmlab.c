@@ -1,6 +1,8 @@
 /* ui/: mitmlab, the front end — catalog commands, running and checking
- * scenarios, and (next) the ncurses dashboard. The lab itself lives in
- * lab-scenarios/; a run happens in a child process (lab_child.c). */
+ * scenarios, and the ncurses dashboard (dashboard.c, drawn from the view
+ * model in viewmodel.c). The lab itself lives in lab-scenarios/; a run
+ * happens in a child process (lab_child.c). */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +12,13 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "dashboard.h"
 #include "judge.h"
 #include "lab_child.h"
 #include "lab_net.h"
+#include "report.h"
 #include "scenario.h"
+#include "viewmodel.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_LAB = 3 };
 
@@ -22,16 +27,23 @@ static int usage(FILE *f, int code)
 	fputs("usage: mitmlab COMMAND [options]\n\n"
 	      "  list                         the catalog: number, name, network, expected verdict, title\n"
 	      "  show NAME                    what the scenario teaches and the command lines to run by hand\n"
-	      "  run NAME [--out DIR] [--json] [--headless]\n"
+	      "  run NAME [--out DIR] [--json] [--headless] [--ascii]\n"
 	      "                               build the private network, run the scenario, judge it, print the report\n"
-	      "                               (the run directory keeps events.jsonl, wire.pcap, reports, logs)\n"
+	      "                               (the run directory keeps events.jsonl, wire.pcap, reports, logs); on a\n"
+	      "                               terminal (without --json or --headless) the dashboard then plays the\n"
+	      "                               run back at teaching pace, and the report is printed when you quit it\n"
+	      "  replay DIR [--ascii]         the dashboard on a run directory: no lab, no privileges needed;\n"
+	      "                               without a terminal, print the run's text report instead\n"
 	      "  check [NAME...] [--out DIR]  run scenarios (default: all) and compare with their expected verdicts;\n"
 	      "                               the last line reads \"N passed, M failed\"\n\n"
 	      "NAME is a catalog name (01-baseline), its number (1) or suffix (baseline), or a path to an .ini file.\n"
+	      "Dashboard keys: space pause/play, n/p one event forward/back, +/- speed, Home/End, d details, t what it\n"
+	      "teaches, r run again live, s next scenario, ? help, q quit. --ascii: no UTF-8 symbols (also when the\n"
+	      "locale is not UTF-8); NO_COLOR=1 turns colour off.\n"
 	      "No root needed: the lab lives in a private user namespace and vanishes when mitmlab exits.\n\n"
 	      "exit status: 0 success; 1 check: a verdict differed (or a scenario could not run), run: the verdict\n"
-	      "is \"error\"; 2 usage or a bad scenario file; 3 the lab could not be built (e.g. user namespaces\n"
-	      "disabled: the message says how); 130 interrupted (Ctrl-C)\n",
+	      "is \"error\"; 2 usage, a bad scenario file or an unreadable run directory; 3 the lab could not be\n"
+	      "built (e.g. user namespaces disabled: the message says how); 130 interrupted (Ctrl-C)\n",
 	      f);
 	return code;
 }
@@ -135,13 +147,172 @@ static const char *jstr(const json_t *o, const char *k)
 	return s ? s : "";
 }
 
-static int cmd_run(const struct lab_paths *paths, const char *name, const char *out, int json, int headless)
+/* The text report of a run directory: report.txt as the runner wrote it,
+ * or, in ASCII, made again from the events (the verdict comes out the same:
+ * the report judges them itself). */
+static void print_run_report(const char *dir, const struct scenario *sc, int ascii)
+{
+	char path[PATH_MAX + 16], buf[4096], err[1024];
+	size_t n;
+
+	if (ascii) {
+		json_t *events = vm_load_run(dir, err, sizeof err);
+		if (!events) {
+			fprintf(stderr, "mitmlab: %s\n", err);
+			return;
+		}
+		report_text_ascii(stdout, sc, events, NULL, dir);
+		json_decref(events);
+		fflush(stdout);
+		return;
+	}
+	snprintf(path, sizeof path, "%s/report.txt", dir);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "mitmlab: cannot read %s: %s\n", path, strerror(errno));
+		return;
+	}
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	fclose(f);
+	fflush(stdout);
+}
+
+/* What the dashboard's r and s keys need: the catalog, and the scenario
+ * shown (owned here; s replaces it). */
+struct live_ctx {
+	const struct lab_paths *paths;
+	struct scenario sc;
+	bool have_sc;
+};
+
+/* A new run directory beside the one shown: PARENT/NAME-TIME[-N], created
+ * here (so two runs never share one). */
+static int sibling_dir(const char *cur, const char *name, char *out, size_t len)
+{
+	char parent[PATH_MAX], stamp[32];
+	size_t l = strlen(cur);
+
+	while (l > 1 && cur[l - 1] == '/')
+		l--;
+	snprintf(parent, sizeof parent, "%.*s", (int)l, cur);
+	char *slash = strrchr(parent, '/');
+	if (!slash)
+		snprintf(parent, sizeof parent, ".");
+	else
+		slash[slash == parent] = '\0';
+	time_t now = time(NULL);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now));
+	if ((size_t)snprintf(out, len, "%s/%s-%s", parent, name, stamp) >= len)
+		return errno = ENAMETOOLONG, -1;
+	for (int i = 2; mkdir(out, 0755) != 0; i++) {
+		if (errno != EEXIST || i > 1000)
+			return -1;
+		if ((size_t)snprintf(out, len, "%s/%s-%s-%d", parent, name, stamp, i) >= len)
+			return errno = ENAMETOOLONG, -1;
+	}
+	return 0;
+}
+
+/* Runs the context's scenario live (printing nothing: the dashboard owns
+ * the terminal) and points src at the new run. */
+static int live_run(struct live_ctx *c, struct dashboard_src *src, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	struct child_result res;
+
+	if (sibling_dir(src->run_dir, c->sc.name, dir, sizeof dir) != 0) {
+		snprintf(err, errlen, "cannot create a run directory beside %s: %s", src->run_dir, strerror(errno));
+		return -1;
+	}
+	struct child_opts co = {.run_dir = dir};
+	if (ui_run_child(&c->sc, c->paths, &co, &res) != 0) {
+		snprintf(err, errlen, "cannot start the lab process: %s", strerror(errno));
+		return -1;
+	}
+	json_decref(res.verdict);
+	if (res.interrupted) {
+		snprintf(err, errlen, "interrupted (the unfinished run is in %s)", dir);
+		return -1;
+	}
+	if (res.status != 0) {
+		snprintf(err, errlen, "%s", res.error[0] ? res.error : "the lab could not run");
+		return -1;
+	}
+	snprintf(src->run_dir, sizeof src->run_dir, "%s", dir);
+	return 0;
+}
+
+static int dash_rerun(struct dashboard_src *src, char *err, size_t errlen)
+{
+	struct live_ctx *c = src->ctx;
+	if (!c->have_sc) {
+		snprintf(err, errlen, "this run directory holds no scenario file to run again");
+		return -1;
+	}
+	return live_run(c, src, err, errlen);
+}
+
+/* The scenario after the one shown, in catalog order (after the last: the
+ * first again; with none shown: the first). */
+static int dash_next(struct dashboard_src *src, char *err, size_t errlen)
+{
+	struct live_ctx *c = src->ctx;
+	struct scenario nsc, old;
+	char **files;
+	size_t n, next = 0;
+
+	if (scenario_paths(c->paths->catalog_dir, &files, &n) != 0 || n == 0) {
+		if (n == 0)
+			scenario_paths_free(files, n);
+		snprintf(err, errlen, "cannot read the catalog in %s", c->paths->catalog_dir);
+		return -1;
+	}
+	for (size_t i = 0; c->have_sc && i < n; i++) {
+		const char *base = strrchr(files[i], '/');
+		base = base ? base + 1 : files[i];
+		size_t bl = strlen(base);
+		if (bl > 4 && strcmp(base + bl - 4, ".ini") == 0)
+			bl -= 4;
+		if (strlen(c->sc.name) == bl && strncmp(base, c->sc.name, bl) == 0)
+			next = (i + 1) % n;
+	}
+	int rc = scenario_load(files[next], c->paths->catalog_dir, &nsc, err, errlen);
+	scenario_paths_free(files, n);
+	if (rc != 0)
+		return -1;
+	old = c->sc;
+	bool had = c->have_sc;
+	c->sc = nsc;
+	c->have_sc = true;
+	if (live_run(c, src, err, errlen) != 0) {
+		scenario_free(&c->sc);
+		c->sc = old;
+		c->have_sc = had;
+		return -1;
+	}
+	if (had)
+		scenario_free(&old);
+	src->sc = &c->sc;
+	return 0;
+}
+
+/* The dashboard wants both ends of the conversation on a terminal. */
+static int on_terminal(void)
+{
+	return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+}
+
+static int cmd_run(const struct lab_paths *paths, const char *name, const char *out, int json, int headless,
+		   int ascii)
 {
 	struct scenario sc;
 	struct child_result res;
 	char dir[PATH_MAX], err[1024];
+	/* On a terminal the run happens first, as headless, then the dashboard
+	 * plays it back; the report is printed after it, so it stays on screen. */
+	int dash = !json && !headless && on_terminal();
 
-	(void)headless; /* the dashboard comes with the next issue: every run is headless for now */
 	if (load(name, paths, &sc) != 0)
 		return EXIT_USAGE;
 	int made = 0;
@@ -156,23 +327,100 @@ static int cmd_run(const struct lab_paths *paths, const char *name, const char *
 		scenario_free(&sc);
 		return EXIT_USAGE;
 	}
-	struct child_opts co = {.run_dir = dir, .print_report = !json, .print_json = json != 0};
+	struct child_opts co = {.run_dir = dir,
+				.print_report = !json && !dash && !ascii,
+				.print_json = json != 0,
+				.ascii = ascii != 0};
 	int rc = ui_run_child(&sc, paths, &co, &res);
-	scenario_free(&sc);
 	if (rc == 0 && res.interrupted) {
+		scenario_free(&sc);
 		json_decref(res.verdict);
 		return 130;
 	}
 	if (rc != 0 || res.status != 0) {
 		fprintf(stderr, "mitmlab: %s\n", res.error[0] ? res.error : "the lab could not run");
+		scenario_free(&sc);
 		json_decref(res.verdict);
 		return EXIT_LAB;
 	}
 	int verdict_error = strcmp(jstr(res.verdict, "kind"), "error") == 0;
 	json_decref(res.verdict);
-	if (res.interrupted)
+	if (!dash) {
+		if (!json && ascii)
+			print_run_report(dir, &sc, ascii);
+		scenario_free(&sc);
+		return verdict_error ? EXIT_FAIL : EXIT_OK;
+	}
+	/* The exit status stays that of this run, whatever r and s run later. */
+	struct live_ctx lc = {.paths = paths, .sc = sc, .have_sc = true};
+	struct dashboard_src src = {.sc = &lc.sc, .ascii = ascii != 0, .autoplay = true,
+				    .rerun = dash_rerun, .next = dash_next, .ctx = &lc};
+	snprintf(src.run_dir, sizeof src.run_dir, "%s", dir);
+	int drc = dashboard_run(&src);
+	print_run_report(src.run_dir, src.sc, ascii);
+	scenario_free(&lc.sc);
+	if (drc > 128)
 		return 130;
 	return verdict_error ? EXIT_FAIL : EXIT_OK;
+}
+
+/* The scenario file the runner copied into a run directory (DIR/NAME.ini;
+ * the first by name if there are several). */
+static int find_ini(const char *dir, char *out, size_t len)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char best[256] = "";
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (l > 4 && l < sizeof best && strcmp(de->d_name + l - 4, ".ini") == 0 && de->d_name[0] != '.' &&
+		    (!best[0] || strcmp(de->d_name, best) < 0))
+			snprintf(best, sizeof best, "%s", de->d_name);
+	}
+	closedir(d);
+	if (!best[0] || (size_t)snprintf(out, len, "%s/%s", dir, best) >= len)
+		return -1;
+	return 0;
+}
+
+/* A recorded run, shown again: only files are read, nothing is built (r
+ * and s in the dashboard do run the lab, like `mitmlab run`). */
+static int cmd_replay(const struct lab_paths *paths, const char *dir, int ascii)
+{
+	char err[1024], ini[PATH_MAX + 256];
+	struct live_ctx lc = {.paths = paths};
+	int rc = EXIT_OK;
+
+	json_t *events = vm_load_run(dir, err, sizeof err);
+	if (!events) {
+		fprintf(stderr, "mitmlab: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (find_ini(dir, ini, sizeof ini) == 0) {
+		if (scenario_load(ini, paths->catalog_dir, &lc.sc, err, sizeof err) == 0)
+			lc.have_sc = true;
+		else
+			fprintf(stderr, "mitmlab: %s (showing the run without its scenario)\n", err);
+	}
+	if (on_terminal()) {
+		struct dashboard_src src = {.sc = lc.have_sc ? &lc.sc : NULL, .ascii = ascii != 0, .autoplay = true,
+					    .rerun = dash_rerun, .next = dash_next, .ctx = &lc};
+		snprintf(src.run_dir, sizeof src.run_dir, "%s", dir);
+		int drc = dashboard_run(&src);
+		if (drc < 0) /* the terminal could not be used: what a script would get */
+			report_text_opts(stdout, lc.have_sc ? &lc.sc : NULL, events, NULL, dir, ascii ? REPORT_ASCII : 0);
+		else if (drc > 128)
+			rc = 130;
+	} else {
+		report_text_opts(stdout, lc.have_sc ? &lc.sc : NULL, events, NULL, dir, ascii ? REPORT_ASCII : 0);
+	}
+	json_decref(events);
+	if (lc.have_sc)
+		scenario_free(&lc.sc);
+	return rc;
 }
 
 /* Does the verdict match what the scenario file expects? */
@@ -263,7 +511,7 @@ int main(int argc, char **argv)
 	const char *out = NULL;
 	char *names[256];
 	size_t n_names = 0;
-	int json = 0, headless = 0;
+	int json = 0, headless = 0, ascii = 0;
 
 	if (argc < 2)
 		return usage(stderr, EXIT_USAGE);
@@ -282,6 +530,8 @@ int main(int argc, char **argv)
 			json = 1;
 		else if (strcmp(argv[i], "--headless") == 0)
 			headless = 1;
+		else if (strcmp(argv[i], "--ascii") == 0)
+			ascii = 1;
 		else if (strcmp(argv[i], "--help") == 0)
 			return usage(stdout, EXIT_OK);
 		else if (argv[i][0] == '-') {
@@ -296,10 +546,14 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "show") == 0 && n_names == 1)
 		return cmd_show(&paths, names[0]);
 	if (strcmp(cmd, "run") == 0 && n_names == 1)
-		return cmd_run(&paths, names[0], out, json, headless);
+		return cmd_run(&paths, names[0], out, json, headless, ascii);
+	if (strcmp(cmd, "replay") == 0 && n_names == 1)
+		return cmd_replay(&paths, names[0], ascii);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(&paths, names, n_names, out);
 	fprintf(stderr, "mitmlab: '%s' needs %s\n", cmd,
-		strcmp(cmd, "show") == 0 || strcmp(cmd, "run") == 0 ? "exactly one scenario NAME" : "a known command");
+		strcmp(cmd, "show") == 0 || strcmp(cmd, "run") == 0 ? "exactly one scenario NAME"
+		: strcmp(cmd, "replay") == 0			     ? "exactly one run DIR"
+								     : "a known command");
 	return usage(stderr, EXIT_USAGE);
 }

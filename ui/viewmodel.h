@@ -53,6 +53,10 @@ struct vm_neigh {
 	bool known;
 	char host[16], ip[16], mac[18], phase[16];
 	bool poisoned;
+	/* An earlier check up to the cursor found the table poisoned, with this
+	 * MAC (the latest check, after-stop, normally shows it restored). */
+	bool was_poisoned;
+	char poisoned_mac[18];
 };
 
 struct vm_line {
