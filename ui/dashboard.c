@@ -527,6 +527,10 @@ static size_t strip_neigh(const struct dash *d, const struct vm *m, int level, s
 				tf(sg[n].s, sizeof sg[n].s, " (mallory's MAC)");
 				sg[n++].a = pair_attr(d, P_FAIL, A_NORMAL);
 			}
+		} else if (e->was_poisoned) {
+			/* The lesson's end state: it was poisoned, mallory restored it. */
+			tf(sg[n].s, sizeof sg[n].s, "%s restored (was POISONED)", S_OK(d));
+			sg[n++].a = pair_attr(d, P_WARN, A_BOLD);
 		} else {
 			tf(sg[n].s, sizeof sg[n].s, "%s true MAC", S_OK(d));
 			sg[n++].a = pair_attr(d, P_OK, A_NORMAL);
