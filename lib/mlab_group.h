@@ -40,6 +40,7 @@ struct mlab_group {
 	unsigned bits;     /* security-relevant size: curve bits or modulus bits */
 	const char *ossl_name;
 	const struct mlab_group_ops *ops;
+	bool weak; /* a lab group, breakable live: only used when named explicitly */
 };
 
 const struct mlab_group *mlab_group_by_id(uint16_t id);
@@ -57,5 +58,16 @@ void mlab_dh_free(struct mlab_dh *dh);
 
 extern const struct mlab_group_ops mlab_x25519_ops;
 extern const struct mlab_group_ops mlab_ffdhe_ops;
+extern const struct mlab_group_ops mlab_lab_ops;
+
+/* WEAK lab groups (lib/mlab_group_lab.c), in a private id range. */
+#define MLAB_GROUP_LAB32 0xFF00
+#define MLAB_GROUP_LAB48 0xFF01
+#define MLAB_GROUP_LAB64_SMOOTH 0xFF02
+
+struct bignum_st;
+/* A lab group's modulus p, generator g and the order q of g (fresh BIGNUMs,
+ * the caller frees them); MLAB_E_ARG for a group that is not a lab group. */
+int mlab_lab_params(const struct mlab_group *g, struct bignum_st **p, struct bignum_st **q, struct bignum_st **gen);
 
 #endif
