@@ -147,6 +147,7 @@ static const struct sc_key mallory_keys[] = {
     {"interval", K_UINT, 0, 60000, "milliseconds", NULL, NULL},
     {"tamper", K_MESSAGE, F_REPEAT, 0, NULL, NULL, NULL},
     {"forge-key", K_FILE, 0, 0, NULL, NULL, NULL},
+    {"key-fixing", K_BOOL, 0, 0, NULL, NULL, NULL},
 };
 /* clang-format on */
 

@@ -1,6 +1,10 @@
 /* mallory's Diffie-Hellman man in the middle (see attack_dhmitm.h). */
 #include "attack_dhmitm.h"
 
+#include <openssl/core_names.h>
+
+#include <openssl/bn.h>
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +83,7 @@ struct dhmitm {
 	enum mlab_scope scope;
 	struct rule *rules;
 	size_t n_rules;
+	bool key_fixing;
 
 	enum state st;
 	uint8_t nonce_c[MLAB_NONCE_LEN], nonce_s[MLAB_NONCE_LEN];
@@ -237,6 +242,7 @@ int dhmitm_new(struct dhmitm **out, const struct dhmitm_config *cfg, struct mlab
 		return MLAB_E_NOMEM;
 	m->ev = ev;
 	m->scope = cfg->scope;
+	m->key_fixing = cfg->key_fixing;
 	m->n_groups = cfg->n_groups;
 	memcpy(m->groups, cfg->groups, cfg->n_groups * sizeof m->groups[0]);
 	m->leg[ALICE].peer = "alice";
@@ -406,9 +412,46 @@ static int take_share(struct dhmitm *m, struct leg *l, const uint8_t *body, size
 	return tr_frame(l, MLAB_MSG_KEY_SHARE, body, len);
 }
 
+/* The share that fixes a peer's secret to 0: p itself for finite-field
+ * groups (y = p = 0 mod p, so y^x = 0), the all-zero point for X25519. */
+static int fixing_share(const struct mlab_group *g, uint8_t *out, size_t *len)
+{
+	BIGNUM *p = NULL;
+	int e = MLAB_E_CRYPTO;
+
+	memset(out, 0, g->share_len);
+	*len = g->share_len;
+	if (g->id == MLAB_GROUP_X25519)
+		return 0;
+	if (g->weak) {
+		BIGNUM *q = NULL, *gen = NULL;
+		if (mlab_lab_params(g, &p, &q, &gen) == 0)
+			e = 0;
+		BN_free(q);
+		BN_free(gen);
+	} else {
+		OSSL_PARAM params[] = {OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)g->ossl_name, 0),
+				       OSSL_PARAM_END};
+		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
+		EVP_PKEY *k = NULL;
+		if (ctx && EVP_PKEY_fromdata_init(ctx) == 1 &&
+		    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_KEY_PARAMETERS, params) == 1 &&
+		    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_FFC_P, &p) == 1)
+			e = 0;
+		EVP_PKEY_free(k);
+		EVP_PKEY_CTX_free(ctx);
+	}
+	if (e == 0 && BN_bn2binpad(p, out, (int)g->share_len) != (int)g->share_len)
+		e = MLAB_E_CRYPTO;
+	BN_free(p);
+	return e;
+}
+
 /* Her ephemeral key pair on leg l. */
 static int make_pair(struct dhmitm *m, struct leg *l)
 {
+	if (m->key_fixing)
+		return fixing_share(mlab_group_by_id(m->group), l->own_share, &l->own_share_len);
 	int e = mlab_dh_keygen(mlab_group_by_id(m->group), &l->dh);
 
 	if (e != 0)
@@ -441,8 +484,15 @@ static int send_share(struct dhmitm *m, struct leg *l, struct mlab_wr *out)
 	return 0;
 }
 
-static int dh_secret(struct leg *l)
+static int dh_secret(const struct dhmitm *m, struct leg *l)
 {
+	/* Key fixing: what the peer computes from her share, y^x = 0, is
+	 * known without any key: a zero secret of the group's length. */
+	if (m->key_fixing) {
+		l->secret_len = mlab_group_by_id(m->group)->share_len;
+		memset(l->secret, 0, l->secret_len);
+		return 0;
+	}
 	return mlab_dh_derive(&l->dh, l->peer_share, l->peer_share_len, true, l->secret, &l->secret_len);
 }
 
@@ -496,8 +546,8 @@ static int on_alice_share(struct dhmitm *m, const uint8_t *body, size_t len, str
 
 	/* As the honest engines: each secret as soon as both shares of its
 	 * leg are known, before anything of hers goes to bob. */
-	if ((e = take_share(m, a, body, len)) != 0 || (e = dh_secret(a)) != 0 || (e = make_pair(m, b)) != 0 ||
-	    (e = dh_secret(b)) != 0 || (e = send_share(m, b, out)) != 0)
+	if ((e = take_share(m, a, body, len)) != 0 || (e = dh_secret(m, a)) != 0 || (e = make_pair(m, b)) != 0 ||
+	    (e = dh_secret(m, b)) != 0 || (e = send_share(m, b, out)) != 0)
 		return e;
 	if (m->client_auth) {
 		m->st = ST_WAIT_ALICE_SIGNATURE;

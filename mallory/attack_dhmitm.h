@@ -100,6 +100,11 @@ struct dhmitm_config {
 	/* Tamper rules, applied in order to each data record; copied. */
 	const struct dhmitm_rule *rules;
 	size_t n_rules;
+	/* Key fixing (Cryptopals 34): instead of shares of her own, each peer
+	 * gets a share that fixes its secret — p for finite-field groups, the
+	 * all-zero point for X25519 — so both secrets are 0 and she needs no
+	 * key at all. A peer that validates shares refuses it. */
+	bool key_fixing;
 };
 
 struct dhmitm;

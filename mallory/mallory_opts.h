@@ -41,6 +41,7 @@ struct mallory_opts {
 	unsigned interval_ms; /* re-poisoning period */
 	const char *forge_key; /* dh-mitm in signed mode: re-sign with this key */
 	const char *tamper[MALLORY_MAX_TAMPER]; /* "FROM=>TO" */
+	bool key_fixing; /* dh-mitm: fix both secrets to 0 instead of swapping shares */
 	size_t n_tamper;
 };
 

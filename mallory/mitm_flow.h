@@ -32,6 +32,7 @@ struct mitm_params {
 	EVP_PKEY *forge_key; /* may be NULL */
 	const char *const *tamper;
 	size_t n_tamper;
+	bool key_fixing;
 	mitm_send_fn send;
 	void *send_arg;
 	struct mlab_ev *ev;

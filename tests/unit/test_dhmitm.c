@@ -707,6 +707,55 @@ static void assert_blocked(struct world *w, struct party *victim, struct party *
 	assert_null(ev_find(w->mevents, "error", NULL, NULL, 0));
 }
 
+/* Key fixing (Cryptopals 34): peers that skip validation both end up with a
+ * zero secret she knows without any key; peers that validate refuse p. */
+static void key_fixing_case(uint16_t group, bool validate)
+{
+	struct dhmitm_config mc = {.key_fixing = true};
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, group, MLAB_CIPHER_CHACHA20_POLY1305);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, group, MLAB_CIPHER_CHACHA20_POLY1305);
+	a.validate_shares = b.validate_shares = validate;
+	struct world *w = world_new(&a, &b, &mc);
+
+	run(w);
+	if (validate) {
+		/* bob's share is replaced first, on its way to alice. */
+		assert_blocked(w, &w->a, &w->b,
+			       group == MLAB_GROUP_X25519 ? MLAB_E_SHARE_LOW_ORDER : MLAB_E_SHARE_RANGE);
+	} else {
+		assert_relayed(w);
+		send_text(w, &w->a, "transfer 100", "transfer 100");
+		assert_string_equal(str_of(ev_get(w->mevents, "message-read", "from", "alice", 0), "text"),
+				    "transfer 100");
+		close_both(w);
+	}
+	world_free(w);
+}
+
+static void test_key_fixing_unvalidated_ffdhe2048(void **s)
+{
+	(void)s;
+	key_fixing_case(MLAB_GROUP_FFDHE2048, false);
+}
+
+static void test_key_fixing_unvalidated_x25519(void **s)
+{
+	(void)s;
+	key_fixing_case(MLAB_GROUP_X25519, false);
+}
+
+static void test_key_fixing_validated_ffdhe2048_blocked(void **s)
+{
+	(void)s;
+	key_fixing_case(MLAB_GROUP_FFDHE2048, true);
+}
+
+static void test_key_fixing_validated_x25519_blocked(void **s)
+{
+	(void)s;
+	key_fixing_case(MLAB_GROUP_X25519, true);
+}
+
 static void signed_forward_case(uint16_t group)
 {
 	struct dhmitm_config mc = {0};
@@ -1131,6 +1180,10 @@ int main(void)
 	    cmocka_unit_test_teardown(test_relay_ffdhe2048_chacha, cleanup),
 	    cmocka_unit_test_teardown(test_relay_ffdhe2048_aes, cleanup),
 	    cmocka_unit_test_teardown(test_relay_two_sessions_fresh_keys, cleanup),
+	    cmocka_unit_test_teardown(test_key_fixing_unvalidated_ffdhe2048, cleanup),
+	    cmocka_unit_test_teardown(test_key_fixing_unvalidated_x25519, cleanup),
+	    cmocka_unit_test_teardown(test_key_fixing_validated_ffdhe2048_blocked, cleanup),
+	    cmocka_unit_test_teardown(test_key_fixing_validated_x25519_blocked, cleanup),
 	    cmocka_unit_test_teardown(test_tamper_chacha, cleanup),
 	    cmocka_unit_test_teardown(test_tamper_aes, cleanup),
 	    cmocka_unit_test_teardown(test_tamper_several_rules_shrink_and_grow, cleanup),
