@@ -148,6 +148,7 @@ static const struct sc_key mallory_keys[] = {
     {"tamper", K_MESSAGE, F_REPEAT, 0, NULL, NULL, NULL},
     {"forge-key", K_FILE, 0, 0, NULL, NULL, NULL},
     {"key-fixing", K_BOOL, 0, 0, NULL, NULL, NULL},
+    {"strip-auth", K_BOOL, 0, 0, NULL, NULL, NULL},
 };
 /* clang-format on */
 

@@ -84,6 +84,7 @@ struct dhmitm {
 	struct rule *rules;
 	size_t n_rules;
 	bool key_fixing;
+	bool strip_auth;
 
 	enum state st;
 	uint8_t nonce_c[MLAB_NONCE_LEN], nonce_s[MLAB_NONCE_LEN];
@@ -243,6 +244,7 @@ int dhmitm_new(struct dhmitm **out, const struct dhmitm_config *cfg, struct mlab
 	m->ev = ev;
 	m->scope = cfg->scope;
 	m->key_fixing = cfg->key_fixing;
+	m->strip_auth = cfg->strip_auth;
 	m->n_groups = cfg->n_groups;
 	memcpy(m->groups, cfg->groups, cfg->n_groups * sizeof m->groups[0]);
 	m->leg[ALICE].peer = "alice";
@@ -333,11 +335,27 @@ const char *dhmitm_key_id(const struct dhmitm *m, enum dhmitm_dir toward)
 /* Offer stripping (a later issue) plugs in here: it will edit ch and return
  * true, and the rewritten hello goes to bob. Nothing else needs to change:
  * alice's transcript keeps the hello she sent, bob's the one he receives. */
+/* Offer stripping: alice's hello reaches bob without the authenticated
+ * mode, so a bob who also accepts unauthenticated DH picks it, and the
+ * relay works. Nothing signed covers the hello in that mode: nobody can
+ * notice. (With nothing else offered she leaves the offer alone.) */
 static bool rewrite_offer(struct dhmitm *m, struct mlab_client_hello *ch)
 {
-	(void)m;
-	(void)ch;
-	return false;
+	uint8_t kept[MLAB_MAX_OFFERS];
+	uint8_t n = 0;
+
+	if (!m->strip_auth)
+		return false;
+	for (uint8_t i = 0; i < ch->n_modes; i++)
+		if (ch->modes[i] != MLAB_MODE_SIGN)
+			kept[n++] = ch->modes[i];
+	if (n == ch->n_modes || n == 0)
+		return false;
+	memcpy(ch->modes, kept, n);
+	ch->n_modes = n;
+	mlab_ev_emit(m->ev, "offer-stripped", json_pack("{s:s,s:s}", "removed", "sign", "toward", "bob"),
+		     "stripped \"sign\" from alice's offer on its way to bob");
+	return true;
 }
 
 static int on_client_hello(struct dhmitm *m, const uint8_t *body, size_t len, struct mlab_wr *out)

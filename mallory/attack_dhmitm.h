@@ -105,6 +105,9 @@ struct dhmitm_config {
 	 * all-zero point for X25519 — so both secrets are 0 and she needs no
 	 * key at all. A peer that validates shares refuses it. */
 	bool key_fixing;
+	/* Strip the authenticated mode from alice's offer (downgrade to
+	 * unauthenticated DH where bob also accepts it). */
+	bool strip_auth;
 };
 
 struct dhmitm;

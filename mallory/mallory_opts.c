@@ -27,6 +27,7 @@ enum {
 	OPT_FORGE_KEY,
 	OPT_TAMPER,
 	OPT_KEY_FIXING,
+	OPT_STRIP_AUTH,
 	OPT_HELP,
 };
 
@@ -38,6 +39,7 @@ static const struct option long_opts[] = {
     {"armed", no_argument, NULL, OPT_ARMED}, {"interval", required_argument, NULL, OPT_INTERVAL},
     {"forge-key", required_argument, NULL, OPT_FORGE_KEY}, {"tamper", required_argument, NULL, OPT_TAMPER},
     {"key-fixing", no_argument, NULL, OPT_KEY_FIXING},
+    {"strip-auth", no_argument, NULL, OPT_STRIP_AUTH},
     {"help", no_argument, NULL, OPT_HELP},	 {NULL, 0, NULL, 0},
 };
 
@@ -61,6 +63,7 @@ static void usage(FILE *f)
 	      "  --forge-key FILE        dh-mitm on signed DH: re-sign with this Ed25519 key\n"
 	      "  --key-fixing            dh-mitm: send each peer a share that fixes its secret to 0 (p, or the\n"
 	      "                          all-zero X25519 point) instead of her own; peers that validate refuse it\n"
+	      "  --strip-auth            dh-mitm: remove \"sign\" from alice's offer (downgrade to unauthenticated DH)\n"
 	      "  --armed                 allow transmitting outside a mitmlab lab namespace: only on a network\n"
 	      "                          you own, with --iface given explicitly\n\n"
 	      "  --iface IF              the interface to capture on (default eth0); capturing needs CAP_NET_RAW:\n"
@@ -173,6 +176,9 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 	case OPT_KEY_FIXING:
 		o->key_fixing = true;
 		return -1;
+	case OPT_STRIP_AUTH:
+		o->strip_auth = true;
+		return -1;
 	case OPT_HELP:
 		usage(stdout);
 		return MALLORY_EXIT_OK;
@@ -209,9 +215,12 @@ int mallory_opts_parse(struct mallory_opts *o, int argc, char **argv)
 		return bad("--attack needs --targets IP1,IP2 (the two victims)");
 	if (o->armed && !iface_given)
 		return bad("--armed needs --iface IF given explicitly: name the network you own");
-	if ((o->forge_key || o->n_tamper || o->key_fixing) && o->attack != MALLORY_ATTACK_DH_MITM)
+	if ((o->forge_key || o->n_tamper || o->key_fixing || o->strip_auth) && o->attack != MALLORY_ATTACK_DH_MITM)
 		return bad("%s belongs to --attack dh-mitm",
-			   o->forge_key ? "--forge-key" : o->n_tamper ? "--tamper" : "--key-fixing");
+			   o->forge_key    ? "--forge-key"
+			   : o->n_tamper   ? "--tamper"
+			   : o->key_fixing ? "--key-fixing"
+					   : "--strip-auth");
 	if (o->events_fd >= 0) {
 		int fl = fcntl(o->events_fd, F_GETFL);
 		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {

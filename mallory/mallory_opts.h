@@ -42,6 +42,7 @@ struct mallory_opts {
 	const char *forge_key; /* dh-mitm in signed mode: re-sign with this key */
 	const char *tamper[MALLORY_MAX_TAMPER]; /* "FROM=>TO" */
 	bool key_fixing; /* dh-mitm: fix both secrets to 0 instead of swapping shares */
+	bool strip_auth; /* dh-mitm: remove "sign" from alice's offer */
 	size_t n_tamper;
 };
 

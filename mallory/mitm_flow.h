@@ -33,6 +33,7 @@ struct mitm_params {
 	const char *const *tamper;
 	size_t n_tamper;
 	bool key_fixing;
+	bool strip_auth;
 	mitm_send_fn send;
 	void *send_arg;
 	struct mlab_ev *ev;

@@ -756,6 +756,45 @@ static void test_key_fixing_validated_x25519_blocked(void **s)
 	key_fixing_case(MLAB_GROUP_X25519, true);
 }
 
+/* Offer stripping: alice allows a fallback, mallory forces it, the relay
+ * works; with "sign" alone offered there is nothing to strip. */
+static void test_strip_auth_forces_fallback(void **s)
+{
+	(void)s;
+	struct dhmitm_config mc = {.strip_auth = true};
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_SIGN, MLAB_GROUP_X25519, MLAB_CIPHER_AES_256_GCM);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_SIGN, MLAB_GROUP_X25519, MLAB_CIPHER_AES_256_GCM);
+	a.modes[1] = b.modes[1] = MLAB_MODE_NONE;
+	a.n_modes = b.n_modes = 2;
+	struct world *w = world_new(&a, &b, &mc);
+
+	run(w);
+	assert_relayed(w);
+	assert_int_equal(w->a.k.mode, MLAB_MODE_NONE);
+	assert_int_equal(w->b.k.mode, MLAB_MODE_NONE);
+	assert_int_equal(ev_count(w->mevents, "offer-stripped"), 1);
+	send_text(w, &w->a, "transfer 100", "transfer 100");
+	assert_string_equal(str_of(ev_get(w->mevents, "message-read", "from", "alice", 0), "text"), "transfer 100");
+	close_both(w);
+	world_free(w);
+}
+
+static void test_strip_auth_nothing_to_strip_blocked(void **s)
+{
+	(void)s;
+	struct dhmitm_config mc = {.strip_auth = true};
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_SIGN, MLAB_GROUP_X25519, MLAB_CIPHER_AES_256_GCM);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_SIGN, MLAB_GROUP_X25519, MLAB_CIPHER_AES_256_GCM);
+	b.modes[1] = MLAB_MODE_NONE;
+	b.n_modes = 2;
+	struct world *w = world_new(&a, &b, &mc);
+
+	run(w);
+	assert_int_equal(ev_count(w->mevents, "offer-stripped"), 0);
+	assert_blocked(w, &w->a, &w->b, MLAB_E_SIG_INVALID);
+	world_free(w);
+}
+
 static void signed_forward_case(uint16_t group)
 {
 	struct dhmitm_config mc = {0};
@@ -1184,6 +1223,8 @@ int main(void)
 	    cmocka_unit_test_teardown(test_key_fixing_unvalidated_x25519, cleanup),
 	    cmocka_unit_test_teardown(test_key_fixing_validated_ffdhe2048_blocked, cleanup),
 	    cmocka_unit_test_teardown(test_key_fixing_validated_x25519_blocked, cleanup),
+	    cmocka_unit_test_teardown(test_strip_auth_forces_fallback, cleanup),
+	    cmocka_unit_test_teardown(test_strip_auth_nothing_to_strip_blocked, cleanup),
 	    cmocka_unit_test_teardown(test_tamper_chacha, cleanup),
 	    cmocka_unit_test_teardown(test_tamper_aes, cleanup),
 	    cmocka_unit_test_teardown(test_tamper_several_rules_shrink_and_grow, cleanup),
