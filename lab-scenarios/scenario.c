@@ -149,6 +149,7 @@ static const struct sc_key mallory_keys[] = {
     {"forge-key", K_FILE, 0, 0, NULL, NULL, NULL},
     {"key-fixing", K_BOOL, 0, 0, NULL, NULL, NULL},
     {"strip-auth", K_BOOL, 0, 0, NULL, NULL, NULL},
+    {"downgrade-group", K_TEXT, 0, 0, NULL, NULL, NULL},
 };
 /* clang-format on */
 

@@ -18,6 +18,7 @@
 #include "mlab_group.h"
 #include "mlab_keysched.h"
 #include "mlab_record.h"
+#include "dlog.h"
 #include "sniff_stream.h"
 
 #define WHERE "dh-mitm"
@@ -85,6 +86,8 @@ struct dhmitm {
 	size_t n_rules;
 	bool key_fixing;
 	bool strip_auth;
+	uint16_t downgrade_group;
+	BIGNUM *x_bob; /* downgrade: bob's private exponent, solved live */
 
 	enum state st;
 	uint8_t nonce_c[MLAB_NONCE_LEN], nonce_s[MLAB_NONCE_LEN];
@@ -245,6 +248,7 @@ int dhmitm_new(struct dhmitm **out, const struct dhmitm_config *cfg, struct mlab
 	m->scope = cfg->scope;
 	m->key_fixing = cfg->key_fixing;
 	m->strip_auth = cfg->strip_auth;
+	m->downgrade_group = cfg->downgrade_group;
 	m->n_groups = cfg->n_groups;
 	memcpy(m->groups, cfg->groups, cfg->n_groups * sizeof m->groups[0]);
 	m->leg[ALICE].peer = "alice";
@@ -298,6 +302,8 @@ void dhmitm_free(struct dhmitm *m)
 	if (!m)
 		return;
 	wipe_all(m);
+	BN_clear_free(m->x_bob);
+	m->x_bob = NULL;
 	for (int i = 0; i < 2; i++)
 		mlab_transcript_free(&m->leg[i].tr);
 	for (size_t i = 0; i < m->n_rules; i++) {
@@ -344,13 +350,28 @@ static bool rewrite_offer(struct dhmitm *m, struct mlab_client_hello *ch)
 	uint8_t kept[MLAB_MAX_OFFERS];
 	uint8_t n = 0;
 
+	bool changed = false;
+	if (m->downgrade_group) {
+		bool offered = false;
+		for (uint8_t i = 0; i < ch->n_groups; i++)
+			offered |= ch->groups[i] == m->downgrade_group;
+		if (offered && ch->n_groups > 1) {
+			ch->groups[0] = m->downgrade_group;
+			ch->n_groups = 1;
+			changed = true;
+			mlab_ev_emit(m->ev, "offer-downgraded",
+				     json_pack("{s:s,s:s}", "group", group_name(m->downgrade_group), "toward", "bob"),
+				     "rewrote alice's group offer to %s only, on its way to bob",
+				     group_name(m->downgrade_group));
+		}
+	}
 	if (!m->strip_auth)
-		return false;
+		return changed;
 	for (uint8_t i = 0; i < ch->n_modes; i++)
 		if (ch->modes[i] != MLAB_MODE_SIGN)
 			kept[n++] = ch->modes[i];
 	if (n == ch->n_modes || n == 0)
-		return false;
+		return changed;
 	memcpy(ch->modes, kept, n);
 	ch->n_modes = n;
 	mlab_ev_emit(m->ev, "offer-stripped", json_pack("{s:s,s:s}", "removed", "sign", "toward", "bob"),
@@ -544,9 +565,92 @@ static int derive_both(struct dhmitm *m)
 	return e ? e : derive_keys(m, &m->leg[BOB], true);
 }
 
+/* Downgrade: a share passes unchanged (a params-scope signature covers it),
+ * into both legs' transcripts. */
+static int pass_share(struct dhmitm *m, struct leg *from, struct leg *to, const uint8_t *body, size_t len,
+		      struct mlab_wr *out)
+{
+	size_t start = out->len;
+	int e;
+
+	if ((e = take_share(m, from, body, len)) != 0 || (e = put_raw(out, MLAB_MSG_KEY_SHARE, body, len)) != 0)
+		return e;
+	memcpy(to->own_share, from->peer_share, from->peer_share_len);
+	to->own_share_len = from->peer_share_len;
+	return tr_out(to, out, start);
+}
+
+static bool passive_break(const struct dhmitm *m)
+{
+	return m->downgrade_group && m->group == m->downgrade_group;
+}
+
+/* The weak group's whole point: bob's private exponent from his public
+ * share, by Pohlig-Hellman / Pollard rho (mallory/dlog.c), live. */
+static int solve_bob(struct dhmitm *m)
+{
+	const struct mlab_group *g = mlab_group_by_id(m->group);
+	BIGNUM *p = NULL, *q = NULL, *gen = NULL, *y = NULL;
+	uint64_t steps = 0;
+	double t0 = mlab_ev_now();
+	int e = MLAB_E_ARG;
+
+	if (!g || !g->weak || mlab_lab_params(g, &p, &q, &gen) != 0)
+		goto out;
+	if (!(y = BN_bin2bn(m->leg[BOB].peer_share, (int)m->leg[BOB].peer_share_len, NULL)) ||
+	    !(m->x_bob = BN_new())) {
+		e = MLAB_E_NOMEM;
+		goto out;
+	}
+	if ((e = dlog_solve_ex(gen, y, p, q, m->x_bob, UINT64_C(1) << 34, &steps)) != 0)
+		goto out;
+	mlab_ev_emit(m->ev, "dlog-solved",
+		     json_pack("{s:s,s:I,s:f}", "group", g->name, "steps", (json_int_t)steps, "ms",
+			       (mlab_ev_now() - t0) * 1e3),
+		     "solved the discrete log of bob's %s share in %.0f ms (%llu steps): his private key is hers",
+		     g->name, (mlab_ev_now() - t0) * 1e3, (unsigned long long)steps);
+out:
+	BN_free(p);
+	BN_free(q);
+	BN_free(gen);
+	BN_free(y);
+	return e;
+}
+
+/* Both legs' secret: alice's share to bob's (solved) exponent. */
+static int passive_secret(struct dhmitm *m)
+{
+	const struct mlab_group *g = mlab_group_by_id(m->group);
+	BIGNUM *p = NULL, *q = NULL, *gen = NULL, *y = NULL, *z = BN_new();
+	BN_CTX *ctx = BN_CTX_new();
+	int e = MLAB_E_CRYPTO, n = (int)g->share_len;
+
+	if (z && ctx && mlab_lab_params(g, &p, &q, &gen) == 0 &&
+	    (y = BN_bin2bn(m->leg[ALICE].peer_share, (int)m->leg[ALICE].peer_share_len, NULL)) &&
+	    BN_mod_exp(z, y, m->x_bob, p, ctx) == 1 && BN_bn2binpad(z, m->leg[ALICE].secret, n) == n) {
+		memcpy(m->leg[BOB].secret, m->leg[ALICE].secret, (size_t)n);
+		m->leg[ALICE].secret_len = m->leg[BOB].secret_len = (size_t)n;
+		e = 0;
+	}
+	BN_clear_free(z);
+	BN_free(p);
+	BN_free(q);
+	BN_free(gen);
+	BN_free(y);
+	BN_CTX_free(ctx);
+	return e;
+}
+
 static int on_bob_share(struct dhmitm *m, const uint8_t *body, size_t len, struct mlab_wr *out)
 {
 	int e;
+
+	if (passive_break(m)) {
+		if ((e = pass_share(m, &m->leg[BOB], &m->leg[ALICE], body, len, out)) != 0 || (e = solve_bob(m)) != 0)
+			return e;
+		m->st = m->mode == MLAB_MODE_SIGN ? ST_WAIT_BOB_SIGNATURE : ST_WAIT_ALICE_SHARE;
+		return 0;
+	}
 
 	/* Her share toward alice now; her secret with alice once alice's share
 	 * comes (the responder's order). */
@@ -564,9 +668,13 @@ static int on_alice_share(struct dhmitm *m, const uint8_t *body, size_t len, str
 
 	/* As the honest engines: each secret as soon as both shares of its
 	 * leg are known, before anything of hers goes to bob. */
-	if ((e = take_share(m, a, body, len)) != 0 || (e = dh_secret(m, a)) != 0 || (e = make_pair(m, b)) != 0 ||
-	    (e = dh_secret(m, b)) != 0 || (e = send_share(m, b, out)) != 0)
+	if (passive_break(m)) {
+		if ((e = pass_share(m, a, b, body, len, out)) != 0 || (e = passive_secret(m)) != 0)
+			return e;
+	} else if ((e = take_share(m, a, body, len)) != 0 || (e = dh_secret(m, a)) != 0 || (e = make_pair(m, b)) != 0 ||
+		   (e = dh_secret(m, b)) != 0 || (e = send_share(m, b, out)) != 0) {
 		return e;
+	}
 	if (m->client_auth) {
 		m->st = ST_WAIT_ALICE_SIGNATURE;
 		return 0;

@@ -108,6 +108,10 @@ struct dhmitm_config {
 	/* Strip the authenticated mode from alice's offer (downgrade to
 	 * unauthenticated DH where bob also accepts it). */
 	bool strip_auth;
+	/* Group downgrade (Logjam): rewrite alice's group offer to this weak
+	 * lab group only (if she offered it), leave the shares alone, solve
+	 * the discrete log of bob's share live, and read everything. 0: off. */
+	uint16_t downgrade_group;
 };
 
 struct dhmitm;

@@ -13,6 +13,8 @@
 
 #include <arpa/inet.h>
 
+#include "mlab_group.h"
+
 enum {
 	OPT_SNIFF = 256,
 	OPT_IFACE,
@@ -28,6 +30,7 @@ enum {
 	OPT_TAMPER,
 	OPT_KEY_FIXING,
 	OPT_STRIP_AUTH,
+	OPT_DOWNGRADE_GROUP,
 	OPT_HELP,
 };
 
@@ -40,6 +43,7 @@ static const struct option long_opts[] = {
     {"forge-key", required_argument, NULL, OPT_FORGE_KEY}, {"tamper", required_argument, NULL, OPT_TAMPER},
     {"key-fixing", no_argument, NULL, OPT_KEY_FIXING},
     {"strip-auth", no_argument, NULL, OPT_STRIP_AUTH},
+    {"downgrade-group", required_argument, NULL, OPT_DOWNGRADE_GROUP},
     {"help", no_argument, NULL, OPT_HELP},	 {NULL, 0, NULL, 0},
 };
 
@@ -64,6 +68,8 @@ static void usage(FILE *f)
 	      "  --key-fixing            dh-mitm: send each peer a share that fixes its secret to 0 (p, or the\n"
 	      "                          all-zero X25519 point) instead of her own; peers that validate refuse it\n"
 	      "  --strip-auth            dh-mitm: remove \"sign\" from alice's offer (downgrade to unauthenticated DH)\n"
+	      "  --downgrade-group NAME  dh-mitm: rewrite alice's groups to this WEAK lab group (lab-32, lab-48,\n"
+	      "                          lab-64-smooth), leave the shares alone, break bob's share live (Logjam)\n"
 	      "  --armed                 allow transmitting outside a mitmlab lab namespace: only on a network\n"
 	      "                          you own, with --iface given explicitly\n\n"
 	      "  --iface IF              the interface to capture on (default eth0); capturing needs CAP_NET_RAW:\n"
@@ -179,6 +185,14 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 	case OPT_STRIP_AUTH:
 		o->strip_auth = true;
 		return -1;
+	case OPT_DOWNGRADE_GROUP: {
+		const struct mlab_group *g = mlab_group_by_name(arg);
+		if (!g || !g->weak)
+			return bad("--downgrade-group: expected a weak lab group (lab-32, lab-48, lab-64-smooth), not '%s'",
+				   arg);
+		o->downgrade_group = g->id;
+		return -1;
+	}
 	case OPT_HELP:
 		usage(stdout);
 		return MALLORY_EXIT_OK;
@@ -215,12 +229,14 @@ int mallory_opts_parse(struct mallory_opts *o, int argc, char **argv)
 		return bad("--attack needs --targets IP1,IP2 (the two victims)");
 	if (o->armed && !iface_given)
 		return bad("--armed needs --iface IF given explicitly: name the network you own");
-	if ((o->forge_key || o->n_tamper || o->key_fixing || o->strip_auth) && o->attack != MALLORY_ATTACK_DH_MITM)
+	if ((o->forge_key || o->n_tamper || o->key_fixing || o->strip_auth || o->downgrade_group) &&
+	    o->attack != MALLORY_ATTACK_DH_MITM)
 		return bad("%s belongs to --attack dh-mitm",
 			   o->forge_key    ? "--forge-key"
 			   : o->n_tamper   ? "--tamper"
 			   : o->key_fixing ? "--key-fixing"
-					   : "--strip-auth");
+			   : o->strip_auth ? "--strip-auth"
+					   : "--downgrade-group");
 	if (o->events_fd >= 0) {
 		int fl = fcntl(o->events_fd, F_GETFL);
 		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {

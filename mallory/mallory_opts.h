@@ -43,6 +43,7 @@ struct mallory_opts {
 	const char *tamper[MALLORY_MAX_TAMPER]; /* "FROM=>TO" */
 	bool key_fixing; /* dh-mitm: fix both secrets to 0 instead of swapping shares */
 	bool strip_auth; /* dh-mitm: remove "sign" from alice's offer */
+	uint16_t downgrade_group; /* dh-mitm: force this weak group and break it live (0: off) */
 	size_t n_tamper;
 };
 

@@ -34,6 +34,7 @@ struct mitm_params {
 	size_t n_tamper;
 	bool key_fixing;
 	bool strip_auth;
+	uint16_t downgrade_group;
 	mitm_send_fn send;
 	void *send_arg;
 	struct mlab_ev *ev;

@@ -624,7 +624,7 @@ static void test_unknown_key_lists_the_known_keys(void **state)
 		   "(auth, groups, cipher, sign-scope, mutual, key, peer-key, timeout, idle, no-share-check, reply, sink)",
 		   NULL);
 	load_fails("21-k.ini", HEAD PEERS "[mallory]\nrelay = yes\n", "21-k.ini:8:", "[mallory] relay",
-		   "a key of [mallory] (sniff, port, attack, interval, tamper, forge-key, key-fixing, strip-auth)", NULL);
+		   "a key of [mallory] (sniff, port, attack, interval, tamper, forge-key, key-fixing, strip-auth, downgrade-group)", NULL);
 	load_fails("21-k.ini", "[scenario]\ntitel = T\n", "21-k.ini:2:", "[scenario] titel",
 		   "(name, title, network, expect, expect-peer, expect-check, timeout, teaching, static-arp, "
 		   "mallory-ip-forward)",
