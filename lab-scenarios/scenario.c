@@ -124,6 +124,7 @@ static const struct sc_key alice_keys[] = {
     {"no-share-check", K_BOOL, 0, 0, NULL, NULL, NULL},
     {"send", K_MESSAGE, F_REPEAT, 0, NULL, NULL, NULL},
     {"repeat", K_UINT, 0, 1000000, "times", NULL, NULL},
+    {"min-security", K_UINT, 0, 256, "bits", NULL, NULL},
     {"bulk", K_UINT, 0, 17179869184UL, "bytes", NULL, NULL},
 };
 static const struct sc_key bob_keys[] = {
@@ -139,6 +140,7 @@ static const struct sc_key bob_keys[] = {
     {"no-share-check", K_BOOL, 0, 0, NULL, NULL, NULL},
     {"reply", K_MESSAGE, F_REPEAT, 0, NULL, NULL, NULL},
     {"sink", K_BOOL, 0, 0, NULL, NULL, NULL},
+    {"min-security", K_UINT, 0, 256, "bits", NULL, NULL},
 };
 static const struct sc_key mallory_keys[] = {
     {"sniff", K_BOOL, 0, 0, NULL, NULL, NULL},

@@ -47,14 +47,15 @@
 	X(MLAB_E_ARG, -39, "bad-argument", "internal", "a function was called with an invalid argument") \
 	X(MLAB_E_KEYFILE, -40, "key-file", "setup", "a key file could not be read, or is not an Ed25519 key") \
 	X(MLAB_E_NO_KEY, -41, "no-key", "setup", "this mode needs a key that was not given") \
-	X(MLAB_E_NO_TRUST, -42, "no-trust-anchor", "setup", "signed mode needs a pinned peer key (--peer-key) to check the signature against")
+	X(MLAB_E_NO_TRUST, -42, "no-trust-anchor", "setup", "signed mode needs a pinned peer key (--peer-key) to check the signature against") \
+	X(MLAB_E_WEAK_GROUP, -43, "group-too-weak", "negotiation", "the chosen group is weaker than this side's minimum security policy")
 
 enum mlab_err {
 	MLAB_OK = 0,
 #define MLAB_X_ENUM(c, v, n, k, s) c = v,
 	MLAB_ERRORS(MLAB_X_ENUM)
 #undef MLAB_X_ENUM
-	MLAB_E_LAST = -43
+	MLAB_E_LAST = -44
 };
 
 /* Machine name ("signature-invalid"); "unknown-error" for values out of range. */

@@ -9,20 +9,20 @@
 #include "mlab_wire.h"
 
 static const struct mlab_group g_x25519 = {
-	MLAB_GROUP_X25519, "x25519", "X25519 (RFC 7748)", 32, 255, "X25519", &mlab_x25519_ops, false};
+	MLAB_GROUP_X25519, "x25519", "X25519 (RFC 7748)", 32, 255, "X25519", &mlab_x25519_ops, false, 128};
 static const struct mlab_group g_ffdhe2048 = {
-	MLAB_GROUP_FFDHE2048, "ffdhe2048", "ffdhe2048 (RFC 7919)", 256, 2048, "ffdhe2048", &mlab_ffdhe_ops, false};
+	MLAB_GROUP_FFDHE2048, "ffdhe2048", "ffdhe2048 (RFC 7919)", 256, 2048, "ffdhe2048", &mlab_ffdhe_ops, false, 103};
 static const struct mlab_group g_ffdhe3072 = {
-	MLAB_GROUP_FFDHE3072, "ffdhe3072", "ffdhe3072 (RFC 7919)", 384, 3072, "ffdhe3072", &mlab_ffdhe_ops, false};
+	MLAB_GROUP_FFDHE3072, "ffdhe3072", "ffdhe3072 (RFC 7919)", 384, 3072, "ffdhe3072", &mlab_ffdhe_ops, false, 125};
 
 /* Weak lab groups (see lib/mlab_group_lab.c): after the real groups, never in a
  * default list, weak = true so UIs can mark them. */
 static const struct mlab_group g_lab32 = {
-	MLAB_GROUP_LAB32, "lab-32", "lab-32 (WEAK lab group, 32-bit safe prime)", 4, 32, NULL, &mlab_lab_ops, true};
+	MLAB_GROUP_LAB32, "lab-32", "lab-32 (WEAK lab group, 32-bit safe prime)", 4, 32, NULL, &mlab_lab_ops, true, 16};
 static const struct mlab_group g_lab48 = {
-	MLAB_GROUP_LAB48, "lab-48", "lab-48 (WEAK lab group, 48-bit safe prime)", 6, 48, NULL, &mlab_lab_ops, true};
+	MLAB_GROUP_LAB48, "lab-48", "lab-48 (WEAK lab group, 48-bit safe prime)", 6, 48, NULL, &mlab_lab_ops, true, 24};
 static const struct mlab_group g_lab64_smooth = {MLAB_GROUP_LAB64_SMOOTH, "lab-64-smooth",
-	"lab-64-smooth (WEAK lab group, 64-bit prime, p-1 smooth)", 8, 64, NULL, &mlab_lab_ops, true};
+	"lab-64-smooth (WEAK lab group, 64-bit prime, p-1 smooth)", 8, 64, NULL, &mlab_lab_ops, true, 8};
 
 static const struct mlab_group *const groups[] = {&g_x25519, &g_ffdhe2048, &g_ffdhe3072,
 						  &g_lab32,  &g_lab48,	  &g_lab64_smooth};

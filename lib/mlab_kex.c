@@ -311,9 +311,12 @@ static int choose(struct mlab_kex *k, const struct mlab_client_hello *ch)
 	for (size_t i = 0; i < ch->n_modes && !k->mode; i++)
 		if (in_list8(k->cfg.modes, k->cfg.n_modes, ch->modes[i]))
 			k->mode = ch->modes[i];
-	for (size_t i = 0; i < ch->n_groups && !k->group; i++)
-		if (in_list16(k->cfg.groups, k->cfg.n_groups, ch->groups[i]) && mlab_group_by_id(ch->groups[i]))
+	for (size_t i = 0; i < ch->n_groups && !k->group; i++) {
+		const struct mlab_group *g = mlab_group_by_id(ch->groups[i]);
+		if (in_list16(k->cfg.groups, k->cfg.n_groups, ch->groups[i]) && g &&
+		    g->sec_bits >= k->cfg.min_security)
 			k->group = ch->groups[i];
+	}
 	for (size_t i = 0; i < ch->n_ciphers && !k->cipher; i++)
 		if (in_list8(k->cfg.ciphers, k->cfg.n_ciphers, ch->ciphers[i]))
 			k->cipher = ch->ciphers[i];
@@ -371,6 +374,8 @@ static int on_server_hello(struct mlab_kex *k, const uint8_t *body, size_t len)
 	if (!in_list8(k->cfg.modes, k->cfg.n_modes, sh.mode) || !in_list16(k->cfg.groups, k->cfg.n_groups, sh.group) ||
 	    !in_list8(k->cfg.ciphers, k->cfg.n_ciphers, sh.cipher) || !mlab_group_by_id(sh.group))
 		return MLAB_E_NOT_OFFERED;
+	if (mlab_group_by_id(sh.group)->sec_bits < k->cfg.min_security)
+		return MLAB_E_WEAK_GROUP;
 	k->client_auth = (sh.flags & MLAB_FLAG_CLIENT_AUTH) != 0;
 	if (k->client_auth && (!k->cfg.mutual || sh.mode != MLAB_MODE_SIGN))
 		return MLAB_E_NOT_OFFERED;

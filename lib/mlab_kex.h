@@ -68,6 +68,9 @@ struct mlab_kex_config {
 	bool mutual;
 	/* Off only for deliberately weakened peers; the events say so. */
 	bool validate_shares;
+	/* Groups below this estimated security level (bits) are never used:
+	 * the responder skips them, the initiator refuses them (0: no policy). */
+	unsigned min_security;
 	EVP_PKEY *own_key;  /* Ed25519 private key (borrowed) */
 	EVP_PKEY *peer_key; /* pinned Ed25519 public key of the peer (borrowed) */
 };

@@ -36,6 +36,7 @@ enum {
 	OPT_REPEAT,
 	OPT_BULK,
 	OPT_SINK,
+	OPT_MIN_SECURITY,
 	OPT_HELP,
 };
 
@@ -60,6 +61,7 @@ static const struct option long_opts[] = {
 	{"repeat", required_argument, NULL, OPT_REPEAT},
 	{"bulk", required_argument, NULL, OPT_BULK},
 	{"sink", no_argument, NULL, OPT_SINK},
+	{"min-security", required_argument, NULL, OPT_MIN_SECURITY},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -102,6 +104,8 @@ static void usage(FILE *f, const struct peer_opts *o)
 		"  --events FD             write JSON-lines events to descriptor FD (docs/events.md)\n"
 		"  --timeout SECONDS       limit for each handshake step and reply (default 10)\n"
 		"  --no-share-check        WEAKENED: accept key shares without range/subgroup checks\n"
+		"  --min-security BITS     never use a group below this security level (x25519 128, ffdhe2048 103,\n"
+		"                          ffdhe3072 125, lab groups 8-24); default: no policy\n"
 		"  --quiet                 no readable log on stderr\n"
 		"  --help                  this text\n\n"
 		"exit status: 0 success, 1 a check failed or the peer aborted, 2 usage, 3 network, 4 key files,\n"
@@ -277,6 +281,11 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 				return r;
 			o->bulk = v;
 		}
+		return -1;
+	case OPT_MIN_SECURITY:
+		if ((r = parse_uint(o, arg, 256, &v)) >= 0)
+			return r;
+		o->kex.min_security = (unsigned)v;
 		return -1;
 	case OPT_SINK:
 		if (ini)

@@ -618,10 +618,11 @@ static void test_unknown_key_lists_the_known_keys(void **state)
 	(void)state;
 	load_fails("21-k.ini", HEAD "[alice]\nauth = sign\ncolour = red\n[bob]\n", "21-k.ini:7:", "[alice] colour",
 		   "a key of [alice] (auth, groups, cipher, sign-scope, mutual, key, peer-key, timeout, "
-		   "no-share-check, send, repeat, bulk)",
+		   "no-share-check, send, repeat, min-security, bulk)",
 		   "got the unknown key 'colour'", NULL);
 	load_fails("21-k.ini", HEAD PEERS "send = hi\n", "21-k.ini:7:", "[bob] send",
-		   "(auth, groups, cipher, sign-scope, mutual, key, peer-key, timeout, idle, no-share-check, reply, sink)",
+		   "(auth, groups, cipher, sign-scope, mutual, key, peer-key, timeout, idle, no-share-check, reply, sink, "
+		   "min-security)",
 		   NULL);
 	load_fails("21-k.ini", HEAD PEERS "[mallory]\nrelay = yes\n", "21-k.ini:8:", "[mallory] relay",
 		   "a key of [mallory] (sniff, port, attack, interval, tamper, forge-key, key-fixing, strip-auth, downgrade-group)", NULL);

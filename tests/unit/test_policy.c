@@ -1,0 +1,124 @@
+/* The minimum-security policy (--min-security): a responder never picks a
+ * group below it, an initiator refuses a responder that does. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mlab_kex.h"
+#include "test_util.h"
+
+static struct mlab_kex_config cfg(enum mlab_role role, const uint16_t *groups, size_t n, unsigned min)
+{
+	struct mlab_kex_config c;
+	memset(&c, 0, sizeof c);
+	c.role = role;
+	c.modes[0] = MLAB_MODE_NONE;
+	c.n_modes = 1;
+	memcpy(c.groups, groups, n * sizeof groups[0]);
+	c.n_groups = n;
+	c.ciphers[0] = MLAB_CIPHER_CHACHA20_POLY1305;
+	c.n_ciphers = 1;
+	c.validate_shares = true;
+	c.min_security = min;
+	return c;
+}
+
+/* Frames from one engine's output into the other; 0 or the first error. */
+static int deliver(struct mlab_wr *from, struct mlab_kex *to, struct mlab_wr *reply)
+{
+	struct mlab_rd r;
+	uint8_t type;
+	const uint8_t *body;
+	uint32_t len;
+	int e = 0;
+	mlab_rd_init(&r, from->p, from->len);
+	while (e == 0 && mlab_frame_next(&r, &type, &body, &len) == 0)
+		e = mlab_kex_input(to, type, body, len, reply);
+	from->len = 0;
+	return e;
+}
+
+/* Runs a handshake; returns the first error of (initiator, responder). */
+static void handshake(const struct mlab_kex_config *ci, const struct mlab_kex_config *cr, int *ei, int *er,
+		      uint16_t *group)
+{
+	static uint8_t b1[2 * MLAB_MAX_FRAME], b2[2 * MLAB_MAX_FRAME];
+	struct mlab_kex a, b;
+	struct mlab_wr wa, wb;
+	mlab_wr_init(&wa, b1, sizeof b1);
+	mlab_wr_init(&wb, b2, sizeof b2);
+	assert_err(mlab_kex_init(&a, ci, NULL), 0);
+	assert_err(mlab_kex_init(&b, cr, NULL), 0);
+	assert_err(mlab_kex_start(&a, &wa), 0);
+	for (int i = 0; i < 4; i++) {
+		(void)deliver(&wa, &b, &wb);
+		(void)deliver(&wb, &a, &wa);
+	}
+	*ei = a.err;
+	*er = b.err;
+	*group = mlab_kex_connected(&a) ? a.group : 0;
+	mlab_kex_free(&a);
+	mlab_kex_free(&b);
+}
+
+static void test_responder_skips_weak_groups(void **state)
+{
+	(void)state;
+	const uint16_t offer[] = {MLAB_GROUP_LAB48, MLAB_GROUP_X25519};
+	struct mlab_kex_config ci = cfg(MLAB_INITIATOR, offer, 2, 0), cr = cfg(MLAB_RESPONDER, offer, 2, 100);
+	int ei, er;
+	uint16_t g;
+	handshake(&ci, &cr, &ei, &er, &g);
+	assert_err(ei, 0);
+	assert_err(er, 0);
+	assert_int_equal(g, MLAB_GROUP_X25519); /* alice preferred lab-48; bob's policy skipped it */
+}
+
+static void test_responder_with_only_weak_offered_refuses(void **state)
+{
+	(void)state;
+	const uint16_t weak[] = {MLAB_GROUP_LAB48};
+	const uint16_t both[] = {MLAB_GROUP_X25519, MLAB_GROUP_LAB48};
+	struct mlab_kex_config ci = cfg(MLAB_INITIATOR, weak, 1, 0), cr = cfg(MLAB_RESPONDER, both, 2, 100);
+	int ei, er;
+	uint16_t g;
+	handshake(&ci, &cr, &ei, &er, &g);
+	assert_err(er, MLAB_E_NO_COMMON_GROUP);
+	assert_err(ei, MLAB_E_PEER_ALERT);
+}
+
+static void test_initiator_refuses_a_weak_choice(void **state)
+{
+	(void)state;
+	const uint16_t both[] = {MLAB_GROUP_LAB32, MLAB_GROUP_X25519};
+	const uint16_t weak[] = {MLAB_GROUP_LAB32};
+	struct mlab_kex_config ci = cfg(MLAB_INITIATOR, both, 2, 100), cr = cfg(MLAB_RESPONDER, weak, 1, 0);
+	int ei, er;
+	uint16_t g;
+	handshake(&ci, &cr, &ei, &er, &g);
+	assert_err(ei, MLAB_E_WEAK_GROUP);
+	assert_int_equal(g, 0);
+}
+
+static void test_security_levels(void **state)
+{
+	(void)state;
+	assert_int_equal(mlab_group_by_id(MLAB_GROUP_X25519)->sec_bits, 128);
+	assert_true(mlab_group_by_id(MLAB_GROUP_FFDHE2048)->sec_bits >= 100);
+	assert_true(mlab_group_by_id(MLAB_GROUP_LAB48)->sec_bits < 32);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_responder_skips_weak_groups),
+		cmocka_unit_test(test_responder_with_only_weak_offered_refuses),
+		cmocka_unit_test(test_initiator_refuses_a_weak_choice),
+		cmocka_unit_test(test_security_levels),
+	};
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}
