@@ -90,7 +90,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(TEST_HELPER_OBJ) $(TEST_LIBS)
 $(BUILD)/mallory/arp_poison.o: ALL_CFLAGS += -DHAVE_NET_ETHERNET_H
 $(TEST_HELPER_OBJ) $(BUILD)/tests/%.o $(BUILD)/tests/bench/%.o: ALL_CFLAGS += -Itests/helpers
 
-test: all $(UNIT_BIN) $(INTEG_BIN)
+BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/tests/%,$(wildcard tests/bench/bench_*.c))
+# The benchmarks are built (not run) by make test, so they cannot rot unseen.
+test: all $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
 	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) tests/run-suites.sh $(UNIT_BIN) $(INTEG_BIN)
 
 # Sanitizer reports get their own exit codes, distinct from the programs' own
@@ -101,14 +103,15 @@ check-asan:
 demo: all
 	$(Q)MLAB_BIN=$(BIN) tools/demo.sh
 
-bench: all $(BUILD)/tests/bench_handshake $(BUILD)/tests/bench_lab
+bench: all $(BENCH_BIN)
 	$(Q)MLAB_BIN=$(abspath $(BIN)) $(BUILD)/tests/bench_handshake
+	$(Q)$(BUILD)/tests/bench_dlog
 	$(Q)MLAB_BIN=$(abspath $(BIN)) tools/bench-lab.sh
 	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) $(BUILD)/tests/bench_lab
 
-$(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBMLAB)
+$(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBMALLORY) $(LIBMLAB)
 	@mkdir -p $(@D)
-	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
 # libFuzzer over the codec and both engines (clang). FUZZ_SECONDS bounds the run;
 # the corpus lives in build/fuzz/corpus and grows between runs.

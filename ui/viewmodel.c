@@ -9,6 +9,8 @@
  * dashboard's ASCII fallback maps. */
 #include "viewmodel.h"
 
+#include "mlab_group.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -566,8 +568,12 @@ static void party_event(struct build *b, size_t idx, const json_t *e, int col, c
 		sb_cipher(s, cipher);
 		if (ev_true(e, "client_auth"))
 			sb_put(s, " +mutual");
-		if (!streq(mode, "sign") || streq(cipher, "none"))
-			*mark = VM_MARK_WARN; /* unauthenticated, or records in clear */
+		const char *gname = ev_str(e, "group");
+		const struct mlab_group *grp = gname ? mlab_group_by_name(gname) : NULL;
+		if (grp && grp->weak)
+			sb_put(s, " WEAK");
+		if (!streq(mode, "sign") || streq(cipher, "none") || (grp && grp->weak))
+			*mark = VM_MARK_WARN; /* unauthenticated, records in clear, or a breakable group */
 	} else if (streq(name, "weakened")) {
 		sb_put(s, "share checks OFF");
 		*mark = VM_MARK_WARN;

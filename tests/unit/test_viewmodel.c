@@ -603,6 +603,27 @@ static void test_hand_stream_texts(void **state)
 }
 
 /* mallory's column is there iff the whole stream has her: never flickers. */
+/* A breakable lab group is marked where the trainee looks: the negotiated step. */
+static void test_weak_group_marked(void **state)
+{
+	(void)state;
+	json_t *s = json_array();
+	struct vm *m = calloc(1, sizeof *m);
+	assert_non_null(m);
+	ev(s, 1.0, "alice", "negotiated", "{s:s,s:s,s:s}", "mode", "sign", "group", "lab-48", "cipher",
+	   "chacha20-poly1305");
+	ev(s, 1.1, "bob", "negotiated", "{s:s,s:s,s:s}", "mode", "sign", "group", "x25519", "cipher",
+	   "chacha20-poly1305");
+	vm_build(m, NULL, s, 2);
+	assert_int_equal(m->col[VM_ALICE].n_steps, 1);
+	assert_non_null(strstr(m->col[VM_ALICE].steps[0].text, "WEAK"));
+	assert_int_equal(m->col[VM_ALICE].steps[0].mark, VM_MARK_WARN);
+	assert_null(strstr(m->col[VM_BOB].steps[0].text, "WEAK"));
+	assert_int_equal(m->col[VM_BOB].steps[0].mark, VM_MARK_NONE);
+	free(m);
+	json_decref(s);
+}
+
 static void test_mallory_presence(void **state)
 {
 	(void)state;
@@ -840,6 +861,7 @@ int main(void)
 	    cmocka_unit_test(test_event_detail),
 	    cmocka_unit_test(test_hand_stream_texts),
 	    cmocka_unit_test(test_mallory_presence),
+	    cmocka_unit_test(test_weak_group_marked),
 	    cmocka_unit_test(test_rings_keep_newest),
 	    cmocka_unit_test(test_hostile_stream),
 	    cmocka_unit_test(test_load_run),
