@@ -41,7 +41,7 @@ struct mlab_group {
 	const char *ossl_name;
 	const struct mlab_group_ops *ops;
 	bool weak; /* a lab group, breakable live: only used when named explicitly */
-	unsigned sec_bits; /* estimated security level in bits (RFC 7919 Appendix A; 2^(bits/2) for lab groups) */
+	unsigned sec_bits; /* estimated security in bits (RFC 7919 Appendix A; lab groups: log2 of the dlog cost, e.g. sqrt of the largest prime factor of the order) */
 };
 
 const struct mlab_group *mlab_group_by_id(uint16_t id);
