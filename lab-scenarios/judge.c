@@ -7,6 +7,7 @@
  * may be broken or hostile: every field is looked up by name and type, and
  * whatever is missing or malformed is treated as absent. */
 #include "judge.h"
+#include "ev_fields.h"
 
 #include <limits.h>
 #include <math.h>
@@ -23,27 +24,6 @@
 #define HONEST_KEYS_MAX 32
 
 /* ---- field access: typed, absent when missing or of the wrong type ---- */
-
-/* A string field without embedded NUL (a NUL would make C comparisons lie). */
-static const char *ev_str(const json_t *o, const char *key)
-{
-	const json_t *s = json_object_get(o, key);
-	if (!json_is_string(s))
-		return NULL;
-	const char *v = json_string_value(s);
-	if (strlen(v) != json_string_length(s))
-		return NULL;
-	return v;
-}
-
-static bool ev_int(const json_t *o, const char *key, long long *out)
-{
-	const json_t *n = json_object_get(o, key);
-	if (!json_is_integer(n))
-		return false;
-	*out = (long long)json_integer_value(n);
-	return true;
-}
 
 static double ev_t(const json_t *o)
 {
@@ -181,16 +161,6 @@ static void pool_free(struct pool *p)
 	free(p->cnt);
 	p->s = NULL;
 	p->cnt = NULL;
-}
-
-/* The event's actor and name, or false for entries that are not events. */
-static bool ev_head(const json_t *e, const char **actor, const char **name)
-{
-	if (!json_is_object(e))
-		return false;
-	*actor = ev_str(e, "actor");
-	*name = ev_str(e, "event");
-	return *actor && *name;
 }
 
 static bool is_sent_by(const json_t *e, const char *who)

@@ -6,6 +6,7 @@
  * tell the same story. Every string that comes from the stream goes through
  * esc() before it reaches a terminal: mallory's claims are hostile input. */
 #include "report.h"
+#include "ev_fields.h"
 
 #include "mlab_crypto.h"
 
@@ -23,38 +24,6 @@
 #define HEX_SHOW_MAX 64	   /* hex digits shown for a message that is not text */
 
 /* ---- field access (absent when missing or of the wrong type) ---- */
-
-static const char *ev_str(const json_t *o, const char *key)
-{
-	const json_t *s = json_object_get(o, key);
-	if (!json_is_string(s))
-		return NULL;
-	const char *v = json_string_value(s);
-	return strlen(v) == json_string_length(s) ? v : NULL;
-}
-
-static bool ev_int(const json_t *o, const char *key, long long *out)
-{
-	const json_t *n = json_object_get(o, key);
-	if (!json_is_integer(n))
-		return false;
-	*out = (long long)json_integer_value(n);
-	return true;
-}
-
-static bool ev_head(const json_t *e, const char **actor, const char **name)
-{
-	if (!json_is_object(e))
-		return false;
-	*actor = ev_str(e, "actor");
-	*name = ev_str(e, "event");
-	return *actor && *name;
-}
-
-static bool streq(const char *a, const char *b)
-{
-	return a && b && strcmp(a, b) == 0;
-}
 
 static const char *base_name(const char *path)
 {

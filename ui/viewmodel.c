@@ -8,6 +8,7 @@
  * U+2718, U+2192, U+2026, U+2014), and · (U+00B7) in key_line, which the
  * dashboard's ASCII fallback maps. */
 #include "viewmodel.h"
+#include "ev_fields.h"
 
 #include "mlab_group.h"
 
@@ -45,30 +46,6 @@
 
 /* ---- field access: typed, absent when missing or of the wrong type ---- */
 
-static bool streq(const char *a, const char *b)
-{
-	return a && b && strcmp(a, b) == 0;
-}
-
-/* A string field without embedded NUL. */
-static const char *ev_str(const json_t *o, const char *key)
-{
-	const json_t *s = json_object_get(o, key);
-	if (!json_is_string(s))
-		return NULL;
-	const char *v = json_string_value(s);
-	return strlen(v) == json_string_length(s) ? v : NULL;
-}
-
-static bool ev_int(const json_t *o, const char *key, long long *out)
-{
-	const json_t *n = json_object_get(o, key);
-	if (!json_is_integer(n))
-		return false;
-	*out = (long long)json_integer_value(n);
-	return true;
-}
-
 static bool ev_num(const json_t *o, const char *key, double *out)
 {
 	const json_t *n = json_object_get(o, key);
@@ -84,15 +61,6 @@ static bool ev_num(const json_t *o, const char *key, double *out)
 static bool ev_true(const json_t *o, const char *key)
 {
 	return json_is_true(json_object_get(o, key));
-}
-
-static bool ev_head(const json_t *e, const char **actor, const char **name)
-{
-	if (!json_is_object(e))
-		return false;
-	*actor = ev_str(e, "actor");
-	*name = ev_str(e, "event");
-	return *actor && *name;
 }
 
 static bool is_hex_digit(char c)

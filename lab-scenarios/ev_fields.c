@@ -1,0 +1,36 @@
+/* Typed event fields (see ev_fields.h). */
+#include "ev_fields.h"
+
+#include <string.h>
+
+const char *ev_str(const json_t *o, const char *key)
+{
+	const json_t *s = json_object_get(o, key);
+	if (!json_is_string(s))
+		return NULL;
+	const char *v = json_string_value(s);
+	return strlen(v) == json_string_length(s) ? v : NULL;
+}
+
+bool ev_int(const json_t *o, const char *key, long long *out)
+{
+	const json_t *n = json_object_get(o, key);
+	if (!json_is_integer(n))
+		return false;
+	*out = (long long)json_integer_value(n);
+	return true;
+}
+
+bool ev_head(const json_t *e, const char **actor, const char **name)
+{
+	if (!json_is_object(e))
+		return false;
+	*actor = ev_str(e, "actor");
+	*name = ev_str(e, "event");
+	return *actor && *name;
+}
+
+bool streq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}

@@ -1,0 +1,19 @@
+/* Typed access to the fields of a recorded event (a JSON object), shared by
+ * the judge, the reports and the dashboard's view model. A field is absent
+ * when missing or of the wrong type; streams are treated as hostile. */
+#ifndef LAB_EV_FIELDS_H
+#define LAB_EV_FIELDS_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+/* A string field without embedded NUL (a NUL would make C comparisons lie). */
+const char *ev_str(const json_t *o, const char *key);
+bool ev_int(const json_t *o, const char *key, long long *out);
+/* The event's actor and name, or false for entries that are not events. */
+bool ev_head(const json_t *e, const char **actor, const char **name);
+/* Both present and equal. */
+bool streq(const char *a, const char *b);
+
+#endif
