@@ -48,7 +48,7 @@
 	X(MLAB_E_KEYFILE, -40, "key-file", "setup", "a key file could not be read, or is not an Ed25519 key") \
 	X(MLAB_E_NO_KEY, -41, "no-key", "setup", "this mode needs a key that was not given") \
 	X(MLAB_E_NO_TRUST, -42, "no-trust-anchor", "setup", "signed mode needs a pinned peer key (--peer-key) to check the signature against") \
-	X(MLAB_E_WEAK_GROUP, -43, "group-too-weak", "negotiation", "the chosen group is weaker than this side's minimum security policy")
+	X(MLAB_E_WEAK_GROUP, -43, "group-too-weak", "negotiation", "no group at or above this side's minimum security policy is configured or was chosen")
 
 enum mlab_err {
 	MLAB_OK = 0,

@@ -285,10 +285,17 @@ int mlab_kex_start(struct mlab_kex *k, struct mlab_wr *out)
 		return mlab_kex_fail(k, MLAB_E_UNEXPECTED, out);
 	ch.flags = k->cfg.mutual ? MLAB_FLAG_CLIENT_AUTH : 0;
 	ch.n_modes = (uint8_t)k->cfg.n_modes;
-	ch.n_groups = (uint8_t)k->cfg.n_groups;
+	/* Offer only groups our own policy accepts. */
+	ch.n_groups = 0;
+	for (size_t i = 0; i < k->cfg.n_groups; i++) {
+		const struct mlab_group *g = mlab_group_by_id(k->cfg.groups[i]);
+		if (!g || g->sec_bits >= k->cfg.min_security) /* unknown ids: the responder skips them */
+			ch.groups[ch.n_groups++] = k->cfg.groups[i];
+	}
+	if (ch.n_groups == 0)
+		return mlab_kex_fail(k, MLAB_E_WEAK_GROUP, NULL);
 	ch.n_ciphers = (uint8_t)k->cfg.n_ciphers;
 	memcpy(ch.modes, k->cfg.modes, k->cfg.n_modes);
-	memcpy(ch.groups, k->cfg.groups, k->cfg.n_groups * sizeof ch.groups[0]);
 	memcpy(ch.ciphers, k->cfg.ciphers, k->cfg.n_ciphers);
 	if ((e = mlab_random(ch.nonce, sizeof ch.nonce)) != 0 || (e = mlab_client_hello_encode(out, &ch)) != 0 ||
 	    (e = tr_out(k, out, start)) != 0) {

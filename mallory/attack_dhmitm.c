@@ -597,12 +597,15 @@ static int solve_bob(struct dhmitm *m)
 
 	if (!g || !g->weak || mlab_lab_params(g, &p, &q, &gen) != 0)
 		goto out;
+	BN_clear_free(m->x_bob);
 	if (!(y = BN_bin2bn(m->leg[BOB].peer_share, (int)m->leg[BOB].peer_share_len, NULL)) ||
-	    !(m->x_bob = BN_new())) {
+	    !(m->x_bob = BN_secure_new())) {
 		e = MLAB_E_NOMEM;
 		goto out;
 	}
-	if ((e = dlog_solve_ex(gen, y, p, q, m->x_bob, UINT64_C(1) << 34, &steps)) != 0)
+	/* 2^29 steps is a few seconds here: far more than lab-48 needs (~2^24),
+	 * and well inside the peers' time limits (she blocks while solving). */
+	if ((e = dlog_solve_ex(gen, y, p, q, m->x_bob, UINT64_C(1) << 29, &steps)) != 0)
 		goto out;
 	mlab_ev_emit(m->ev, "dlog-solved",
 		     json_pack("{s:s,s:I,s:f}", "group", g->name, "steps", (json_int_t)steps, "ms",
@@ -638,6 +641,8 @@ static int passive_secret(struct dhmitm *m)
 	BN_free(gen);
 	BN_free(y);
 	BN_CTX_free(ctx);
+	BN_clear_free(m->x_bob); /* served: bob's private key goes as soon as the secrets are made */
+	m->x_bob = NULL;
 	return e;
 }
 

@@ -91,7 +91,9 @@ static void test_responder_with_only_weak_offered_refuses(void **state)
 	assert_err(ei, MLAB_E_PEER_ALERT);
 }
 
-static void test_initiator_refuses_a_weak_choice(void **state)
+/* The initiator never offers what its own policy forbids: with lab-32
+ * filtered out, a bob who allows only lab-32 has nothing to choose. */
+static void test_initiator_does_not_offer_weak_groups(void **state)
 {
 	(void)state;
 	const uint16_t both[] = {MLAB_GROUP_LAB32, MLAB_GROUP_X25519};
@@ -100,8 +102,24 @@ static void test_initiator_refuses_a_weak_choice(void **state)
 	int ei, er;
 	uint16_t g;
 	handshake(&ci, &cr, &ei, &er, &g);
-	assert_err(ei, MLAB_E_WEAK_GROUP);
+	assert_err(er, MLAB_E_NO_COMMON_GROUP);
+	assert_err(ei, MLAB_E_PEER_ALERT);
 	assert_int_equal(g, 0);
+}
+
+/* Nothing left to offer: the initiator refuses to start. */
+static void test_initiator_with_only_weak_groups_refuses_to_start(void **state)
+{
+	(void)state;
+	const uint16_t weak[] = {MLAB_GROUP_LAB48};
+	struct mlab_kex_config ci = cfg(MLAB_INITIATOR, weak, 1, 100);
+	struct mlab_kex a;
+	uint8_t buf[MLAB_MAX_FRAME];
+	struct mlab_wr w;
+	mlab_wr_init(&w, buf, sizeof buf);
+	assert_err(mlab_kex_init(&a, &ci, NULL), 0);
+	assert_err(mlab_kex_start(&a, &w), MLAB_E_WEAK_GROUP);
+	mlab_kex_free(&a);
 }
 
 static void test_security_levels(void **state)
@@ -117,7 +135,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_responder_skips_weak_groups),
 		cmocka_unit_test(test_responder_with_only_weak_offered_refuses),
-		cmocka_unit_test(test_initiator_refuses_a_weak_choice),
+		cmocka_unit_test(test_initiator_does_not_offer_weak_groups),
+		cmocka_unit_test(test_initiator_with_only_weak_groups_refuses_to_start),
 		cmocka_unit_test(test_security_levels),
 	};
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
