@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "kex_pump.h"
 #include "mlab_kex.h"
 #include "proc.h"
 
@@ -34,22 +35,6 @@ static void report(const char *what, double *v, size_t n)
 	       v[n * 9 / 10], n);
 }
 
-/* Feeds every frame in `from` to `to`; 0 or an error. */
-static int deliver(struct mlab_wr *from, struct mlab_kex *to, struct mlab_wr *reply)
-{
-	struct mlab_rd r;
-	uint8_t type;
-	const uint8_t *body;
-	uint32_t len;
-	int e = 0;
-
-	mlab_rd_init(&r, from->p, from->len);
-	while (e == 0 && mlab_frame_next(&r, &type, &body, &len) == 0)
-		e = mlab_kex_input(to, type, body, len, reply);
-	from->len = 0;
-	return e;
-}
-
 static int engine_handshake(const struct mlab_kex_config *ci, const struct mlab_kex_config *cr)
 {
 	static uint8_t b1[2 * MLAB_MAX_FRAME], b2[2 * MLAB_MAX_FRAME];
@@ -62,8 +47,8 @@ static int engine_handshake(const struct mlab_kex_config *ci, const struct mlab_
 	if ((e = mlab_kex_init(&a, ci, NULL)) == 0 && (e = mlab_kex_init(&b, cr, NULL)) == 0 &&
 	    (e = mlab_kex_start(&a, &wa)) == 0) {
 		for (int i = 0; e == 0 && i < 4 && !(mlab_kex_connected(&a) && mlab_kex_connected(&b)); i++)
-			if ((e = deliver(&wa, &b, &wb)) == 0)
-				e = deliver(&wb, &a, &wa);
+			if ((e = kex_deliver(&wa, &b, &wb)) == 0)
+				e = kex_deliver(&wb, &a, &wa);
 		if (e == 0 && !(mlab_kex_connected(&a) && mlab_kex_connected(&b)))
 			e = -1;
 	}

@@ -223,6 +223,33 @@ static void test_no_userns_message(void **state)
 		fail_msg("expected exit 3 with the setting and the sudo alternative, got %d:\n%s", rc, out);
 }
 
+/* A scenario that outlives its time limit ends with verdict "error" naming
+ * the limit, promptly, never a hang: static ARP makes the runner wait up to
+ * 2 s for poisoning that cannot take, and the limit here is 1 s. */
+static void test_time_limit_gives_error(void **state)
+{
+	(void)state;
+	char bin[4096], path[300], dir[300];
+	const char *tmp = tmpdir();
+	snprintf(path, sizeof path, "%s/98-slow.ini", tmp);
+	snprintf(dir, sizeof dir, "%s/run", tmp);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[scenario]\ntitle = slow\nexpect = confidential\ntimeout = 1\nstatic-arp = yes\nteaching = t\n"
+	      "[alice]\nsend = hi\n[bob]\n[mallory]\nattack = relay\n",
+	      f);
+	fclose(f);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	const char *argv[] = {proc_bin("mitmlab", bin, sizeof bin), "run", path, "--headless", "--out", dir, NULL};
+	int rc = run_cmd(argv, out, sizeof out);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (rc != 1 || !strstr(out, "VERDICT: error") || !strstr(out, "timed out after 1 s"))
+		fail_msg("expected verdict error for the time limit (exit 1), got %d after %.1f s:\n%s", rc, s, out);
+	assert_true(s < 10.0);
+}
+
 static void test_bad_scenario_file(void **state)
 {
 	(void)state;
@@ -366,6 +393,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest){"poisoning on the wire and restored (06)",
 					 test_poisoning_confirmed_restored_and_on_the_wire, NULL, NULL, (void *)"06-dh-mitm"};
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bad_scenario_file);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_time_limit_gives_error);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_no_userns_message);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sigkill_leaves_nothing);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ctrl_c_leaves_nothing_and_reports);

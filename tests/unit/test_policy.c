@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "kex_pump.h"
 #include "mlab_kex.h"
 #include "test_util.h"
 
@@ -27,21 +28,6 @@ static struct mlab_kex_config cfg(enum mlab_role role, const uint16_t *groups, s
 	return c;
 }
 
-/* Frames from one engine's output into the other; 0 or the first error. */
-static int deliver(struct mlab_wr *from, struct mlab_kex *to, struct mlab_wr *reply)
-{
-	struct mlab_rd r;
-	uint8_t type;
-	const uint8_t *body;
-	uint32_t len;
-	int e = 0;
-	mlab_rd_init(&r, from->p, from->len);
-	while (e == 0 && mlab_frame_next(&r, &type, &body, &len) == 0)
-		e = mlab_kex_input(to, type, body, len, reply);
-	from->len = 0;
-	return e;
-}
-
 /* Runs a handshake; returns the first error of (initiator, responder). */
 static void handshake(const struct mlab_kex_config *ci, const struct mlab_kex_config *cr, int *ei, int *er,
 		      uint16_t *group)
@@ -55,8 +41,8 @@ static void handshake(const struct mlab_kex_config *ci, const struct mlab_kex_co
 	assert_err(mlab_kex_init(&b, cr, NULL), 0);
 	assert_err(mlab_kex_start(&a, &wa), 0);
 	for (int i = 0; i < 4; i++) {
-		(void)deliver(&wa, &b, &wb);
-		(void)deliver(&wb, &a, &wa);
+		(void)kex_deliver(&wa, &b, &wb);
+		(void)kex_deliver(&wb, &a, &wa);
 	}
 	*ei = a.err;
 	*er = b.err;
