@@ -48,14 +48,16 @@
 	X(MLAB_E_KEYFILE, -40, "key-file", "setup", "a key file could not be read, or is not an Ed25519 key") \
 	X(MLAB_E_NO_KEY, -41, "no-key", "setup", "this mode needs a key that was not given") \
 	X(MLAB_E_NO_TRUST, -42, "no-trust-anchor", "setup", "signed mode needs a pinned peer key (--peer-key) to check the signature against") \
-	X(MLAB_E_WEAK_GROUP, -43, "group-too-weak", "negotiation", "no group at or above this side's minimum security policy is configured or was chosen")
+	X(MLAB_E_WEAK_GROUP, -43, "group-too-weak", "negotiation", "no group at or above this side's minimum security policy is configured or was chosen") \
+	X(MLAB_E_GROUP_PARAMS, -44, "group-params-invalid", "params", "explicit group parameters are unsafe: p must be a safe prime, g must lie in 2..p-2 and generate the subgroup of order (p-1)/2") \
+	X(MLAB_E_DOWNGRADE, -45, "downgrade-detected", "sentinel", "the responder's nonce carries the downgrade sentinel: it supports a stronger group than the one negotiated, so the offer was tampered with")
 
 enum mlab_err {
 	MLAB_OK = 0,
 #define MLAB_X_ENUM(c, v, n, k, s) c = v,
 	MLAB_ERRORS(MLAB_X_ENUM)
 #undef MLAB_X_ENUM
-	MLAB_E_LAST = -44
+	MLAB_E_LAST = -46
 };
 
 /* Machine name ("signature-invalid"); "unknown-error" for values out of range. */

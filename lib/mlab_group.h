@@ -14,6 +14,11 @@
 
 struct mlab_group;
 
+/* Finite-field parameters in hex: the modulus p, the order q of g, and g. */
+struct mlab_modp {
+	const char *p, *q, *g;
+};
+
 /* One side's ephemeral key pair. */
 struct mlab_dh {
 	const struct mlab_group *group;
@@ -42,11 +47,13 @@ struct mlab_group {
 	const struct mlab_group_ops *ops;
 	bool weak; /* a lab group, breakable live: only used when named explicitly */
 	unsigned sec_bits; /* estimated security in bits (RFC 7919 Appendix A; lab groups: log2 of the dlog cost, e.g. sqrt of the largest prime factor of the order) */
+	const struct mlab_modp *modp; /* lab and explicit groups: computed with BIGNUM from these */
 };
 
 const struct mlab_group *mlab_group_by_id(uint16_t id);
 const struct mlab_group *mlab_group_by_name(const char *name);
-/* All known groups, for --help and tests; *n receives the count. */
+/* All known groups with parameters of their own, for --help and tests (not
+ * "explicit", whose parameters come from the wire); *n receives the count. */
 const struct mlab_group *const *mlab_group_all(size_t *n);
 
 int mlab_dh_keygen(const struct mlab_group *g, struct mlab_dh *dh);
@@ -60,6 +67,7 @@ void mlab_dh_free(struct mlab_dh *dh);
 extern const struct mlab_group_ops mlab_x25519_ops;
 extern const struct mlab_group_ops mlab_ffdhe_ops;
 extern const struct mlab_group_ops mlab_lab_ops;
+extern const struct mlab_modp mlab_lab32_modp, mlab_lab48_modp, mlab_lab64_smooth_modp;
 
 /* WEAK lab groups (lib/mlab_group_lab.c), in a private id range. */
 #define MLAB_GROUP_LAB32 0xFF00
@@ -67,8 +75,42 @@ extern const struct mlab_group_ops mlab_lab_ops;
 #define MLAB_GROUP_LAB64_SMOOTH 0xFF02
 
 struct bignum_st;
-/* A lab group's modulus p, generator g and the order q of g (fresh BIGNUMs,
- * the caller frees them); MLAB_E_ARG for a group that is not a lab group. */
+/* A lab or explicit group's modulus p, generator g and the order q of g
+ * (fresh BIGNUMs, the caller frees them); MLAB_E_ARG for any other group. */
 int mlab_lab_params(const struct mlab_group *g, struct bignum_st **p, struct bignum_st **q, struct bignum_st **gen);
+/* The same for every finite-field group, ffdhe included (via EVP). */
+int mlab_group_params(const struct mlab_group *g, struct bignum_st **p, struct bignum_st **q,
+		      struct bignum_st **gen);
+
+/* Explicit-parameter mode (legacy, as TLS 1.2's ServerKeyExchange): the
+ * negotiated group id is MLAB_GROUP_EXPLICIT (mlab_wire.h) and the responder's KeyShare
+ * carries p and g. mlab_group_by_id() knows the id only as a name (no
+ * parameters, so no keys); each session builds its own group from the wire. */
+#define MLAB_XHEX (2 * 1024 + 1)
+/* Largest explicit p accepted (bytes): bounds what a hostile responder can
+ * make us compute (a primality test and an exponentiation of that size). */
+#define MLAB_MAX_EXPLICIT_P 384
+
+struct mlab_xgroup {
+	struct mlab_group group; /* group.modp points into this struct: never copy one */
+	struct mlab_modp modp;
+	char p[MLAB_XHEX], q[MLAB_XHEX], g[MLAB_XHEX];
+	char title[96];
+};
+
+/* Builds x from big-endian p and g as they came (g may be anything: the
+ * malicious-generator lessons need 1, p and p-1 to be computable); q is
+ * taken as (p-1)/2, the order of g in a safe-prime group. The share length is
+ * p's length. MLAB_E_GROUP_PARAMS when p is not an odd number of 16 bits or
+ * more, or has a leading zero byte, or either is longer than
+ * MLAB_MAX_EXPLICIT_P. */
+int mlab_xgroup_set(struct mlab_xgroup *x, const uint8_t *p, size_t p_len, const uint8_t *g, size_t g_len);
+/* x from a named finite-field group's parameters (the responder's). */
+int mlab_xgroup_from(struct mlab_xgroup *x, const struct mlab_group *named);
+/* What a careful receiver checks (RFC 2631 / NIST SP 800-56A): p a safe
+ * prime, 2 <= g <= p-2, g^q = 1 mod p. MLAB_E_GROUP_PARAMS otherwise. */
+int mlab_xgroup_check(const struct mlab_xgroup *x);
+/* Big-endian p and g of x into p/g (MLAB_MAX_SHARE bytes each). */
+int mlab_xgroup_bytes(const struct mlab_xgroup *x, uint8_t *p, size_t *p_len, uint8_t *g, size_t *g_len);
 
 #endif

@@ -146,3 +146,33 @@ static void ff_free(struct mlab_dh *dh)
 }
 
 const struct mlab_group_ops mlab_ffdhe_ops = {ff_keygen, ff_check, ff_derive, ff_free};
+
+/* p, q and g of a named ffdhe group, from OpenSSL's own tables. */
+static int ff_params(const struct mlab_group *g, BIGNUM **p, BIGNUM **q, BIGNUM **gen)
+{
+	EVP_PKEY *k = ff_pkey(g->ossl_name, NULL);
+	int e = MLAB_E_CRYPTO;
+
+	if (k && EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_FFC_P, p) == 1 &&
+	    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_FFC_Q, q) == 1 &&
+	    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_FFC_G, gen) == 1)
+		e = 0;
+	EVP_PKEY_free(k);
+	return e;
+}
+
+int mlab_group_params(const struct mlab_group *g, BIGNUM **p, BIGNUM **q, BIGNUM **gen)
+{
+	*p = *q = *gen = NULL;
+	if (g && g->ops == &mlab_ffdhe_ops) {
+		int e = ff_params(g, p, q, gen);
+		if (e != 0) {
+			BN_free(*p);
+			BN_free(*q);
+			BN_free(*gen);
+			*p = *q = *gen = NULL;
+		}
+		return e;
+	}
+	return mlab_lab_params(g, p, q, gen);
+}

@@ -36,7 +36,10 @@
  *   There is no prime-order subgroup either: the subgroup check y^q = 1
  *   accepts every y in 2..p-2, including elements of order 2, 13, 26 ...,
  *   which confine the shared secret to a handful of values. The lesson:
- *   the size of p means nothing if the group order is smooth. */
+ *   the size of p means nothing if the group order is smooth.
+ *
+ * The same code computes with explicit parameters from the wire
+ * (lib/mlab_group_explicit.c): anything with a modp runs through it. */
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -44,27 +47,17 @@
 #include "mlab_err.h"
 #include "mlab_group.h"
 
-struct lab_params {
-	uint16_t id;
-	const char *p, *q, *g; /* hex */
-};
-
-static const struct lab_params lab_params[] = {
-	{MLAB_GROUP_LAB32, "EDDB2ABF", "76ED955F", "4"},
-	{MLAB_GROUP_LAB48, "D1E596348893", "68F2CB1A4449", "4"},
-	{MLAB_GROUP_LAB64_SMOOTH, "B09F2A5CCBBC08EB", "B09F2A5CCBBC08EA", "2"},
-};
+/* The groups' constants (hex), used through struct mlab_group's modp. */
+const struct mlab_modp mlab_lab32_modp = {"EDDB2ABF", "76ED955F", "4"};
+const struct mlab_modp mlab_lab48_modp = {"D1E596348893", "68F2CB1A4449", "4"};
+const struct mlab_modp mlab_lab64_smooth_modp = {"B09F2A5CCBBC08EB", "B09F2A5CCBBC08EA", "2"};
 
 int mlab_lab_params(const struct mlab_group *g, BIGNUM **p, BIGNUM **q, BIGNUM **gen)
 {
-	const struct lab_params *lp = NULL;
 	*p = *q = *gen = NULL;
-	for (size_t i = 0; g && i < sizeof lab_params / sizeof lab_params[0]; i++)
-		if (lab_params[i].id == g->id && g->ops == &mlab_lab_ops)
-			lp = &lab_params[i];
-	if (!lp)
+	if (!g || g->ops != &mlab_lab_ops || !g->modp)
 		return MLAB_E_ARG;
-	if (!BN_hex2bn(p, lp->p) || !BN_hex2bn(q, lp->q) || !BN_hex2bn(gen, lp->g)) {
+	if (!BN_hex2bn(p, g->modp->p) || !BN_hex2bn(q, g->modp->q) || !BN_hex2bn(gen, g->modp->g)) {
 		BN_free(*p);
 		BN_free(*q);
 		BN_free(*gen);

@@ -31,6 +31,20 @@ static const char *group_name(uint16_t id)
 	return g ? g->name : "unknown";
 }
 
+/* The negotiated group: a named one, or this session's explicit (p, g). */
+static const struct mlab_group *grp(const struct mlab_kex *k)
+{
+	return k->group == MLAB_GROUP_EXPLICIT ? &k->xg.group : mlab_group_by_id(k->group);
+}
+
+/* Security of a group id for the policies: explicit parameters count as 0
+ * until they arrive (the initiator checks them then). */
+static unsigned sec_of(uint16_t id)
+{
+	const struct mlab_group *g = mlab_group_by_id(id);
+	return g ? g->sec_bits : 0;
+}
+
 static bool in_list8(const uint8_t *l, size_t n, uint8_t v)
 {
 	for (size_t i = 0; i < n; i++)
@@ -151,24 +165,55 @@ int mlab_kex_tbs(enum mlab_scope scope, enum mlab_role signer, const uint8_t th[
 	return e;
 }
 
-static int own_tbs(struct mlab_kex *k, enum mlab_role signer, uint8_t *tbs, size_t *n)
+/* What the signer's KeyShare carries, for a params-scope signature: with
+ * explicit parameters p and g too (as TLS 1.2 signed ServerDHParams). */
+static int signed_share(const struct mlab_kex *k, enum mlab_role signer, uint8_t *out, size_t cap, size_t *n)
 {
-	uint8_t th[MLAB_SHA256_LEN];
 	const uint8_t *share = signer == k->cfg.role ? k->dh.pub : k->peer_share;
 	size_t share_len = signer == k->cfg.role ? k->dh.pub_len : k->peer_share_len;
+	uint8_t p[MLAB_MAX_SHARE], g[MLAB_MAX_SHARE];
+	size_t pl = 0, gl = 0;
+	struct mlab_wr w;
+	int e = 0;
+
+	mlab_wr_init(&w, out, cap);
+	if (k->group == MLAB_GROUP_EXPLICIT && signer == MLAB_RESPONDER &&
+	    ((e = mlab_xgroup_bytes(&k->xg, p, &pl, g, &gl)) != 0 || (e = mlab_wr_vec16(&w, p, pl)) != 0 ||
+	     (e = mlab_wr_vec16(&w, g, gl)) != 0 || (e = mlab_wr_vec16(&w, share, share_len)) != 0))
+		return e;
+	if (w.len == 0 && (e = mlab_wr_bytes(&w, share, share_len)) != 0)
+		return e;
+	*n = w.len;
+	return 0;
+}
+
+static int own_tbs(struct mlab_kex *k, enum mlab_role signer, uint8_t *tbs, size_t *n)
+{
+	uint8_t th[MLAB_SHA256_LEN], share[2 + 3 * (2 + MLAB_MAX_SHARE)];
+	size_t share_len;
 	int e = mlab_transcript_hash(&k->tr, th);
-	if (e == 0)
+	if (e == 0 && (e = signed_share(k, signer, share, sizeof share, &share_len)) == 0)
 		e = mlab_kex_tbs(k->cfg.scope, signer, th, k->nonce_c, k->nonce_s, share, share_len, tbs, n);
 	return e;
 }
 
 static int send_share(struct mlab_kex *k, struct mlab_wr *out)
 {
-	struct mlab_key_share ks = {k->group, (uint16_t)k->dh.pub_len, k->dh.pub};
-	size_t start = out->len;
+	struct mlab_key_share ks = {.group = k->group, .len = (uint16_t)k->dh.pub_len, .share = k->dh.pub};
+	uint8_t p[MLAB_MAX_SHARE], g[MLAB_MAX_SHARE];
+	size_t start = out->len, pl = 0, gl = 0;
 	char hex[2 * sizeof k->dh.pub + 1];
 	int e;
 
+	/* Explicit parameters travel with the responder's share only. */
+	if (k->group == MLAB_GROUP_EXPLICIT && k->cfg.role == MLAB_RESPONDER) {
+		if ((e = mlab_xgroup_bytes(&k->xg, p, &pl, g, &gl)) != 0)
+			return e;
+		ks.p = p;
+		ks.p_len = (uint16_t)pl;
+		ks.g = g;
+		ks.g_len = (uint16_t)gl;
+	}
 	if ((e = mlab_key_share_encode(out, &ks)) != 0 || (e = tr_out(k, out, start)) != 0)
 		return e;
 	mlab_hex(k->dh.pub, k->dh.pub_len, hex);
@@ -260,7 +305,7 @@ static void emit_offer(struct mlab_kex *k, const char *name, const struct mlab_c
 
 static void emit_negotiated(struct mlab_kex *k)
 {
-	const struct mlab_group *g = mlab_group_by_id(k->group);
+	const struct mlab_group *g = grp(k);
 	mlab_ev_emit(k->ev, "negotiated",
 		     json_pack("{s:s,s:s,s:s,s:b,s:s,s:b}", "mode", mlab_mode_name(k->mode), "group", group_name(k->group),
 			       "cipher", mlab_cipher_name(k->cipher), "client_auth", k->client_auth, "scope",
@@ -289,7 +334,9 @@ int mlab_kex_start(struct mlab_kex *k, struct mlab_wr *out)
 	ch.n_groups = 0;
 	for (size_t i = 0; i < k->cfg.n_groups; i++) {
 		const struct mlab_group *g = mlab_group_by_id(k->cfg.groups[i]);
-		if (!g || g->sec_bits >= k->cfg.min_security) /* unknown ids: the responder skips them */
+		/* Unknown ids: the responder skips them. Explicit parameters are
+		 * checked against the policy when they arrive. */
+		if (!g || k->cfg.groups[i] == MLAB_GROUP_EXPLICIT || g->sec_bits >= k->cfg.min_security)
 			ch.groups[ch.n_groups++] = k->cfg.groups[i];
 	}
 	if (ch.n_groups == 0)
@@ -308,6 +355,24 @@ int mlab_kex_start(struct mlab_kex *k, struct mlab_wr *out)
 	return 0;
 }
 
+/* The named group whose parameters a responder sends as "explicit". */
+static uint16_t explicit_from(const struct mlab_kex *k)
+{
+	return k->cfg.explicit_from ? k->cfg.explicit_from : MLAB_GROUP_FFDHE2048;
+}
+
+/* Responder: did we choose a weaker group than the best we support? */
+static bool downgraded(const struct mlab_kex *k)
+{
+	uint16_t chosen = k->group == MLAB_GROUP_EXPLICIT ? explicit_from(k) : k->group;
+	for (size_t i = 0; i < k->cfg.n_groups; i++) {
+		uint16_t id = k->cfg.groups[i] == MLAB_GROUP_EXPLICIT ? explicit_from(k) : k->cfg.groups[i];
+		if (mlab_group_by_id(id) && sec_of(id) > sec_of(chosen))
+			return true;
+	}
+	return false;
+}
+
 /* Responder policy: the first entry of the initiator's preference list that
  * our policy allows; unknown ids in an offer are skipped, as in TLS. */
 static int choose(struct mlab_kex *k, const struct mlab_client_hello *ch)
@@ -319,10 +384,10 @@ static int choose(struct mlab_kex *k, const struct mlab_client_hello *ch)
 		if (in_list8(k->cfg.modes, k->cfg.n_modes, ch->modes[i]))
 			k->mode = ch->modes[i];
 	for (size_t i = 0; i < ch->n_groups && !k->group; i++) {
-		const struct mlab_group *g = mlab_group_by_id(ch->groups[i]);
-		if (in_list16(k->cfg.groups, k->cfg.n_groups, ch->groups[i]) && g &&
-		    g->sec_bits >= k->cfg.min_security)
-			k->group = ch->groups[i];
+		uint16_t id = ch->groups[i], real = id == MLAB_GROUP_EXPLICIT ? explicit_from(k) : id;
+		if (in_list16(k->cfg.groups, k->cfg.n_groups, id) && mlab_group_by_id(id) &&
+		    sec_of(real) >= k->cfg.min_security)
+			k->group = id;
 	}
 	for (size_t i = 0; i < ch->n_ciphers && !k->cipher; i++)
 		if (in_list8(k->cfg.ciphers, k->cfg.n_ciphers, ch->ciphers[i]))
@@ -357,12 +422,21 @@ static int on_client_hello(struct mlab_kex *k, const uint8_t *body, size_t len, 
 	sh.group = k->group;
 	sh.cipher = k->cipher;
 	start = out->len;
-	if ((e = mlab_random(sh.nonce, sizeof sh.nonce)) != 0 || (e = mlab_server_hello_encode(out, &sh)) != 0 ||
-	    (e = tr_out(k, out, start)) != 0)
+	if ((e = mlab_random(sh.nonce, sizeof sh.nonce)) != 0)
+		return e;
+	if (k->cfg.sentinel && downgraded(k)) {
+		memcpy(sh.nonce + MLAB_NONCE_LEN - MLAB_SENTINEL_LEN, MLAB_SENTINEL, MLAB_SENTINEL_LEN);
+		mlab_ev_emit(k->ev, "sentinel-set", json_pack("{s:s}", "group", group_name(k->group)),
+			     "chose %s although I support stronger groups: downgrade sentinel in my nonce",
+			     group_name(k->group));
+	}
+	if ((e = mlab_server_hello_encode(out, &sh)) != 0 || (e = tr_out(k, out, start)) != 0)
 		return e;
 	memcpy(k->nonce_s, sh.nonce, sizeof sh.nonce);
 	emit_negotiated(k);
-	if ((e = mlab_dh_keygen(mlab_group_by_id(k->group), &k->dh)) != 0 || (e = send_share(k, out)) != 0)
+	if (k->group == MLAB_GROUP_EXPLICIT && (e = mlab_xgroup_from(&k->xg, mlab_group_by_id(explicit_from(k)))) != 0)
+		return e;
+	if ((e = mlab_dh_keygen(grp(k), &k->dh)) != 0 || (e = send_share(k, out)) != 0)
 		return e;
 	if (k->mode == MLAB_MODE_SIGN && (e = send_signature(k, out)) != 0)
 		return e;
@@ -381,8 +455,21 @@ static int on_server_hello(struct mlab_kex *k, const uint8_t *body, size_t len)
 	if (!in_list8(k->cfg.modes, k->cfg.n_modes, sh.mode) || !in_list16(k->cfg.groups, k->cfg.n_groups, sh.group) ||
 	    !in_list8(k->cfg.ciphers, k->cfg.n_ciphers, sh.cipher) || !mlab_group_by_id(sh.group))
 		return MLAB_E_NOT_OFFERED;
-	if (mlab_group_by_id(sh.group)->sec_bits < k->cfg.min_security)
+	if (sh.group != MLAB_GROUP_EXPLICIT && sec_of(sh.group) < k->cfg.min_security)
 		return MLAB_E_WEAK_GROUP;
+	/* The sentinel matters only if we offered better than what came back;
+	 * it is trustworthy only once a signature over the nonce verifies. */
+	if (k->cfg.sentinel && memcmp(sh.nonce + MLAB_NONCE_LEN - MLAB_SENTINEL_LEN, MLAB_SENTINEL, MLAB_SENTINEL_LEN) == 0) {
+		bool better = false;
+		for (size_t i = 0; i < k->cfg.n_groups; i++)
+			better |= k->cfg.groups[i] != MLAB_GROUP_EXPLICIT && sec_of(k->cfg.groups[i]) > sec_of(sh.group);
+		if (better) {
+			mlab_ev_emit(k->ev, "sentinel-seen", json_pack("{s:s}", "group", group_name(sh.group)),
+				     "bob's nonce carries the downgrade sentinel, yet I offered stronger groups than %s",
+				     group_name(sh.group));
+			return MLAB_E_DOWNGRADE;
+		}
+	}
 	k->client_auth = (sh.flags & MLAB_FLAG_CLIENT_AUTH) != 0;
 	if (k->client_auth && (!k->cfg.mutual || sh.mode != MLAB_MODE_SIGN))
 		return MLAB_E_NOT_OFFERED;
@@ -399,6 +486,30 @@ static int on_server_hello(struct mlab_kex *k, const uint8_t *body, size_t len)
 	return 0;
 }
 
+/* Explicit parameters: only the responder sends them; the initiator takes
+ * them as its group, checks them unless weakened, and applies its policy. */
+static int take_params(struct mlab_kex *k, const struct mlab_key_share *ks)
+{
+	char g[MLAB_XHEX];
+	int e;
+
+	if (k->cfg.role == MLAB_RESPONDER)
+		return ks->p_len || ks->g_len ? MLAB_E_BAD_FIELD : 0;
+	if ((e = mlab_xgroup_set(&k->xg, ks->p, ks->p_len, ks->g, ks->g_len)) != 0)
+		return e;
+	bool check = k->cfg.validate_shares;
+	snprintf(g, sizeof g, "%s", k->xg.g);
+	mlab_ev_emit(k->ev, "params-received",
+		     json_pack("{s:i,s:s,s:s,s:b}", "bits", (int)k->xg.group.bits, "p", k->xg.p, "g", g, "checked", check),
+		     "explicit group from the peer: %u-bit p, g = %.20s%s — %s", k->xg.group.bits, g,
+		     strlen(g) > 20 ? "…" : "", check ? "checking it" : "NOT CHECKED (weakened)");
+	if (check && (e = mlab_xgroup_check(&k->xg)) != 0)
+		return e;
+	if (k->xg.group.sec_bits < k->cfg.min_security)
+		return MLAB_E_WEAK_GROUP;
+	return 0;
+}
+
 /* Stores and checks a peer's share: right group, not our own reflected
  * back, and (unless weakened) in range and in the subgroup. */
 static int take_share(struct mlab_kex *k, const uint8_t *body, size_t len)
@@ -411,15 +522,19 @@ static int take_share(struct mlab_kex *k, const uint8_t *body, size_t len)
 		return e;
 	if (ks.group != k->group)
 		return MLAB_E_SHARE_GROUP;
+	if (ks.group == MLAB_GROUP_EXPLICIT && (e = take_params(k, &ks)) != 0)
+		return e;
 	mlab_hex(ks.share, ks.len, hex);
 	mlab_ev_emit(k->ev, "share-received", json_pack("{s:s,s:i,s:s}", "group", group_name(ks.group), "len", (int)ks.len,
 							"share", hex),
 		     "received %s key share %.16s… (%u bytes)", group_name(ks.group), hex, (unsigned)ks.len);
-	if (k->dh.pub_len == ks.len && CRYPTO_memcmp(k->dh.pub, ks.share, ks.len) == 0)
+	/* Validation off means every check on the share, reflection included:
+	 * with g = 1 both honest shares are 1, and the lesson needs that. */
+	if (k->cfg.validate_shares && k->dh.pub_len == ks.len && CRYPTO_memcmp(k->dh.pub, ks.share, ks.len) == 0)
 		return MLAB_E_SHARE_REFLECTED;
-	if (k->cfg.validate_shares && (e = mlab_dh_check(mlab_group_by_id(k->group), ks.share, ks.len)) != 0)
+	if (k->cfg.validate_shares && (e = mlab_dh_check(grp(k), ks.share, ks.len)) != 0)
 		return e;
-	if (ks.len != mlab_group_by_id(k->group)->share_len)
+	if (ks.len != grp(k)->share_len)
 		return MLAB_E_SHARE_LENGTH;
 	memcpy(k->peer_share, ks.share, ks.len);
 	k->peer_share_len = ks.len;
@@ -500,9 +615,10 @@ static int client_flight(struct mlab_kex *k, struct mlab_wr *out)
 {
 	int e;
 
-	if ((e = mlab_dh_keygen(mlab_group_by_id(k->group), &k->dh)) != 0)
+	if ((e = mlab_dh_keygen(grp(k), &k->dh)) != 0)
 		return e;
-	if (k->dh.pub_len == k->peer_share_len && CRYPTO_memcmp(k->dh.pub, k->peer_share, k->peer_share_len) == 0)
+	if (k->cfg.validate_shares && k->dh.pub_len == k->peer_share_len &&
+	    CRYPTO_memcmp(k->dh.pub, k->peer_share, k->peer_share_len) == 0)
 		return MLAB_E_SHARE_REFLECTED;
 	if ((e = dh_secret(k)) != 0 || (e = send_share(k, out)) != 0)
 		return e;

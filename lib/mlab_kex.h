@@ -71,6 +71,14 @@ struct mlab_kex_config {
 	/* Groups below this estimated security level (bits) are never used:
 	 * the responder skips them, the initiator refuses them (0: no policy). */
 	unsigned min_security;
+	/* Responder: the named finite-field group whose p and g it sends when
+	 * "explicit" is negotiated (0: ffdhe2048). */
+	uint16_t explicit_from;
+	/* Downgrade sentinel (RFC 8446 4.1.3 style). Responder: when it chose a
+	 * group weaker than the best it supports, the last 8 bytes of its
+	 * (signed) nonce say so. Initiator: a sentinel while it offered
+	 * something stronger than what was chosen aborts the handshake. */
+	bool sentinel;
 	EVP_PKEY *own_key;  /* Ed25519 private key (borrowed) */
 	EVP_PKEY *peer_key; /* pinned Ed25519 public key of the peer (borrowed) */
 };
@@ -85,6 +93,7 @@ struct mlab_kex {
 	uint8_t nonce_c[MLAB_NONCE_LEN], nonce_s[MLAB_NONCE_LEN];
 	uint8_t mode, cipher;
 	uint16_t group;
+	struct mlab_xgroup xg; /* group "explicit": the session's p and g */
 	bool client_auth;
 	struct mlab_dh dh;
 	uint8_t peer_share[MLAB_MAX_SHARE];
@@ -113,8 +122,13 @@ bool mlab_kex_connected(const struct mlab_kex *k);
 const char *mlab_kex_state_name(enum mlab_kex_state s);
 void mlab_kex_free(struct mlab_kex *k);
 
-/* The bytes a signature covers (exposed for tests and for mallory's forgeries). */
-#define MLAB_TBS_MAX (64 + 2 * MLAB_NONCE_LEN + MLAB_MAX_SHARE)
+/* The bytes a signature covers (exposed for tests and for mallory's
+ * forgeries). In params scope, share is what the signer's KeyShare carries:
+ * the share alone, or for group "explicit" vec16 p | vec16 g | vec16 share. */
+#define MLAB_TBS_MAX (64 + 2 * MLAB_NONCE_LEN + 2 + 3 * (2 + MLAB_MAX_SHARE))
+/* The last 8 bytes of a responder nonce that announce a downgrade (TLS 1.3's). */
+#define MLAB_SENTINEL "DOWNGRD\001"
+#define MLAB_SENTINEL_LEN 8
 int mlab_kex_tbs(enum mlab_scope scope, enum mlab_role signer, const uint8_t th[MLAB_SHA256_LEN],
 		 const uint8_t nonce_c[MLAB_NONCE_LEN], const uint8_t nonce_s[MLAB_NONCE_LEN], const uint8_t *share,
 		 size_t share_len, uint8_t *out, size_t *out_len);

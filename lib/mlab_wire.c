@@ -197,7 +197,10 @@ int mlab_key_share_encode(struct mlab_wr *w, const struct mlab_key_share *m)
 	size_t s;
 	int e = frame_begin(w, MLAB_MSG_KEY_SHARE, &s);
 
-	if (e == 0 && (e = mlab_wr_u16(w, m->group)) == 0)
+	if (e == 0 && (e = mlab_wr_u16(w, m->group)) == 0 && m->group == MLAB_GROUP_EXPLICIT &&
+	    (e = mlab_wr_vec16(w, m->p, m->p_len)) == 0)
+		e = mlab_wr_vec16(w, m->g, m->g_len);
+	if (e == 0)
 		e = mlab_wr_vec16(w, m->share, m->len);
 	return frame_end(w, s, e);
 }
@@ -209,7 +212,19 @@ int mlab_key_share_decode(const uint8_t *body, size_t len, struct mlab_key_share
 	int e;
 
 	mlab_rd_init(&r, body, len);
-	if ((e = mlab_rd_u16(&r, &m->group)) != 0 || (e = mlab_rd_vec16(&r, &m->share, &n, MLAB_MAX_SHARE)) != 0)
+	m->p = m->g = NULL;
+	m->p_len = m->g_len = 0;
+	if ((e = mlab_rd_u16(&r, &m->group)) != 0)
+		return e;
+	if (m->group == MLAB_GROUP_EXPLICIT) {
+		size_t pn, gn;
+		if ((e = mlab_rd_vec16(&r, &m->p, &pn, MLAB_MAX_SHARE)) != 0 ||
+		    (e = mlab_rd_vec16(&r, &m->g, &gn, MLAB_MAX_SHARE)) != 0)
+			return e;
+		m->p_len = (uint16_t)pn;
+		m->g_len = (uint16_t)gn;
+	}
+	if ((e = mlab_rd_vec16(&r, &m->share, &n, MLAB_MAX_SHARE)) != 0)
 		return e;
 	if (n == 0)
 		return MLAB_E_EMPTY;

@@ -49,6 +49,7 @@ enum mlab_group_id {
 	MLAB_GROUP_X25519 = 0x001d,
 	MLAB_GROUP_FFDHE2048 = 0x0100,
 	MLAB_GROUP_FFDHE3072 = 0x0101,
+	MLAB_GROUP_EXPLICIT = 0xFE00, /* p and g travel in the responder's KeyShare */
 };
 
 enum mlab_cipher {
@@ -91,6 +92,10 @@ struct mlab_key_share {
 	uint16_t group;
 	uint16_t len;
 	const uint8_t *share; /* points into the decoded body */
+	/* Group "explicit" only (0xFE00): p and g, big-endian, sent by the
+	 * responder; the initiator sends both empty. Other groups: absent. */
+	const uint8_t *p, *g;
+	uint16_t p_len, g_len;
 };
 
 struct mlab_signature {

@@ -506,7 +506,7 @@ static int make_pair(struct dhmitm *m, struct leg *l)
 static int send_share(struct dhmitm *m, struct leg *l, struct mlab_wr *out)
 {
 	const struct leg *o = l == &m->leg[ALICE] ? &m->leg[BOB] : &m->leg[ALICE];
-	struct mlab_key_share ks = {m->group, (uint16_t)l->own_share_len, l->own_share};
+	struct mlab_key_share ks = {.group = m->group, .len = (uint16_t)l->own_share_len, .share = l->own_share};
 	char mine[2 * MLAB_MAX_SHARE + 1], theirs[2 * MLAB_MAX_SHARE + 1];
 	size_t start = out->len;
 	int e;

@@ -16,6 +16,7 @@ packages=(
 	util-linux      # setpriv/runuser, for the rootless test
 	tshark          # reading wire.pcap in tests
 	tmux            # the dashboard's screen tests (a real terminal)
+	pari-gp         # make bench: PARI/GP znlog as the discrete-log yardstick
 )
 sudo=
 if [ "$(id -u)" -ne 0 ]; then

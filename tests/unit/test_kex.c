@@ -231,7 +231,7 @@ static struct frame mk_sh(uint8_t flags, uint8_t mode, uint16_t group, uint8_t c
 static struct frame mk_share(uint16_t group, const uint8_t *share, size_t len)
 {
 	uint8_t buf[MLAB_FRAME_HDR + 4 + MLAB_MAX_SHARE];
-	struct mlab_key_share ks = {group, (uint16_t)len, share};
+	struct mlab_key_share ks = {.group = group, .len = (uint16_t)len, .share = share};
 	struct mlab_wr w;
 	mlab_wr_init(&w, buf, sizeof buf);
 	assert_err(mlab_key_share_encode(&w, &ks), 0);
