@@ -1,6 +1,7 @@
 /* Typed event fields (see ev_fields.h). */
 #include "ev_fields.h"
 
+#include <math.h>
 #include <string.h>
 
 const char *ev_str(const json_t *o, const char *key)
@@ -18,6 +19,18 @@ bool ev_int(const json_t *o, const char *key, long long *out)
 	if (!json_is_integer(n))
 		return false;
 	*out = (long long)json_integer_value(n);
+	return true;
+}
+
+bool ev_num(const json_t *o, const char *key, double *out)
+{
+	const json_t *n = json_object_get(o, key);
+	if (!json_is_number(n))
+		return false;
+	double d = json_number_value(n);
+	if (!isfinite(d))
+		return false;
+	*out = d;
 	return true;
 }
 

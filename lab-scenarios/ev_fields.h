@@ -11,6 +11,8 @@
 /* A string field without embedded NUL (a NUL would make C comparisons lie). */
 const char *ev_str(const json_t *o, const char *key);
 bool ev_int(const json_t *o, const char *key, long long *out);
+/* A finite number (integer or real). */
+bool ev_num(const json_t *o, const char *key, double *out);
 /* The event's actor and name, or false for entries that are not events. */
 bool ev_head(const json_t *e, const char **actor, const char **name);
 /* Both present and equal. */

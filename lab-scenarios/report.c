@@ -179,13 +179,31 @@ static void outf(struct out *o, const char *fmt, ...)
 	free(line);
 }
 
+/* How an explicit g relates to p, for people: "1", "p", "p-1" or its
+ * first hex digits. (p is odd: p-1 differs in the last hex digit only.) */
+static const char *g_relation(const json_t *e)
+{
+	static const char *const fixed[] = {"1", "p", "p-1"};
+	const char *p = ev_str(e, "p"), *g = ev_str(e, "g");
+	size_t n = p ? strlen(p) : 0;
+	if (!p || !g)
+		return "?";
+	if (strcmp(g, "01") == 0 || strcmp(g, "1") == 0)
+		return fixed[0];
+	if (strcmp(g, p) == 0)
+		return fixed[1];
+	if (n && strlen(g) == n && strncmp(g, p, n - 1) == 0 && g[n - 1] + 1 == p[n - 1])
+		return fixed[2];
+	return strlen(g) <= 8 ? g : "(a large number)";
+}
+
 /* ---- the view of the run ---- */
 
 struct pview {
 	const char *name, *role;
 	bool present;
 	const struct party *p;
-	const json_t *negotiated, *weakened, *sig_sent, *sig_ok, *sig_key, *error, *alert, *done, *conn_end, *connected,
+	const json_t *negotiated, *weakened, *params, *sentinel, *sig_sent, *sig_ok, *sig_key, *error, *alert, *done, *conn_end, *connected,
 	    *accepted, *exit;
 };
 
@@ -233,6 +251,10 @@ static void view_party_event(struct view *w, struct pview *pv, const char *name,
 		first(&pv->negotiated, e);
 	else if (streq(name, "weakened"))
 		first(&pv->weakened, e);
+	else if (streq(name, "params-received"))
+		first(&pv->params, e);
+	else if (streq(name, "sentinel-set") || streq(name, "sentinel-seen"))
+		first(&pv->sentinel, e);
 	else if (streq(name, "signature-sent"))
 		first(&pv->sig_sent, e);
 	else if (streq(name, "signature-verified"))
@@ -597,6 +619,17 @@ static void text_party(struct out *o, const struct view *w, const struct pview *
 	if (pv->weakened)
 		outf(o, LABEL "received key shares are NOT validated (%s turned off)\n", "WEAKENED",
 		     field(f1, sizeof f1, pv->weakened, "disabled", o->ascii));
+	if (pv->params) {
+		long long bits = 0;
+		(void)ev_int(pv->params, "bits", &bits);
+		outf(o, LABEL "%lld-bit p from the peer, g = %s \xe2\x80\x94 %s\n", "params", bits, g_relation(pv->params),
+		     json_is_true(json_object_get(pv->params, "checked")) ? "checked" : "NOT CHECKED");
+	}
+	if (pv->sentinel)
+		outf(o, LABEL "%s\n", "sentinel",
+		     streq(ev_str(pv->sentinel, "event"), "sentinel-set")
+			 ? "chose a weaker group than the best supported: downgrade sentinel in the nonce"
+			 : "the peer's nonce carries the downgrade sentinel although stronger groups were offered");
 	text_signature(o, pv);
 	if (p->key_id[0])
 		outf(o, LABEL "%s\n", "session key", p->key_id);
@@ -642,6 +675,35 @@ static void text_party(struct out *o, const struct view *w, const struct pview *
 		text_exit(o, pv->exit);
 }
 
+/* Her moves on the handshake, one line each (docs/events.md, mallory). */
+static void text_moves(struct out *o, const struct view *w)
+{
+	char f1[80], f2[80];
+	for (size_t i = 0; i < w->n; i++) {
+		const json_t *e = json_array_get(w->events, i);
+		const char *actor, *name;
+		if (!ev_head(e, &actor, &name) || !streq(actor, "mallory"))
+			continue;
+		double ms = 0;
+		if (streq(name, "offer-stripped"))
+			outf(o, LABEL "stripped \"sign\" from alice's offer\n", "attack");
+		else if (streq(name, "offer-downgraded"))
+			outf(o, LABEL "rewrote alice's group offer to %s only\n", "attack",
+			     field(f1, sizeof f1, e, "group", o->ascii));
+		else if (streq(name, "offer-explicit"))
+			outf(o, LABEL "put \"explicit\" first in alice's group offer\n", "attack");
+		else if (streq(name, "generator-replaced"))
+			outf(o, LABEL "replaced bob's generator with g = %s toward alice\n", "attack",
+			     field(f1, sizeof f1, e, "g", o->ascii));
+		else if (streq(name, "dlog-solved") && ev_num(e, "ms", &ms))
+			outf(o, LABEL "solved the discrete log of bob's %s share in %.0f ms\n", "attack",
+			     field(f1, sizeof f1, e, "group", o->ascii), ms);
+		else if (streq(name, "secret-guessed"))
+			outf(o, LABEL "alice's secret is %s: %s candidates, her Finished told which\n", "attack",
+			     field(f1, sizeof f1, e, "secret", o->ascii), field(f2, sizeof f2, e, "candidates", o->ascii));
+	}
+}
+
 static void text_mallory(struct out *o, const struct view *w)
 {
 	const struct lab_host *h = lab_plan("mallory");
@@ -660,6 +722,7 @@ static void text_mallory(struct out *o, const struct view *w)
 	size_t unreadable = m->records > v->read_genuine ? m->records - v->read_genuine : 0;
 	outf(o, LABEL "%zu frame%s, %zu handshake message%s, %zu record%s she could not read\n", "saw", m->frames,
 	     plural(m->frames), m->handshakes, plural(m->handshakes), unreadable, plural(unreadable));
+	text_moves(o, w);
 
 	for (size_t i = 0; i < w->n; i++) {
 		const json_t *e = json_array_get(w->events, i);

@@ -126,6 +126,7 @@ static const struct sc_key alice_keys[] = {
     {"repeat", K_UINT, 0, 1000000, "times", NULL, NULL},
     {"min-security", K_UINT, 0, 256, "bits", NULL, NULL},
     {"bulk", K_UINT, 0, 17179869184UL, "bytes", NULL, NULL},
+    {"downgrade-sentinel", K_BOOL, 0, 0, NULL, NULL, NULL},
 };
 static const struct sc_key bob_keys[] = {
     {"auth", K_MODES, 0, 0, NULL, NULL, NULL},
@@ -141,6 +142,8 @@ static const struct sc_key bob_keys[] = {
     {"reply", K_MESSAGE, F_REPEAT, 0, NULL, NULL, NULL},
     {"sink", K_BOOL, 0, 0, NULL, NULL, NULL},
     {"min-security", K_UINT, 0, 256, "bits", NULL, NULL},
+    {"explicit-from", K_TEXT, 0, 0, NULL, NULL, NULL},
+    {"downgrade-sentinel", K_BOOL, 0, 0, NULL, NULL, NULL},
 };
 static const struct sc_key mallory_keys[] = {
     {"sniff", K_BOOL, 0, 0, NULL, NULL, NULL},
@@ -152,6 +155,8 @@ static const struct sc_key mallory_keys[] = {
     {"key-fixing", K_BOOL, 0, 0, NULL, NULL, NULL},
     {"strip-auth", K_BOOL, 0, 0, NULL, NULL, NULL},
     {"downgrade-group", K_TEXT, 0, 0, NULL, NULL, NULL},
+    {"malicious-g", K_TEXT, 0, 0, NULL, NULL, NULL},
+    {"small-subgroup", K_BOOL, 0, 0, NULL, NULL, NULL},
 };
 /* clang-format on */
 

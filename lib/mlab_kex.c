@@ -306,6 +306,8 @@ static void emit_offer(struct mlab_kex *k, const char *name, const struct mlab_c
 static void emit_negotiated(struct mlab_kex *k)
 {
 	const struct mlab_group *g = grp(k);
+	if (!g || !g->title) /* explicit parameters not here yet */
+		g = mlab_group_by_id(k->group);
 	mlab_ev_emit(k->ev, "negotiated",
 		     json_pack("{s:s,s:s,s:s,s:b,s:s,s:b}", "mode", mlab_mode_name(k->mode), "group", group_name(k->group),
 			       "cipher", mlab_cipher_name(k->cipher), "client_auth", k->client_auth, "scope",

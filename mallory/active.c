@@ -209,6 +209,7 @@ int active_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_at
 		struct mitm_params mp = {.port = o->port, .forge_key = a->forge_key, .tamper = o->tamper,
 					 .n_tamper = o->n_tamper, .key_fixing = o->key_fixing,
 					 .strip_auth = o->strip_auth, .downgrade_group = o->downgrade_group,
+					 .malicious_g = o->malicious_g, .small_subgroup = o->small_subgroup,
 					 .send = send_frame,
 					 .send_arg = a, .ev = ev};
 		memcpy(mp.my_mac, my_mac, 6);

@@ -87,7 +87,11 @@ struct dhmitm {
 	bool key_fixing;
 	bool strip_auth;
 	uint16_t downgrade_group;
+	enum dhmitm_g malicious_g;
+	bool small_subgroup;
+	bool guess_alice; /* small subgroup: alice's secret is one of two, her Finished decides */
 	BIGNUM *x_bob; /* downgrade: bob's private exponent, solved live */
+	struct mlab_xgroup xg[2]; /* group "explicit": each leg's (p, g), per leg index */
 
 	enum state st;
 	uint8_t nonce_c[MLAB_NONCE_LEN], nonce_s[MLAB_NONCE_LEN];
@@ -113,10 +117,32 @@ static int dst_of(enum dhmitm_dir d)
 	return d == DHMITM_TO_BOB ? BOB : ALICE;
 }
 
+/* The group on leg l: named, or that leg's explicit (p, g). */
+static const struct mlab_group *leg_group(const struct dhmitm *m, const struct leg *l)
+{
+	return m->group == MLAB_GROUP_EXPLICIT ? &m->xg[l == &m->leg[ALICE] ? ALICE : BOB].group
+					       : mlab_group_by_id(m->group);
+}
+
 static const char *group_name(uint16_t id)
 {
 	const struct mlab_group *g = mlab_group_by_id(id);
 	return g ? g->name : "unknown";
+}
+
+static const char *const g_names[] = {[DHMITM_G_ONE] = "1", [DHMITM_G_P] = "p", [DHMITM_G_P_MINUS_1] = "p-1"};
+
+enum dhmitm_g dhmitm_g_from_name(const char *s)
+{
+	for (int i = DHMITM_G_ONE; s && i <= DHMITM_G_P_MINUS_1; i++)
+		if (strcmp(s, g_names[i]) == 0)
+			return (enum dhmitm_g)i;
+	return DHMITM_G_OFF;
+}
+
+const char *dhmitm_g_name(enum dhmitm_g g)
+{
+	return g >= DHMITM_G_ONE && g <= DHMITM_G_P_MINUS_1 ? g_names[g] : "off";
 }
 
 static const char *scope_name(enum mlab_scope s)
@@ -249,6 +275,8 @@ int dhmitm_new(struct dhmitm **out, const struct dhmitm_config *cfg, struct mlab
 	m->key_fixing = cfg->key_fixing;
 	m->strip_auth = cfg->strip_auth;
 	m->downgrade_group = cfg->downgrade_group;
+	m->malicious_g = cfg->malicious_g;
+	m->small_subgroup = cfg->small_subgroup;
 	m->n_groups = cfg->n_groups;
 	memcpy(m->groups, cfg->groups, cfg->n_groups * sizeof m->groups[0]);
 	m->leg[ALICE].peer = "alice";
@@ -365,6 +393,18 @@ static bool rewrite_offer(struct dhmitm *m, struct mlab_client_hello *ch)
 				     group_name(m->downgrade_group));
 		}
 	}
+	if (m->malicious_g && (ch->n_groups == 0 || ch->groups[0] != MLAB_GROUP_EXPLICIT)) {
+		uint16_t g[MLAB_MAX_OFFERS] = {MLAB_GROUP_EXPLICIT};
+		uint8_t k = 1;
+		for (uint8_t i = 0; i < ch->n_groups && k < MLAB_MAX_OFFERS; i++)
+			if (ch->groups[i] != MLAB_GROUP_EXPLICIT)
+				g[k++] = ch->groups[i];
+		memcpy(ch->groups, g, sizeof g);
+		ch->n_groups = k;
+		changed = true;
+		mlab_ev_emit(m->ev, "offer-explicit", json_pack("{s:s}", "toward", "bob"),
+			     "put \"explicit\" first in alice's group offer, on its way to bob");
+	}
 	if (!m->strip_auth)
 		return changed;
 	for (uint8_t i = 0; i < ch->n_modes; i++)
@@ -432,11 +472,43 @@ static int on_server_hello(struct dhmitm *m, const uint8_t *body, size_t len, st
 	return relay_same(m, DHMITM_TO_ALICE, MLAB_MSG_SERVER_HELLO, body, len, out);
 }
 
+/* Bob's explicit (p, g) become both legs' groups — alice's with her own
+ * generator when she plays malicious-g. Alice sends none. */
+static int take_params(struct dhmitm *m, struct leg *l, const struct mlab_key_share *ks)
+{
+	uint8_t g[MLAB_MAX_SHARE];
+	size_t gl;
+	int e;
+
+	if (l == &m->leg[ALICE])
+		return ks->p_len || ks->g_len ? MLAB_E_BAD_FIELD : 0;
+	if ((e = mlab_xgroup_set(&m->xg[BOB], ks->p, ks->p_len, ks->g, ks->g_len)) != 0)
+		return e;
+	if (!m->malicious_g)
+		return mlab_xgroup_set(&m->xg[ALICE], ks->p, ks->p_len, ks->g, ks->g_len);
+	/* g' = 1, p or p-1, written big-endian in p's length. */
+	memcpy(g, ks->p, ks->p_len);
+	gl = ks->p_len;
+	if (m->malicious_g == DHMITM_G_ONE) {
+		memset(g, 0, gl);
+		g[gl - 1] = 1;
+	} else if (m->malicious_g == DHMITM_G_P_MINUS_1) {
+		g[gl - 1] ^= 1; /* p is odd: p-1 clears its lowest bit */
+	}
+	if ((e = mlab_xgroup_set(&m->xg[ALICE], ks->p, ks->p_len, g, gl)) != 0)
+		return e;
+	mlab_ev_emit(m->ev, "generator-replaced",
+		     json_pack("{s:s,s:s,s:s,s:i}", "toward", "alice", "g", dhmitm_g_name(m->malicious_g), "original",
+			       m->xg[BOB].g, "bits", (int)m->xg[BOB].group.bits),
+		     "replaced bob's generator g = %.16s with g = %s toward alice: every share she can make is "
+		     "degenerate", m->xg[BOB].g, dhmitm_g_name(m->malicious_g));
+	return 0;
+}
+
 /* A peer's share, checked as the honest receiver would (group, length,
  * range and subgroup): she needs it valid to compute her secret with it. */
 static int take_share(struct dhmitm *m, struct leg *l, const uint8_t *body, size_t len)
 {
-	const struct mlab_group *g = mlab_group_by_id(m->group);
 	struct mlab_key_share ks;
 	int e;
 
@@ -444,54 +516,61 @@ static int take_share(struct dhmitm *m, struct leg *l, const uint8_t *body, size
 		return e;
 	if (ks.group != m->group)
 		return MLAB_E_SHARE_GROUP;
-	if ((e = mlab_dh_check(g, ks.share, ks.len)) != 0)
+	if (ks.group == MLAB_GROUP_EXPLICIT && (e = take_params(m, l, &ks)) != 0)
 		return e;
+	/* Under her generator alice's share is degenerate by design. */
+	bool forced = m->malicious_g && l == &m->leg[ALICE];
+	if (!forced && (e = mlab_dh_check(leg_group(m, l), ks.share, ks.len)) != 0)
+		return e;
+	if (ks.len != leg_group(m, l)->share_len)
+		return MLAB_E_SHARE_LENGTH;
 	memcpy(l->peer_share, ks.share, ks.len);
 	l->peer_share_len = ks.len;
 	return tr_frame(l, MLAB_MSG_KEY_SHARE, body, len);
 }
 
-/* The share that fixes a peer's secret to 0: p itself for finite-field
- * groups (y = p = 0 mod p, so y^x = 0), the all-zero point for X25519. */
-static int fixing_share(const struct mlab_group *g, uint8_t *out, size_t *len)
+/* A share that forces a peer's secret: p itself (y = 0 mod p, so y^x = 0:
+ * key fixing) or p-1 (order 2: y^x = 1 or p-1, small subgroup) for
+ * finite-field groups; the all-zero point for X25519 (key fixing only). */
+static int forced_share(const struct mlab_group *g, bool minus_one, uint8_t *out, size_t *len)
 {
-	BIGNUM *p = NULL;
-	int e = MLAB_E_CRYPTO;
+	BIGNUM *p = NULL, *q = NULL, *gen = NULL;
+	int e;
 
 	memset(out, 0, g->share_len);
 	*len = g->share_len;
 	if (g->id == MLAB_GROUP_X25519)
-		return 0;
-	if (g->weak) {
-		BIGNUM *q = NULL, *gen = NULL;
-		if (mlab_lab_params(g, &p, &q, &gen) == 0)
-			e = 0;
-		BN_free(q);
-		BN_free(gen);
-	} else {
-		OSSL_PARAM params[] = {OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)g->ossl_name, 0),
-				       OSSL_PARAM_END};
-		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
-		EVP_PKEY *k = NULL;
-		if (ctx && EVP_PKEY_fromdata_init(ctx) == 1 &&
-		    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_KEY_PARAMETERS, params) == 1 &&
-		    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_FFC_P, &p) == 1)
-			e = 0;
-		EVP_PKEY_free(k);
-		EVP_PKEY_CTX_free(ctx);
-	}
-	if (e == 0 && BN_bn2binpad(p, out, (int)g->share_len) != (int)g->share_len)
+		return minus_one ? MLAB_E_ARG : 0;
+	if ((e = mlab_group_params(g, &p, &q, &gen)) == 0 && ((minus_one && !BN_sub_word(p, 1)) ||
+							    BN_bn2binpad(p, out, (int)g->share_len) != (int)g->share_len))
 		e = MLAB_E_CRYPTO;
 	BN_free(p);
+	BN_free(q);
+	BN_free(gen);
 	return e;
 }
 
 /* Her ephemeral key pair on leg l. */
 static int make_pair(struct dhmitm *m, struct leg *l)
 {
+	struct leg *a = &m->leg[ALICE];
 	if (m->key_fixing)
-		return fixing_share(mlab_group_by_id(m->group), l->own_share, &l->own_share_len);
-	int e = mlab_dh_keygen(mlab_group_by_id(m->group), &l->dh);
+		return forced_share(leg_group(m, l), false, l->own_share, &l->own_share_len);
+	if (m->small_subgroup && l == a)
+		return forced_share(leg_group(m, l), true, l->own_share, &l->own_share_len);
+	if (m->malicious_g && l != a) {
+		/* Toward bob: alice's own share, 1 or 0 — except p-1 (g' = p-1
+		 * and an odd exponent), whose b-th power she could not predict:
+		 * then its square, 1, which alice sends for an even exponent. */
+		memcpy(l->own_share, a->peer_share, a->peer_share_len);
+		l->own_share_len = a->peer_share_len;
+		if (m->malicious_g == DHMITM_G_P_MINUS_1) {
+			memset(l->own_share, 0, l->own_share_len);
+			l->own_share[l->own_share_len - 1] = 1;
+		}
+		return 0;
+	}
+	int e = mlab_dh_keygen(leg_group(m, l), &l->dh);
 
 	if (e != 0)
 		return e;
@@ -508,9 +587,19 @@ static int send_share(struct dhmitm *m, struct leg *l, struct mlab_wr *out)
 	const struct leg *o = l == &m->leg[ALICE] ? &m->leg[BOB] : &m->leg[ALICE];
 	struct mlab_key_share ks = {.group = m->group, .len = (uint16_t)l->own_share_len, .share = l->own_share};
 	char mine[2 * MLAB_MAX_SHARE + 1], theirs[2 * MLAB_MAX_SHARE + 1];
-	size_t start = out->len;
+	uint8_t p[MLAB_MAX_SHARE], g[MLAB_MAX_SHARE];
+	size_t start = out->len, pl, gl;
 	int e;
 
+	/* Toward alice she is the responder: explicit (p, g) go with her share. */
+	if (m->group == MLAB_GROUP_EXPLICIT && l == &m->leg[ALICE]) {
+		if ((e = mlab_xgroup_bytes(&m->xg[ALICE], p, &pl, g, &gl)) != 0)
+			return e;
+		ks.p = p;
+		ks.p_len = (uint16_t)pl;
+		ks.g = g;
+		ks.g_len = (uint16_t)gl;
+	}
 	if ((e = mlab_key_share_encode(out, &ks)) != 0 || (e = tr_out(l, out, start)) != 0)
 		return e;
 	mlab_hex(l->own_share, l->own_share_len, mine);
@@ -523,16 +612,29 @@ static int send_share(struct dhmitm *m, struct leg *l, struct mlab_wr *out)
 	return 0;
 }
 
-static int dh_secret(const struct dhmitm *m, struct leg *l)
+static int dh_secret(struct dhmitm *m, struct leg *l)
 {
 	/* Key fixing: what the peer computes from her share, y^x = 0, is
 	 * known without any key: a zero secret of the group's length. */
 	if (m->key_fixing) {
-		l->secret_len = mlab_group_by_id(m->group)->share_len;
+		l->secret_len = leg_group(m, l)->share_len;
 		memset(l->secret, 0, l->secret_len);
 		return 0;
 	}
-	return mlab_dh_derive(&l->dh, l->peer_share, l->peer_share_len, true, l->secret, &l->secret_len);
+	/* Small subgroup: alice's secret waits for her Finished. */
+	if (m->small_subgroup && l == &m->leg[ALICE]) {
+		m->guess_alice = true;
+		return 0;
+	}
+	/* Malicious g, bob's leg: bob computes y^b for her y = 1 or 0, which
+	 * is y itself, whatever b is. */
+	if (m->malicious_g && l == &m->leg[BOB]) {
+		memcpy(l->secret, l->own_share, l->own_share_len);
+		l->secret_len = l->own_share_len;
+		return 0;
+	}
+	/* Under her generator alice's share is degenerate: no checks then. */
+	return mlab_dh_derive(&l->dh, l->peer_share, l->peer_share_len, !m->malicious_g, l->secret, &l->secret_len);
 }
 
 /* The leg's transcript runs through the initiator's share (and signature):
@@ -540,6 +642,8 @@ static int dh_secret(const struct dhmitm *m, struct leg *l)
 static int derive_keys(struct dhmitm *m, struct leg *l, bool she_is_initiator)
 {
 	uint8_t th[MLAB_SHA256_LEN];
+	if (m->guess_alice && l == &m->leg[ALICE])
+		return 0; /* guess_alice() does it */
 	int e = mlab_transcript_hash(&l->tr, th);
 
 	if (e == 0)
@@ -757,6 +861,42 @@ static int send_finished(struct leg *l, const uint8_t *fin_key, struct mlab_wr *
 	return tr_out(l, out, start);
 }
 
+/* Small subgroup: alice computed (p-1)^a, 1 or p-1 by the parity of a.
+ * Her Finished verifies under exactly one of the two; then that leg's keys
+ * are made as usual. */
+static int guess_alice(struct dhmitm *m, const uint8_t mac[MLAB_MAC_LEN])
+{
+	struct leg *a = &m->leg[ALICE];
+	uint8_t th[MLAB_SHA256_LEN];
+	size_t n = a->own_share_len; /* p-1, her share toward alice */
+	int e;
+
+	for (int c = 0; c < 2; c++) {
+		if (c == 0) {
+			memset(a->secret, 0, n);
+			a->secret[n - 1] = 1;
+		} else {
+			memcpy(a->secret, a->own_share, n);
+		}
+		a->secret_len = n;
+		if ((e = mlab_transcript_hash(&a->tr, th)) != 0 ||
+		    (e = mlab_keysched_derive(a->secret, n, th, &a->keys)) != 0)
+			return e;
+		e = check_mac(a->keys.fin_client, &a->tr, mac);
+		mlab_keys_wipe(&a->keys);
+		if (e == 0) {
+			mlab_ev_emit(m->ev, "secret-guessed",
+				     json_pack("{s:s,s:i,s:s}", "with", "alice", "candidates", 2, "secret", c ? "p-1" : "1"),
+				     "alice's secret is %s: the only one of 2 candidates her Finished verifies under",
+				     c ? "p-1" : "1");
+			m->guess_alice = false;
+			return derive_keys(m, a, false);
+		}
+	}
+	OPENSSL_cleanse(a->secret, sizeof a->secret);
+	return MLAB_E_FINISHED;
+}
+
 /* A peer's Finished: it must verify under her keys of that leg (if not, her
  * computation and the peer's differ, and she cannot go on); then she makes
  * the same message for the other leg. */
@@ -768,6 +908,7 @@ static int on_finished(struct dhmitm *m, enum dhmitm_dir d, const uint8_t *body,
 	int e;
 
 	if ((e = mlab_finished_decode(body, len, &f)) != 0 ||
+	    (m->guess_alice && from_initiator && (e = guess_alice(m, f.mac)) != 0) ||
 	    (e = check_mac(from_initiator ? src->keys.fin_client : src->keys.fin_server, &src->tr, f.mac)) != 0 ||
 	    (e = tr_frame(src, MLAB_MSG_FINISHED, body, len)) != 0 ||
 	    (e = send_finished(dst, from_initiator ? dst->keys.fin_client : dst->keys.fin_server, out)) != 0)

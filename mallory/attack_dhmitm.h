@@ -41,6 +41,9 @@
  *
  * Events (actor mallory; JSON fields):
  *   share-swapped       toward ("alice"|"bob"), group, share (hers, hex), replaced (the peer's, hex)
+ *   offer-explicit      toward "bob" — "explicit" put first in alice's group offer
+ *   generator-replaced  toward "alice", g ("1"|"p"|"p-1"), original (bob's g, hex), bits
+ *   secret-guessed      with "alice", candidates, secret ("1"|"p-1") — small subgroup, from her Finished
  *   signature-forwarded toward, signer_key (key id of the pub in the forwarded message)
  *   signature-forged    toward, signer_key (her forge key's id), scope
  *   session-key         key_id, with ("alice"|"bob"), cipher — one per leg
@@ -112,7 +115,23 @@ struct dhmitm_config {
 	 * lab group only (if she offered it), leave the shares alone, solve
 	 * the discrete log of bob's share live, and read everything. 0: off. */
 	uint16_t downgrade_group;
+	/* Malicious generator (Cryptopals 35): put "explicit" first in
+	 * alice's offer; when bob sends explicit (p, g), alice gets (p, g')
+	 * with g' = 1, p or p-1 and a share of hers made with g'. Every share
+	 * alice can make is then 1, 0 or p-1, and so is what bob computes from
+	 * it: she knows both secrets without breaking anything. A peer that
+	 * checks explicit parameters refuses g'; one that offers named groups
+	 * only never takes them. DHMITM_G_OFF: off. */
+	enum dhmitm_g { DHMITM_G_OFF, DHMITM_G_ONE, DHMITM_G_P, DHMITM_G_P_MINUS_1 } malicious_g;
+	/* Small subgroup: alice gets p-1, the element of order 2, as bob's
+	 * share, which confines her secret to {1, p-1}; her Finished tells
+	 * which. Finite-field groups only; share validation refuses it. */
+	bool small_subgroup;
 };
+
+/* "1", "p", "p-1" to DHMITM_G_*; DHMITM_G_OFF for anything else. */
+enum dhmitm_g dhmitm_g_from_name(const char *s);
+const char *dhmitm_g_name(enum dhmitm_g g);
 
 struct dhmitm;
 

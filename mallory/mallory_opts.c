@@ -13,6 +13,8 @@
 
 #include <arpa/inet.h>
 
+#include "attack_dhmitm.h"
+
 #include "mlab_group.h"
 
 enum {
@@ -29,6 +31,8 @@ enum {
 	OPT_FORGE_KEY,
 	OPT_TAMPER,
 	OPT_KEY_FIXING,
+	OPT_MALICIOUS_G,
+	OPT_SMALL_SUBGROUP,
 	OPT_STRIP_AUTH,
 	OPT_DOWNGRADE_GROUP,
 	OPT_HELP,
@@ -42,6 +46,8 @@ static const struct option long_opts[] = {
     {"armed", no_argument, NULL, OPT_ARMED}, {"interval", required_argument, NULL, OPT_INTERVAL},
     {"forge-key", required_argument, NULL, OPT_FORGE_KEY}, {"tamper", required_argument, NULL, OPT_TAMPER},
     {"key-fixing", no_argument, NULL, OPT_KEY_FIXING},
+    {"malicious-g", required_argument, NULL, OPT_MALICIOUS_G},
+    {"small-subgroup", no_argument, NULL, OPT_SMALL_SUBGROUP},
     {"strip-auth", no_argument, NULL, OPT_STRIP_AUTH},
     {"downgrade-group", required_argument, NULL, OPT_DOWNGRADE_GROUP},
     {"help", no_argument, NULL, OPT_HELP},	 {NULL, 0, NULL, 0},
@@ -67,6 +73,11 @@ static void usage(FILE *f)
 	      "  --forge-key FILE        dh-mitm on signed DH: re-sign with this Ed25519 key\n"
 	      "  --key-fixing            dh-mitm: send each peer a share that fixes its secret to 0 (p, or the\n"
 	      "                          all-zero X25519 point) instead of her own; peers that validate refuse it\n"
+	      "  --malicious-g 1|p|p-1   dh-mitm: put \"explicit\" first in alice's group offer and replace the g\n"
+	      "                          of bob's explicit parameters toward alice (Cryptopals 35): the secrets\n"
+	      "                          become 1 or 0; peers that check parameters or use named groups refuse\n"
+	      "  --small-subgroup        dh-mitm: send alice p-1 (order 2) as bob's share: her secret is 1 or p-1,\n"
+	      "                          her Finished tells which; share validation refuses it\n"
 	      "  --strip-auth            dh-mitm: remove \"sign\" from alice's offer (downgrade to unauthenticated DH)\n"
 	      "  --downgrade-group NAME  dh-mitm: rewrite alice's groups to this WEAK lab group (lab-32, lab-48,\n"
 	      "                          lab-64-smooth), leave the shares alone, break bob's share live (Logjam)\n"
@@ -182,6 +193,13 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 	case OPT_KEY_FIXING:
 		o->key_fixing = true;
 		return -1;
+	case OPT_MALICIOUS_G:
+		if (!(o->malicious_g = (int)dhmitm_g_from_name(arg)))
+			return bad("--malicious-g: expected 1, p or p-1, not '%s'", arg);
+		return -1;
+	case OPT_SMALL_SUBGROUP:
+		o->small_subgroup = true;
+		return -1;
 	case OPT_STRIP_AUTH:
 		o->strip_auth = true;
 		return -1;
@@ -229,13 +247,16 @@ int mallory_opts_parse(struct mallory_opts *o, int argc, char **argv)
 		return bad("--attack needs --targets IP1,IP2 (the two victims)");
 	if (o->armed && !iface_given)
 		return bad("--armed needs --iface IF given explicitly: name the network you own");
-	if ((o->forge_key || o->n_tamper || o->key_fixing || o->strip_auth || o->downgrade_group) &&
+	if ((o->forge_key || o->n_tamper || o->key_fixing || o->strip_auth || o->downgrade_group || o->malicious_g ||
+	     o->small_subgroup) &&
 	    o->attack != MALLORY_ATTACK_DH_MITM)
 		return bad("%s belongs to --attack dh-mitm",
 			   o->forge_key    ? "--forge-key"
 			   : o->n_tamper   ? "--tamper"
 			   : o->key_fixing ? "--key-fixing"
 			   : o->strip_auth ? "--strip-auth"
+			   : o->malicious_g ? "--malicious-g"
+			   : o->small_subgroup ? "--small-subgroup"
 					   : "--downgrade-group");
 	if (o->events_fd >= 0) {
 		int fl = fcntl(o->events_fd, F_GETFL);

@@ -42,6 +42,8 @@ struct mallory_opts {
 	const char *forge_key; /* dh-mitm in signed mode: re-sign with this key */
 	const char *tamper[MALLORY_MAX_TAMPER]; /* "FROM=>TO" */
 	bool key_fixing; /* dh-mitm: fix both secrets to 0 instead of swapping shares */
+	int malicious_g;     /* dh-mitm: enum dhmitm_g, 0 off */
+	bool small_subgroup; /* dh-mitm: an order-2 share toward alice */
 	bool strip_auth; /* dh-mitm: remove "sign" from alice's offer */
 	uint16_t downgrade_group; /* dh-mitm: force this weak group and break it live (0: off) */
 	size_t n_tamper;

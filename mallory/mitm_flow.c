@@ -153,7 +153,8 @@ static struct mitm_flow *flow_new(struct mitm_table *t, const struct dissect_fra
 	fl->t = t;
 	struct dhmitm_config dc = {.forge_key = t->p.forge_key, .rules = t->rules, .n_rules = t->n_rules,
 				   .key_fixing = t->p.key_fixing, .strip_auth = t->p.strip_auth,
-				   .downgrade_group = t->p.downgrade_group};
+				   .downgrade_group = t->p.downgrade_group,
+				   .malicious_g = (enum dhmitm_g)t->p.malicious_g, .small_subgroup = t->p.small_subgroup};
 	if (dhmitm_new(&fl->dm, &dc, t->p.ev) != 0)
 		return NULL;
 	struct tcp_stream_cfg tc = {.emit = emit, .emit_arg = fl, .mss = MITM_MSS};

@@ -35,6 +35,8 @@ struct mitm_params {
 	bool key_fixing;
 	bool strip_auth;
 	uint16_t downgrade_group;
+	int malicious_g; /* enum dhmitm_g */
+	bool small_subgroup;
 	mitm_send_fn send;
 	void *send_arg;
 	struct mlab_ev *ev;

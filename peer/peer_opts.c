@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+
 #include <openssl/evp.h>
 
 #include "mlab_err.h"
@@ -37,6 +39,8 @@ enum {
 	OPT_BULK,
 	OPT_SINK,
 	OPT_MIN_SECURITY,
+	OPT_EXPLICIT_FROM,
+	OPT_SENTINEL,
 	OPT_HELP,
 };
 
@@ -53,6 +57,9 @@ static const struct option long_opts[] = {
 	{"idle", required_argument, NULL, OPT_IDLE},
 	{"quiet", no_argument, NULL, OPT_QUIET},
 	{"no-share-check", no_argument, NULL, OPT_NO_SHARE_CHECK},
+	{"no-validate-share", no_argument, NULL, OPT_NO_SHARE_CHECK},
+	{"explicit-from", required_argument, NULL, OPT_EXPLICIT_FROM},
+	{"downgrade-sentinel", no_argument, NULL, OPT_SENTINEL},
 	{"connect", required_argument, NULL, OPT_CONNECT},
 	{"listen", required_argument, NULL, OPT_LISTEN},
 	{"send", required_argument, NULL, OPT_SEND},
@@ -96,14 +103,18 @@ static void usage(FILE *f, const struct peer_opts *o)
 		"  --sign-scope SCOPE      what a signature covers: transcript (default) or params (nonces + share)\n"
 		"  --groups LIST           x25519, ffdhe2048, ffdhe3072 %s (default all three, in that order);\n"
 		"                          WEAK lab groups for the downgrade lessons, only when named: lab-32, lab-48,\n"
-		"                          lab-64-smooth\n"
+		"                          lab-64-smooth; LEGACY: explicit (p and g travel in bob's key share,\n"
+		"                          as in TLS 1.2; never by default — named groups only)\n"
 		"  --cipher LIST           chacha20-poly1305, aes-256-gcm, none (plaintext records)\n"
 		"                          (default chacha20-poly1305,aes-256-gcm)\n"
 		"  --key FILE              own Ed25519 private key, PEM (make one: mitmlab-keygen FILE)\n"
 		"  --peer-key FILE         the other side's Ed25519 public key, pinned\n"
 		"  --events FD             write JSON-lines events to descriptor FD (docs/events.md)\n"
 		"  --timeout SECONDS       limit for each handshake step and reply (default 10)\n"
-		"  --no-share-check        WEAKENED: accept key shares without range/subgroup checks\n"
+		"  --no-share-check        WEAKENED: accept key shares (and explicit p, g) without checks;\n"
+		"                          also spelled --no-validate-share\n"
+		"%s"
+		"  --downgrade-sentinel    %s\n"
 		"  --min-security BITS     never use a group below this security level (x25519 128, ffdhe2048 103,\n"
 		"                          ffdhe3072 125, lab groups 8-24); default: no policy\n"
 		"  --quiet                 no readable log on stderr\n"
@@ -113,7 +124,13 @@ static void usage(FILE *f, const struct peer_opts *o)
 		ini ? "offered in this order" : "accepted by policy",
 		ini ? "also sign as alice (needs --key); bob checks it with his --peer-key"
 		    : "require alice to sign too (needs --peer-key with alice's public key)",
-		ini ? "offered in this order" : "accepted");
+		ini ? "offered in this order" : "accepted",
+		ini ? "" : "  --explicit-from GROUP   the named group whose p and g bob sends when explicit is chosen\n"
+			   "                          (ffdhe2048, ffdhe3072 or a lab group; default ffdhe2048)\n",
+		ini ? "abort when bob's nonce carries the downgrade sentinel although a stronger group\n"
+		      "                          was offered (RFC 8446 4.1.3 style; pair with signatures)"
+		    : "mark the nonce when choosing a weaker group than the best supported\n"
+		      "                          (RFC 8446 4.1.3 style): a signed nonce tells alice of a tampered offer");
 }
 
 static int bad(const struct peer_opts *o, const char *fmt, const char *arg)
@@ -286,6 +303,23 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 		if ((r = parse_uint(o, arg, 256, &v)) >= 0)
 			return r;
 		o->kex.min_security = (unsigned)v;
+		return -1;
+	case OPT_EXPLICIT_FROM: {
+		if (ini)
+			return bad(o, "%s is not an option of this program", "--explicit-from");
+		const struct mlab_group *g = mlab_group_by_name(arg);
+		BIGNUM *p, *q, *gen;
+		if (!g || mlab_group_params(g, &p, &q, &gen) != 0)
+			return bad(o, "--explicit-from: not a finite-field group: '%s' (ffdhe2048, ffdhe3072, lab-32, "
+				      "lab-48, lab-64-smooth)", arg);
+		BN_free(p);
+		BN_free(q);
+		BN_free(gen);
+		o->kex.explicit_from = g->id;
+		return -1;
+	}
+	case OPT_SENTINEL:
+		o->kex.sentinel = true;
 		return -1;
 	case OPT_SINK:
 		if (ini)

@@ -46,17 +46,6 @@
 
 /* ---- field access: typed, absent when missing or of the wrong type ---- */
 
-static bool ev_num(const json_t *o, const char *key, double *out)
-{
-	const json_t *n = json_object_get(o, key);
-	if (!json_is_number(n))
-		return false;
-	double d = json_number_value(n);
-	if (!isfinite(d))
-		return false;
-	*out = d;
-	return true;
-}
 
 static bool ev_true(const json_t *o, const char *key)
 {
@@ -545,6 +534,21 @@ static void party_event(struct build *b, size_t idx, const json_t *e, int col, c
 	} else if (streq(name, "weakened")) {
 		sb_put(s, "share checks OFF");
 		*mark = VM_MARK_WARN;
+	} else if (streq(name, "params-received")) {
+		bool checked = ev_true(e, "checked");
+		if (ev_int(e, "bits", &n1))
+			sb_printf(s, "p %lld bits, ", n1);
+		sb_put(s, "g ");
+		sb_field(s, e, "g", 8);
+		sb_put(s, checked ? " checking" : " UNCHECKED");
+		if (!checked)
+			*mark = VM_MARK_WARN;
+	} else if (streq(name, "sentinel-set")) {
+		sb_put(s, "downgrade sentinel set");
+		*mark = VM_MARK_WARN;
+	} else if (streq(name, "sentinel-seen")) {
+		sb_put(s, "DOWNGRADE sentinel seen");
+		*mark = VM_MARK_FAIL;
 	} else if (streq(name, "share-sent")) {
 		sb_put(s, "share sent ");
 		sb_share(s, ev_str(e, "share"));
@@ -767,6 +771,24 @@ static bool mallory_event(struct build *b, size_t idx, const json_t *e, const ch
 			b->swapped[b->n_swapped++ % SWAPPED_MAX] = sh;
 		sb_put(s, "share swapped " U_ARROW " ");
 		sb_who(s, ev_str(e, "toward"));
+		*mark = VM_MARK_WARN;
+	} else if (streq(name, "generator-replaced")) {
+		sb_put(s, "g " U_ARROW " ");
+		sb_field(s, e, "g", 4);
+		sb_put(s, " toward alice");
+		*mark = VM_MARK_WARN;
+	} else if (streq(name, "offer-explicit") || streq(name, "offer-stripped") || streq(name, "offer-downgraded")) {
+		sb_put(s, streq(name, "offer-explicit") ? "offer: explicit first"
+			  : streq(name, "offer-stripped") ? "offer: sign stripped"
+							  : "offer: weak group only");
+		*mark = VM_MARK_WARN;
+	} else if (streq(name, "dlog-solved")) {
+		sb_put(s, "dlog solved ");
+		sb_field(s, e, "group", 16);
+		*mark = VM_MARK_WARN;
+	} else if (streq(name, "secret-guessed")) {
+		sb_put(s, "alice's secret = ");
+		sb_field(s, e, "secret", 4);
 		*mark = VM_MARK_WARN;
 	} else if (streq(name, "signature-forwarded")) {
 		sb_put(s, "signature forwarded " U_ARROW " ");

@@ -618,14 +618,16 @@ static void test_unknown_key_lists_the_known_keys(void **state)
 	(void)state;
 	load_fails("21-k.ini", HEAD "[alice]\nauth = sign\ncolour = red\n[bob]\n", "21-k.ini:7:", "[alice] colour",
 		   "a key of [alice] (auth, groups, cipher, sign-scope, mutual, key, peer-key, timeout, "
-		   "no-share-check, send, repeat, min-security, bulk)",
+		   "no-share-check, send, repeat, min-security, bulk, downgrade-sentinel)",
 		   "got the unknown key 'colour'", NULL);
 	load_fails("21-k.ini", HEAD PEERS "send = hi\n", "21-k.ini:7:", "[bob] send",
 		   "(auth, groups, cipher, sign-scope, mutual, key, peer-key, timeout, idle, no-share-check, reply, sink, "
-		   "min-security)",
+		   "min-security, explicit-from, downgrade-sentinel)",
 		   NULL);
 	load_fails("21-k.ini", HEAD PEERS "[mallory]\nrelay = yes\n", "21-k.ini:8:", "[mallory] relay",
-		   "a key of [mallory] (sniff, port, attack, interval, tamper, forge-key, key-fixing, strip-auth, downgrade-group)", NULL);
+		   "a key of [mallory] (sniff, port, attack, interval, tamper, forge-key, key-fixing, strip-auth, downgrade-group, "
+		   "malicious-g, small-subgroup)",
+		   NULL);
 	load_fails("21-k.ini", "[scenario]\ntitel = T\n", "21-k.ini:2:", "[scenario] titel",
 		   "(name, title, network, expect, expect-peer, expect-check, timeout, teaching, static-arp, "
 		   "mallory-ip-forward)",
