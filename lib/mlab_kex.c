@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
 
 #include "mlab_err.h"
@@ -77,6 +78,16 @@ int mlab_kex_init(struct mlab_kex *k, const struct mlab_kex_config *cfg, struct 
 		return k->err = MLAB_E_NO_KEY;
 	if (we_check && !cfg->peer_key)
 		return k->err = MLAB_E_NO_TRUST;
+	/* A responder that accepts explicit parameters must have some to send. */
+	if (cfg->role == MLAB_RESPONDER && cfg->explicit_from && in_list16(cfg->groups, cfg->n_groups, MLAB_GROUP_EXPLICIT)) {
+		BIGNUM *p, *q, *g;
+		int e = mlab_group_params(mlab_group_by_id(cfg->explicit_from), &p, &q, &g);
+		BN_free(p);
+		BN_free(q);
+		BN_free(g);
+		if (e != 0)
+			return k->err = MLAB_E_ARG;
+	}
 	if (mlab_transcript_init(&k->tr) != 0)
 		return k->err = MLAB_E_CRYPTO;
 	k->state = cfg->role == MLAB_INITIATOR ? MLAB_KEX_START : MLAB_KEX_WAIT_CLIENT_HELLO;
@@ -363,13 +374,16 @@ static uint16_t explicit_from(const struct mlab_kex *k)
 	return k->cfg.explicit_from ? k->cfg.explicit_from : MLAB_GROUP_FFDHE2048;
 }
 
-/* Responder: did we choose a weaker group than the best we support? */
-static bool downgraded(const struct mlab_kex *k)
+/* Responder: did we choose a weaker group than one we support that was
+ * missing from the offer? (A stronger group that was offered but not
+ * preferred is the initiator's own choice, not a downgrade.) */
+static bool downgraded(const struct mlab_kex *k, const struct mlab_client_hello *ch)
 {
 	uint16_t chosen = k->group == MLAB_GROUP_EXPLICIT ? explicit_from(k) : k->group;
 	for (size_t i = 0; i < k->cfg.n_groups; i++) {
 		uint16_t id = k->cfg.groups[i] == MLAB_GROUP_EXPLICIT ? explicit_from(k) : k->cfg.groups[i];
-		if (mlab_group_by_id(id) && sec_of(id) > sec_of(chosen))
+		if (mlab_group_by_id(id) && sec_of(id) > sec_of(chosen) &&
+		    !in_list16(ch->groups, ch->n_groups, k->cfg.groups[i]))
 			return true;
 	}
 	return false;
@@ -426,7 +440,7 @@ static int on_client_hello(struct mlab_kex *k, const uint8_t *body, size_t len, 
 	start = out->len;
 	if ((e = mlab_random(sh.nonce, sizeof sh.nonce)) != 0)
 		return e;
-	if (k->cfg.sentinel && downgraded(k)) {
+	if (k->cfg.sentinel && downgraded(k, &ch)) {
 		memcpy(sh.nonce + MLAB_NONCE_LEN - MLAB_SENTINEL_LEN, MLAB_SENTINEL, MLAB_SENTINEL_LEN);
 		mlab_ev_emit(k->ev, "sentinel-set", json_pack("{s:s}", "group", group_name(k->group)),
 			     "chose %s although I support stronger groups: downgrade sentinel in my nonce",

@@ -75,7 +75,7 @@ struct mlab_kex_config {
 	 * "explicit" is negotiated (0: ffdhe2048). */
 	uint16_t explicit_from;
 	/* Downgrade sentinel (RFC 8446 4.1.3 style). Responder: when it chose a
-	 * group weaker than the best it supports, the last 8 bytes of its
+	 * group weaker than one it supports that the offer lacked, the last 8 bytes of its
 	 * (signed) nonce say so. Initiator: a sentinel while it offered
 	 * something stronger than what was chosen aborts the handshake. */
 	bool sentinel;

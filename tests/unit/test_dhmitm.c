@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -1211,6 +1212,305 @@ static void test_new_refuses_bad_config(void **s)
 	dhmitm_free(m);
 }
 
+/* ======================================================================
+ * (7) Explicit parameters: malicious generator (Cryptopals 35) and the
+ *     small-subgroup share
+ * ====================================================================== */
+
+/* p of the group whose parameters bob sends (or of a named group), big-endian. */
+static size_t p_bytes(uint16_t id, uint8_t *p)
+{
+	struct mlab_xgroup *x = malloc(sizeof *x);
+	uint8_t g[MLAB_MAX_SHARE];
+	size_t pl = 0, gl = 0;
+	assert_non_null(x);
+	assert_err(mlab_xgroup_from(x, mlab_group_by_id(id)), 0);
+	assert_err(mlab_xgroup_bytes(x, p, &pl, g, &gl), 0);
+	free(x);
+	return pl;
+}
+
+/* Hex of 1, p-1 or 0 (which: 1, -1, 0) in p's length. */
+static void special_hex(const uint8_t *p, size_t pl, int which, char *hex)
+{
+	uint8_t v[MLAB_MAX_SHARE];
+	memset(v, 0, pl);
+	if (which == 1)
+		v[pl - 1] = 1;
+	else if (which == -1) {
+		memcpy(v, p, pl);
+		v[pl - 1] &= 0xfe; /* p is odd */
+	}
+	hex_of(v, pl, hex);
+}
+
+static struct world *explicit_world(uint16_t from, bool validate_a, bool validate_b, const struct dhmitm_config *mc)
+{
+	struct mlab_kex_config a =
+	    cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT, MLAB_CIPHER_CHACHA20_POLY1305);
+	struct mlab_kex_config b =
+	    cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT, MLAB_CIPHER_CHACHA20_POLY1305);
+	a.validate_shares = validate_a;
+	b.validate_shares = validate_b;
+	b.explicit_from = from;
+	return world_new(&a, &b, mc);
+}
+
+static void read_both_ways(struct world *w)
+{
+	send_text(w, &w->a, "transfer 100 to carol", "transfer 100 to carol");
+	assert_string_equal(str_of(ev_get(w->mevents, "message-read", "from", "alice", 0), "text"),
+			    "transfer 100 to carol");
+	send_text(w, &w->b, "done", "done");
+	assert_string_equal(str_of(ev_get(w->mevents, "message-read", "from", "bob", 0), "text"), "done");
+	close_both(w);
+	assert_no_mallory_error(w);
+}
+
+/* Weakened peers, groups = {explicit}: she replaces g toward alice, both
+ * handshakes complete, she reads everything. Returns which share alice sent
+ * (1, 0 or -1 for p-1). */
+static int malicious_g_case(enum dhmitm_g g, uint16_t from)
+{
+	struct dhmitm_config mc = {.malicious_g = g};
+	struct world *w = explicit_world(from, false, false, &mc);
+	uint8_t p[MLAB_MAX_SHARE];
+	size_t pl = p_bytes(from ? from : MLAB_GROUP_FFDHE2048, p);
+	char one[2 * MLAB_MAX_SHARE + 1], zero[2 * MLAB_MAX_SHARE + 1], pm1[2 * MLAB_MAX_SHARE + 1];
+	int sent;
+
+	special_hex(p, pl, 1, one);
+	special_hex(p, pl, 0, zero);
+	special_hex(p, pl, -1, pm1);
+	run(w);
+	assert_relayed(w);
+	assert_int_equal(w->a.k.group, MLAB_GROUP_EXPLICIT);
+	assert_int_equal(w->b.k.group, MLAB_GROUP_EXPLICIT);
+	/* alice offered explicit first already: nothing to reorder. */
+	assert_int_equal(ev_count(w->mevents, "offer-explicit"), 0);
+	json_t *e = ev_get(w->mevents, "generator-replaced", "toward", "alice", 0);
+	assert_string_equal(str_of(e, "g"), dhmitm_g_name(g));
+	assert_int_equal(json_integer_value(json_object_get(e, "bits")),
+			 mlab_group_by_id(from ? from : MLAB_GROUP_FFDHE2048)->bits);
+	/* alice took (p, g') unchecked. */
+	e = ev_get(w->a.events, "params-received", NULL, NULL, 0);
+	assert_false(json_is_true(json_object_get(e, "checked")));
+	const char *ag = str_of(e, "g");
+	char phex[2 * MLAB_MAX_SHARE + 1];
+	hex_of(p, pl, phex);
+	if (g == DHMITM_G_ONE)
+		assert_string_equal(ag, "01");
+	else if (strcasecmp(ag, g == DHMITM_G_P ? phex : pm1) != 0)
+		fail_msg("alice's g is %s", ag);
+	assert_true(strcasecmp(str_of(e, "p"), phex) == 0);
+	/* Every share alice can make is degenerate. */
+	const char *as = str_of(ev_get(w->a.events, "share-sent", NULL, NULL, 0), "share");
+	if (strcmp(as, one) == 0)
+		sent = 1;
+	else if (strcmp(as, zero) == 0)
+		sent = 0;
+	else if (strcmp(as, pm1) == 0)
+		sent = -1;
+	else
+		fail_msg("alice's share under g = %s is %.32s…", dhmitm_g_name(g), as);
+	assert_int_equal(sent == 0, g == DHMITM_G_P);
+	if (g == DHMITM_G_ONE)
+		assert_int_equal(sent, 1);
+	/* What bob got from her: 1 or 0, never p-1. */
+	const char *bs = str_of(ev_get(w->b.events, "share-received", NULL, NULL, 0), "share");
+	assert_string_equal(bs, g == DHMITM_G_P ? zero : one);
+	read_both_ways(w);
+	world_free(w);
+	return sent;
+}
+
+static void test_malicious_g_one(void **s)
+{
+	(void)s;
+	malicious_g_case(DHMITM_G_ONE, 0);
+}
+
+static void test_malicious_g_p(void **s)
+{
+	(void)s;
+	malicious_g_case(DHMITM_G_P, 0);
+}
+
+static void test_malicious_g_p_minus_1(void **s)
+{
+	(void)s;
+	malicious_g_case(DHMITM_G_P_MINUS_1, 0);
+}
+
+/* g' = p-1: alice's share is 1 or p-1 by the parity of her exponent; both
+ * must work. lab-48 keeps the runs cheap. */
+static void test_malicious_g_p_minus_1_both_parities(void **s)
+{
+	(void)s;
+	bool seen_one = false, seen_pm1 = false;
+	for (int i = 0; i < 64 && (i < 8 || !seen_one || !seen_pm1); i++) {
+		int sent = malicious_g_case(DHMITM_G_P_MINUS_1, MLAB_GROUP_LAB48);
+		seen_one |= sent == 1;
+		seen_pm1 |= sent == -1;
+	}
+	assert_true(seen_one);
+	assert_true(seen_pm1);
+	malicious_g_case(DHMITM_G_ONE, MLAB_GROUP_LAB48);
+	malicious_g_case(DHMITM_G_P, MLAB_GROUP_LAB48);
+}
+
+/* alice prefers x25519; mallory moves explicit to the front on its way to
+ * bob, who takes it. */
+static void test_malicious_g_offer_explicit_first(void **s)
+{
+	(void)s;
+	struct dhmitm_config mc = {.malicious_g = DHMITM_G_ONE};
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, MLAB_GROUP_X25519, MLAB_CIPHER_AES_256_GCM);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_X25519, MLAB_CIPHER_AES_256_GCM);
+	a.groups[1] = b.groups[1] = MLAB_GROUP_EXPLICIT;
+	a.n_groups = b.n_groups = 2;
+	a.validate_shares = b.validate_shares = false;
+	struct world *w = world_new(&a, &b, &mc);
+
+	run(w);
+	assert_relayed(w);
+	assert_int_equal(ev_count(w->mevents, "offer-explicit"), 1);
+	assert_int_equal(w->a.k.group, MLAB_GROUP_EXPLICIT);
+	assert_int_equal(w->b.k.group, MLAB_GROUP_EXPLICIT);
+	read_both_ways(w);
+	world_free(w);
+}
+
+/* alice checks the parameters she is sent: g' is refused. */
+static void test_malicious_g_validating_alice_blocked(void **s)
+{
+	(void)s;
+	const enum dhmitm_g gs[] = {DHMITM_G_ONE, DHMITM_G_P, DHMITM_G_P_MINUS_1};
+	for (size_t i = 0; i < N_OF(gs); i++) {
+		struct dhmitm_config mc = {.malicious_g = gs[i]};
+		struct world *w = explicit_world(0, true, false, &mc);
+		run(w);
+		assert_blocked(w, &w->a, &w->b, MLAB_E_GROUP_PARAMS);
+		assert_int_equal(ev_count(w->mevents, "generator-replaced"), 1);
+		assert_int_equal(ev_count(w->a.events, "share-sent"), 0);
+		world_free(w);
+	}
+}
+
+/* alice offers named groups only: bob takes the reordered offer's
+ * explicit, alice refuses a group she never offered. */
+static void test_malicious_g_named_only_alice(void **s)
+{
+	(void)s;
+	struct dhmitm_config mc = {.malicious_g = DHMITM_G_ONE};
+	struct mlab_kex_config a =
+	    cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, MLAB_GROUP_FFDHE2048, MLAB_CIPHER_CHACHA20_POLY1305);
+	struct mlab_kex_config b =
+	    cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT, MLAB_CIPHER_CHACHA20_POLY1305);
+	b.groups[1] = MLAB_GROUP_FFDHE2048;
+	b.n_groups = 2;
+	a.validate_shares = b.validate_shares = false;
+	struct world *w = world_new(&a, &b, &mc);
+
+	run(w);
+	assert_int_equal(ev_count(w->mevents, "offer-explicit"), 1);
+	assert_int_equal(w->b.k.group, MLAB_GROUP_EXPLICIT);
+	assert_blocked(w, &w->a, &w->b, MLAB_E_NOT_OFFERED);
+	assert_int_equal(ev_count(w->a.events, "params-received"), 0);
+	world_free(w);
+}
+
+/* Small subgroup: alice gets p-1 as bob's share; her secret is 1 or p-1
+ * and her Finished says which. Returns the guess ("1" is 1, "p-1" is -1). */
+static int small_subgroup_case(uint16_t group)
+{
+	struct dhmitm_config mc = {.small_subgroup = true};
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, group, MLAB_CIPHER_CHACHA20_POLY1305);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, group, MLAB_CIPHER_CHACHA20_POLY1305);
+	a.validate_shares = b.validate_shares = false;
+	struct world *w = world_new(&a, &b, &mc);
+	uint8_t p[MLAB_MAX_SHARE];
+	size_t pl = p_bytes(group, p);
+	char pm1[2 * MLAB_MAX_SHARE + 1];
+
+	special_hex(p, pl, -1, pm1);
+	run(w);
+	assert_relayed(w);
+	assert_string_equal(str_of(ev_get(w->mevents, "share-swapped", "toward", "alice", 0), "share"), pm1);
+	assert_string_equal(str_of(ev_get(w->a.events, "share-received", NULL, NULL, 0), "share"), pm1);
+	assert_int_equal(ev_count(w->mevents, "secret-guessed"), 1);
+	json_t *e = ev_get(w->mevents, "secret-guessed", "with", "alice", 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "candidates")), 2);
+	const char *secret = str_of(e, "secret");
+	int guess = strcmp(secret, "1") == 0 ? 1 : strcmp(secret, "p-1") == 0 ? -1 : 0;
+	if (!guess)
+		fail_msg("secret-guessed: secret %s", secret);
+	read_both_ways(w);
+	world_free(w);
+	return guess;
+}
+
+static void test_small_subgroup_lab48_both_parities(void **s)
+{
+	(void)s;
+	bool seen_one = false, seen_pm1 = false;
+	for (int i = 0; i < 64 && (i < 8 || !seen_one || !seen_pm1); i++) {
+		int guess = small_subgroup_case(MLAB_GROUP_LAB48);
+		seen_one |= guess == 1;
+		seen_pm1 |= guess == -1;
+	}
+	assert_true(seen_one);
+	assert_true(seen_pm1);
+}
+
+static void test_small_subgroup_ffdhe2048(void **s)
+{
+	(void)s;
+	for (int i = 0; i < 2; i++)
+		small_subgroup_case(MLAB_GROUP_FFDHE2048);
+}
+
+static void test_small_subgroup_validating_alice_blocked(void **s)
+{
+	(void)s;
+	const uint16_t groups[] = {MLAB_GROUP_FFDHE2048, MLAB_GROUP_LAB48};
+	for (size_t i = 0; i < N_OF(groups); i++) {
+		struct dhmitm_config mc = {.small_subgroup = true};
+		struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, groups[i], MLAB_CIPHER_AES_256_GCM);
+		struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, groups[i], MLAB_CIPHER_AES_256_GCM);
+		b.validate_shares = false;
+		struct world *w = world_new(&a, &b, &mc);
+		run(w);
+		assert_blocked(w, &w->a, &w->b, MLAB_E_SHARE_RANGE);
+		assert_int_equal(ev_count(w->mevents, "secret-guessed"), 0);
+		world_free(w);
+	}
+}
+
+/* X25519 has no element of order 2 to send: she gives up at once, and the
+ * honest handshake goes through untouched. */
+static void test_small_subgroup_x25519_gives_up(void **s)
+{
+	(void)s;
+	struct dhmitm_config mc = {.small_subgroup = true};
+	struct world *w = none_world(MLAB_GROUP_X25519, MLAB_CIPHER_AES_256_GCM, &mc);
+
+	run(w);
+	assert_true(dhmitm_transparent(w->m));
+	assert_int_equal(ev_count(w->mevents, "error"), 1);
+	assert_string_equal(str_of(ev_get(w->mevents, "error", NULL, NULL, 0), "where"), "dh-mitm");
+	assert_true(mlab_kex_connected(&w->a.k));
+	assert_true(mlab_kex_connected(&w->b.k));
+	assert_string_equal(w->a.k.keys.key_id, w->b.k.keys.key_id);
+	assert_int_equal(ev_count(w->mevents, "share-swapped"), 0);
+	assert_int_equal(ev_count(w->mevents, "secret-guessed"), 0);
+	assert_null(dhmitm_key_id(w->m, DHMITM_TO_ALICE));
+	send_text(w, &w->a, "private", "private");
+	send_text(w, &w->b, "also private", "also private");
+	assert_int_equal(ev_count(w->mevents, "message-read"), 0);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1246,6 +1546,17 @@ int main(void)
 	    cmocka_unit_test_teardown(test_out_of_order_after_handshake, cleanup),
 	    cmocka_unit_test_teardown(test_no_space_and_bad_arguments, cleanup),
 	    cmocka_unit_test_teardown(test_new_refuses_bad_config, cleanup),
+	    cmocka_unit_test_teardown(test_malicious_g_one, cleanup),
+	    cmocka_unit_test_teardown(test_malicious_g_p, cleanup),
+	    cmocka_unit_test_teardown(test_malicious_g_p_minus_1, cleanup),
+	    cmocka_unit_test_teardown(test_malicious_g_p_minus_1_both_parities, cleanup),
+	    cmocka_unit_test_teardown(test_malicious_g_offer_explicit_first, cleanup),
+	    cmocka_unit_test_teardown(test_malicious_g_validating_alice_blocked, cleanup),
+	    cmocka_unit_test_teardown(test_malicious_g_named_only_alice, cleanup),
+	    cmocka_unit_test_teardown(test_small_subgroup_lab48_both_parities, cleanup),
+	    cmocka_unit_test_teardown(test_small_subgroup_ffdhe2048, cleanup),
+	    cmocka_unit_test_teardown(test_small_subgroup_validating_alice_blocked, cleanup),
+	    cmocka_unit_test_teardown(test_small_subgroup_x25519_gives_up, cleanup),
 	};
 	return cmocka_run_group_tests(tests, keys_setup, keys_teardown);
 }

@@ -1,0 +1,1549 @@
+/* Explicit-parameter mode (group "explicit", 0xFE00) and the downgrade
+ * sentinel.
+ *
+ *   codec       an explicit KeyShare round trip (the responder's with p and g,
+ *               the initiator's with both empty) and hostile decodes with
+ *               their exact error codes.
+ *   xgroup      mlab_xgroup_set's encoding rules, mlab_xgroup_from/_bytes,
+ *               and mlab_xgroup_check: real safe-prime groups pass; the
+ *               degenerate generators 0, 1, p-1, p, p+1, a non-safe p
+ *               (lab-64-smooth), a composite p and a generator outside the
+ *               order-q subgroup fail with MLAB_E_GROUP_PARAMS.
+ *   engine      two engines in memory (alice initiator, bob responder); a
+ *               tamper step between them plays mallory on single frames: g
+ *               replaced in bob's KeyShare, p and g added to alice's, the
+ *               group offer rewritten.
+ *   sentinel    the responder marks its nonce when it chose a weaker group
+ *               than its best; an initiator that offered better aborts.
+ *
+ * Bodies handed to the engines are heap copies of exactly their length, so
+ * ASan catches an over-read. MLAB_TEST_VERBOSE=1 shows the human lines. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cmocka.h>
+
+#include "test_keys.h"
+#include "test_util.h"
+
+#include <jansson.h>
+#include <openssl/bn.h>
+
+#include "mlab_buf.h"
+#include "mlab_crypto.h"
+#include "mlab_err.h"
+#include "mlab_event.h"
+#include "mlab_group.h"
+#include "mlab_kex.h"
+#include "mlab_keysched.h"
+#include "mlab_wire.h"
+
+#define OUT_CAP (8 * MLAB_MAX_FRAME)
+#define MAX_LOG 32
+
+enum { TO_BOB = 0, TO_ALICE = 1 };
+
+/* lab-48's p and g (lib/mlab_group_lab.c), big-endian. */
+static const uint8_t lab48_p[] = {0xD1, 0xE5, 0x96, 0x34, 0x88, 0x93};
+static const uint8_t lab48_g[] = {0x04};
+
+/* ======================================================================
+ * Numbers
+ * ====================================================================== */
+
+static BIGNUM *bn_bytes(const uint8_t *p, size_t n)
+{
+	BIGNUM *b = BN_bin2bn(p, (int)n, NULL);
+	assert_non_null(b);
+	return b;
+}
+
+/* v big-endian, left-padded to exactly n bytes. */
+static void bn_pad(const BIGNUM *v, uint8_t *out, size_t n)
+{
+	if (BN_bn2binpad(v, out, (int)n) != (int)n)
+		fail_msg("a %d-bit value does not fit %zu bytes", BN_num_bits(v), n);
+}
+
+/* p + d (d may be negative) or, with word set, the small number d itself. */
+static BIGNUM *bn_rel(const BIGNUM *p, long d, bool word)
+{
+	BIGNUM *v = word ? BN_new() : BN_dup(p);
+	assert_non_null(v);
+	if (word)
+		assert_true(BN_set_word(v, (BN_ULONG)d));
+	else
+		assert_true(d >= 0 ? BN_add_word(v, (BN_ULONG)d) : BN_sub_word(v, (BN_ULONG)-d));
+	return v;
+}
+
+/* p and g of a named finite-field group, as the responder sends them. */
+static void named_pg(uint16_t id, uint8_t *p, size_t *pl, uint8_t *g, size_t *gl)
+{
+	struct mlab_xgroup *x = malloc(sizeof *x);
+	assert_non_null(x);
+	assert_err(mlab_xgroup_from(x, mlab_group_by_id(id)), 0);
+	assert_err(mlab_xgroup_bytes(x, p, pl, g, gl), 0);
+	free(x);
+}
+
+/* mlab_xgroup_set then mlab_xgroup_check on (p, g). */
+static int set_and_check(const uint8_t *p, size_t pl, const uint8_t *g, size_t gl)
+{
+	struct mlab_xgroup *x = malloc(sizeof *x);
+	assert_non_null(x);
+	int e = mlab_xgroup_set(x, p, pl, g, gl);
+	if (e == 0)
+		e = mlab_xgroup_check(x);
+	free(x);
+	return e;
+}
+
+static int set_only(const uint8_t *p, size_t pl, const uint8_t *g, size_t gl)
+{
+	struct mlab_xgroup *x = malloc(sizeof *x);
+	assert_non_null(x);
+	int e = mlab_xgroup_set(x, p, pl, g, gl);
+	free(x);
+	return e;
+}
+
+/* ======================================================================
+ * Codec
+ * ====================================================================== */
+
+/* Encodes m and returns the body (after the 5-byte header) in body. */
+static size_t ks_body(const struct mlab_key_share *m, uint8_t *body, size_t cap)
+{
+	uint8_t buf[MLAB_FRAME_HDR + 4 * (2 + MLAB_MAX_SHARE)];
+	struct mlab_wr w;
+	mlab_wr_init(&w, buf, sizeof buf);
+	assert_err(mlab_key_share_encode(&w, m), 0);
+	assert_int_equal(buf[0], MLAB_MSG_KEY_SHARE);
+	assert_true(w.len - MLAB_FRAME_HDR <= cap);
+	memcpy(body, buf + MLAB_FRAME_HDR, w.len - MLAB_FRAME_HDR);
+	return w.len - MLAB_FRAME_HDR;
+}
+
+static int decode_exact(const uint8_t *body, size_t len, struct mlab_key_share *m)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	assert_non_null(copy);
+	if (len)
+		memcpy(copy, body, len);
+	int e = mlab_key_share_decode(copy, len, m);
+	free(copy);
+	return e;
+}
+
+static void test_codec_round_trip(void **s)
+{
+	(void)s;
+	const uint8_t share[6] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc};
+	struct mlab_key_share m = {.group = MLAB_GROUP_EXPLICIT,
+				   .len = sizeof share,
+				   .share = share,
+				   .p = lab48_p,
+				   .p_len = sizeof lab48_p,
+				   .g = lab48_g,
+				   .g_len = sizeof lab48_g};
+	const uint8_t want[] = {0xFE, 0x00, 0x00, 0x06, 0xD1, 0xE5, 0x96, 0x34, 0x88, 0x93, 0x00,
+				0x01, 0x04, 0x00, 0x06, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc};
+	uint8_t body[64];
+	struct mlab_key_share d;
+
+	/* group u16 | vec16 p | vec16 g | vec16 share */
+	size_t n = ks_body(&m, body, sizeof body);
+	assert_int_equal(n, sizeof want);
+	assert_memory_equal(body, want, sizeof want);
+	assert_err(mlab_key_share_decode(body, n, &d), 0);
+	assert_int_equal(d.group, MLAB_GROUP_EXPLICIT);
+	assert_int_equal(d.p_len, sizeof lab48_p);
+	assert_memory_equal(d.p, lab48_p, sizeof lab48_p);
+	assert_int_equal(d.g_len, 1);
+	assert_int_equal(d.g[0], 4);
+	assert_int_equal(d.len, sizeof share);
+	assert_memory_equal(d.share, share, sizeof share);
+	/* The decoded fields point into the body. */
+	assert_ptr_equal(d.p, body + 4);
+	assert_ptr_equal(d.share, body + n - sizeof share);
+
+	/* The initiator's: p and g empty, still present on the wire. */
+	m.p = m.g = NULL;
+	m.p_len = m.g_len = 0;
+	const uint8_t want_i[] = {0xFE, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x06, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc};
+	n = ks_body(&m, body, sizeof body);
+	assert_int_equal(n, sizeof want_i);
+	assert_memory_equal(body, want_i, sizeof want_i);
+	assert_err(mlab_key_share_decode(body, n, &d), 0);
+	assert_int_equal(d.p_len, 0);
+	assert_int_equal(d.g_len, 0);
+	assert_int_equal(d.len, sizeof share);
+
+	/* Largest p and g the codec carries (MLAB_MAX_SHARE each). */
+	static uint8_t big[MLAB_MAX_SHARE];
+	memset(big, 0xab, sizeof big);
+	m = (struct mlab_key_share){.group = MLAB_GROUP_EXPLICIT,
+				    .len = MLAB_MAX_SHARE,
+				    .share = big,
+				    .p = big,
+				    .p_len = MLAB_MAX_SHARE,
+				    .g = big,
+				    .g_len = MLAB_MAX_SHARE};
+	static uint8_t bigbody[4 * (2 + MLAB_MAX_SHARE)];
+	n = ks_body(&m, bigbody, sizeof bigbody);
+	assert_int_equal(n, 2 + 3 * (2 + MLAB_MAX_SHARE));
+	assert_err(decode_exact(bigbody, n, &d), 0);
+	assert_int_equal(d.p_len, MLAB_MAX_SHARE);
+	assert_int_equal(d.g_len, MLAB_MAX_SHARE);
+
+	/* Another group: no p or g on the wire, none decoded, whatever was
+	 * in the struct. */
+	m = (struct mlab_key_share){.group = MLAB_GROUP_X25519, .len = 6, .share = share, .p = lab48_p, .p_len = 6};
+	const uint8_t want_x[] = {0x00, 0x1d, 0x00, 0x06, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc};
+	n = ks_body(&m, body, sizeof body);
+	assert_int_equal(n, sizeof want_x);
+	assert_memory_equal(body, want_x, sizeof want_x);
+	d.p = (const uint8_t *)1;
+	d.p_len = d.g_len = 9;
+	assert_err(mlab_key_share_decode(body, n, &d), 0);
+	assert_null(d.p);
+	assert_null(d.g);
+	assert_int_equal(d.p_len, 0);
+	assert_int_equal(d.g_len, 0);
+}
+
+static void test_codec_hostile(void **s)
+{
+	(void)s;
+	static uint8_t b[4 * (2 + MLAB_MAX_SHARE) + 16];
+	struct mlab_key_share d;
+	size_t n;
+
+	/* Truncated p: length 6, three bytes. */
+	const uint8_t trunc_p[] = {0xFE, 0x00, 0x00, 0x06, 0xD1, 0xE5, 0x96};
+	assert_err(decode_exact(trunc_p, sizeof trunc_p, &d), MLAB_E_TRUNCATED);
+	/* p's length itself cut. */
+	const uint8_t trunc_plen[] = {0xFE, 0x00, 0x00};
+	assert_err(decode_exact(trunc_plen, sizeof trunc_plen, &d), MLAB_E_TRUNCATED);
+	/* Only the group. */
+	assert_err(decode_exact(trunc_plen, 2, &d), MLAB_E_TRUNCATED);
+	assert_err(decode_exact(trunc_plen, 1, &d), MLAB_E_TRUNCATED);
+	assert_err(decode_exact(trunc_plen, 0, &d), MLAB_E_TRUNCATED);
+	/* p complete, g missing / truncated, share missing / truncated. */
+	const uint8_t no_g[] = {0xFE, 0x00, 0x00, 0x02, 0xC3, 0x01};
+	assert_err(decode_exact(no_g, sizeof no_g, &d), MLAB_E_TRUNCATED);
+	const uint8_t trunc_g[] = {0xFE, 0x00, 0x00, 0x02, 0xC3, 0x01, 0x00, 0x02, 0x04};
+	assert_err(decode_exact(trunc_g, sizeof trunc_g, &d), MLAB_E_TRUNCATED);
+	const uint8_t no_share[] = {0xFE, 0x00, 0x00, 0x02, 0xC3, 0x01, 0x00, 0x01, 0x04};
+	assert_err(decode_exact(no_share, sizeof no_share, &d), MLAB_E_TRUNCATED);
+	const uint8_t trunc_share[] = {0xFE, 0x00, 0x00, 0x02, 0xC3, 0x01, 0x00, 0x01, 0x04, 0x00, 0x02, 0x11};
+	assert_err(decode_exact(trunc_share, sizeof trunc_share, &d), MLAB_E_TRUNCATED);
+	/* Empty share. */
+	const uint8_t empty_share[] = {0xFE, 0x00, 0x00, 0x02, 0xC3, 0x01, 0x00, 0x01, 0x04, 0x00, 0x00};
+	assert_err(decode_exact(empty_share, sizeof empty_share, &d), MLAB_E_EMPTY);
+	/* Trailing bytes after the share. */
+	const uint8_t trailing[] = {0xFE, 0x00, 0x00, 0x02, 0xC3, 0x01, 0x00, 0x01, 0x04, 0x00, 0x02, 0x11, 0x22, 0x00};
+	assert_err(decode_exact(trailing, sizeof trailing - 1, &d), 0);
+	assert_err(decode_exact(trailing, sizeof trailing, &d), MLAB_E_TRAILING);
+
+	/* p longer than MLAB_MAX_SHARE, with every byte present. */
+	memset(b, 0x77, sizeof b);
+	n = 0;
+	b[n++] = 0xFE;
+	b[n++] = 0x00;
+	b[n++] = (MLAB_MAX_SHARE + 1) >> 8;
+	b[n++] = (MLAB_MAX_SHARE + 1) & 0xff;
+	n += MLAB_MAX_SHARE + 1;
+	b[n++] = 0x00;
+	b[n++] = 0x01;
+	b[n++] = 0x04;
+	b[n++] = 0x00;
+	b[n++] = 0x01;
+	b[n++] = 0x05;
+	assert_err(decode_exact(b, n, &d), MLAB_E_TOO_LONG);
+	/* And when its bytes are not there either: the limit comes first. */
+	assert_err(decode_exact(b, 6, &d), MLAB_E_TOO_LONG);
+	/* Exactly MLAB_MAX_SHARE is fine: drop one byte of p. */
+	b[2] = MLAB_MAX_SHARE >> 8;
+	b[3] = MLAB_MAX_SHARE & 0xff;
+	memmove(b + 4 + MLAB_MAX_SHARE, b + 4 + MLAB_MAX_SHARE + 1, 6);
+	assert_err(decode_exact(b, n - 1, &d), 0);
+	assert_int_equal(d.p_len, MLAB_MAX_SHARE);
+	assert_int_equal(d.g_len, 1);
+	assert_int_equal(d.len, 1);
+
+	/* g longer than MLAB_MAX_SHARE. */
+	n = 0;
+	b[n++] = 0xFE;
+	b[n++] = 0x00;
+	b[n++] = 0x00;
+	b[n++] = 0x02;
+	b[n++] = 0xC3;
+	b[n++] = 0x01;
+	b[n++] = (MLAB_MAX_SHARE + 1) >> 8;
+	b[n++] = (MLAB_MAX_SHARE + 1) & 0xff;
+	memset(b + n, 0x04, MLAB_MAX_SHARE + 1);
+	n += MLAB_MAX_SHARE + 1;
+	b[n++] = 0x00;
+	b[n++] = 0x01;
+	b[n++] = 0x05;
+	assert_err(decode_exact(b, n, &d), MLAB_E_TOO_LONG);
+
+	/* A share longer than MLAB_MAX_SHARE after valid p and g. */
+	n = 0;
+	b[n++] = 0xFE;
+	b[n++] = 0x00;
+	b[n++] = 0x00;
+	b[n++] = 0x02;
+	b[n++] = 0xC3;
+	b[n++] = 0x01;
+	b[n++] = 0x00;
+	b[n++] = 0x01;
+	b[n++] = 0x04;
+	b[n++] = (MLAB_MAX_SHARE + 1) >> 8;
+	b[n++] = (MLAB_MAX_SHARE + 1) & 0xff;
+	memset(b + n, 0x05, MLAB_MAX_SHARE + 1);
+	n += MLAB_MAX_SHARE + 1;
+	assert_err(decode_exact(b, n, &d), MLAB_E_TOO_LONG);
+
+	/* A named group's KeyShare carrying p and g as explicit would: the
+	 * "p" is read as the share, the rest is trailing. */
+	const uint8_t named_with_pg[] = {0x01, 0x00, 0x00, 0x02, 0xC3, 0x01, 0x00, 0x01, 0x04, 0x00, 0x01, 0x05};
+	assert_err(decode_exact(named_with_pg, sizeof named_with_pg, &d), MLAB_E_TRAILING);
+}
+
+/* ======================================================================
+ * mlab_xgroup_*
+ * ====================================================================== */
+
+static void test_xgroup_set_rejects(void **s)
+{
+	(void)s;
+	static uint8_t p[MLAB_MAX_EXPLICIT_P + 2], g[MLAB_MAX_EXPLICIT_P + 2];
+	const uint8_t even_p[] = {0xD1, 0xE5, 0x96, 0x34, 0x88, 0x92};
+	const uint8_t zero_p[] = {0x00, 0xD1, 0xE5, 0x96, 0x34, 0x88, 0x93};
+	const uint8_t g7[] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04};
+
+	assert_err(set_only(lab48_p, sizeof lab48_p, lab48_g, 1), 0);
+	/* p even. */
+	assert_err(set_only(even_p, sizeof even_p, lab48_g, 1), MLAB_E_GROUP_PARAMS);
+	/* A leading zero byte: another encoding of the same p. */
+	assert_err(set_only(zero_p, sizeof zero_p, lab48_g, 1), MLAB_E_GROUP_PARAMS);
+	/* Empty g, empty p, one-byte p. */
+	assert_err(set_only(lab48_p, sizeof lab48_p, lab48_g, 0), MLAB_E_GROUP_PARAMS);
+	assert_err(set_only(lab48_p, 0, lab48_g, 1), MLAB_E_GROUP_PARAMS);
+	const uint8_t one_byte[] = {0xFB};
+	assert_err(set_only(one_byte, 1, lab48_g, 1), MLAB_E_GROUP_PARAMS);
+	/* g longer than p (even if its value is small). */
+	assert_err(set_only(lab48_p, sizeof lab48_p, g7, sizeof g7), MLAB_E_GROUP_PARAMS);
+	/* g as long as p, leading zeros and all: accepted (and checked later). */
+	assert_err(set_only(lab48_p, sizeof lab48_p, g7 + 1, sizeof g7 - 1), 0);
+	/* Two bytes is the smallest p. */
+	const uint8_t p16[] = {0xC3, 0x01};
+	assert_err(set_only(p16, sizeof p16, lab48_g, 1), 0);
+
+	/* p longer than MLAB_MAX_EXPLICIT_P; exactly that long is fine. */
+	memset(p, 0xff, sizeof p);
+	memset(g, 0, sizeof g);
+	g[0] = 2;
+	assert_err(set_only(p, MLAB_MAX_EXPLICIT_P, g, 1), 0);
+	assert_err(set_only(p, MLAB_MAX_EXPLICIT_P + 1, g, 1), MLAB_E_GROUP_PARAMS);
+	assert_err(set_only(p, MLAB_MAX_EXPLICIT_P + 1, g, MLAB_MAX_EXPLICIT_P + 1), MLAB_E_GROUP_PARAMS);
+	/* ffdhe3072's p (384 bytes) is the largest real one that fits. */
+	assert_true(mlab_group_by_id(MLAB_GROUP_FFDHE3072)->share_len <= MLAB_MAX_EXPLICIT_P);
+}
+
+static void test_xgroup_set_fields(void **s)
+{
+	(void)s;
+	struct mlab_xgroup *x = malloc(sizeof *x);
+	uint8_t p[MLAB_MAX_SHARE], g[MLAB_MAX_SHARE];
+	size_t pl = 0, gl = 0;
+
+	assert_non_null(x);
+	assert_err(mlab_xgroup_set(x, lab48_p, sizeof lab48_p, lab48_g, 1), 0);
+	assert_int_equal(x->group.id, MLAB_GROUP_EXPLICIT);
+	assert_string_equal(x->group.name, "explicit");
+	assert_int_equal(x->group.share_len, sizeof lab48_p);
+	assert_int_equal(x->group.bits, 48);
+	assert_true(x->group.weak);
+	assert_int_equal(x->group.sec_bits, 24);
+	assert_ptr_equal(x->group.modp, &x->modp);
+	assert_ptr_equal(x->group.ops, &mlab_lab_ops);
+	assert_string_equal(x->p, "D1E596348893");
+	assert_string_equal(x->q, "68F2CB1A4449"); /* (p-1)/2: lab-48's q */
+	assert_string_equal(x->g, "04");
+	assert_err(mlab_xgroup_check(x), 0);
+	assert_err(mlab_xgroup_bytes(x, p, &pl, g, &gl), 0);
+	assert_int_equal(pl, sizeof lab48_p);
+	assert_memory_equal(p, lab48_p, pl);
+	assert_int_equal(gl, 1);
+	assert_int_equal(g[0], 4);
+
+	/* A key pair in it works as in lab-48. */
+	struct mlab_dh d1, d2;
+	uint8_t s1[MLAB_MAX_SECRET], s2[MLAB_MAX_SECRET];
+	size_t n1 = 0, n2 = 0;
+	assert_err(mlab_dh_keygen(&x->group, &d1), 0);
+	assert_err(mlab_dh_keygen(mlab_group_by_id(MLAB_GROUP_LAB48), &d2), 0);
+	assert_err(mlab_dh_derive(&d1, d2.pub, d2.pub_len, true, s1, &n1), 0);
+	assert_err(mlab_dh_derive(&d2, d1.pub, d1.pub_len, true, s2, &n2), 0);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(s1, s2, n1);
+	mlab_dh_free(&d1);
+	mlab_dh_free(&d2);
+
+	/* g = 0 still has one byte on the wire. */
+	const uint8_t g0[] = {0x00};
+	assert_err(mlab_xgroup_set(x, lab48_p, sizeof lab48_p, g0, 1), 0);
+	assert_err(mlab_xgroup_bytes(x, p, &pl, g, &gl), 0);
+	assert_int_equal(gl, 1);
+	assert_int_equal(g[0], 0);
+	/* g with leading zeros comes back minimal. */
+	const uint8_t g6[] = {0, 0, 0, 0, 0, 9};
+	assert_err(mlab_xgroup_set(x, lab48_p, sizeof lab48_p, g6, sizeof g6), 0);
+	assert_err(mlab_xgroup_bytes(x, p, &pl, g, &gl), 0);
+	assert_int_equal(gl, 1);
+	assert_int_equal(g[0], 9);
+	free(x);
+}
+
+static void test_xgroup_from(void **s)
+{
+	(void)s;
+	struct mlab_xgroup *x = malloc(sizeof *x);
+	BIGNUM *p, *q, *gen, *bp, *bg;
+	uint8_t pb[MLAB_MAX_SHARE], gb[MLAB_MAX_SHARE];
+	size_t pl = 0, gl = 0;
+
+	assert_non_null(x);
+	static const struct {
+		uint16_t id;
+		unsigned bits, sec;
+		bool weak;
+	} cases[] = {
+	    {MLAB_GROUP_FFDHE2048, 2048, 103, false},
+	    {MLAB_GROUP_FFDHE3072, 3072, 125, false},
+	    {MLAB_GROUP_LAB32, 32, 16, true},
+	    {MLAB_GROUP_LAB48, 48, 24, true},
+	};
+	for (size_t i = 0; i < N_OF(cases); i++) {
+		const struct mlab_group *named = mlab_group_by_id(cases[i].id);
+		assert_err(mlab_xgroup_from(x, named), 0);
+		assert_int_equal(x->group.bits, cases[i].bits);
+		assert_int_equal(x->group.share_len, named->share_len);
+		assert_int_equal(x->group.sec_bits, cases[i].sec);
+		assert_int_equal(x->group.weak, cases[i].weak);
+		assert_err(mlab_group_params(named, &p, &q, &gen), 0);
+		assert_err(mlab_xgroup_bytes(x, pb, &pl, gb, &gl), 0);
+		bp = bn_bytes(pb, pl);
+		bg = bn_bytes(gb, gl);
+		assert_int_equal(BN_cmp(bp, p), 0);
+		assert_int_equal(BN_cmp(bg, gen), 0);
+		BN_free(p);
+		BN_free(q);
+		BN_free(gen);
+		BN_free(bp);
+		BN_free(bg);
+	}
+	/* No finite-field parameters to take. */
+	assert_err(mlab_xgroup_from(x, mlab_group_by_id(MLAB_GROUP_X25519)), MLAB_E_ARG);
+	assert_err(mlab_xgroup_from(x, mlab_group_by_id(MLAB_GROUP_EXPLICIT)), MLAB_E_ARG);
+	/* "explicit" is a name for offers: known by id and name, not listed. */
+	assert_non_null(mlab_group_by_id(MLAB_GROUP_EXPLICIT));
+	assert_ptr_equal(mlab_group_by_name("explicit"), mlab_group_by_id(MLAB_GROUP_EXPLICIT));
+	size_t n = 0;
+	const struct mlab_group *const *all = mlab_group_all(&n);
+	for (size_t i = 0; i < n; i++)
+		assert_int_not_equal(all[i]->id, MLAB_GROUP_EXPLICIT);
+	free(x);
+}
+
+static void test_xgroup_check_real_groups_pass(void **s)
+{
+	(void)s;
+	struct mlab_xgroup *x = malloc(sizeof *x);
+	const uint16_t ids[] = {MLAB_GROUP_FFDHE2048, MLAB_GROUP_LAB48, MLAB_GROUP_LAB32};
+	assert_non_null(x);
+	for (size_t i = 0; i < N_OF(ids); i++) {
+		assert_err(mlab_xgroup_from(x, mlab_group_by_id(ids[i])), 0);
+		assert_err(mlab_xgroup_check(x), 0);
+	}
+	free(x);
+}
+
+/* g = 0, 1, p-1, p, p+1 for the p of a named group. */
+static void degenerate_g(uint16_t id)
+{
+	uint8_t p[MLAB_MAX_SHARE], g[MLAB_MAX_SHARE];
+	size_t pl = 0, gl = 0;
+	static const struct {
+		long d;
+		bool word;
+	} cases[] = {{0, true}, {1, true}, {-1, false}, {0, false}, {1, false}};
+
+	named_pg(id, p, &pl, g, &gl);
+	BIGNUM *bp = bn_bytes(p, pl);
+	for (size_t i = 0; i < N_OF(cases); i++) {
+		BIGNUM *v = bn_rel(bp, cases[i].d, cases[i].word);
+		uint8_t enc[MLAB_MAX_SHARE];
+		bn_pad(v, enc, pl);
+		/* set takes them (the lessons need them computable) ... */
+		assert_err(set_only(p, pl, enc, pl), 0);
+		/* ... check refuses them, padded or minimal. */
+		assert_err(set_and_check(p, pl, enc, pl), MLAB_E_GROUP_PARAMS);
+		if (cases[i].word)
+			assert_err(set_and_check(p, pl, enc + pl - 1, 1), MLAB_E_GROUP_PARAMS);
+		BN_free(v);
+	}
+	/* The group's own g passes. */
+	assert_err(set_and_check(p, pl, g, gl), 0);
+	BN_free(bp);
+}
+
+static void test_xgroup_check_degenerate_g_lab48(void **s)
+{
+	(void)s;
+	degenerate_g(MLAB_GROUP_LAB48);
+}
+
+static void test_xgroup_check_degenerate_g_ffdhe2048(void **s)
+{
+	(void)s;
+	degenerate_g(MLAB_GROUP_FFDHE2048);
+}
+
+static void test_xgroup_check_not_safe_prime(void **s)
+{
+	(void)s;
+	struct mlab_xgroup *x = malloc(sizeof *x);
+	assert_non_null(x);
+	/* lab-64-smooth: p prime, (p-1)/2 smooth. */
+	assert_err(mlab_xgroup_from(x, mlab_group_by_id(MLAB_GROUP_LAB64_SMOOTH)), 0);
+	assert_err(mlab_xgroup_check(x), MLAB_E_GROUP_PARAMS);
+	/* Even with a square as generator. */
+	const uint8_t smooth_p[] = {0xB0, 0x9F, 0x2A, 0x5C, 0xCB, 0xBC, 0x08, 0xEB};
+	const uint8_t four[] = {4};
+	assert_err(set_and_check(smooth_p, sizeof smooth_p, four, 1), MLAB_E_GROUP_PARAMS);
+	/* A composite p: 0xFFFF = 3 * 5 * 17 * 257. */
+	const uint8_t comp[] = {0xFF, 0xFF};
+	assert_err(set_and_check(comp, sizeof comp, four, 1), MLAB_E_GROUP_PARAMS);
+	/* lab-48's q as p: prime, but (q-1)/2 is even: not a safe prime. */
+	const uint8_t q48[] = {0x68, 0xF2, 0xCB, 0x1A, 0x44, 0x49};
+	assert_err(set_and_check(q48, sizeof q48, four, 1), MLAB_E_GROUP_PARAMS);
+	free(x);
+}
+
+/* The smallest g >= 2 outside the order-q subgroup (a non-residue) fails;
+ * its square, inside, passes. */
+static void non_subgroup_g(uint16_t id)
+{
+	uint8_t p[MLAB_MAX_SHARE], g[MLAB_MAX_SHARE], enc[MLAB_MAX_SHARE];
+	size_t pl = 0, gl = 0;
+	BN_CTX *ctx = BN_CTX_new();
+	BIGNUM *t = BN_new(), *v = BN_new(), *q = BN_new();
+
+	assert_non_null(ctx);
+	assert_non_null(t);
+	assert_non_null(v);
+	assert_non_null(q);
+	named_pg(id, p, &pl, g, &gl);
+	BIGNUM *bp = bn_bytes(p, pl);
+	assert_true(BN_rshift1(q, bp));
+	BN_ULONG w;
+	for (w = 2; w < 1000; w++) {
+		assert_true(BN_set_word(v, w));
+		assert_true(BN_mod_exp(t, v, q, bp, ctx));
+		if (!BN_is_one(t))
+			break;
+	}
+	assert_true(w < 1000);
+	bn_pad(v, enc, pl);
+	assert_err(set_and_check(p, pl, enc, pl), MLAB_E_GROUP_PARAMS);
+	assert_true(BN_mod_sqr(t, v, bp, ctx));
+	bn_pad(t, enc, pl);
+	assert_err(set_and_check(p, pl, enc, pl), 0);
+	BN_free(bp);
+	BN_free(t);
+	BN_free(v);
+	BN_free(q);
+	BN_CTX_free(ctx);
+}
+
+static void test_xgroup_check_non_subgroup_g_lab48(void **s)
+{
+	(void)s;
+	non_subgroup_g(MLAB_GROUP_LAB48);
+}
+
+static void test_xgroup_check_non_subgroup_g_ffdhe2048(void **s)
+{
+	(void)s;
+	non_subgroup_g(MLAB_GROUP_FFDHE2048);
+}
+
+/* ======================================================================
+ * Two engines in memory, with a tamper step between them
+ * ====================================================================== */
+
+struct party {
+	struct mlab_kex k;
+	struct mlab_ev ev;
+	json_t *events;
+	uint8_t *obuf;
+	struct mlab_wr out;
+	uint8_t data[256];
+	size_t data_len;
+	int n_opened;
+};
+
+struct logged {
+	uint8_t type;
+	uint8_t *body;
+	size_t len;
+};
+
+/* What the tamper step does to frames on their way. */
+struct tamper {
+	/* Bob's KeyShare: g replaced (g_len > 0), share replaced by 1. */
+	uint8_t g[MLAB_MAX_SHARE];
+	size_t g_len;
+	bool share_one;
+	/* Alice's KeyShare: p and g added (lab-48's). */
+	bool add_params;
+	/* Alice's ClientHello: group offer replaced (n_groups > 0). */
+	uint16_t groups[MLAB_MAX_OFFERS];
+	size_t n_groups;
+};
+
+struct world {
+	struct party a, b;
+	struct tamper t;
+	struct logged log[2][MAX_LOG]; /* frames as delivered, per direction */
+	size_t n_log[2];
+};
+
+static struct world *live[4];
+
+static void sink(void *arg, const char *name, const json_t *event)
+{
+	(void)name;
+	assert_int_equal(json_array_append_new((json_t *)arg, json_deep_copy(event)), 0);
+}
+
+static void party_init(struct party *p, const char *name, const struct mlab_kex_config *cfg)
+{
+	p->events = json_array();
+	assert_non_null(p->events);
+	mlab_ev_init(&p->ev, name, -1, getenv("MLAB_TEST_VERBOSE") ? stderr : NULL);
+	p->ev.sink = sink;
+	p->ev.sink_arg = p->events;
+	p->obuf = malloc(OUT_CAP);
+	assert_non_null(p->obuf);
+	mlab_wr_init(&p->out, p->obuf, OUT_CAP);
+	assert_err(mlab_kex_init(&p->k, cfg, &p->ev), 0);
+}
+
+static void world_release(struct world *w)
+{
+	for (int i = 0; i < 2; i++) {
+		struct party *p = i ? &w->b : &w->a;
+		mlab_kex_free(&p->k);
+		json_decref(p->events);
+		free(p->obuf);
+		for (size_t j = 0; j < w->n_log[i]; j++)
+			free(w->log[i][j].body);
+	}
+	free(w);
+}
+
+static int cleanup(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N_OF(live); i++)
+		if (live[i]) {
+			world_release(live[i]);
+			live[i] = NULL;
+		}
+	return 0;
+}
+
+static struct world *world_new(const struct mlab_kex_config *ca, const struct mlab_kex_config *cb)
+{
+	struct world *w = calloc(1, sizeof *w);
+	size_t i;
+	assert_non_null(w);
+	for (i = 0; i < N_OF(live) && live[i]; i++)
+		;
+	assert_true(i < N_OF(live));
+	live[i] = w;
+	party_init(&w->a, "alice", ca);
+	party_init(&w->b, "bob", cb);
+	return w;
+}
+
+static void world_free(struct world *w)
+{
+	for (size_t i = 0; i < N_OF(live); i++)
+		if (live[i] == w)
+			live[i] = NULL;
+	world_release(w);
+}
+
+static uint8_t *dup_exact(const uint8_t *p, size_t n)
+{
+	uint8_t *q = malloc(n ? n : 1);
+	assert_non_null(q);
+	if (n)
+		memcpy(q, p, n);
+	return q;
+}
+
+/* Re-encodes a frame into body (room: MLAB_MAX_FRAME), dropping the header. */
+static void put_body(struct mlab_wr *fw, uint8_t *body, size_t *len)
+{
+	memcpy(body, fw->p + MLAB_FRAME_HDR, fw->len - MLAB_FRAME_HDR);
+	*len = fw->len - MLAB_FRAME_HDR;
+}
+
+static void apply_tamper(struct world *w, int dir, uint8_t type, uint8_t *body, size_t *len)
+{
+	const struct tamper *t = &w->t;
+	uint8_t *orig = dup_exact(body, *len), *fb = malloc(MLAB_MAX_FRAME);
+	uint8_t one[MLAB_MAX_SHARE];
+	struct mlab_wr fw;
+
+	assert_non_null(fb);
+	mlab_wr_init(&fw, fb, MLAB_MAX_FRAME);
+	if (dir == TO_ALICE && type == MLAB_MSG_KEY_SHARE && (t->g_len || t->share_one)) {
+		struct mlab_key_share ks;
+		assert_err(mlab_key_share_decode(orig, *len, &ks), 0);
+		assert_int_equal(ks.group, MLAB_GROUP_EXPLICIT);
+		if (t->g_len) {
+			ks.g = t->g;
+			ks.g_len = (uint16_t)t->g_len;
+		}
+		if (t->share_one) {
+			memset(one, 0, ks.len);
+			one[ks.len - 1] = 1;
+			ks.share = one;
+		}
+		assert_err(mlab_key_share_encode(&fw, &ks), 0);
+		put_body(&fw, body, len);
+	} else if (dir == TO_BOB && type == MLAB_MSG_KEY_SHARE && t->add_params) {
+		struct mlab_key_share ks;
+		assert_err(mlab_key_share_decode(orig, *len, &ks), 0);
+		ks.p = lab48_p;
+		ks.p_len = sizeof lab48_p;
+		ks.g = lab48_g;
+		ks.g_len = sizeof lab48_g;
+		assert_err(mlab_key_share_encode(&fw, &ks), 0);
+		put_body(&fw, body, len);
+	} else if (dir == TO_BOB && type == MLAB_MSG_CLIENT_HELLO && t->n_groups) {
+		struct mlab_client_hello ch;
+		assert_err(mlab_client_hello_decode(orig, *len, &ch), 0);
+		memcpy(ch.groups, t->groups, t->n_groups * sizeof t->groups[0]);
+		ch.n_groups = (uint8_t)t->n_groups;
+		assert_err(mlab_client_hello_encode(&fw, &ch), 0);
+		put_body(&fw, body, len);
+	}
+	free(orig);
+	free(fb);
+}
+
+static void deliver(struct party *to, uint8_t type, const uint8_t *body, size_t len)
+{
+	uint8_t *copy = dup_exact(body, len);
+	if (to->k.err) {
+		/* a failed engine has hung up */
+	} else if (type == MLAB_MSG_RECORD && mlab_kex_connected(&to->k)) {
+		uint8_t content = 0;
+		size_t n = 0;
+		uint8_t *data = malloc(MLAB_MAX_PLAINTEXT);
+		assert_non_null(data);
+		if (mlab_kex_open(&to->k, copy, len, &content, data, &n, &to->out) == 0 &&
+		    content == MLAB_CONTENT_DATA) {
+			assert_true(n <= sizeof to->data);
+			memcpy(to->data, data, n);
+			to->data_len = n;
+			to->n_opened++;
+		}
+		free(data);
+	} else {
+		(void)mlab_kex_input(&to->k, type, copy, len, &to->out);
+	}
+	free(copy);
+}
+
+static void pump(struct world *w, int dir)
+{
+	struct party *from = dir == TO_BOB ? &w->a : &w->b, *to = dir == TO_BOB ? &w->b : &w->a;
+	uint8_t *buf = dup_exact(from->obuf, from->out.len), *scratch = malloc(MLAB_MAX_FRAME);
+	size_t n = from->out.len;
+	struct mlab_rd r;
+
+	assert_non_null(scratch);
+	from->out.len = 0;
+	mlab_rd_init(&r, buf, n);
+	while (mlab_rd_left(&r)) {
+		uint8_t t = 0;
+		const uint8_t *b = NULL;
+		uint32_t len = 0;
+		size_t blen;
+		assert_err(mlab_frame_next(&r, &t, &b, &len), 0);
+		memcpy(scratch, b, len);
+		blen = len;
+		apply_tamper(w, dir, t, scratch, &blen);
+		assert_true(w->n_log[dir] < MAX_LOG);
+		w->log[dir][w->n_log[dir]++] = (struct logged){t, dup_exact(scratch, blen), blen};
+		deliver(to, t, scratch, blen);
+	}
+	free(scratch);
+	free(buf);
+}
+
+static void settle(struct world *w)
+{
+	for (int i = 0; i < 16; i++) {
+		if (!w->a.out.len && !w->b.out.len)
+			return;
+		pump(w, TO_BOB);
+		pump(w, TO_ALICE);
+	}
+	fail_msg("still talking after 16 rounds");
+}
+
+static void run(struct world *w)
+{
+	assert_err(mlab_kex_start(&w->a.k, &w->a.out), 0);
+	settle(w);
+}
+
+static struct mlab_kex_config cfg_of(enum mlab_role role, uint8_t mode, uint16_t group)
+{
+	struct mlab_kex_config c;
+	memset(&c, 0, sizeof c);
+	c.role = role;
+	c.modes[0] = mode;
+	c.n_modes = 1;
+	c.groups[0] = group;
+	c.n_groups = 1;
+	c.ciphers[0] = MLAB_CIPHER_CHACHA20_POLY1305;
+	c.n_ciphers = 1;
+	c.scope = MLAB_SCOPE_TRANSCRIPT;
+	c.validate_shares = true;
+	c.own_key = role == MLAB_INITIATOR ? alice_key : bob_key;
+	c.peer_key = role == MLAB_INITIATOR ? bob_pub : alice_pub;
+	return c;
+}
+
+static void cfg_groups(struct mlab_kex_config *c, size_t n, const uint16_t *g)
+{
+	memcpy(c->groups, g, n * sizeof g[0]);
+	c->n_groups = n;
+}
+
+/* ---------------------------------------------------------------- events */
+
+static size_t ev_count(const struct party *p, const char *name)
+{
+	size_t i, n = 0;
+	json_t *e;
+	json_array_foreach(p->events, i, e)
+	{
+		if (strcmp(json_string_value(json_object_get(e, "event")), name) == 0)
+			n++;
+	}
+	return n;
+}
+
+static json_t *ev_get(const struct party *p, const char *name)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(p->events, i, e)
+	{
+		if (strcmp(json_string_value(json_object_get(e, "event")), name) == 0)
+			return e;
+	}
+	fail_msg("%s: no event %s", p->ev.actor, name);
+	return NULL;
+}
+
+static const char *ev_str(const struct party *p, const char *name, const char *field)
+{
+	const char *v = json_string_value(json_object_get(ev_get(p, name), field));
+	if (!v)
+		fail_msg("%s: event %s has no string field %s", p->ev.actor, name, field);
+	return v;
+}
+
+/* ---------------------------------------------------------------- checks */
+
+static void assert_connected(struct world *w, uint16_t group)
+{
+	assert_int_equal(w->a.k.err, 0);
+	assert_int_equal(w->b.k.err, 0);
+	assert_true(mlab_kex_connected(&w->a.k));
+	assert_true(mlab_kex_connected(&w->b.k));
+	assert_int_equal(w->a.k.group, group);
+	assert_int_equal(w->b.k.group, group);
+	assert_string_equal(w->a.k.keys.key_id, w->b.k.keys.key_id);
+	assert_string_equal(ev_str(&w->a, "handshake-done", "key_id"), ev_str(&w->b, "handshake-done", "key_id"));
+	assert_int_equal(ev_count(&w->a, "error"), 0);
+	assert_int_equal(ev_count(&w->b, "error"), 0);
+}
+
+static void send_both_ways(struct world *w)
+{
+	const char *m1 = "hello bob", *m2 = "hello alice";
+	assert_err(mlab_kex_seal(&w->a.k, MLAB_CONTENT_DATA, (const uint8_t *)m1, strlen(m1), &w->a.out), 0);
+	settle(w);
+	assert_int_equal(w->b.n_opened, 1);
+	assert_int_equal(w->b.data_len, strlen(m1));
+	assert_memory_equal(w->b.data, m1, strlen(m1));
+	assert_err(mlab_kex_seal(&w->b.k, MLAB_CONTENT_DATA, (const uint8_t *)m2, strlen(m2), &w->b.out), 0);
+	settle(w);
+	assert_int_equal(w->a.n_opened, 1);
+	assert_memory_equal(w->a.data, m2, strlen(m2));
+}
+
+/* p failed with code: sticky state, one error event, and exactly one ALERT
+ * (carrying the code) among what it sent, as its last frame; the peer, if
+ * still alive then, aborted on that alert. */
+static void assert_failed(struct world *w, struct party *p, int code)
+{
+	int dir = p == &w->a ? TO_BOB : TO_ALICE;
+	struct party *peer = p == &w->a ? &w->b : &w->a;
+	size_t n_alerts = 0;
+	struct mlab_alert al;
+
+	assert_err(p->k.err, code);
+	assert_int_equal(p->k.state, MLAB_KEX_FAILED);
+	assert_false(mlab_kex_connected(&p->k));
+	assert_int_equal(ev_count(p, "error"), 1);
+	assert_string_equal(ev_str(p, "error", "error"), mlab_err_name(code));
+	for (size_t i = 0; i < w->n_log[dir]; i++)
+		if (w->log[dir][i].type == MLAB_MSG_ALERT)
+			n_alerts++;
+	assert_int_equal(n_alerts, 1);
+	const struct logged *last = &w->log[dir][w->n_log[dir] - 1];
+	assert_int_equal(last->type, MLAB_MSG_ALERT);
+	assert_err(mlab_alert_decode(last->body, last->len, &al), 0);
+	assert_int_equal(-(int)al.code, code);
+	assert_err(peer->k.err, MLAB_E_PEER_ALERT);
+	assert_string_equal(ev_str(peer, "alert-received", "error"), mlab_err_name(code));
+}
+
+/* The frame types a side sent, in order. */
+static void assert_sent(const struct world *w, int dir, const uint8_t *types, size_t n)
+{
+	assert_int_equal(w->n_log[dir], n);
+	for (size_t i = 0; i < n; i++)
+		if (w->log[dir][i].type != types[i])
+			fail_msg("frame %zu: %s, expected %s", i, mlab_msg_name(w->log[dir][i].type),
+				 mlab_msg_name(types[i]));
+}
+
+/* ======================================================================
+ * Engine: happy paths
+ * ====================================================================== */
+
+static void explicit_happy(uint16_t from, bool validate)
+{
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+	const struct mlab_group *named = mlab_group_by_id(from);
+	uint8_t p[MLAB_MAX_SHARE], g[MLAB_MAX_SHARE];
+	size_t pl = 0, gl = 0;
+	struct mlab_key_share ks;
+	char hex[2 * MLAB_MAX_SHARE + 1];
+
+	b.explicit_from = from == MLAB_GROUP_FFDHE2048 ? 0 : from; /* 0: the default, ffdhe2048 */
+	a.validate_shares = b.validate_shares = validate;
+	struct world *w = world_new(&a, &b);
+	run(w);
+	assert_connected(w, MLAB_GROUP_EXPLICIT);
+	assert_string_equal(ev_str(&w->a, "negotiated", "group"), "explicit");
+	assert_string_equal(ev_str(&w->b, "negotiated", "group"), "explicit");
+	assert_string_equal(ev_str(&w->a, "handshake-done", "group"), "explicit");
+	assert_string_equal(ev_str(&w->b, "handshake-done", "group"), "explicit");
+
+	/* The initiator took the parameters, and said whether it checked them. */
+	assert_int_equal(ev_count(&w->a, "params-received"), 1);
+	assert_int_equal(ev_count(&w->b, "params-received"), 0);
+	json_t *e = ev_get(&w->a, "params-received");
+	assert_int_equal(json_integer_value(json_object_get(e, "bits")), named->bits);
+	assert_int_equal(json_is_true(json_object_get(e, "checked")), validate);
+	named_pg(from, p, &pl, g, &gl);
+	mlab_hex(p, pl, hex);
+	assert_true(strcasecmp(json_string_value(json_object_get(e, "p")), hex) == 0);
+	assert_int_equal(w->a.k.xg.group.bits, named->bits);
+	assert_int_equal(w->b.k.xg.group.bits, named->bits);
+
+	/* On the wire: bob's KeyShare carries the named group's p and g, and a
+	 * share of p's length; alice's carries neither. */
+	const struct logged *bks = &w->log[TO_ALICE][1], *aks = &w->log[TO_BOB][1];
+	assert_int_equal(bks->type, MLAB_MSG_KEY_SHARE);
+	assert_err(mlab_key_share_decode(bks->body, bks->len, &ks), 0);
+	assert_int_equal(ks.group, MLAB_GROUP_EXPLICIT);
+	assert_int_equal(ks.p_len, pl);
+	assert_memory_equal(ks.p, p, pl);
+	assert_int_equal(ks.g_len, gl);
+	assert_memory_equal(ks.g, g, gl);
+	assert_int_equal(ks.len, named->share_len);
+	assert_int_equal(aks->type, MLAB_MSG_KEY_SHARE);
+	assert_err(mlab_key_share_decode(aks->body, aks->len, &ks), 0);
+	assert_int_equal(ks.group, MLAB_GROUP_EXPLICIT);
+	assert_int_equal(ks.p_len, 0);
+	assert_int_equal(ks.g_len, 0);
+	assert_int_equal(ks.len, named->share_len);
+	send_both_ways(w);
+	world_free(w);
+}
+
+static void test_engine_explicit_ffdhe2048(void **s)
+{
+	(void)s;
+	explicit_happy(MLAB_GROUP_FFDHE2048, true);
+}
+
+static void test_engine_explicit_lab48(void **s)
+{
+	(void)s;
+	explicit_happy(MLAB_GROUP_LAB48, true);
+}
+
+static void test_engine_explicit_lab48_weakened(void **s)
+{
+	(void)s;
+	explicit_happy(MLAB_GROUP_LAB48, false);
+}
+
+/* Explicit among named groups: chosen by the initiator's preference. */
+static void test_engine_explicit_preference(void **s)
+{
+	(void)s;
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+	const uint16_t ga[] = {MLAB_GROUP_X25519, MLAB_GROUP_EXPLICIT};
+	const uint16_t gb[] = {MLAB_GROUP_EXPLICIT, MLAB_GROUP_X25519};
+	cfg_groups(&a, 2, ga);
+	cfg_groups(&b, 2, gb);
+	struct world *w = world_new(&a, &b);
+	run(w);
+	assert_connected(w, MLAB_GROUP_X25519);
+	assert_int_equal(ev_count(&w->a, "params-received"), 0);
+	world_free(w);
+
+	const uint16_t ga2[] = {MLAB_GROUP_EXPLICIT, MLAB_GROUP_X25519};
+	cfg_groups(&a, 2, ga2);
+	b.explicit_from = MLAB_GROUP_LAB48;
+	w = world_new(&a, &b);
+	run(w);
+	assert_connected(w, MLAB_GROUP_EXPLICIT);
+	assert_int_equal(w->a.k.xg.group.bits, 48);
+	world_free(w);
+}
+
+/* ======================================================================
+ * Engine: malicious parameters
+ * ====================================================================== */
+
+/* The value v (0, 1, p-1, p: word/relative to p) as g in t, p's length. */
+static void tamper_g(struct tamper *t, uint16_t from, long d, bool word)
+{
+	uint8_t p[MLAB_MAX_SHARE], g[MLAB_MAX_SHARE];
+	size_t pl = 0, gl = 0;
+	named_pg(from, p, &pl, g, &gl);
+	BIGNUM *bp = bn_bytes(p, pl), *v = bn_rel(bp, d, word);
+	bn_pad(v, t->g, pl);
+	t->g_len = pl;
+	BN_free(v);
+	BN_free(bp);
+}
+
+static void test_engine_validating_refuses_degenerate_g(void **s)
+{
+	(void)s;
+	static const struct {
+		long d;
+		bool word;
+	} cases[] = {{1, true}, {0, true}, {-1, false}, {0, false}};
+	const uint8_t sent[] = {MLAB_MSG_CLIENT_HELLO, MLAB_MSG_ALERT};
+
+	for (size_t i = 0; i < N_OF(cases); i++) {
+		struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+		struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+		struct world *w = world_new(&a, &b);
+		tamper_g(&w->t, MLAB_GROUP_FFDHE2048, cases[i].d, cases[i].word);
+		run(w);
+		assert_failed(w, &w->a, MLAB_E_GROUP_PARAMS);
+		assert_string_equal(ev_str(&w->a, "error", "check"), "params");
+		/* It said what it got, then refused: no share of its own went out. */
+		assert_int_equal(ev_count(&w->a, "params-received"), 1);
+		assert_true(json_is_true(json_object_get(ev_get(&w->a, "params-received"), "checked")));
+		assert_int_equal(ev_count(&w->a, "share-sent"), 0);
+		assert_sent(w, TO_BOB, sent, N_OF(sent));
+		world_free(w);
+	}
+}
+
+/* The transcript of frames as alice saw them (sent and received), in
+ * protocol order: CH, SH, KS(bob), KS(alice). */
+static void alice_th(const struct world *w, uint8_t th[MLAB_SHA256_LEN])
+{
+	const struct logged *order[] = {&w->log[TO_BOB][0], &w->log[TO_ALICE][0], &w->log[TO_ALICE][1],
+					&w->log[TO_BOB][1]};
+	const uint8_t types[] = {MLAB_MSG_CLIENT_HELLO, MLAB_MSG_SERVER_HELLO, MLAB_MSG_KEY_SHARE, MLAB_MSG_KEY_SHARE};
+	struct mlab_transcript tr;
+	assert_err(mlab_transcript_init(&tr), 0);
+	for (size_t i = 0; i < N_OF(order); i++) {
+		uint8_t hdr[MLAB_FRAME_HDR];
+		struct mlab_wr hw;
+		assert_int_equal(order[i]->type, types[i]);
+		mlab_wr_init(&hw, hdr, sizeof hdr);
+		assert_err(mlab_frame_put_hdr(&hw, order[i]->type, order[i]->len), 0);
+		assert_err(mlab_transcript_add(&tr, hdr, sizeof hdr), 0);
+		assert_err(mlab_transcript_add(&tr, order[i]->body, order[i]->len), 0);
+	}
+	assert_err(mlab_transcript_hash(&tr, th), 0);
+	mlab_transcript_free(&tr);
+}
+
+static bool is_one(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++)
+		if (p[i])
+			return false;
+	return n && p[n - 1] == 1;
+}
+
+/* Cryptopals 35 against a weakened initiator: g = 1 and bob's share
+ * replaced by 1 (what mallory sends). Alice's share is 1^a = 1 and her
+ * secret 1^a = 1: her keys are those of a secret of 1. */
+static void test_engine_weakened_g_one_secret_is_one(void **s)
+{
+	(void)s;
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+	a.validate_shares = false;
+	struct world *w = world_new(&a, &b);
+	struct mlab_key_share ks;
+	uint8_t th[MLAB_SHA256_LEN], one[MLAB_MAX_SHARE];
+	struct mlab_keys keys;
+	size_t pl = mlab_group_by_id(MLAB_GROUP_FFDHE2048)->share_len;
+
+	w->t.g[0] = 1;
+	w->t.g_len = 1;
+	w->t.share_one = true;
+	assert_err(mlab_kex_start(&w->a.k, &w->a.out), 0);
+	pump(w, TO_BOB);
+	pump(w, TO_ALICE);
+	/* Alice completed her flight: KeyShare and Finished, no error. */
+	assert_int_equal(w->a.k.err, 0);
+	assert_int_equal(w->a.k.state, MLAB_KEX_WAIT_SERVER_FINISHED);
+	assert_false(json_is_true(json_object_get(ev_get(&w->a, "params-received"), "checked")));
+	assert_string_equal(ev_str(&w->a, "params-received", "g"), "01");
+	pump(w, TO_BOB);
+	const uint8_t sent[] = {MLAB_MSG_CLIENT_HELLO, MLAB_MSG_KEY_SHARE, MLAB_MSG_FINISHED};
+	assert_sent(w, TO_BOB, sent, N_OF(sent));
+	assert_err(mlab_key_share_decode(w->log[TO_BOB][1].body, w->log[TO_BOB][1].len, &ks), 0);
+	assert_int_equal(ks.len, pl);
+	assert_true(is_one(ks.share, ks.len));
+
+	/* The keys of secret 1 (p's length) over her transcript are hers. */
+	memset(one, 0, pl);
+	one[pl - 1] = 1;
+	alice_th(w, th);
+	assert_err(mlab_keysched_derive(one, pl, th, &keys), 0);
+	assert_string_equal(ev_str(&w->a, "session-key", "key_id"), keys.key_id);
+	mlab_keys_wipe(&keys);
+
+	/* Bob, validating, refuses a share of 1. */
+	settle(w);
+	assert_failed(w, &w->b, MLAB_E_SHARE_RANGE);
+	world_free(w);
+}
+
+/* g = 1 alone (bob's share untouched): alice's share is 1 whatever her key;
+ * her secret is bob's share to her exponent, which bob cannot match. */
+static void test_engine_weakened_g_one_share_is_one(void **s)
+{
+	(void)s;
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+	a.validate_shares = b.validate_shares = false;
+	b.explicit_from = MLAB_GROUP_LAB48;
+	struct world *w = world_new(&a, &b);
+	struct mlab_key_share ks;
+
+	w->t.g[0] = 1;
+	w->t.g_len = 1;
+	run(w);
+	assert_true(w->n_log[TO_BOB] >= 2);
+	assert_int_equal(w->log[TO_BOB][1].type, MLAB_MSG_KEY_SHARE);
+	assert_err(mlab_key_share_decode(w->log[TO_BOB][1].body, w->log[TO_BOB][1].len, &ks), 0);
+	assert_int_equal(ks.len, sizeof lab48_p);
+	assert_true(is_one(ks.share, ks.len));
+	/* Weakened bob takes 1 (secret 1), but the transcripts differ: the
+	 * Finished check is what is left. */
+	assert_failed(w, &w->b, MLAB_E_FINISHED);
+	world_free(w);
+}
+
+static void test_engine_responder_refuses_initiator_params(void **s)
+{
+	(void)s;
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+	b.explicit_from = MLAB_GROUP_LAB48;
+	struct world *w = world_new(&a, &b);
+	w->t.add_params = true;
+	run(w);
+	assert_failed(w, &w->b, MLAB_E_BAD_FIELD);
+	assert_int_equal(ev_count(&w->b, "share-received"), 0);
+	world_free(w);
+
+	/* Weakened, the same. */
+	a.validate_shares = b.validate_shares = false;
+	w = world_new(&a, &b);
+	w->t.add_params = true;
+	run(w);
+	assert_failed(w, &w->b, MLAB_E_BAD_FIELD);
+	world_free(w);
+}
+
+/* Alice offers named groups only; the offer reaches bob as "explicit". */
+static void test_engine_named_only_initiator_refuses_explicit(void **s)
+{
+	(void)s;
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, MLAB_GROUP_FFDHE2048);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+	const uint16_t gb[] = {MLAB_GROUP_EXPLICIT, MLAB_GROUP_FFDHE2048};
+	cfg_groups(&b, 2, gb);
+	a.validate_shares = false; /* even a weakened one */
+	struct world *w = world_new(&a, &b);
+	w->t.groups[0] = MLAB_GROUP_EXPLICIT;
+	w->t.n_groups = 1;
+	run(w);
+	assert_int_equal(w->b.k.group, MLAB_GROUP_EXPLICIT);
+	assert_failed(w, &w->a, MLAB_E_NOT_OFFERED);
+	assert_int_equal(ev_count(&w->a, "params-received"), 0);
+	const uint8_t sent[] = {MLAB_MSG_CLIENT_HELLO, MLAB_MSG_ALERT};
+	assert_sent(w, TO_BOB, sent, N_OF(sent));
+	world_free(w);
+}
+
+static void test_engine_min_security_explicit(void **s)
+{
+	(void)s;
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+	b.explicit_from = MLAB_GROUP_LAB48;
+	a.min_security = 100;
+	struct world *w = world_new(&a, &b);
+	run(w);
+	assert_failed(w, &w->a, MLAB_E_WEAK_GROUP);
+	assert_int_equal(ev_count(&w->a, "params-received"), 1);
+	world_free(w);
+
+	/* Not checking the parameters does not lift the policy. */
+	a.validate_shares = false;
+	w = world_new(&a, &b);
+	run(w);
+	assert_failed(w, &w->a, MLAB_E_WEAK_GROUP);
+	world_free(w);
+
+	/* ffdhe2048's parameters (103 bits) meet it. */
+	a.validate_shares = true;
+	b.explicit_from = 0;
+	w = world_new(&a, &b);
+	run(w);
+	assert_connected(w, MLAB_GROUP_EXPLICIT);
+	world_free(w);
+
+	/* The responder's own policy skips explicit when what it would send is
+	 * too weak. */
+	a.min_security = 0;
+	b.min_security = 100;
+	b.explicit_from = MLAB_GROUP_LAB48;
+	w = world_new(&a, &b);
+	run(w);
+	assert_failed(w, &w->b, MLAB_E_NO_COMMON_GROUP);
+	world_free(w);
+}
+
+/* ======================================================================
+ * Engine: signed explicit parameters (params scope covers p and g)
+ * ====================================================================== */
+
+static struct world *signed_world(bool mutual, enum mlab_scope scope, bool validate)
+{
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_SIGN, MLAB_GROUP_EXPLICIT);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_SIGN, MLAB_GROUP_EXPLICIT);
+	a.scope = b.scope = scope;
+	a.mutual = b.mutual = mutual;
+	a.validate_shares = validate;
+	b.explicit_from = MLAB_GROUP_LAB48;
+	return world_new(&a, &b);
+}
+
+static void test_engine_signed_params_scope(void **s)
+{
+	(void)s;
+	for (int mutual = 0; mutual < 2; mutual++) {
+		struct world *w = signed_world(mutual, MLAB_SCOPE_PARAMS, true);
+		run(w);
+		assert_connected(w, MLAB_GROUP_EXPLICIT);
+		assert_string_equal(ev_str(&w->a, "signature-verified", "scope"), "params");
+		assert_int_equal(ev_count(&w->b, "signature-verified"), mutual ? 1 : 0);
+		send_both_ways(w);
+		world_free(w);
+	}
+	struct world *w = signed_world(false, MLAB_SCOPE_PARAMS, false);
+	run(w);
+	assert_connected(w, MLAB_GROUP_EXPLICIT);
+	world_free(w);
+}
+
+/* The signature is over p and g: another g fails it, whether alice checks
+ * the parameters (g = 9, a valid generator of the same subgroup) or not
+ * (g = 1). The transcript scope catches it as well. */
+static void test_engine_signed_g_changed(void **s)
+{
+	(void)s;
+	static const struct {
+		enum mlab_scope scope;
+		bool validate;
+		uint8_t g;
+	} cases[] = {
+	    {MLAB_SCOPE_PARAMS, true, 9},
+	    {MLAB_SCOPE_PARAMS, false, 1},
+	    {MLAB_SCOPE_TRANSCRIPT, true, 9},
+	    {MLAB_SCOPE_TRANSCRIPT, false, 1},
+	};
+	for (size_t i = 0; i < N_OF(cases); i++) {
+		struct world *w = signed_world(false, cases[i].scope, cases[i].validate);
+		w->t.g[0] = cases[i].g;
+		w->t.g_len = 1;
+		run(w);
+		assert_failed(w, &w->a, MLAB_E_SIG_INVALID);
+		assert_int_equal(ev_count(&w->a, "params-received"), 1);
+		assert_int_equal(ev_count(&w->a, "signature-verified"), 0);
+		world_free(w);
+	}
+}
+
+/* ======================================================================
+ * Downgrade sentinel
+ * ====================================================================== */
+
+static bool has_sentinel(const uint8_t nonce[MLAB_NONCE_LEN])
+{
+	return memcmp(nonce + MLAB_NONCE_LEN - MLAB_SENTINEL_LEN, MLAB_SENTINEL, MLAB_SENTINEL_LEN) == 0;
+}
+
+/* The nonce of the ServerHello alice received. */
+static bool wire_sentinel(const struct world *w)
+{
+	struct mlab_server_hello sh;
+	assert_true(w->n_log[TO_ALICE] >= 1);
+	assert_int_equal(w->log[TO_ALICE][0].type, MLAB_MSG_SERVER_HELLO);
+	assert_err(mlab_server_hello_decode(w->log[TO_ALICE][0].body, w->log[TO_ALICE][0].len, &sh), 0);
+	return has_sentinel(sh.nonce);
+}
+
+static struct world *sentinel_world(size_t na, const uint16_t *ga, bool a_sentinel)
+{
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, MLAB_GROUP_X25519);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_X25519);
+	const uint16_t gb[] = {MLAB_GROUP_X25519, MLAB_GROUP_LAB48};
+	cfg_groups(&a, na, ga);
+	cfg_groups(&b, 2, gb);
+	a.sentinel = a_sentinel;
+	b.sentinel = true;
+	return world_new(&a, &b);
+}
+
+/* Bob picks lab-48 (all alice offers) though he supports x25519. */
+static void test_sentinel_set_by_responder(void **s)
+{
+	(void)s;
+	const uint16_t ga[] = {MLAB_GROUP_LAB48};
+	struct world *w = sentinel_world(1, ga, false);
+	run(w);
+	assert_connected(w, MLAB_GROUP_LAB48);
+	assert_true(wire_sentinel(w));
+	assert_true(has_sentinel(w->b.k.nonce_s));
+	assert_true(has_sentinel(w->a.k.nonce_s));
+	assert_int_equal(ev_count(&w->b, "sentinel-set"), 1);
+	assert_string_equal(ev_str(&w->b, "sentinel-set", "group"), "lab-48");
+	world_free(w);
+
+	/* Without the option, no mark. */
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, MLAB_GROUP_LAB48);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_X25519);
+	const uint16_t gb[] = {MLAB_GROUP_X25519, MLAB_GROUP_LAB48};
+	cfg_groups(&b, 2, gb);
+	w = world_new(&a, &b);
+	run(w);
+	assert_connected(w, MLAB_GROUP_LAB48);
+	assert_false(wire_sentinel(w));
+	assert_int_equal(ev_count(&w->b, "sentinel-set"), 0);
+	world_free(w);
+}
+
+/* Alice offered x25519 and lab-48; the offer reaches bob cut to lab-48. */
+static void test_sentinel_downgrade_detected(void **s)
+{
+	(void)s;
+	const uint16_t ga[] = {MLAB_GROUP_X25519, MLAB_GROUP_LAB48};
+	struct world *w = sentinel_world(2, ga, true);
+	w->t.groups[0] = MLAB_GROUP_LAB48;
+	w->t.n_groups = 1;
+	run(w);
+	assert_true(wire_sentinel(w));
+	assert_failed(w, &w->a, MLAB_E_DOWNGRADE);
+	assert_string_equal(ev_str(&w->a, "error", "check"), "sentinel");
+	assert_int_equal(ev_count(&w->a, "sentinel-seen"), 1);
+	assert_string_equal(ev_str(&w->a, "sentinel-seen", "group"), "lab-48");
+	const uint8_t sent[] = {MLAB_MSG_CLIENT_HELLO, MLAB_MSG_ALERT};
+	assert_sent(w, TO_BOB, sent, N_OF(sent));
+	world_free(w);
+
+	/* An initiator without the option takes lab-48 and sends its share;
+	 * only the Finished (over the altered hello) stops it here. */
+	w = sentinel_world(2, ga, false);
+	w->t.groups[0] = MLAB_GROUP_LAB48;
+	w->t.n_groups = 1;
+	run(w);
+	assert_true(wire_sentinel(w));
+	assert_int_equal(w->a.k.group, MLAB_GROUP_LAB48);
+	assert_int_equal(ev_count(&w->a, "sentinel-seen"), 0);
+	assert_int_equal(ev_count(&w->a, "share-sent"), 1);
+	assert_failed(w, &w->b, MLAB_E_FINISHED);
+	world_free(w);
+}
+
+/* The same cut with explicit parameters chosen (ffdhe2048's, 103 bits)
+ * while bob supports x25519. */
+static void test_sentinel_downgrade_to_explicit(void **s)
+{
+	(void)s;
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, MLAB_GROUP_X25519);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_X25519);
+	const uint16_t g2[] = {MLAB_GROUP_X25519, MLAB_GROUP_EXPLICIT};
+	cfg_groups(&a, 2, g2);
+	cfg_groups(&b, 2, g2);
+	a.sentinel = b.sentinel = true;
+	struct world *w = world_new(&a, &b);
+	w->t.groups[0] = MLAB_GROUP_EXPLICIT;
+	w->t.n_groups = 1;
+	run(w);
+	assert_true(wire_sentinel(w));
+	assert_failed(w, &w->a, MLAB_E_DOWNGRADE);
+	world_free(w);
+}
+
+static void test_sentinel_no_abort_when_only_weak_offered(void **s)
+{
+	(void)s;
+	const uint16_t ga[] = {MLAB_GROUP_LAB48};
+	struct world *w = sentinel_world(1, ga, true);
+	run(w);
+	assert_true(wire_sentinel(w));
+	assert_connected(w, MLAB_GROUP_LAB48);
+	assert_int_equal(ev_count(&w->a, "sentinel-seen"), 0);
+	send_both_ways(w);
+	world_free(w);
+}
+
+static void test_sentinel_absent_when_best_chosen(void **s)
+{
+	(void)s;
+	const uint16_t ga[] = {MLAB_GROUP_X25519, MLAB_GROUP_LAB48};
+	struct world *w = sentinel_world(2, ga, true);
+	run(w);
+	assert_connected(w, MLAB_GROUP_X25519);
+	assert_false(wire_sentinel(w));
+	assert_false(has_sentinel(w->b.k.nonce_s));
+	assert_int_equal(ev_count(&w->b, "sentinel-set"), 0);
+	assert_int_equal(ev_count(&w->a, "sentinel-seen"), 0);
+	world_free(w);
+}
+
+/* alice herself prefers lab-48 but offers x25519 too: bob's stronger group
+ * was in the offer, so his choice is hers, not a downgrade — no mark, no
+ * abort. (A false alarm here would break honest handshakes.) */
+static void test_sentinel_no_false_alarm_on_own_preference(void **s)
+{
+	(void)s;
+	const uint16_t ga[] = {MLAB_GROUP_LAB48, MLAB_GROUP_X25519};
+	struct world *w = sentinel_world(2, ga, true);
+	run(w);
+	assert_connected(w, MLAB_GROUP_LAB48);
+	assert_false(wire_sentinel(w));
+	assert_int_equal(ev_count(&w->b, "sentinel-set"), 0);
+	send_both_ways(w);
+	world_free(w);
+}
+
+/* A responder accepting explicit parameters must have some to send. */
+static void test_explicit_from_checked_at_init(void **s)
+{
+	(void)s;
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+	struct mlab_kex k;
+	b.explicit_from = MLAB_GROUP_X25519;
+	assert_err(mlab_kex_init(&k, &b, NULL), MLAB_E_ARG);
+	mlab_kex_free(&k);
+	b.explicit_from = MLAB_GROUP_LAB48;
+	assert_err(mlab_kex_init(&k, &b, NULL), 0);
+	mlab_kex_free(&k);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_codec_round_trip),
+	    cmocka_unit_test(test_sentinel_no_false_alarm_on_own_preference),
+	    cmocka_unit_test(test_explicit_from_checked_at_init),
+	    cmocka_unit_test(test_codec_hostile),
+	    cmocka_unit_test(test_xgroup_set_rejects),
+	    cmocka_unit_test(test_xgroup_set_fields),
+	    cmocka_unit_test(test_xgroup_from),
+	    cmocka_unit_test(test_xgroup_check_real_groups_pass),
+	    cmocka_unit_test(test_xgroup_check_degenerate_g_lab48),
+	    cmocka_unit_test(test_xgroup_check_degenerate_g_ffdhe2048),
+	    cmocka_unit_test(test_xgroup_check_not_safe_prime),
+	    cmocka_unit_test(test_xgroup_check_non_subgroup_g_lab48),
+	    cmocka_unit_test(test_xgroup_check_non_subgroup_g_ffdhe2048),
+	    cmocka_unit_test_teardown(test_engine_explicit_ffdhe2048, cleanup),
+	    cmocka_unit_test_teardown(test_engine_explicit_lab48, cleanup),
+	    cmocka_unit_test_teardown(test_engine_explicit_lab48_weakened, cleanup),
+	    cmocka_unit_test_teardown(test_engine_explicit_preference, cleanup),
+	    cmocka_unit_test_teardown(test_engine_validating_refuses_degenerate_g, cleanup),
+	    cmocka_unit_test_teardown(test_engine_weakened_g_one_secret_is_one, cleanup),
+	    cmocka_unit_test_teardown(test_engine_weakened_g_one_share_is_one, cleanup),
+	    cmocka_unit_test_teardown(test_engine_responder_refuses_initiator_params, cleanup),
+	    cmocka_unit_test_teardown(test_engine_named_only_initiator_refuses_explicit, cleanup),
+	    cmocka_unit_test_teardown(test_engine_min_security_explicit, cleanup),
+	    cmocka_unit_test_teardown(test_engine_signed_params_scope, cleanup),
+	    cmocka_unit_test_teardown(test_engine_signed_g_changed, cleanup),
+	    cmocka_unit_test_teardown(test_sentinel_set_by_responder, cleanup),
+	    cmocka_unit_test_teardown(test_sentinel_downgrade_detected, cleanup),
+	    cmocka_unit_test_teardown(test_sentinel_downgrade_to_explicit, cleanup),
+	    cmocka_unit_test_teardown(test_sentinel_no_abort_when_only_weak_offered, cleanup),
+	    cmocka_unit_test_teardown(test_sentinel_absent_when_best_chosen, cleanup),
+	};
+	return cmocka_run_group_tests(tests, keys_setup, keys_teardown);
+}
