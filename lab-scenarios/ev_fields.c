@@ -47,3 +47,20 @@ bool streq(const char *a, const char *b)
 {
 	return a && b && strcmp(a, b) == 0;
 }
+
+bool ev_hex_digit(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+const char *ev_key_id(const json_t *o, const char *key)
+{
+	const char *k = ev_str(o, key);
+	if (!k)
+		return NULL;
+	size_t i = 0;
+	for (; k[i]; i++)
+		if (i >= 8 || !ev_hex_digit(k[i]))
+			return NULL;
+	return i > 0 ? k : NULL;
+}

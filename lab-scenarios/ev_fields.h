@@ -13,6 +13,10 @@ const char *ev_str(const json_t *o, const char *key);
 bool ev_int(const json_t *o, const char *key, long long *out);
 /* A finite number (integer or real). */
 bool ev_num(const json_t *o, const char *key, double *out);
+/* A key id: 1..8 hex digits (docs/events.md: 8 lowercase hex digits). Longer
+ * strings are refused rather than cut, so a cut could never make two ids equal. */
+const char *ev_key_id(const json_t *o, const char *key);
+bool ev_hex_digit(char c);
 /* The event's actor and name, or false for entries that are not events. */
 bool ev_head(const json_t *e, const char **actor, const char **name);
 /* Both present and equal. */

@@ -34,11 +34,6 @@ static double ev_t(const json_t *o)
 	return isfinite(t) ? t : NAN;
 }
 
-static bool is_hex_digit(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 /* Application bytes as hex: even length, hex digits only ("" is an empty message). */
 static const char *ev_hex(const json_t *o)
 {
@@ -47,23 +42,9 @@ static const char *ev_hex(const json_t *o)
 		return NULL;
 	size_t i = 0;
 	for (; h[i]; i++)
-		if (!is_hex_digit(h[i]))
+		if (!ev_hex_digit(h[i]))
 			return NULL;
 	return i % 2 == 0 ? h : NULL;
-}
-
-/* A key id: 1..8 hex digits (docs/events.md: 8 lowercase hex digits). Longer
- * strings are refused rather than cut, so a cut could never make two ids equal. */
-static const char *ev_key_id(const json_t *o)
-{
-	const char *k = ev_str(o, "key_id");
-	if (!k)
-		return NULL;
-	size_t i = 0;
-	for (; k[i]; i++)
-		if (i >= 8 || !is_hex_digit(k[i]))
-			return NULL;
-	return i > 0 ? k : NULL;
 }
 
 /* Copies a machine name, keeping printable ASCII only, so nothing from the
@@ -314,7 +295,7 @@ static void party_event(struct judge_state *st, struct track *tr, const char *na
 	struct party *p = tr->p;
 	p->present = true;
 	if (strcmp(name, "handshake-done") == 0 || strcmp(name, "session-key") == 0) {
-		const char *key = ev_key_id(e);
+		const char *key = ev_key_id(e, "key_id");
 		if (strcmp(name, "handshake-done") == 0)
 			p->handshake_done = true;
 		if (key && !p->key_id[0])
@@ -625,7 +606,7 @@ int judge_run(const json_t *events, struct verdict *v)
 		const json_t *e = json_array_get(events, i);
 		const char *actor, *name, *key;
 		if (!ev_head(e, &actor, &name) || strcmp(actor, "mallory") != 0 || strcmp(name, "session-key") != 0 ||
-		    !(key = ev_key_id(e)))
+		    !(key = ev_key_id(e, "key_id")))
 			continue;
 		for (size_t k = 0; k < st.n_keys; k++)
 			if (!st.key_held[k] && strcasecmp(st.keys[k], key) == 0) {

@@ -52,24 +52,6 @@ static bool ev_true(const json_t *o, const char *key)
 	return json_is_true(json_object_get(o, key));
 }
 
-static bool is_hex_digit(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* A key id as the judge reads it: 1..8 hex digits. */
-static const char *ev_key_id(const json_t *o, const char *key)
-{
-	const char *k = ev_str(o, key);
-	if (!k)
-		return NULL;
-	size_t i = 0;
-	for (; k[i]; i++)
-		if (i >= 8 || !is_hex_digit(k[i]))
-			return NULL;
-	return i > 0 ? k : NULL;
-}
-
 /* Copies a short machine word (name, address, MAC): printable ASCII only,
  * anything else as '?', cut to the room. */
 static void copy_token(char *dst, size_t n, const char *src)

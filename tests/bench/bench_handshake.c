@@ -60,15 +60,7 @@ static int engine_handshake(const struct mlab_kex_config *ci, const struct mlab_
 static void config(struct mlab_kex_config *c, enum mlab_role role, uint8_t mode, uint16_t group, EVP_PKEY *own,
 		   EVP_PKEY *peer)
 {
-	memset(c, 0, sizeof *c);
-	c->role = role;
-	c->modes[0] = mode;
-	c->n_modes = 1;
-	c->groups[0] = group;
-	c->n_groups = 1;
-	c->ciphers[0] = MLAB_CIPHER_CHACHA20_POLY1305;
-	c->n_ciphers = 1;
-	c->validate_shares = true;
+	*c = kex_cfg(role, mode, group, MLAB_CIPHER_CHACHA20_POLY1305);
 	c->own_key = own;
 	c->peer_key = peer;
 }

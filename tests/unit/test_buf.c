@@ -20,16 +20,6 @@
 
 /* Compares error codes and names both on failure. */
 
-/* An exact-size heap copy: one byte more would hide an over-read from ASan. */
-static uint8_t *dup_exact(const uint8_t *p, size_t n)
-{
-	uint8_t *q = malloc(n ? n : 1);
-	assert_non_null(q);
-	if (n)
-		memcpy(q, p, n);
-	return q;
-}
-
 static const uint8_t pattern[16] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
 				    0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10};
 

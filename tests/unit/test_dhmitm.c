@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "test_keys.h"
+#include "kex_pump.h"
 #include "test_util.h"
 
 #include <jansson.h>
@@ -234,15 +235,6 @@ static struct world *world_new(const struct mlab_kex_config *ca, const struct ml
 	return w;
 }
 
-static uint8_t *dup_exact(const uint8_t *p, size_t n)
-{
-	uint8_t *q = malloc(n ? n : 1);
-	assert_non_null(q);
-	if (n)
-		memcpy(q, p, n);
-	return q;
-}
-
 static void deliver(struct party *to, uint8_t type, const uint8_t *body, size_t len)
 {
 	uint8_t *copy = dup_exact(body, len);
@@ -372,17 +364,7 @@ static void hex_of(const void *p, size_t n, char *out)
 
 static struct mlab_kex_config cfg_of(enum mlab_role role, uint8_t mode, uint16_t group, uint8_t cipher)
 {
-	struct mlab_kex_config c;
-	memset(&c, 0, sizeof c);
-	c.role = role;
-	c.modes[0] = mode;
-	c.n_modes = 1;
-	c.groups[0] = group;
-	c.n_groups = 1;
-	c.ciphers[0] = cipher;
-	c.n_ciphers = 1;
-	c.scope = MLAB_SCOPE_TRANSCRIPT;
-	c.validate_shares = true;
+	struct mlab_kex_config c = kex_cfg(role, mode, group, cipher);
 	c.own_key = role == MLAB_INITIATOR ? alice_key : bob_key;
 	c.peer_key = role == MLAB_INITIATOR ? bob_pub : alice_pub;
 	return c;

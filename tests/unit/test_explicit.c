@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "test_keys.h"
+#include "kex_pump.h"
 #include "test_util.h"
 
 #include <jansson.h>
@@ -698,15 +699,6 @@ static void world_free(struct world *w)
 	world_release(w);
 }
 
-static uint8_t *dup_exact(const uint8_t *p, size_t n)
-{
-	uint8_t *q = malloc(n ? n : 1);
-	assert_non_null(q);
-	if (n)
-		memcpy(q, p, n);
-	return q;
-}
-
 /* Re-encodes a frame into body (room: MLAB_MAX_FRAME), dropping the header. */
 static void put_body(struct mlab_wr *fw, uint8_t *body, size_t *len)
 {
@@ -829,17 +821,7 @@ static void run(struct world *w)
 
 static struct mlab_kex_config cfg_of(enum mlab_role role, uint8_t mode, uint16_t group)
 {
-	struct mlab_kex_config c;
-	memset(&c, 0, sizeof c);
-	c.role = role;
-	c.modes[0] = mode;
-	c.n_modes = 1;
-	c.groups[0] = group;
-	c.n_groups = 1;
-	c.ciphers[0] = MLAB_CIPHER_CHACHA20_POLY1305;
-	c.n_ciphers = 1;
-	c.scope = MLAB_SCOPE_TRANSCRIPT;
-	c.validate_shares = true;
+	struct mlab_kex_config c = kex_cfg(role, mode, group, MLAB_CIPHER_CHACHA20_POLY1305);
 	c.own_key = role == MLAB_INITIATOR ? alice_key : bob_key;
 	c.peer_key = role == MLAB_INITIATOR ? bob_pub : alice_pub;
 	return c;

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "test_keys.h"
+#include "kex_pump.h"
 #include "test_util.h"
 
 #include <jansson.h>
@@ -42,7 +43,6 @@
 #include "mlab_keysched.h"
 #include "mlab_record.h"
 #include "mlab_wire.h"
-
 
 #define MAX_FRAMES 128
 #define OUT_CAP (8 * MLAB_MAX_FRAME)
@@ -117,15 +117,6 @@ struct flist {
 	struct frame f[MAX_FRAMES];
 	size_t n;
 };
-
-static uint8_t *dup_exact(const uint8_t *p, size_t n)
-{
-	uint8_t *q = malloc(n ? n : 1);
-	assert_non_null(q);
-	if (n)
-		memcpy(q, p, n);
-	return q;
-}
 
 static void fl_insert(struct flist *l, size_t at, uint8_t type, const uint8_t *body, size_t len)
 {
@@ -616,17 +607,7 @@ static void run(struct world *w)
 
 static struct mlab_kex_config cfg_of(enum mlab_role role, uint8_t mode, uint16_t group, uint8_t cipher)
 {
-	struct mlab_kex_config c;
-	memset(&c, 0, sizeof c);
-	c.role = role;
-	c.modes[0] = mode;
-	c.n_modes = 1;
-	c.groups[0] = group;
-	c.n_groups = 1;
-	c.ciphers[0] = cipher;
-	c.n_ciphers = 1;
-	c.scope = MLAB_SCOPE_TRANSCRIPT;
-	c.validate_shares = true;
+	struct mlab_kex_config c = kex_cfg(role, mode, group, cipher);
 	c.own_key = role == MLAB_INITIATOR ? alice_key : bob_key;
 	c.peer_key = role == MLAB_INITIATOR ? bob_pub : alice_pub;
 	return c;

@@ -14,16 +14,9 @@
 
 static struct mlab_kex_config cfg(enum mlab_role role, const uint16_t *groups, size_t n, unsigned min)
 {
-	struct mlab_kex_config c;
-	memset(&c, 0, sizeof c);
-	c.role = role;
-	c.modes[0] = MLAB_MODE_NONE;
-	c.n_modes = 1;
+	struct mlab_kex_config c = kex_cfg(role, MLAB_MODE_NONE, groups[0], MLAB_CIPHER_CHACHA20_POLY1305);
 	memcpy(c.groups, groups, n * sizeof groups[0]);
 	c.n_groups = n;
-	c.ciphers[0] = MLAB_CIPHER_CHACHA20_POLY1305;
-	c.n_ciphers = 1;
-	c.validate_shares = true;
 	c.min_security = min;
 	return c;
 }

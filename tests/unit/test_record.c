@@ -27,7 +27,6 @@
 #include "mlab_record.h"
 #include "mlab_wire.h"
 
-
 #define FILL 0xaa
 
 static size_t tag_len(unsigned cipher)
@@ -59,15 +58,6 @@ static void pair_init(unsigned cipher, struct mlab_rec *tx, struct mlab_rec *rx)
 	mlab_rec_init(tx, cipher, &k);
 	mlab_rec_init(rx, cipher, &k);
 	assert_true(tx->seq == 0 && rx->seq == 0);
-}
-
-static uint8_t *dup_exact(const uint8_t *p, size_t n)
-{
-	uint8_t *q = malloc(n ? n : 1);
-	assert_non_null(q);
-	if (n)
-		memcpy(q, p, n);
-	return q;
 }
 
 static void put_be64(uint8_t *p, uint64_t v)

@@ -694,16 +694,7 @@ static void count_events(void *arg, const char *name, const json_t *event)
 
 static struct mlab_kex_config eng_cfg(enum mlab_role role, uint16_t group, bool validate)
 {
-	struct mlab_kex_config cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.role = role;
-	cfg.modes[0] = MLAB_MODE_NONE;
-	cfg.n_modes = 1;
-	cfg.groups[0] = group;
-	cfg.n_groups = 1;
-	cfg.ciphers[0] = MLAB_CIPHER_CHACHA20_POLY1305;
-	cfg.n_ciphers = 1;
-	cfg.scope = MLAB_SCOPE_TRANSCRIPT;
+	struct mlab_kex_config cfg = kex_cfg(role, MLAB_MODE_NONE, group, MLAB_CIPHER_CHACHA20_POLY1305);
 	cfg.validate_shares = validate;
 	return cfg;
 }

@@ -121,15 +121,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static uint8_t *dup_exact(const uint8_t *p, size_t n)
-{
-	uint8_t *q = malloc(n ? n : 1);
-	assert_non_null(q);
-	if (n)
-		memcpy(q, p, n);
-	return q;
-}
-
 /* Dissects a heap copy of exactly n bytes into f (payload pointers are then
  * dangling: callers look at scalar fields and text only). */
 static enum dissect_proto dissect_copy(const uint8_t *frame, size_t n, struct dissect_frame *f, char *text,

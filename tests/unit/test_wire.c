@@ -22,15 +22,6 @@
 
 
 
-static uint8_t *dup_exact(const uint8_t *p, size_t n)
-{
-	uint8_t *q = malloc(n ? n : 1);
-	assert_non_null(q);
-	if (n)
-		memcpy(q, p, n);
-	return q;
-}
-
 /* Splits the single frame in buf[0..n) and checks its type and that the frame
  * is exactly the whole buffer. Returns the body (pointing into buf). */
 static const uint8_t *split_one(const uint8_t *buf, size_t n, uint8_t want_type, size_t *body_len)
