@@ -78,6 +78,8 @@ struct bignum_st;
 /* A lab or explicit group's modulus p, generator g and the order q of g
  * (fresh BIGNUMs, the caller frees them); MLAB_E_ARG for any other group. */
 int mlab_lab_params(const struct mlab_group *g, struct bignum_st **p, struct bignum_st **q, struct bignum_st **gen);
+/* True for a group with p and g of its own: ffdhe and the lab groups. */
+bool mlab_group_finite_field(const struct mlab_group *g);
 /* The same for every finite-field group, ffdhe included (via EVP). */
 int mlab_group_params(const struct mlab_group *g, struct bignum_st **p, struct bignum_st **q,
 		      struct bignum_st **gen);
@@ -95,6 +97,9 @@ struct mlab_xgroup {
 	struct mlab_group group; /* group.modp points into this struct: never copy one */
 	struct mlab_modp modp;
 	char p[MLAB_XHEX], q[MLAB_XHEX], g[MLAB_XHEX];
+	/* p and g exactly as they travel (and as a signature covers them). */
+	uint8_t p_bytes[MLAB_MAX_EXPLICIT_P], g_bytes[MLAB_MAX_EXPLICIT_P];
+	size_t p_len, g_len;
 	char title[96];
 };
 
@@ -110,7 +115,7 @@ int mlab_xgroup_from(struct mlab_xgroup *x, const struct mlab_group *named);
 /* What a careful receiver checks (RFC 2631 / NIST SP 800-56A): p a safe
  * prime, 2 <= g <= p-2, g^q = 1 mod p. MLAB_E_GROUP_PARAMS otherwise. */
 int mlab_xgroup_check(const struct mlab_xgroup *x);
-/* Big-endian p and g of x into p/g (MLAB_MAX_SHARE bytes each). */
+/* p and g of x as they were set, into p/g (MLAB_MAX_SHARE bytes each). */
 int mlab_xgroup_bytes(const struct mlab_xgroup *x, uint8_t *p, size_t *p_len, uint8_t *g, size_t *g_len);
 
 #endif

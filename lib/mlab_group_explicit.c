@@ -51,6 +51,10 @@ int mlab_xgroup_set(struct mlab_xgroup *x, const uint8_t *p, size_t p_len, const
 	snprintf(x->g, sizeof x->g, "%s", hg);
 	snprintf(x->q, sizeof x->q, "%s", hq);
 	x->modp = (struct mlab_modp){x->p, x->q, x->g};
+	memcpy(x->p_bytes, p, p_len);
+	memcpy(x->g_bytes, g, g_len);
+	x->p_len = p_len;
+	x->g_len = g_len;
 	int bits = BN_num_bits(bp);
 	snprintf(x->title, sizeof x->title, "explicit %d-bit p, g = %.16s%s", bits, x->g, strlen(x->g) > 16 ? "…" : "");
 	x->group = (struct mlab_group){.id = MLAB_GROUP_EXPLICIT,
@@ -75,20 +79,11 @@ out:
 
 int mlab_xgroup_bytes(const struct mlab_xgroup *x, uint8_t *p, size_t *p_len, uint8_t *g, size_t *g_len)
 {
-	BIGNUM *bp = NULL, *bg = NULL;
-	int e = MLAB_E_ARG;
-
-	if (BN_hex2bn(&bp, x->p) && BN_hex2bn(&bg, x->g) && BN_num_bytes(bp) <= MLAB_MAX_SHARE &&
-	    BN_num_bytes(bg) <= MLAB_MAX_SHARE) {
-		*p_len = (size_t)BN_bn2bin(bp, p);
-		*g_len = (size_t)BN_bn2bin(bg, g);
-		if (*g_len == 0) /* g = 0 still needs one byte on the wire */
-			g[(*g_len)++] = 0;
-		e = 0;
-	}
-	BN_free(bp);
-	BN_free(bg);
-	return e;
+	memcpy(p, x->p_bytes, x->p_len);
+	memcpy(g, x->g_bytes, x->g_len);
+	*p_len = x->p_len;
+	*g_len = x->g_len;
+	return 0;
 }
 
 int mlab_xgroup_from(struct mlab_xgroup *x, const struct mlab_group *named)

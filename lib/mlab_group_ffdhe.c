@@ -161,6 +161,11 @@ static int ff_params(const struct mlab_group *g, BIGNUM **p, BIGNUM **q, BIGNUM 
 	return e;
 }
 
+bool mlab_group_finite_field(const struct mlab_group *g)
+{
+	return g && (g->ops == &mlab_ffdhe_ops || (g->ops == &mlab_lab_ops && g->modp));
+}
+
 int mlab_group_params(const struct mlab_group *g, BIGNUM **p, BIGNUM **q, BIGNUM **gen)
 {
 	*p = *q = *gen = NULL;

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bn.h>
 #include <openssl/crypto.h>
 
 #include "mlab_err.h"
@@ -79,15 +78,10 @@ int mlab_kex_init(struct mlab_kex *k, const struct mlab_kex_config *cfg, struct 
 	if (we_check && !cfg->peer_key)
 		return k->err = MLAB_E_NO_TRUST;
 	/* A responder that accepts explicit parameters must have some to send. */
-	if (cfg->role == MLAB_RESPONDER && cfg->explicit_from && in_list16(cfg->groups, cfg->n_groups, MLAB_GROUP_EXPLICIT)) {
-		BIGNUM *p, *q, *g;
-		int e = mlab_group_params(mlab_group_by_id(cfg->explicit_from), &p, &q, &g);
-		BN_free(p);
-		BN_free(q);
-		BN_free(g);
-		if (e != 0)
-			return k->err = MLAB_E_ARG;
-	}
+	if (cfg->role == MLAB_RESPONDER && cfg->explicit_from &&
+	    in_list16(cfg->groups, cfg->n_groups, MLAB_GROUP_EXPLICIT) &&
+	    !mlab_group_finite_field(mlab_group_by_id(cfg->explicit_from)))
+		return k->err = MLAB_E_ARG;
 	if (mlab_transcript_init(&k->tr) != 0)
 		return k->err = MLAB_E_CRYPTO;
 	k->state = cfg->role == MLAB_INITIATOR ? MLAB_KEX_START : MLAB_KEX_WAIT_CLIENT_HELLO;
@@ -182,20 +176,17 @@ static int signed_share(const struct mlab_kex *k, enum mlab_role signer, uint8_t
 {
 	const uint8_t *share = signer == k->cfg.role ? k->dh.pub : k->peer_share;
 	size_t share_len = signer == k->cfg.role ? k->dh.pub_len : k->peer_share_len;
-	uint8_t p[MLAB_MAX_SHARE], g[MLAB_MAX_SHARE];
-	size_t pl = 0, gl = 0;
 	struct mlab_wr w;
-	int e = 0;
+	int e;
 
 	mlab_wr_init(&w, out, cap);
-	if (k->group == MLAB_GROUP_EXPLICIT && signer == MLAB_RESPONDER &&
-	    ((e = mlab_xgroup_bytes(&k->xg, p, &pl, g, &gl)) != 0 || (e = mlab_wr_vec16(&w, p, pl)) != 0 ||
-	     (e = mlab_wr_vec16(&w, g, gl)) != 0 || (e = mlab_wr_vec16(&w, share, share_len)) != 0))
-		return e;
-	if (w.len == 0 && (e = mlab_wr_bytes(&w, share, share_len)) != 0)
-		return e;
+	if (k->group != MLAB_GROUP_EXPLICIT || signer != MLAB_RESPONDER)
+		e = mlab_wr_bytes(&w, share, share_len);
+	else if ((e = mlab_wr_vec16(&w, k->xg.p_bytes, k->xg.p_len)) == 0 &&
+		 (e = mlab_wr_vec16(&w, k->xg.g_bytes, k->xg.g_len)) == 0)
+		e = mlab_wr_vec16(&w, share, share_len);
 	*n = w.len;
-	return 0;
+	return e;
 }
 
 static int own_tbs(struct mlab_kex *k, enum mlab_role signer, uint8_t *tbs, size_t *n)
@@ -211,19 +202,16 @@ static int own_tbs(struct mlab_kex *k, enum mlab_role signer, uint8_t *tbs, size
 static int send_share(struct mlab_kex *k, struct mlab_wr *out)
 {
 	struct mlab_key_share ks = {.group = k->group, .len = (uint16_t)k->dh.pub_len, .share = k->dh.pub};
-	uint8_t p[MLAB_MAX_SHARE], g[MLAB_MAX_SHARE];
-	size_t start = out->len, pl = 0, gl = 0;
+	size_t start = out->len;
 	char hex[2 * sizeof k->dh.pub + 1];
 	int e;
 
 	/* Explicit parameters travel with the responder's share only. */
 	if (k->group == MLAB_GROUP_EXPLICIT && k->cfg.role == MLAB_RESPONDER) {
-		if ((e = mlab_xgroup_bytes(&k->xg, p, &pl, g, &gl)) != 0)
-			return e;
-		ks.p = p;
-		ks.p_len = (uint16_t)pl;
-		ks.g = g;
-		ks.g_len = (uint16_t)gl;
+		ks.p = k->xg.p_bytes;
+		ks.p_len = (uint16_t)k->xg.p_len;
+		ks.g = k->xg.g_bytes;
+		ks.g_len = (uint16_t)k->xg.g_len;
 	}
 	if ((e = mlab_key_share_encode(out, &ks)) != 0 || (e = tr_out(k, out, start)) != 0)
 		return e;
@@ -506,7 +494,6 @@ static int on_server_hello(struct mlab_kex *k, const uint8_t *body, size_t len)
  * them as its group, checks them unless weakened, and applies its policy. */
 static int take_params(struct mlab_kex *k, const struct mlab_key_share *ks)
 {
-	char g[MLAB_XHEX];
 	int e;
 
 	if (k->cfg.role == MLAB_RESPONDER)
@@ -514,7 +501,7 @@ static int take_params(struct mlab_kex *k, const struct mlab_key_share *ks)
 	if ((e = mlab_xgroup_set(&k->xg, ks->p, ks->p_len, ks->g, ks->g_len)) != 0)
 		return e;
 	bool check = k->cfg.validate_shares;
-	snprintf(g, sizeof g, "%s", k->xg.g);
+	const char *g = k->xg.g;
 	mlab_ev_emit(k->ev, "params-received",
 		     json_pack("{s:i,s:s,s:s,s:b}", "bits", (int)k->xg.group.bits, "p", k->xg.p, "g", g, "checked", check),
 		     "explicit group from the peer: %u-bit p, g = %.20s%s — %s", k->xg.group.bits, g,

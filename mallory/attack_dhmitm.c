@@ -559,14 +559,16 @@ static int make_pair(struct dhmitm *m, struct leg *l)
 	if (m->small_subgroup && l == a)
 		return forced_share(leg_group(m, l), true, l->own_share, &l->own_share_len);
 	if (m->malicious_g && l != a) {
-		/* Toward bob: alice's own share, 1 or 0 — except p-1 (g' = p-1
-		 * and an odd exponent), whose b-th power she could not predict:
-		 * then its square, 1, which alice sends for an even exponent. */
-		memcpy(l->own_share, a->peer_share, a->peer_share_len);
+		/* Toward bob: alice's own share, 1 (g' = 1) or 0 (g' = p). For
+		 * g' = p-1 it is 1 or p-1 by the parity of her key, and bob's
+		 * power of p-1 would hang on the parity of his: she sends 1, what
+		 * alice sends for an even key. */
 		l->own_share_len = a->peer_share_len;
 		if (m->malicious_g == DHMITM_G_P_MINUS_1) {
 			memset(l->own_share, 0, l->own_share_len);
 			l->own_share[l->own_share_len - 1] = 1;
+		} else {
+			memcpy(l->own_share, a->peer_share, a->peer_share_len);
 		}
 		return 0;
 	}
@@ -587,18 +589,15 @@ static int send_share(struct dhmitm *m, struct leg *l, struct mlab_wr *out)
 	const struct leg *o = l == &m->leg[ALICE] ? &m->leg[BOB] : &m->leg[ALICE];
 	struct mlab_key_share ks = {.group = m->group, .len = (uint16_t)l->own_share_len, .share = l->own_share};
 	char mine[2 * MLAB_MAX_SHARE + 1], theirs[2 * MLAB_MAX_SHARE + 1];
-	uint8_t p[MLAB_MAX_SHARE], g[MLAB_MAX_SHARE];
-	size_t start = out->len, pl, gl;
+	size_t start = out->len;
 	int e;
 
 	/* Toward alice she is the responder: explicit (p, g) go with her share. */
 	if (m->group == MLAB_GROUP_EXPLICIT && l == &m->leg[ALICE]) {
-		if ((e = mlab_xgroup_bytes(&m->xg[ALICE], p, &pl, g, &gl)) != 0)
-			return e;
-		ks.p = p;
-		ks.p_len = (uint16_t)pl;
-		ks.g = g;
-		ks.g_len = (uint16_t)gl;
+		ks.p = m->xg[ALICE].p_bytes;
+		ks.p_len = (uint16_t)m->xg[ALICE].p_len;
+		ks.g = m->xg[ALICE].g_bytes;
+		ks.g_len = (uint16_t)m->xg[ALICE].g_len;
 	}
 	if ((e = mlab_key_share_encode(out, &ks)) != 0 || (e = tr_out(l, out, start)) != 0)
 		return e;

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bn.h>
 
 #include <openssl/evp.h>
 
@@ -308,13 +307,9 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 		if (ini)
 			return bad(o, "%s is not an option of this program", "--explicit-from");
 		const struct mlab_group *g = mlab_group_by_name(arg);
-		BIGNUM *p, *q, *gen;
-		if (!g || mlab_group_params(g, &p, &q, &gen) != 0)
+		if (!mlab_group_finite_field(g))
 			return bad(o, "--explicit-from: not a finite-field group: '%s' (ffdhe2048, ffdhe3072, lab-32, "
 				      "lab-48, lab-64-smooth)", arg);
-		BN_free(p);
-		BN_free(q);
-		BN_free(gen);
 		o->kex.explicit_from = g->id;
 		return -1;
 	}

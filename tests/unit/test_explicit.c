@@ -408,12 +408,14 @@ static void test_xgroup_set_fields(void **s)
 	assert_err(mlab_xgroup_bytes(x, p, &pl, g, &gl), 0);
 	assert_int_equal(gl, 1);
 	assert_int_equal(g[0], 0);
-	/* g with leading zeros comes back minimal. */
+	/* g with leading zeros: the same number, but the bytes stay as they
+	 * came, because a params-scope signature covers the bytes sent. */
 	const uint8_t g6[] = {0, 0, 0, 0, 0, 9};
 	assert_err(mlab_xgroup_set(x, lab48_p, sizeof lab48_p, g6, sizeof g6), 0);
+	assert_string_equal(x->g, "09");
 	assert_err(mlab_xgroup_bytes(x, p, &pl, g, &gl), 0);
-	assert_int_equal(gl, 1);
-	assert_int_equal(g[0], 9);
+	assert_int_equal(gl, sizeof g6);
+	assert_memory_equal(g, g6, sizeof g6);
 	free(x);
 }
 
@@ -1325,6 +1327,22 @@ static void test_engine_signed_g_changed(void **s)
 	}
 }
 
+/* The same g (lab-48's 4) re-encoded with leading zeros: the same number,
+ * other bytes. A params-scope signature covers the bytes as sent, so it
+ * fails at once, not only later at Finished. */
+static void test_engine_signed_g_reencoded(void **s)
+{
+	(void)s;
+	struct world *w = signed_world(false, MLAB_SCOPE_PARAMS, true);
+	const uint8_t padded[] = {0, 0, 0, 4};
+	memcpy(w->t.g, padded, sizeof padded);
+	w->t.g_len = sizeof padded;
+	run(w);
+	assert_failed(w, &w->a, MLAB_E_SIG_INVALID);
+	assert_int_equal(ev_count(&w->a, "signature-verified"), 0);
+	world_free(w);
+}
+
 /* ======================================================================
  * Downgrade sentinel
  * ====================================================================== */
@@ -1497,6 +1515,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_codec_round_trip),
+	    cmocka_unit_test_teardown(test_engine_signed_g_reencoded, cleanup),
 	    cmocka_unit_test(test_sentinel_no_false_alarm_on_own_preference),
 	    cmocka_unit_test(test_explicit_from_checked_at_init),
 	    cmocka_unit_test(test_codec_hostile),
