@@ -678,13 +678,14 @@ static void text_party(struct out *o, const struct view *w, const struct pview *
 /* Her moves on the handshake, one line each (docs/events.md, mallory). */
 static void text_moves(struct out *o, const struct view *w)
 {
-	char f1[80], f2[80];
+	char f1[80];
 	for (size_t i = 0; i < w->n; i++) {
 		const json_t *e = json_array_get(w->events, i);
 		const char *actor, *name;
 		if (!ev_head(e, &actor, &name) || !streq(actor, "mallory"))
 			continue;
 		double ms = 0;
+		long long n = 0;
 		if (streq(name, "offer-stripped"))
 			outf(o, LABEL "stripped \"sign\" from alice's offer\n", "attack");
 		else if (streq(name, "offer-downgraded"))
@@ -698,9 +699,9 @@ static void text_moves(struct out *o, const struct view *w)
 		else if (streq(name, "dlog-solved") && ev_num(e, "ms", &ms))
 			outf(o, LABEL "solved the discrete log of bob's %s share in %.0f ms\n", "attack",
 			     field(f1, sizeof f1, e, "group", o->ascii), ms);
-		else if (streq(name, "secret-guessed"))
-			outf(o, LABEL "alice's secret is %s: %s candidates, her Finished told which\n", "attack",
-			     field(f1, sizeof f1, e, "secret", o->ascii), field(f2, sizeof f2, e, "candidates", o->ascii));
+		else if (streq(name, "secret-guessed") && ev_int(e, "candidates", &n))
+			outf(o, LABEL "alice's secret is %s: %lld candidates, her Finished told which\n", "attack",
+			     field(f1, sizeof f1, e, "secret", o->ascii), n);
 	}
 }
 

@@ -83,6 +83,38 @@ static void test_unknown_option_is_usage_error(void **state)
 	assert_int_equal(run(f, out, sizeof out), 2);
 }
 
+/* The downgrade lessons' options refuse what they cannot mean, with exit 2
+ * and a message naming the choices. */
+static void test_attack_and_defense_options_checked(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *argv[8];
+		const char *says;
+	} cases[] = {
+	    {{"bob", "--explicit-from", "x25519", NULL}, "not a finite-field group"},
+	    {{"alice", "--explicit-from", "ffdhe2048", NULL}, "not an option of this program"},
+	    {{"mallory", "--attack", "dh-mitm", "--targets", "10.0.0.10,10.0.0.20", "--malicious-g", "2", NULL},
+	     "expected 1, p or p-1"},
+	    {{"mallory", "--attack", "relay", "--targets", "10.0.0.10,10.0.0.20", "--malicious-g", "p", NULL},
+	     "--malicious-g belongs to --attack dh-mitm"},
+	    {{"mallory", "--attack", "relay", "--targets", "10.0.0.10,10.0.0.20", "--small-subgroup", NULL},
+	     "--small-subgroup belongs to --attack dh-mitm"},
+	    {{"mallory", "--attack", "dh-mitm", "--targets", "10.0.0.10,10.0.0.20", "--downgrade-group", "x25519",
+	      NULL},
+	     "expected a weak lab group"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(run(cases[i].argv, out, sizeof out), 2);
+		if (!strstr(out, cases[i].says))
+			fail_msg("case %zu: no \"%s\" in: %s", i, cases[i].says, out);
+	}
+	/* And the spellings the lessons use are accepted (--help exits 0 after parsing them). */
+	const char *ok[] = {"bob", "--groups", "explicit,x25519", "--explicit-from", "lab-48", "--downgrade-sentinel",
+			    "--no-validate-share", "--help", NULL};
+	assert_int_equal(run(ok, out, sizeof out), 0);
+}
+
 static void test_sign_needs_keys(void **state)
 {
 	(void)state;
@@ -161,6 +193,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_unknown_option_is_usage_error),
+		cmocka_unit_test(test_attack_and_defense_options_checked),
 		cmocka_unit_test(test_sign_needs_keys),
 		cmocka_unit_test(test_connect_refused_is_network_error),
 		cmocka_unit_test(test_keygen_writes_pair_and_refuses_overwrite),

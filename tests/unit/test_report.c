@@ -243,6 +243,48 @@ static void test_attack_text(void **state)
 	json_decref(s);
 }
 
+/* The parameter lessons: what alice received (g named as p-1 when it is),
+ * whether she checked it, the sentinel, and each of mallory's moves. */
+static void test_parameter_lessons_text(void **state)
+{
+	(void)state;
+	json_t *s = attack_run();
+	ev(s, 0.9, "alice", "params-received", "{s:i,s:s,s:s,s:b}", "bits", 48, "p", "D1E596348893", "g",
+	   "D1E596348892", "checked", 0);
+	ev(s, 0.91, "bob", "sentinel-set", "{s:s}", "group", "lab-48");
+	ev(s, 0.92, "mallory", "offer-explicit", "{s:s}", "toward", "bob");
+	ev(s, 0.93, "mallory", "generator-replaced", "{s:s,s:s,s:s,s:i}", "toward", "alice", "g", "p-1", "original",
+	   "04", "bits", 48);
+	ev(s, 0.94, "mallory", "secret-guessed", "{s:s,s:i,s:s}", "with", "alice", "candidates", 2, "secret", "p-1");
+	ev(s, 0.95, "mallory", "dlog-solved", "{s:s,s:i,s:f}", "group", "lab-48", "steps", 1000, "ms", 140.4);
+	struct scenario sc = scenario("21-x", "attack-succeeded", NULL, NULL);
+	struct verdict v;
+	assert_int_equal(judge_run(s, &v), 0);
+	char *t = render(&sc, s, &v, 0);
+	assert_has(t, "48-bit p from the peer, g = p-1 \xe2\x80\x94 NOT CHECKED");
+	assert_has(t, "downgrade sentinel in the nonce");
+	assert_has(t, "put \"explicit\" first in alice's group offer");
+	assert_has(t, "replaced bob's generator with g = p-1 toward alice");
+	assert_has(t, "alice's secret is p-1: 2 candidates");
+	assert_has(t, "solved the discrete log of bob's lab-48 share in 140 ms");
+	free(t);
+	/* g = 1 and a checked ordinary g. */
+	json_t *e = json_array_get(s, 0);
+	for (size_t i = 0; i < json_array_size(s); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(s, i), "event")), "params-received") == 0)
+			e = json_array_get(s, i);
+	json_object_set_new(e, "g", json_string("01"));
+	t = render(&sc, s, &v, 0);
+	assert_has(t, "g = 1 \xe2\x80\x94 NOT CHECKED");
+	free(t);
+	json_object_set_new(e, "g", json_string("04"));
+	json_object_set_new(e, "checked", json_true());
+	t = render(&sc, s, &v, 0);
+	assert_has(t, "g = 04 \xe2\x80\x94 checked");
+	free(t);
+	json_decref(s);
+}
+
 static void test_confidential_key_picture(void **state)
 {
 	(void)state;
@@ -472,6 +514,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_blocked_text),
 	    cmocka_unit_test(test_attack_text),
+	    cmocka_unit_test(test_parameter_lessons_text),
 	    cmocka_unit_test(test_confidential_key_picture),
 	    cmocka_unit_test(test_ascii_mode),
 	    cmocka_unit_test(test_ascii_wrapper_and_long_messages),

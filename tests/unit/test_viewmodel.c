@@ -624,6 +624,36 @@ static void test_weak_group_marked(void **state)
 	json_decref(s);
 }
 
+/* The parameter lessons in the columns: unchecked explicit parameters and a
+ * sentinel are marked; mallory's moves are named. */
+static void test_parameter_lessons_marked(void **state)
+{
+	(void)state;
+	json_t *s = json_array();
+	struct vm *m = calloc(1, sizeof *m);
+	assert_non_null(m);
+	ev(s, 1.0, "alice", "params-received", "{s:i,s:s,s:s,s:b}", "bits", 48, "p", "D1E596348893", "g", "01",
+	   "checked", 0);
+	ev(s, 1.1, "alice", "sentinel-seen", "{s:s}", "group", "lab-48");
+	ev(s, 1.2, "bob", "sentinel-set", "{s:s}", "group", "lab-48");
+	ev(s, 1.3, "mallory", "generator-replaced", "{s:s,s:s}", "toward", "alice", "g", "1");
+	ev(s, 1.4, "mallory", "secret-guessed", "{s:s,s:i,s:s}", "with", "alice", "candidates", 2, "secret", "p-1");
+	ev(s, 1.5, "mallory", "offer-explicit", "{s:s}", "toward", "bob");
+	vm_build(m, NULL, s, json_array_size(s));
+	const struct vm_step *st = step_with(&m->col[VM_ALICE], "UNCHECKED");
+	assert_non_null(st);
+	assert_non_null(strstr(st->text, "p 48 bits"));
+	assert_int_equal(st->mark, VM_MARK_WARN);
+	assert_non_null(st = step_with(&m->col[VM_ALICE], "DOWNGRADE sentinel"));
+	assert_int_equal(st->mark, VM_MARK_FAIL);
+	assert_non_null(step_with(&m->col[VM_BOB], "downgrade sentinel set"));
+	assert_non_null(step_with(&m->col[VM_MALLORY], "toward alice"));
+	assert_non_null(step_with(&m->col[VM_MALLORY], "alice's secret = p-1"));
+	assert_non_null(step_with(&m->col[VM_MALLORY], "offer: explicit first"));
+	free(m);
+	json_decref(s);
+}
+
 static void test_mallory_presence(void **state)
 {
 	(void)state;
@@ -862,6 +892,7 @@ int main(void)
 	    cmocka_unit_test(test_hand_stream_texts),
 	    cmocka_unit_test(test_mallory_presence),
 	    cmocka_unit_test(test_weak_group_marked),
+	    cmocka_unit_test(test_parameter_lessons_marked),
 	    cmocka_unit_test(test_rings_keep_newest),
 	    cmocka_unit_test(test_hostile_stream),
 	    cmocka_unit_test(test_load_run),
