@@ -2,6 +2,7 @@
 #include "ev_fields.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *ev_str(const json_t *o, const char *key)
@@ -63,4 +64,49 @@ const char *ev_key_id(const json_t *o, const char *key)
 		if (i >= 8 || !ev_hex_digit(k[i]))
 			return NULL;
 	return i > 0 ? k : NULL;
+}
+
+struct ev_slot {
+	double t;
+	size_t idx;
+	json_t *e;
+};
+
+static int cmp_slot(const void *a, const void *b)
+{
+	const struct ev_slot *x = a, *y = b;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+int ev_sort_by_time(json_t *events)
+{
+	if (!json_is_array(events))
+		return -1;
+	size_t n = json_array_size(events);
+	if (n < 2)
+		return 0;
+	struct ev_slot *s = malloc(n * sizeof *s);
+	if (!s)
+		return -1;
+	/* An entry without a usable t keeps its place after the one before it. */
+	double last = -INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		s[i].e = json_incref(json_array_get(events, i));
+		s[i].idx = i;
+		double t;
+		if (json_is_object(s[i].e) && ev_num(s[i].e, "t", &t))
+			last = t;
+		s[i].t = last;
+	}
+	qsort(s, n, sizeof *s, cmp_slot);
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (json_array_set(events, i, s[i].e) != 0)
+			rc = -1;
+		json_decref(s[i].e);
+	}
+	free(s);
+	return rc;
 }

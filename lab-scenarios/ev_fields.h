@@ -19,6 +19,11 @@ const char *ev_key_id(const json_t *o, const char *key);
 bool ev_hex_digit(char c);
 /* The event's actor and name, or false for entries that are not events. */
 bool ev_head(const json_t *e, const char **actor, const char **name);
+/* Puts the events of a run in the order they happened (docs/events.md §1):
+ * by `t` (CLOCK_MONOTONIC, shared by every process of the machine), ties in
+ * arrival order; an entry without a usable `t` stays right after the entry
+ * it arrived after. Stable, in place. 0, or -1 (not an array, no memory). */
+int ev_sort_by_time(json_t *events);
 /* Both present and equal. */
 bool streq(const char *a, const char *b);
 

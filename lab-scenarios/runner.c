@@ -16,6 +16,7 @@
 #include <linux/neighbour.h>
 #include <pcap/pcap.h>
 
+#include "ev_fields.h"
 #include "lab_net.h"
 #include "report.h"
 
@@ -72,6 +73,24 @@ static void record(struct run *r, json_t *ev)
 		free(line);
 	}
 	json_array_append_new(r->events, ev);
+}
+
+/* The stream arrives per program, so lines of different programs can come in
+ * another order than they happened. At the end the run's events are put in
+ * time order and events.jsonl is written again in that order (the live
+ * reader, if any, saw them as they came). */
+static void write_in_order(struct run *r)
+{
+	if (ev_sort_by_time(r->events) != 0 || fflush(r->jsonl) != 0 || ftruncate(fileno(r->jsonl), 0) != 0)
+		return; /* the arrival-order file stays: readers sort again on load */
+	rewind(r->jsonl);
+	for (size_t i = 0; i < json_array_size(r->events); i++) {
+		char *line = json_dumps(json_array_get(r->events, i), JSON_COMPACT | JSON_ENSURE_ASCII);
+		if (line)
+			fprintf(r->jsonl, "%s\n", line);
+		free(line);
+	}
+	fflush(r->jsonl);
 }
 
 static void lab_event(struct run *r, const char *name, json_t *fields)
@@ -629,11 +648,13 @@ finish:
 	times->net_release_ms = (now_s() - t) * 1e3;
 	times->total_ms = (now_s() - t0) * 1e3;
 	lab_event(r, "run-end", json_pack("{s:f,s:f}", "ms", times->total_ms, "net_release_ms", times->net_release_ms));
+	write_in_order(r);
 	judge_run(r->events, v);
 	write_reports(r, v);
 out:
 	if (rc != 0 && r->jsonl) {
 		lab_event(r, "lab-error", json_pack("{s:s}", "reason", err));
+		write_in_order(r);
 		judge_run(r->events, v);
 		write_reports(r, v);
 	}

@@ -1367,5 +1367,11 @@ json_t *vm_load_run(const char *dir, char *err, size_t errlen)
 		return NULL;
 	}
 	fclose(f);
+	/* Run directories of older versions were written in arrival order. */
+	if (ev_sort_by_time(events) != 0) {
+		load_err(err, errlen, "out of memory reading %s", path);
+		json_decref(events);
+		return NULL;
+	}
 	return events;
 }
