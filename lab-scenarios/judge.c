@@ -372,37 +372,59 @@ static void lab_event(struct judge_state *st, const char *name, const json_t *e)
 			appendf(buf, n, " waiting for %s", tok);
 	} else if (strcmp(name, "exit") == 0) {
 		const char *prog = ev_str(e, "program");
-		long long status = -1, sig = 0;
-		bool has_status = ev_int(e, "status", &status);
-		(void)ev_int(e, "signal", &sig);
-		/* Without the runner's word that it was expected, a signal is a crash. */
-		bool expected = json_is_true(json_object_get(e, "expected"));
-		copy_token(tok, sizeof tok, prog ? base_name(prog) : "a program");
-		if (prog) {
+		long long status = -1;
+		if (prog && ev_int(e, "status", &status)) {
 			struct track *tr = track_of(st, base_name(prog));
-			if (tr && has_status)
+			if (tr)
 				tr->p->exit_status = status < INT_MIN	? INT_MIN
 						     : status > INT_MAX ? INT_MAX
 									: (int)status;
 		}
-		if (!expected && sig != 0) {
+		char why[160];
+		if (judge_exit(e, why, sizeof why) == JX_LAB_FAILED) {
 			append_sep(buf, n);
-			appendf(buf, n, "%s was killed by signal %lld", tok, sig);
-		} else if (has_status && status == 127) {
-			append_sep(buf, n);
-			appendf(buf, n, "%s could not be started (exit status 127)", tok);
-		} else if (has_status && status >= 64) {
-			append_sep(buf, n);
-			appendf(buf, n, "%s exited with status %lld%s", tok, status,
-				status == 86 || status == 87 ? " (a sanitizer report)" : "");
-		} else if (has_status && status > 0 && strcmp(tok, "mallory") == 0) {
-			/* alice and bob may end with 1 (a check stopped it) or 3 (the
-			 * network failed): outcomes. mallory failing is the lab failing:
-			 * a blind attacker must not make a run "confidential". */
-			append_sep(buf, n);
-			appendf(buf, n, "mallory failed (exit status %lld): see mallory.log", status);
+			appendf(buf, n, "%s", why);
 		}
 	}
+}
+
+enum judge_exit_kind judge_exit(const json_t *e, char *why, size_t n)
+{
+	const char *prog = ev_str(e, "program");
+	long long status = -1, sig = 0;
+	bool has_status = ev_int(e, "status", &status);
+	char tok[48];
+	(void)ev_int(e, "signal", &sig);
+	/* Without the runner's word that it was expected, a signal is a crash. */
+	bool expected = json_is_true(json_object_get(e, "expected"));
+	copy_token(tok, sizeof tok, prog ? base_name(prog) : "a program");
+	if (why && n)
+		why[0] = '\0';
+	if (!expected && sig != 0) {
+		snprintf(why, n, "%s was killed by signal %lld", tok, sig);
+		return JX_LAB_FAILED;
+	}
+	if (sig != 0)
+		return JX_STOPPED;
+	if (!has_status)
+		return JX_UNKNOWN;
+	if (status == 127) {
+		snprintf(why, n, "%s could not be started (exit status 127)", tok);
+		return JX_LAB_FAILED;
+	}
+	if (status >= 64) {
+		snprintf(why, n, "%s exited with status %lld%s", tok, status,
+			 status == 86 || status == 87 ? " (a sanitizer report)" : "");
+		return JX_LAB_FAILED;
+	}
+	if (status > 0 && strcmp(tok, "mallory") == 0) {
+		/* alice and bob may end with 1 (a check stopped it) or 3 (the
+		 * network failed): outcomes. mallory failing is the lab failing:
+		 * a blind attacker must not make a run "confidential". */
+		snprintf(why, n, "mallory failed (exit status %lld): see mallory.log", status);
+		return JX_LAB_FAILED;
+	}
+	return status == 0 ? JX_OK : JX_OUTCOME;
 }
 
 /* An honest party's own detection: not the peer's alert, and not a failure

@@ -62,6 +62,18 @@ enum judge_mark {
  * memory; marks are then all JM_NONE where they could be written). */
 int judge_marks(const json_t *events, enum judge_mark *marks, size_t n);
 
+/* What a runner "exit" event means — the one reading of exit statuses that
+ * the judge, the report and the dashboard share (docs/events.md §5, §6). */
+enum judge_exit_kind {
+	JX_UNKNOWN,    /* no status */
+	JX_OK,	       /* status 0 */
+	JX_OUTCOME,    /* alice or bob 1..63: a check stopped it, the network failed */
+	JX_STOPPED,    /* a signal the runner sent on purpose */
+	JX_LAB_FAILED, /* a crash, 127 (not started), >= 64 (sanitizer), mallory failing */
+};
+/* why (may be NULL) gets the sentence for JX_LAB_FAILED. */
+enum judge_exit_kind judge_exit(const json_t *exit_event, char *why, size_t n);
+
 const char *verdict_name(enum verdict_kind k);
 /* 0 if the name is a verdict, with *k set; -1 otherwise. */
 int verdict_from_name(const char *name, enum verdict_kind *k);

@@ -43,7 +43,10 @@ enum {
 
 enum overlay { OV_NONE, OV_HELP, OV_DETAIL, OV_TEACH };
 
-enum pair { P_TITLE = 1, P_OK, P_FAIL, P_WARN, P_BAD_BANNER, P_GOOD_BANNER, P_MID_BANNER, P_KEY, P_DIM };
+enum pair { P_TITLE = 1, P_OK, P_FAIL, P_WARN, P_BAD_BANNER, P_GOOD_BANNER, P_MID_BANNER, P_KEY, P_DIM, P_TRUTH };
+
+enum { SEQ_SIDE_W = 150, /* from this width the sequence view is shown beside the columns, by default */
+       TRUTH_ROWS = 3 };
 
 struct dash {
 	struct dashboard_src *src;
@@ -54,6 +57,8 @@ struct dash {
 	int speed; /* rate = BASE_RATE * 2^speed */
 	double next_at;
 	int max_steps; /* the most steps a column has at the end of the run (for the layout) */
+	int max_truth; /* lines of the lab's view at the end of the run, at most TRUTH_ROWS */
+	int seq;       /* the sequence view: -1 not chosen yet (default by width), 0 off, 1 on */
 	enum overlay overlay;
 	int scroll;
 	char msg[512]; /* one-off status text, cleared by the next key */
@@ -520,20 +525,21 @@ static size_t strip_neigh(const struct dash *d, const struct vm *m, int level, s
 		else
 			tf(sg[n].s, sizeof sg[n].s, " %s %s %s ", other ? other->name : e->ip, S_ARROW(d), mac);
 		sg[n++].a = A_NORMAL;
+		/* the MAC is the victim's own view; whose MAC it is, the lab's */
 		if (e->poisoned) {
-			tf(sg[n].s, sizeof sg[n].s, "%s POISONED", S_FAIL(d));
-			sg[n++].a = pair_attr(d, P_FAIL, A_BOLD) | A_BOLD;
+			tf(sg[n].s, sizeof sg[n].s, "lab:%s POISONED", S_FAIL(d));
+			sg[n++].a = pair_attr(d, P_TRUTH, A_UNDERLINE) | A_BOLD;
 			if (full && mal->mac[0] && strcmp(mal->mac, e->mac) == 0) {
 				tf(sg[n].s, sizeof sg[n].s, " (mallory's MAC)");
 				sg[n++].a = pair_attr(d, P_FAIL, A_NORMAL);
 			}
 		} else if (e->was_poisoned) {
 			/* The lesson's end state: it was poisoned, mallory restored it. */
-			tf(sg[n].s, sizeof sg[n].s, "%s restored (was POISONED)", S_OK(d));
-			sg[n++].a = pair_attr(d, P_WARN, A_BOLD);
+			tf(sg[n].s, sizeof sg[n].s, "lab:%s restored (was POISONED)", S_OK(d));
+			sg[n++].a = pair_attr(d, P_TRUTH, A_UNDERLINE);
 		} else {
-			tf(sg[n].s, sizeof sg[n].s, "%s true MAC", S_OK(d));
-			sg[n++].a = pair_attr(d, P_OK, A_NORMAL);
+			tf(sg[n].s, sizeof sg[n].s, "lab:%s true MAC", S_OK(d));
+			sg[n++].a = pair_attr(d, P_TRUTH, A_UNDERLINE);
 		}
 		if (level > 1 && e->phase[0]) {
 			tf(sg[n].s, sizeof sg[n].s, " (%s)", e->phase);
@@ -632,6 +638,82 @@ static void draw_column(const struct dash *d, const struct vm *m, int c, int y, 
 	}
 }
 
+/* The lab's view, apart from the parties' columns: what only the lab knows. */
+static void draw_truth(const struct dash *d, const struct vm *m, int y, int W, int rows)
+{
+	hrule(d, y, W, " the lab's view: ground truth, not visible to alice or bob ");
+	size_t first = m->n_truth > (size_t)rows ? m->n_truth - (size_t)rows : 0;
+	attr_t ta = pair_attr(d, P_TRUTH, A_UNDERLINE);
+	for (size_t i = first; i < m->n_truth; i++) {
+		const struct vm_truth *t = &m->truth[i];
+		int yy = y + 1 + (int)(i - first);
+		attr_t sel = selected(d, t->event) ? A_REVERSE : A_NORMAL;
+		int x = put(d, yy, 0, W, d->utf8 ? " LAB \xe2\x96\xb8 " : " LAB> ", ta | A_BOLD | sel);
+		x += put(d, yy, x, 2, mark_sym(d, t->mark), mark_attr(d, t->mark) | sel);
+		put(d, yy, x + 1, W - x - 1, t->text, ta | sel);
+	}
+	if (m->n_truth == 0)
+		put(d, y + 1, 1, W - 1, "nothing yet that the parties could not see for themselves", pair_attr(d, P_DIM, A_DIM));
+}
+
+/* The sequence view: the textbook ladder of alice, mallory and bob, one
+ * arrow per message and leg; what mallory changed drawn doubled and named.
+ * While playing, the newest arrows; at the end, from the first (the
+ * handshake), with a count of those below. */
+static void draw_ladder(const struct dash *d, const struct vm *m, int y, int x, int w, int rows)
+{
+	static const char *const names[] = {"alice", "mallory", "bob"};
+	int lx[3] = {x + 3, x + w / 2, x + w - 4};
+	char buf[96];
+	if (rows < 2 || w < 30)
+		return;
+	size_t n = m->n_arrows, shown = (size_t)(rows - 1);
+	size_t first = n > shown && !m->finished ? n - shown : 0;
+	for (int c = 0; c < 3; c++) {
+		int nl = (int)strlen(names[c]);
+		put(d, y, lx[c] - nl / 2, nl, names[c], pair_attr(d, P_TITLE, A_BOLD) | A_BOLD);
+	}
+	if (n > first + shown)
+		tf(buf, sizeof buf, "(%zu more below)", n - first - shown);
+	else if (first > 0)
+		tf(buf, sizeof buf, "(%zu above)", first);
+	else
+		buf[0] = '\0';
+	if (buf[0] && lx[1] - lx[0] > (int)strlen(buf) + 8)
+		put(d, y, lx[0] + 4, (int)strlen(buf), buf, pair_attr(d, P_DIM, A_DIM));
+	for (int r = 1; r < rows; r++)
+		for (int c = 0; c < 3; c++)
+			if (c != VM_MALLORY || m->col[VM_MALLORY].present)
+				put(d, y + r, lx[c], 1, S_VBAR(d), pair_attr(d, P_DIM, A_NORMAL));
+	for (size_t i = first; i < n && i < first + shown; i++) {
+		const struct vm_arrow *a = &m->arrows[i];
+		int yy = y + 1 + (int)(i - first);
+		int x0 = lx[a->from], x1 = lx[a->to];
+		bool right = x1 > x0;
+		int lo = (right ? x0 : x1) + 1, hi = (right ? x1 : x0) - 1;
+		attr_t sel = selected(d, a->event) ? A_REVERSE : A_NORMAL;
+		attr_t at = (a->changed ? mark_attr(d, VM_MARK_FAIL) : A_NORMAL) | sel;
+		const char *line = a->changed ? sym(d, "\xe2\x95\x90", "=") : sym(d, "\xe2\x94\x80", "-");
+		for (int xx = lo; xx <= hi; xx++)
+			put(d, yy, xx, 1, line, at);
+		put(d, yy, right ? hi : lo, 1, right ? sym(d, "\xe2\x96\xb6", ">") : sym(d, "\xe2\x97\x80", "<"), at);
+		if (a->changed)
+			tf(buf, sizeof buf, " %s %s %s ", a->label, S_FAIL(d), a->change);
+		else
+			tf(buf, sizeof buf, " %s ", a->label);
+		int span = hi - lo - 1, bw = text_width(d, buf);
+		if (span > 2) {
+			int bx = lo + 1 + (bw < span ? (span - bw) / 2 : 0);
+			put(d, yy, bx, span - (bx - lo - 1), buf, at | (a->changed ? A_BOLD : 0));
+		}
+	}
+}
+
+static bool seq_on(const struct dash *d, int W)
+{
+	return d->seq < 0 ? W >= SEQ_SIDE_W : d->seq > 0;
+}
+
 static void draw_timeline(const struct dash *d, const struct vm *m, int y, int W, int rows)
 {
 	char buf[64];
@@ -647,8 +729,9 @@ static void draw_timeline(const struct dash *d, const struct vm *m, int y, int W
 		tf(buf, sizeof buf, "%8.3f ", l->t);
 		int x = put(d, yy, 0, W, buf, pair_attr(d, P_DIM, A_DIM) | sel);
 		tf(buf, sizeof buf, "%-8s ", l->actor);
-		x += put(d, yy, x, W - x, buf, A_BOLD | sel);
-		put(d, yy, x, W - x, l->text, sel);
+		attr_t ta = l->truth ? pair_attr(d, P_TRUTH, A_UNDERLINE) : A_NORMAL;
+		x += put(d, yy, x, W - x, buf, A_BOLD | ta | sel);
+		put(d, yy, x, W - x, l->text, ta | sel);
 	}
 }
 
@@ -826,9 +909,12 @@ static int draw_box(const struct dash *d, const char *title, const char *text, b
 }
 
 static const char help_text[] =
-    "The run is over in about a second; here its recorded events are played back at teaching pace. "
+    "The run itself is over in a fraction of a second; here its recorded events are played back at teaching pace, "
+    "in the order they happened. "
     "The columns show each party's handshake and messages as they happen, the strip above them what each "
-    "victim's neighbour (ARP) table says, the banner the verdict once the last event is shown.\n\n"
+    "victim's neighbour (ARP) table says. Each column holds only what that party could know from its own bytes; "
+    "what only the lab knows (whose share arrived, that a message was altered, that a cache is poisoned) is "
+    "marked lab / LAB and shown apart. The banner gives the verdict once the last event is shown.\n\n"
     "  space       pause / play (at the end: play again from the start)\n"
     "  n  Right    one event forward\n"
     "  p  Left     one event back\n"
@@ -836,6 +922,8 @@ static const char help_text[] =
     "  Home  End   the first / the last event\n"
     "  d           details of the selected (highlighted) event, its bytes decoded\n"
     "  t           what this scenario teaches\n"
+    "  v           the sequence view: one arrow per message; what mallory changed drawn doubled (shown beside "
+    "the columns by default from 150 columns)\n"
     "  r           run the scenario again, live, and play the new run\n"
     "  s           the next scenario of the catalog, live\n"
     "  ?           this help\n"
@@ -933,18 +1021,46 @@ static void draw(struct dash *d)
 		tl += extra;
 	}
 
-	int cw = (W - 2) / 3;
-	int xs[3] = {0, cw + 1, 2 * cw + 2};
-	int ws[3] = {cw, cw, W - (2 * cw + 2)};
-	for (int c = 0; c < VM_COLS; c++)
-		draw_column(d, m, c, 4, xs[c], ws[c], steps);
-	for (int y = 4; y < 5 + steps; y++) {
-		put(d, y, xs[1] - 1, 1, S_VBAR(d), pair_attr(d, P_DIM, A_NORMAL));
-		put(d, y, xs[2] - 1, 1, S_VBAR(d), pair_attr(d, P_DIM, A_NORMAL));
+	/* the lab's view takes its rows from the timeline */
+	int truth = d->max_truth;
+	if (truth > 0) {
+		while (truth > 1 && tl - (truth + 1) < 2)
+			truth--;
+		tl -= truth + 1;
+		if (tl < 1) { /* a small terminal: the steps give a row */
+			steps -= 1 - tl;
+			tl = 1;
+		}
 	}
-	int y = 5 + steps;
-	draw_timeline(d, m, y, W, tl);
-	y += 1 + tl;
+	bool seq = seq_on(d, W), side = seq && W >= SEQ_SIDE_W;
+	int y = 4;
+	if (seq && !side) {
+		/* alone: the ladder takes the columns' and the timeline's rows */
+		draw_ladder(d, m, 4, 0, W, steps + 1 + tl + 1);
+		y = 5 + steps + 1 + tl;
+	} else {
+		int CW = side ? W - W * 2 / 5 : W, lw = W - CW;
+		int cw = (CW - 2) / 3;
+		int xs[3] = {0, cw + 1, 2 * cw + 2};
+		int ws[3] = {cw, cw, CW - (2 * cw + 2)};
+		for (int c = 0; c < VM_COLS; c++)
+			draw_column(d, m, c, 4, xs[c], ws[c] - (side && c == 2 ? 1 : 0), steps);
+		for (int yy = 4; yy < 5 + steps; yy++) {
+			put(d, yy, xs[1] - 1, 1, S_VBAR(d), pair_attr(d, P_DIM, A_NORMAL));
+			put(d, yy, xs[2] - 1, 1, S_VBAR(d), pair_attr(d, P_DIM, A_NORMAL));
+			if (side)
+				put(d, yy, CW - 1, 1, S_VBAR(d), pair_attr(d, P_DIM, A_NORMAL));
+		}
+		if (side)
+			draw_ladder(d, m, 4, CW, lw, steps + 1);
+		y = 5 + steps;
+		draw_timeline(d, m, y, W, tl);
+		y += 1 + tl;
+	}
+	if (truth) {
+		draw_truth(d, m, y, W, truth);
+		y += 1 + truth;
+	}
 	if (teach)
 		draw_teaching(d, m, y, W, teach);
 	draw_banner(d, m, banner_y, W);
@@ -1095,6 +1211,13 @@ static unsigned dash_key(struct dash *d, int ch, double now)
 		d->overlay = OV_TEACH;
 		d->scroll = 0;
 		return DK_REDRAW;
+	case 'v': {
+		int H, W;
+		getmaxyx(stdscr, H, W);
+		(void)H;
+		d->seq = seq_on(d, W) ? 0 : 1;
+		return DK_CLEAR;
+	}
 	case 'r':
 		return DK_RERUN | DK_REDRAW;
 	case 's':
@@ -1123,6 +1246,7 @@ static int dash_load(struct dash *d, char *err, size_t errlen)
 	for (int c = 0; c < VM_COLS; c++)
 		if ((int)d->vm->col[c].n_steps > d->max_steps)
 			d->max_steps = (int)d->vm->col[c].n_steps;
+	d->max_truth = d->vm->n_truth < TRUTH_ROWS ? (int)d->vm->n_truth : TRUTH_ROWS;
 	return 0;
 }
 
@@ -1175,6 +1299,7 @@ static void setup_colors(struct dash *d)
 	init_pair(P_MID_BANNER, COLOR_BLACK, COLOR_YELLOW);
 	init_pair(P_KEY, COLOR_MAGENTA, -1);
 	init_pair(P_DIM, COLOR_BLUE, -1);
+	init_pair(P_TRUTH, COLOR_MAGENTA, -1);
 }
 
 int dashboard_run(struct dashboard_src *src)
@@ -1191,6 +1316,7 @@ int dashboard_run(struct dashboard_src *src)
 		goto out_free;
 	}
 	d->src = src;
+	d->seq = -1;
 	if (dash_load(d, err, sizeof err) != 0) {
 		fprintf(stderr, "mitmlab: %s\n", err);
 		goto out_free;

@@ -19,6 +19,8 @@
 #define VM_MAX_STEPS 64
 #define VM_TEXT 112
 #define VM_TIMELINE 200
+#define VM_TRUTH 24
+#define VM_ARROWS 96
 
 enum vm_col { VM_ALICE, VM_MALLORY, VM_BOB, VM_COLS };
 
@@ -64,6 +66,28 @@ struct vm_line {
 	char actor[16];
 	char text[VM_TEXT];
 	size_t event;
+	bool truth;       /* the lab's ground truth (actor lab), not a party's own view */
+};
+
+/* The lab's view: facts no single party could know from its own bytes —
+ * whose share really arrived, that a message was altered, that a cache is
+ * poisoned, that a claim of mallory's matches nothing sent. The dashboard
+ * draws them apart from the parties' columns. */
+struct vm_truth {
+	char text[VM_TEXT];
+	enum vm_mark mark;
+	size_t event;
+};
+
+/* The sequence view: one arrow per protocol message and leg, in the order
+ * they happened. With mallory in the middle each message is two arrows
+ * (sender → mallory, mallory → receiver); changed marks what she altered. */
+struct vm_arrow {
+	int from, to; /* enum vm_col */
+	char label[40];	  /* "hello", "share", "#2 \"transfer…\"" */
+	char change[40];  /* what she changed: "share swapped", "sign stripped"; "" when unchanged */
+	bool changed;
+	size_t event;
 };
 
 struct vm {
@@ -76,6 +100,11 @@ struct vm {
 	struct vm_neigh neigh[2]; /* [0] alice about bob, [1] bob about alice */
 	struct vm_line timeline[VM_TIMELINE];
 	size_t n_timeline; /* lines up to the cursor (the newest VM_TIMELINE) */
+	struct vm_truth truth[VM_TRUTH];
+	size_t n_truth;	 /* the newest VM_TRUTH up to the cursor */
+	struct vm_arrow arrows[VM_ARROWS];
+	size_t n_arrows; /* the newest VM_ARROWS up to the cursor */
+	bool mitm;	 /* mallory relays between them: messages go through her */
 	/* the outcome, valid when finished */
 	bool finished;           /* cursor == n_events */
 	char verdict[24];        /* "attack-succeeded", "blocked", ... */

@@ -70,6 +70,15 @@ static size_t find_ev(const json_t *s, const char *actor, const char *name, int 
 	return 0;
 }
 
+/* A line of the lab's view whose text contains needle (NULL if none). */
+static const struct vm_truth *truth_with(const struct vm *m, const char *needle)
+{
+	for (size_t i = 0; i < m->n_truth; i++)
+		if (strstr(m->truth[i].text, needle))
+			return &m->truth[i];
+	return NULL;
+}
+
 struct want {
 	const char *text;
 	enum vm_mark mark;
@@ -231,7 +240,7 @@ static void test_06_steps_at_alice_session_key(void **state)
 	    {"connected to 10.0.0.20:4433", VM_MARK_NONE},
 	    {"offer none / x25519,ffdhe2048,ffdhe3072", VM_MARK_NONE},
 	    {"negotiated none x25519 chacha20", VM_MARK_WARN},
-	    {"share received 34c8f16b" U_ELLIPSIS " mallory's", VM_MARK_WARN},
+	    {"share received 34c8f16b" U_ELLIPSIS, VM_MARK_NONE}, /* she cannot tell whose it is */
 	    {"share sent bf982b24" U_ELLIPSIS, VM_MARK_NONE},
 	    {"session key 7304dd76", VM_MARK_NONE},
 	};
@@ -255,6 +264,9 @@ static void test_06_steps_at_alice_session_key(void **state)
 	assert_steps(&m->col[VM_ALICE], alice, N_OF(alice));
 	assert_steps(&m->col[VM_MALLORY], mallory, N_OF(mallory));
 	assert_steps(&m->col[VM_BOB], bob, N_OF(bob));
+	/* the lab knows what alice cannot: the share is mallory's */
+	assert_non_null(truth_with(m, "the share alice received is mallory's"));
+	assert_int_equal(truth_with(m, "the share alice received is mallory's")->mark, VM_MARK_WARN);
 	assert_string_equal(m->col[VM_ALICE].key_id, "7304dd76");
 	assert_string_equal(m->col[VM_BOB].key_id, "");
 	/* in this recording mallory reports her keys just after alice's */
@@ -439,7 +451,8 @@ static void test_08_blocked(void **state)
 			found = true;
 	assert_true(found);
 	assert_non_null(step_with(a, "signature " U_CROSS " (signature-invalid)"));
-	assert_int_equal(step_with(a, "share received 407748f5")->mark, VM_MARK_WARN);
+	assert_int_equal(step_with(a, "share received 407748f5")->mark, VM_MARK_NONE);
+	assert_non_null(truth_with(m, "the share alice received is mallory's"));
 	assert_int_equal(step_with(b, "peer aborted (signature-invalid)")->mark, VM_MARK_FAIL);
 	assert_non_null(step_with(ml, "signature forwarded " U_ARROW " alice"));
 	assert_string_equal(a->key_id, "");
@@ -565,7 +578,7 @@ static void test_hand_stream_texts(void **state)
 	const struct want alice[] = {
 	    {"offer none,sign / x25519,ffdhe2048", VM_MARK_NONE},
 	    {"negotiated sign x25519 chacha20", VM_MARK_NONE},
-	    {"signature " U_CHECK " bob cd604f47", VM_MARK_OK},
+	    {"signature " U_CHECK " pinned cd604f47", VM_MARK_OK},
 	    {"session key fbe6914a", VM_MARK_NONE},
 	    {"sent #1 \"transfer 100 to caro" U_ELLIPSIS "\"", VM_MARK_NONE},
 	    {"signature " U_CROSS " (signature-invalid)", VM_MARK_FAIL},
@@ -579,7 +592,7 @@ static void test_hand_stream_texts(void **state)
 	const struct want bob[] = {
 	    {"listening on 10.0.0.20:4433", VM_MARK_NONE},
 	    {"session key fbe6914a", VM_MARK_NONE},
-	    {"received #1 ALTERED \"transfer 9999 to car" U_ELLIPSIS "\"", VM_MARK_FAIL},
+	    {"received #1 \"transfer 9999 to car" U_ELLIPSIS "\"", VM_MARK_NONE}, /* bob sees nothing wrong */
 	    {"pinned-key " U_CROSS " (pinned-key-mismatch)", VM_MARK_FAIL},
 	    {"record " U_CROSS " (record-auth)", VM_MARK_FAIL},
 	};
@@ -590,6 +603,9 @@ static void test_hand_stream_texts(void **state)
 	assert_string_equal(m->col[VM_BOB].error, "pinned-key-mismatch");
 	assert_string_equal(m->col[VM_BOB].check, "pinned-key");
 	assert_string_equal(m->col[VM_ALICE].check, "signature");
+	/* the alteration is the lab's knowledge, shown apart */
+	assert_non_null(truth_with(m, "bob's #1 \"transfer 9999 to car"));
+	assert_non_null(truth_with(m, "was ALTERED: alice never sent it"));
 
 	assert_string_equal(m->verdict, "attack-succeeded");
 	assert_non_null(strstr(m->key_line, "same key " U_DASH " nobody in the middle"));
