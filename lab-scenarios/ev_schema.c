@@ -129,7 +129,8 @@ int ev_check(const json_t *e, char *why, size_t n)
 static bool present(const json_t *e, const char *f)
 {
 	const json_t *v = json_object_get(e, f);
-	return v && !json_is_false(v) && !json_is_null(v);
+	return v && !json_is_false(v) && !json_is_null(v) && !(json_is_integer(v) && json_integer_value(v) == 0) &&
+	       !(json_is_string(v) && json_string_length(v) == 0);
 }
 
 static void put_value(struct tb *s, const json_t *v)

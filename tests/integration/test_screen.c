@@ -35,7 +35,7 @@
 #define WAIT_RUN_MS 20000 /* a live run: the lab is built first */
 
 static char tmux_sock[64], tmux_conf[PATH_MAX], tmp[64], mitmlab[PATH_MAX];
-static char dir06[PATH_MAX], dir08[PATH_MAX];
+static char dir06[PATH_MAX], dir08[PATH_MAX], dir07[PATH_MAX], dir13[PATH_MAX];
 static char key_alice[9], key_bob[9]; /* the session key ids of the 06 run */
 static char screen[65536];	      /* the last capture */
 static int n_session;
@@ -366,7 +366,12 @@ static int setup(void **state)
 	snprintf(dir08, sizeof dir08, "%s/r08", tmp);
 	const char *r06[] = {mitmlab, "run", "06-dh-mitm", "--headless", "--out", dir06, NULL};
 	const char *r08[] = {mitmlab, "run", "08-signed-dh-mitm", "--headless", "--out", dir08, NULL};
-	if (run_argv(r06, out, sizeof out, 60000) != 0 || run_argv(r08, out, sizeof out, 60000) != 0) {
+	snprintf(dir07, sizeof dir07, "%s/r07", tmp);
+	snprintf(dir13, sizeof dir13, "%s/r13", tmp);
+	const char *r07[] = {mitmlab, "run", "07-dh-mitm-tamper", "--headless", "--out", dir07, NULL};
+	const char *r13[] = {mitmlab, "run", "13-strip-auth", "--headless", "--out", dir13, NULL};
+	if (run_argv(r06, out, sizeof out, 60000) != 0 || run_argv(r08, out, sizeof out, 60000) != 0 ||
+	    run_argv(r07, out, sizeof out, 60000) != 0 || run_argv(r13, out, sizeof out, 60000) != 0) {
 		fprintf(stderr, "test_screen: the recorded runs could not be made:\n%s\n", out);
 		return -1;
 	}
@@ -479,6 +484,124 @@ static void test_replay_06_80x24(void **state)
 	quit_cleanly(t);
 }
 
+
+/* Lines of the screen that contain every one of the needles. */
+static int lines_with(const char *a, const char *b)
+{
+	int n = 0;
+	for (const char *p = screen; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char line[2048];
+		snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line - 1 ? len : sizeof line - 1), p);
+		if (strstr(line, a) && (!b || strstr(line, b)))
+			n++;
+		p += len + (nl ? 1 : 0);
+	}
+	return n;
+}
+
+/* The sequence view of 06: v at 80x24 (it replaces the columns), by default
+ * at 160x48 (beside them); mallory's two swapped shares are changed arrows
+ * (doubled lines), one toward each victim. */
+static void test_sequence_06(void **state)
+{
+	(void)state;
+	char t[16], args[PATH_MAX + 32];
+	snprintf(args, sizeof args, "replay '%s'", dir06);
+	start(t, sizeof t, 80, 24, "", args);
+	expect_text(t, "step ", WAIT_MS);
+	keys(t, "v");
+	keys(t, "End");
+	expect_text(t, "ATTACK SUCCEEDED", WAIT_MS);
+	expect_text(t, "swapped", WAIT_MS);
+	if (lines_with("\xe2\x95\x90 share \xe2\x9c\x98 swapped", NULL) != 2 || lines_with("\xe2\x97\x80\xe2\x95\x90", "swapped") != 1 ||
+	    lines_with("swapped \xe2\x95\x90", "\xe2\x96\xb6") != 1)
+		fail_msg("80x24: not two changed share arrows, one toward alice and one toward bob:\n%s", screen);
+	assert_int_equal(lines_with("\xe2\x94\x80 hello \xe2\x94\x80", NULL), 2); /* alice→mallory, mallory→bob */
+	keys(t, "v"); /* back to the columns */
+	expect_text(t, "alice ", WAIT_MS);
+	assert_int_equal(lines_with("share \xe2\x9c\x98 swapped", NULL), 0);
+	quit_cleanly(t);
+
+	start(t, sizeof t, 160, 48, "", args);
+	expect_text(t, "step ", WAIT_MS);
+	keys(t, "End");
+	expect_text(t, "ATTACK SUCCEEDED", WAIT_MS);
+	if (lines_with("\xe2\x95\x90 share \xe2\x9c\x98 swapped", NULL) != 2)
+		fail_msg("160x48: not two changed share arrows beside the columns:\n%s", screen);
+	assert_true(lines_with("\xe2\x94\x82mallory", NULL) == 1); /* the columns are still there */
+	quit_cleanly(t);
+}
+
+/* Stepping with n through 13, the timeline never runs backwards. */
+static void test_timeline_13_in_order(void **state)
+{
+	(void)state;
+	char t[16], args[PATH_MAX + 32];
+	long total = 0;
+	double last = -1;
+	snprintf(args, sizeof args, "replay '%s'", dir13);
+	start(t, sizeof t, 80, 24, "", args);
+	expect_text(t, "step ", WAIT_MS);
+	keys(t, "n");
+	step_key(t, "Home", 0);
+	assert_true(step_of(screen, &total) == 0 && total > 20);
+	for (long k = 1; k <= total; k++) {
+		step_key(t, "n", k);
+		/* timeline lines: "   0.077 bob      ..." */
+		double prev = -1;
+		for (const char *p = screen; *p;) {
+			const char *nl = strchr(p, '\n');
+			double tt;
+			char who[16];
+			if (sscanf(p, " %lf %15s", &tt, who) == 2 && p[0] == ' ' && strchr(p, '.') &&
+			    (strcmp(who, "alice") == 0 || strcmp(who, "bob") == 0 || strcmp(who, "mallory") == 0 ||
+			     strcmp(who, "lab") == 0)) {
+				if (tt < prev)
+					fail_msg("step %ld: the timeline runs backwards (%.3f after %.3f):\n%s", k, tt, prev,
+						 screen);
+				prev = tt;
+			}
+			if (!nl)
+				break;
+			p = nl + 1;
+		}
+		if (prev >= 0) {
+			if (prev < last)
+				fail_msg("step %ld: the newest line (%.3f) is older than the one before (%.3f)", k, prev,
+					 last);
+			last = prev;
+		}
+	}
+	quit_cleanly(t);
+}
+
+/* 07: bob's column shows the altered message as he saw it — nothing wrong;
+ * the lab's view (LAB) says it was altered. */
+static void test_truthful_columns_07(void **state)
+{
+	(void)state;
+	char t[16], args[PATH_MAX + 32];
+	long total = 0, k = 0;
+	snprintf(args, sizeof args, "replay '%s'", dir07);
+	start(t, sizeof t, 80, 24, "", args);
+	expect_text(t, "step ", WAIT_MS);
+	keys(t, "n");
+	step_key(t, "Home", 0);
+	assert_true(step_of(screen, &total) == 0 && total > 20);
+	while (lines_with("LAB", "ALTERED") == 0) {
+		if (k >= total)
+			fail_msg("the lab's view never says a message was ALTERED; the last screen:\n%s", screen);
+		step_key(t, "n", ++k);
+	}
+	/* every line with a column separator is a party's column: none knows */
+	assert_int_equal(lines_with("\xe2\x94\x82", "ALTERED"), 0);
+	assert_int_equal(lines_with("\xe2\x94\x82", "mallory's"), 0);
+	assert_true(lines_with("received #", NULL) >= 1);
+	quit_cleanly(t);
+}
+
 /* 08 at 80x24: the banner names the outcome, the peer and the check. */
 static void test_replay_08_80x24(void **state)
 {
@@ -567,7 +690,7 @@ static void test_ascii_and_no_color(void **state)
 	}
 	quit_cleanly(t);
 
-	/* in colour, the poisoned entries are red */
+	/* in colour, "POISONED" — the lab's knowledge, not the victim's — is in the lab's colour (magenta) */
 	snprintf(args, sizeof args, "replay '%s'", dir06);
 	start(t, sizeof t, 80, 24, "", args);
 	expect_text(t, "step ", WAIT_MS);
@@ -579,9 +702,9 @@ static void test_ascii_and_no_color(void **state)
 		step_key(t, "n", k);
 	}
 	assert_int_equal(TMUX_OUT(esc, "capture-pane", "-e", "-p", "-t", t), 0);
-	char *red = strstr(esc, "\033[31m"), *pois = strstr(esc, "POISONED");
-	assert_non_null(red);
-	assert_true(red < pois);
+	char *lab = strstr(esc, "\033[35m"), *pois = strstr(esc, "POISONED");
+	assert_non_null(lab);
+	assert_true(lab < pois);
 	quit_cleanly(t);
 }
 
@@ -645,6 +768,9 @@ int main(void)
 	    cmocka_unit_test(test_replay_without_terminal_prints_report),
 	    cmocka_unit_test(test_replay_06_80x24),
 	    cmocka_unit_test(test_replay_08_80x24),
+	    cmocka_unit_test(test_sequence_06),
+	    cmocka_unit_test(test_timeline_13_in_order),
+	    cmocka_unit_test(test_truthful_columns_07),
 	    cmocka_unit_test(test_replay_160x48_and_resize),
 	    cmocka_unit_test(test_ascii_and_no_color),
 	    cmocka_unit_test(test_interrupt_restores_terminal),
