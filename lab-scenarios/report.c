@@ -6,11 +6,13 @@
  * tell the same story. Every string that comes from the stream goes through
  * esc() before it reaches a terminal: mallory's claims are hostile input. */
 #include "report.h"
+#include "ev_schema.h"
 #include "ev_fields.h"
 
 #include "mlab_crypto.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,7 +210,7 @@ struct pview {
 };
 
 struct mview {
-	size_t frames, handshakes, records, reads, changes, keys;
+	size_t count[EV_COUNT]; /* her events of each kind */
 	const json_t *sniffing, *stopped;
 };
 
@@ -244,56 +246,36 @@ static void first(const json_t **slot, const json_t *e)
 		*slot = e;
 }
 
-static void view_party_event(struct view *w, struct pview *pv, const char *name, const json_t *e)
+static void view_party_event(struct view *w, struct pview *pv, enum ev_id id, const json_t *e)
 {
+	static const struct {
+		enum ev_id id;
+		size_t slot; /* offset of the pview member that keeps the first such event */
+	} firsts[] = {
+	    {EV_NEGOTIATED, offsetof(struct pview, negotiated)},   {EV_WEAKENED, offsetof(struct pview, weakened)},
+	    {EV_PARAMS_RECEIVED, offsetof(struct pview, params)},  {EV_SENTINEL_SET, offsetof(struct pview, sentinel)},
+	    {EV_SENTINEL_SEEN, offsetof(struct pview, sentinel)},  {EV_SIGNATURE_SENT, offsetof(struct pview, sig_sent)},
+	    {EV_SIGNATURE_VERIFIED, offsetof(struct pview, sig_ok)}, {EV_SIGNATURE_KEY, offsetof(struct pview, sig_key)},
+	    {EV_ERROR, offsetof(struct pview, error)},             {EV_ALERT_RECEIVED, offsetof(struct pview, alert)},
+	    {EV_DONE, offsetof(struct pview, done)},               {EV_CONNECTION_END, offsetof(struct pview, conn_end)},
+	    {EV_CONNECTED, offsetof(struct pview, connected)},     {EV_ACCEPTED, offsetof(struct pview, accepted)},
+	};
 	pv->present = true;
-	if (streq(name, "negotiated"))
-		first(&pv->negotiated, e);
-	else if (streq(name, "weakened"))
-		first(&pv->weakened, e);
-	else if (streq(name, "params-received"))
-		first(&pv->params, e);
-	else if (streq(name, "sentinel-set") || streq(name, "sentinel-seen"))
-		first(&pv->sentinel, e);
-	else if (streq(name, "signature-sent"))
-		first(&pv->sig_sent, e);
-	else if (streq(name, "signature-verified"))
-		first(&pv->sig_ok, e);
-	else if (streq(name, "signature-key"))
-		first(&pv->sig_key, e);
-	else if (streq(name, "error"))
-		first(&pv->error, e);
-	else if (streq(name, "alert-received"))
-		first(&pv->alert, e);
-	else if (streq(name, "done"))
-		first(&pv->done, e);
-	else if (streq(name, "connection-end"))
-		first(&pv->conn_end, e);
-	else if (streq(name, "connected"))
-		first(&pv->connected, e);
-	else if (streq(name, "accepted"))
-		first(&pv->accepted, e);
+	for (size_t i = 0; i < sizeof firsts / sizeof firsts[0]; i++)
+		if (firsts[i].id == id)
+			first((const json_t **)((char *)pv + firsts[i].slot), e);
 
 	if (pv != &w->mallory)
 		return;
 	struct mview *m = &w->m;
-	if (streq(name, "frame"))
-		m->frames++;
-	else if (streq(name, "handshake-seen"))
-		m->handshakes++;
-	else if (streq(name, "record-seen"))
-		m->records++;
-	else if (streq(name, "message-read"))
-		m->reads++;
-	else if (streq(name, "message-changed"))
-		m->changes++;
-	else if (streq(name, "sniffing"))
+	if (id >= 0 && id < EV_COUNT)
+		m->count[id]++;
+	if (id == EV_SNIFFING)
 		first(&m->sniffing, e);
-	else if (streq(name, "stopped"))
+	else if (id == EV_STOPPED)
 		first(&m->stopped, e);
-	else if (streq(name, "session-key")) {
+	else if (id == EV_SESSION_KEY) {
 		const char *k = ev_str(e, "key_id");
-		m->keys++;
 		if (k && w->v->alice.key_id[0] && strcasecmp(k, w->v->alice.key_id) == 0)
 			w->holds_alice = true;
 		if (k && w->v->bob.key_id[0] && strcasecmp(k, w->v->bob.key_id) == 0)
@@ -347,7 +329,7 @@ static void view_build(struct view *w, const struct scenario *sc, const json_t *
 		}
 		struct pview *pv = pview_of(w, actor);
 		if (pv)
-			view_party_event(w, pv, name, e);
+			view_party_event(w, pv, ev_id_of(name), e);
 	}
 	w->show_mallory = w->mallory.present || (sc && sc->mallory.present);
 }
@@ -552,12 +534,8 @@ static void text_messages(struct out *o, const struct view *w, const struct pvie
 			outf(o, LABEL "%s%s\n", "sent", nbuf, msg);
 			continue;
 		}
-		enum judge_mark mk = mark_at(w, i);
-		outf(o, LABEL "%s%s%s%s\n", "received", nbuf, msg,
-		     mk == JM_INTACT	? "  \xe2\x9c\x94 intact"
-		     : mk == JM_ALTERED ? "  \xe2\x9c\x98 ALTERED \xe2\x80\x94 "
-					: "",
-		     mk == JM_ALTERED ? (pv == &w->alice ? "bob never sent this" : "alice never sent this") : "");
+		/* whether it is what the other side sent is the lab's knowledge (text_truth) */
+		outf(o, LABEL "%s%s\n", "received", nbuf, msg);
 	}
 	if (more)
 		outf(o, LABEL "\xe2\x80\xa6 and %zu more message%s (see events.jsonl)\n", "", more, plural(more));
@@ -675,34 +653,65 @@ static void text_party(struct out *o, const struct view *w, const struct pview *
 		text_exit(o, pv->exit);
 }
 
-/* Her moves on the handshake, one line each (docs/events.md, mallory). */
+/* Her moves, in the order she made them: every event of hers that changes
+ * or passes on a protocol message (the schema's ladder), and what she broke. */
 static void text_moves(struct out *o, const struct view *w)
 {
-	char f1[80];
+	char line[160];
 	for (size_t i = 0; i < w->n; i++) {
 		const json_t *e = json_array_get(w->events, i);
 		const char *actor, *name;
 		if (!ev_head(e, &actor, &name) || !streq(actor, "mallory"))
 			continue;
-		double ms = 0;
-		long long n = 0;
-		if (streq(name, "offer-stripped"))
-			outf(o, LABEL "stripped \"sign\" from alice's offer\n", "attack");
-		else if (streq(name, "offer-downgraded"))
-			outf(o, LABEL "rewrote alice's group offer to %s only\n", "attack",
-			     field(f1, sizeof f1, e, "group", o->ascii));
-		else if (streq(name, "offer-explicit"))
-			outf(o, LABEL "put \"explicit\" first in alice's group offer\n", "attack");
-		else if (streq(name, "generator-replaced"))
-			outf(o, LABEL "replaced bob's generator with g = %s toward alice\n", "attack",
-			     field(f1, sizeof f1, e, "g", o->ascii));
-		else if (streq(name, "dlog-solved") && ev_num(e, "ms", &ms))
-			outf(o, LABEL "solved the discrete log of bob's %s share in %.0f ms\n", "attack",
-			     field(f1, sizeof f1, e, "group", o->ascii), ms);
-		else if (streq(name, "secret-guessed") && ev_int(e, "candidates", &n))
-			outf(o, LABEL "alice's secret is %s: %lld candidates, her Finished told which\n", "attack",
-			     field(f1, sizeof f1, e, "secret", o->ascii), n);
+		enum ev_id id = ev_id_of(name);
+		const struct ev_row *r = ev_row(id);
+		if (!r || id == EV_MESSAGE_READ || id == EV_MESSAGE_CHANGED ||
+		    (r->dir != SQ_CHANGE && r->dir != SQ_PASS && id != EV_DLOG_SOLVED && id != EV_SECRET_GUESSED))
+			continue;
+		ev_text(line, sizeof line, e, o->ascii);
+		outf(o, LABEL "%s\n", "move", line);
 	}
+}
+
+/* Her story in numbers, from her own events. */
+static void text_story(struct out *o, const struct view *w)
+{
+	const size_t *c = w->m.count;
+	long long relayed = 0;
+	bool active = c[EV_POISONING] || c[EV_RELAYING];
+	char buf[512];
+	size_t len = 0;
+#define STORY(...) len += (size_t)snprintf(buf + len, len < sizeof buf ? sizeof buf - len : 0, __VA_ARGS__)
+	if (!active) {
+		size_t unreadable = c[EV_RECORD_SEEN] > w->v->read_genuine ? c[EV_RECORD_SEEN] - w->v->read_genuine : 0;
+		outf(o, LABEL "%zu frame%s, %zu handshake message%s, %zu record%s she could not read\n", "saw",
+		     c[EV_FRAME], plural(c[EV_FRAME]), c[EV_HANDSHAKE_SEEN], plural(c[EV_HANDSHAKE_SEEN]), unreadable,
+		     plural(unreadable));
+		return;
+	}
+	if (w->m.stopped)
+		(void)ev_int(w->m.stopped, "relayed", &relayed);
+	STORY("relayed %lld frame%s", relayed, relayed == 1 ? "" : "s");
+	if (c[EV_SHARE_SWAPPED])
+		STORY(", swapped %zu share%s", c[EV_SHARE_SWAPPED], plural(c[EV_SHARE_SWAPPED]));
+	size_t offers = c[EV_OFFER_STRIPPED] + c[EV_OFFER_DOWNGRADED] + c[EV_OFFER_EXPLICIT];
+	if (offers)
+		STORY(", rewrote the offer %zu time%s", offers, plural(offers));
+	if (c[EV_GENERATOR_REPLACED])
+		STORY(", replaced the generator");
+	if (c[EV_SIGNATURE_FORWARDED])
+		STORY(", forwarded %zu signature%s", c[EV_SIGNATURE_FORWARDED], plural(c[EV_SIGNATURE_FORWARDED]));
+	if (c[EV_SIGNATURE_FORGED])
+		STORY(", forged %zu signature%s", c[EV_SIGNATURE_FORGED], plural(c[EV_SIGNATURE_FORGED]));
+	if (c[EV_DLOG_SOLVED])
+		STORY(", solved %zu discrete log%s", c[EV_DLOG_SOLVED], plural(c[EV_DLOG_SOLVED]));
+	if (c[EV_SECRET_GUESSED])
+		STORY(", guessed a secret");
+	STORY(", read %zu record%s, altered %zu", c[EV_MESSAGE_READ], plural(c[EV_MESSAGE_READ]), c[EV_MESSAGE_CHANGED]);
+	if (c[EV_RECORD_SEEN])
+		STORY(", %zu record%s she could not read", c[EV_RECORD_SEEN], plural(c[EV_RECORD_SEEN]));
+#undef STORY
+	outf(o, LABEL "%s\n", "did", buf);
 }
 
 static void text_mallory(struct out *o, const struct view *w)
@@ -720,9 +729,7 @@ static void text_mallory(struct out *o, const struct view *w)
 			text_exit(o, w->mallory.exit);
 		return;
 	}
-	size_t unreadable = m->records > v->read_genuine ? m->records - v->read_genuine : 0;
-	outf(o, LABEL "%zu frame%s, %zu handshake message%s, %zu record%s she could not read\n", "saw", m->frames,
-	     plural(m->frames), m->handshakes, plural(m->handshakes), unreadable, plural(unreadable));
+	text_story(o, w);
 	text_moves(o, w);
 
 	for (size_t i = 0; i < w->n; i++) {
@@ -775,7 +782,7 @@ static void text_mallory(struct out *o, const struct view *w)
 		outf(o, LABEL "\xe2\x80\xa6 and %zu more (see events.jsonl)\n", "", more);
 	if (keys_shown > TEXT_LIST_MAX)
 		outf(o, LABEL "\xe2\x80\xa6 and %zu more session keys\n", "", keys_shown - TEXT_LIST_MAX);
-	if (!m->reads && !m->changes)
+	if (!m->count[EV_MESSAGE_READ] && !m->count[EV_MESSAGE_CHANGED])
 		outf(o, LABEL "no application data\n", "read");
 	if (v->read_bogus)
 		outf(o, LABEL "%zu claimed read%s matched nothing alice or bob sent: ignored\n", "", v->read_bogus,
@@ -891,6 +898,48 @@ static const char *or_q(const char *s)
 	return s ? s : "?";
 }
 
+/* What only the lab knows: each message received against what the other
+ * side really sent, whose key share each victim received. */
+static void text_truth(struct out *o, const struct view *w)
+{
+	char msg[SHOW_MAX * 4 + 64];
+	const char *swapped[16];
+	size_t n_sw = 0, shown = 0;
+	outf(o, "\nWhat the lab knows (ground truth: neither alice nor bob could see this)\n");
+	for (size_t i = 0; i < w->n; i++) {
+		const json_t *e = json_array_get(w->events, i);
+		const char *actor, *name;
+		if (!ev_head(e, &actor, &name))
+			continue;
+		enum ev_id id = ev_id_of(name);
+		if (id == EV_SHARE_SWAPPED && streq(actor, "mallory") && ev_str(e, "share") && n_sw < 16)
+			swapped[n_sw++] = ev_str(e, "share");
+		bool party = streq(actor, "alice") || streq(actor, "bob");
+		if (party && id == EV_SHARE_RECEIVED) {
+			const char *sh = ev_str(e, "share");
+			bool hers = false;
+			for (size_t k = 0; sh && k < n_sw; k++)
+				hers = hers || strcasecmp(sh, swapped[k]) == 0;
+			outf(o, LABEL "%s received %s\n", "share", actor,
+			     hers ? "mallory's share \xe2\x80\x94 not the one its peer sent" : "the share its peer sent");
+		} else if (party && id == EV_MESSAGE_RECEIVED && shown++ < TEXT_LIST_MAX) {
+			long long num = 0;
+			char nbuf[24] = "";
+			if (ev_int(e, "n", &num))
+				snprintf(nbuf, sizeof nbuf, "#%lld ", num);
+			enum judge_mark mk = mark_at(w, i);
+			show_message(msg, sizeof msg, e, o->ascii);
+			outf(o, LABEL "%s's %s%s  %s\n", "message", actor, nbuf, msg,
+			     mk == JM_INTACT	? "\xe2\x9c\x94 intact: the other side sent exactly this"
+			     : mk == JM_ALTERED ? "\xe2\x9c\x98 ALTERED: the other side never sent this"
+						: "(not classified)");
+		}
+	}
+	char line[640];
+	key_picture(w, line, sizeof line);
+	outf(o, LABEL "%s\n", "keys", line);
+}
+
 static void text_arp(struct out *o, const struct view *w)
 {
 	bool header = false;
@@ -917,7 +966,7 @@ static void text_arp(struct out *o, const struct view *w)
 			continue;
 		}
 		if (!header) {
-			outf(o, "\nARP caches (read from each victim's own neighbour table)\n");
+			outf(o, "\nARP caches (each victim's own neighbour table, read by the lab; POISONED is the lab's word)\n");
 			header = true;
 		}
 		put(o, line);
@@ -957,11 +1006,9 @@ void report_text_opts(FILE *f, const struct scenario *sc, const json_t *events, 
 	text_party(&o, &w, &w.bob);
 	if (w.show_mallory)
 		text_mallory(&o, &w);
+	text_truth(&o, &w);
 	text_arp(&o, &w);
 	text_lab(&o, &w);
-
-	key_picture(&w, line, sizeof line);
-	outf(&o, "\nKeys: %s\n", line);
 
 	report_headline(v, line, sizeof line);
 	outf(&o, "\nVERDICT: %s \xe2\x80\x94 %s\n", verdict_name(v->kind), line);
@@ -1161,9 +1208,20 @@ static json_t *mallory_json(const struct view *w)
 
 	json_object_set_new(o, "host", host_json("mallory"));
 	json_object_set_new(o, "present", json_boolean(w->mallory.present));
-	json_object_set_new(o, "frames", json_integer((json_int_t)m->frames));
-	json_object_set_new(o, "handshake_seen", json_integer((json_int_t)m->handshakes));
-	json_object_set_new(o, "records_seen", json_integer((json_int_t)m->records));
+	json_object_set_new(o, "frames", json_integer((json_int_t)m->count[EV_FRAME]));
+	json_object_set_new(o, "handshake_seen", json_integer((json_int_t)m->count[EV_HANDSHAKE_SEEN]));
+	json_object_set_new(o, "records_seen", json_integer((json_int_t)m->count[EV_RECORD_SEEN]));
+	json_t *story = json_object();
+	static const enum ev_id told[] = {EV_SHARE_SWAPPED,    EV_OFFER_STRIPPED,      EV_OFFER_DOWNGRADED,
+					  EV_OFFER_EXPLICIT,   EV_GENERATOR_REPLACED,  EV_SIGNATURE_FORWARDED,
+					  EV_SIGNATURE_FORGED, EV_DLOG_SOLVED,	       EV_SECRET_GUESSED,
+					  EV_MESSAGE_READ,     EV_MESSAGE_CHANGED,     EV_RECORD_SEEN};
+	for (size_t i = 0; story && i < sizeof told / sizeof told[0]; i++)
+		json_object_set_new(story, ev_row(told[i])->name, json_integer((json_int_t)m->count[told[i]]));
+	long long relayed = 0;
+	if (w->m.stopped && ev_int(w->m.stopped, "relayed", &relayed))
+		json_object_set_new(story, "relayed", json_integer(relayed));
+	json_object_set_new(o, "story", story);
 	json_object_set_new(o, "read_genuine", json_integer((json_int_t)w->v->read_genuine));
 	json_object_set_new(o, "read_bogus", json_integer((json_int_t)w->v->read_bogus));
 	json_object_set_new(o, "keys_held", json_integer((json_int_t)w->v->mallory_keys_held));

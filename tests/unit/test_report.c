@@ -197,7 +197,7 @@ static void test_blocked_text(void **state)
 	assert_has(t, "ABORTED");
 	assert_has(t, "in wait-server-signature");
 	assert_has(t, "the peer aborted: signature-invalid");
-	assert_has(t, "Keys: alice key (none)  bob key (none)");
+	assert_has(t, "keys        alice key (none)  bob key (none)");
 	assert_has(t, "claimed but never sent \xe2\x80\x94 ignored");
 	assert_has(t, "nobody's key (claim ignored)");
 	assert_has(t, "7 frames, 1 handshake message");
@@ -228,10 +228,12 @@ static void test_attack_text(void **state)
 	char *t = render(&sc, s, &v, 0);
 	assert_has(t, "VERDICT: attack-succeeded \xe2\x80\x94 mallory read every message");
 	assert_has(t,
-		   "Keys: alice key 1a2b3c4d  bob key 5e6f7a8b  \xe2\x80\x94 different keys, and mallory holds both");
+		   "keys        alice key 1a2b3c4d  bob key 5e6f7a8b  \xe2\x80\x94 different keys, and mallory holds both");
 	assert_has(t, "session key 1a2b3c4d");
-	assert_has(t, "\"transfer 100 to mallory\"  \xe2\x9c\x98 ALTERED \xe2\x80\x94 alice never sent this");
+	/* the lab's view, not bob's own section, says the message was altered */
+	assert_has(t, "bob's #1 \"transfer 100 to mallory\"  \xe2\x9c\x98 ALTERED: the other side never sent this");
 	assert_has(t, "\"ok \xe2\x9c\x94 caf\xc3\xa9\"  \xe2\x9c\x94 intact");
+	assert_lacks(t, "received    #1 \"transfer 100 to mallory\"  \xe2\x9c\x98");
 	assert_has(t, "\"the vault code is 1234\"  \xe2\x9c\x98 claimed but never sent \xe2\x80\x94 ignored");
 	assert_has(t, "\"transfer 100 to carol\"  \xe2\x9c\x94 genuine");
 	assert_has(t, "1a2b3c4d with alice \xe2\x80\x94 alice's key");
@@ -263,10 +265,10 @@ static void test_parameter_lessons_text(void **state)
 	char *t = render(&sc, s, &v, 0);
 	assert_has(t, "48-bit p from the peer, g = p-1 \xe2\x80\x94 NOT CHECKED");
 	assert_has(t, "downgrade sentinel in the nonce");
-	assert_has(t, "put \"explicit\" first in alice's group offer");
-	assert_has(t, "replaced bob's generator with g = p-1 toward alice");
-	assert_has(t, "alice's secret is p-1: 2 candidates");
-	assert_has(t, "solved the discrete log of bob's lab-48 share in 140 ms");
+	assert_has(t, "move        offer: explicit first");
+	assert_has(t, "move        g \xe2\x86\x92 p-1 toward alice");
+	assert_has(t, "move        alice's secret = p-1");
+	assert_has(t, "move        dlog solved lab-48 (140.4 ms)");
 	free(t);
 	/* g = 1 and a checked ordinary g. */
 	json_t *e = json_array_get(s, 0);
@@ -299,7 +301,7 @@ static void test_confidential_key_picture(void **state)
 	assert_int_equal(judge_run(s, &v), 0);
 	assert_int_equal(v.kind, V_CONFIDENTIAL);
 	char *t = render(NULL, s, NULL, 0); /* no scenario, no verdict given */
-	assert_has(t, "Keys: alice key 9869d3e1  bob key 9869d3e1  \xe2\x80\x94 same key: nobody in the middle");
+	assert_has(t, "keys        alice key 9869d3e1  bob key 9869d3e1  \xe2\x80\x94 same key: nobody in the middle");
 	assert_has(t, "VERDICT: confidential");
 	assert_has(t, "\xe2\x9c\x94 the peer's signature verified with the pinned key 2cd41d8c over the transcript");
 	assert_has(t, "0 records she could not read");
@@ -328,7 +330,7 @@ static void test_ascii_mode(void **state)
 	assert_ascii(t);
 	assert_no_controls(t);
 	assert_has(t, "VERDICT: attack-succeeded -- mallory read every message");
-	assert_has(t, "ALTERED -- alice never sent this");
+	assert_has(t, "ALTERED: the other side never sent this");
 	assert_has(t, "[X] claimed but never sent -- ignored");
 	assert_has(t, "[ok] intact");
 	assert_has(t, "caf\\xc3\\xa9");
