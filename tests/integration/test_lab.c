@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "ev_fields.h"
+#include "ev_schema.h"
 #include "proc.h"
 
 static char out[1 << 16];
@@ -59,6 +61,56 @@ static char *tmpdir(void)
 	return dir;
 }
 
+/* Every line of a run's events.jsonl is an event of the schema, from an actor
+ * allowed to emit it, with its fields of the schema's types, in time order. */
+static void check_events_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1 << 16], why[256];
+	double last = -1;
+	size_t n = 0;
+	assert_non_null(f);
+	while (fgets(line, sizeof line, f)) {
+		json_t *e = json_loads(line, 0, NULL);
+		double t = 0;
+		if (!e || ev_check(e, why, sizeof why) != 0)
+			fail_msg("%s line %zu: %s: %s", path, n + 1, e ? why : "not JSON", line);
+		assert_true(ev_num(e, "t", &t));
+		if (t < last)
+			fail_msg("%s line %zu: t %.6f before the line above (%.6f): not in time order", path, n + 1, t,
+				 last);
+		last = t;
+		json_decref(e);
+		n++;
+	}
+	fclose(f);
+	assert_true(n > 0);
+}
+
+static void check_run_events(const char *dir)
+{
+	char path[4096];
+	size_t found = 0;
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	for (struct dirent *de; (de = readdir(d));) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "%s/%s/events.jsonl", dir, de->d_name);
+		if (access(path, R_OK) == 0) {
+			check_events_file(path);
+			found++;
+		}
+	}
+	closedir(d);
+	snprintf(path, sizeof path, "%s/events.jsonl", dir);
+	if (access(path, R_OK) == 0) {
+		check_events_file(path);
+		found++;
+	}
+	assert_true(found > 0);
+}
+
 static void test_scenario(void **state)
 {
 	const char *name = *state;
@@ -68,6 +120,7 @@ static void test_scenario(void **state)
 	int rc = run_cmd(argv, out, sizeof out);
 	if (rc != 0 || !strstr(out, "1 passed, 0 failed"))
 		fail_msg("mitmlab check %s exited %d:\n%s", name, rc, out);
+	check_run_events(dir);
 }
 
 /* The same catalog as an unprivileged user from a directory that user can
