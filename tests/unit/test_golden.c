@@ -367,13 +367,19 @@ static void test_mismatch_detected(void **state)
 	assert_int_equal(golden_check(tmpl, r.text, r.text_len, sink), 0);
 	assert_int_equal(ftell(sink), 0);
 
-	/* "VERDICT: x" -> "VERDICT: y": one changed line, shown in the diff */
+	/* one letter changed at the start of a line in the middle (whatever the
+	 * report says there): that line is shown in the diff, both ways */
 	char *changed = malloc(r.text_len + 1);
 	assert_non_null(changed);
 	memcpy(changed, r.text, r.text_len + 1);
-	char *at = strstr(changed, "VERDICT: ");
-	assert_non_null(at);
-	at[9] = at[9] == 'X' ? 'Y' : 'X';
+	size_t mid = r.text_len / 2;
+	while (mid > 0 && changed[mid - 1] != '\n')
+		mid--;
+	while (changed[mid] == '\n')
+		mid++;
+	assert_true(mid < r.text_len);
+	char *at = changed + mid;
+	at[0] = at[0] == 'X' ? 'Y' : 'X';
 	assert_int_equal(write_all(tmpl, changed, r.text_len), 0);
 	assert_int_equal(golden_check(tmpl, r.text, r.text_len, sink), 1);
 	size_t dn = 0;
@@ -384,12 +390,31 @@ static void test_mismatch_detected(void **state)
 	diff[dn] = '\0';
 	char *nl = strchr(at, '\n');
 	assert_non_null(nl);
-	char want_line[700];
-	snprintf(want_line, sizeof want_line, "\n-%.*s\n", (int)(nl - at), at);
+	size_t wl = (size_t)(nl - at) + 4;
+	char *want_line = malloc(wl);
+	assert_non_null(want_line);
+	snprintf(want_line, wl, "\n-%.*s\n", (int)(nl - at), at);
 	assert_non_null(strstr(diff, want_line));
-	at[9] = r.text[(size_t)(at - changed) + 9];
-	snprintf(want_line, sizeof want_line, "\n+%.*s\n", (int)(nl - at), at);
+	snprintf(want_line, wl, "\n+%c%.*s\n", r.text[mid], (int)(nl - at - 1), at + 1);
 	assert_non_null(strstr(diff, want_line));
+
+	/* without a diff program: the first differing line, both ways */
+	const char *path_env = getenv("PATH");
+	char *saved_path = path_env ? strdup(path_env) : NULL;
+	setenv("PATH", "/nonexistent", 1);
+	assert_int_equal(fseek(sink, 0, SEEK_END), 0);
+	long before = ftell(sink);
+	assert_int_equal(golden_check(tmpl, r.text, r.text_len, sink), 1);
+	if (saved_path)
+		setenv("PATH", saved_path, 1);
+	free(saved_path);
+	fflush(sink);
+	assert_int_equal(fseek(sink, before, SEEK_SET), 0);
+	dn = fread(diff, 1, sizeof diff - 1, sink);
+	diff[dn] = '\0';
+	assert_non_null(strstr(diff, "first difference at line"));
+	assert_non_null(strstr(diff, want_line));
+	free(want_line);
 	free(changed);
 
 	/* the last line missing, and one byte too many */
