@@ -12,7 +12,7 @@
 #define NAME_MAX_LEN 48
 
 static const struct ev_row ROWS[EV_COUNT] = {
-#define EV_X_ROW(id_, name_, who_, know_, mark_, dir_, msg_, fields_, text_)                                            \
+#define EV_X_ROW(id_, name_, who_, know_, mark_, dir_, msg_, fields_, text_)                                           \
 	[id_] = {.id = id_,                                                                                            \
 		 .name = name_,                                                                                        \
 		 .emitters = who_,                                                                                     \
@@ -22,7 +22,7 @@ static const struct ev_row ROWS[EV_COUNT] = {
 		 .msg = msg_,                                                                                          \
 		 .fields = fields_,                                                                                    \
 		 .text = text_},
-	EV_SCHEMA(EV_X_ROW)
+    EV_SCHEMA(EV_X_ROW)
 #undef EV_X_ROW
 };
 
@@ -302,8 +302,8 @@ void ev_text(char *buf, size_t n, const json_t *e, bool ascii)
 const char *ev_msg_name(enum ev_msg m)
 {
 	static const char *const names[MSG_COUNT] = {
-	    [MSG_NONE] = "", [MSG_HELLO] = "hello", [MSG_SHELLO] = "server-hello", [MSG_SHARE] = "share",
-	    [MSG_SIG] = "signature", [MSG_FIN] = "Finished", [MSG_DATA] = "data", [MSG_CLOSE] = "close",
-	    [MSG_ALERT] = "alert"};
+	    [MSG_NONE] = "",	   [MSG_HELLO] = "hello",   [MSG_SHELLO] = "server-hello",
+	    [MSG_SHARE] = "share", [MSG_SIG] = "signature", [MSG_FIN] = "Finished",
+	    [MSG_DATA] = "data",   [MSG_CLOSE] = "close",   [MSG_ALERT] = "alert"};
 	return m >= 0 && m < MSG_COUNT ? names[m] : "";
 }

@@ -65,7 +65,6 @@ void tb_copy_text(char *dst, size_t n, const char *src, bool newlines)
 
 /* ---- a bounded string builder: cut with "…" when full ---- */
 
-
 void tb_init(struct tb *s, char *p, size_t n)
 {
 	s->p = p;
@@ -161,7 +160,6 @@ void tb_field(struct tb *s, const json_t *e, const char *key, size_t max)
 }
 
 /* ---- names, messages, lists ---- */
-
 
 /* "alice", "bob" or "mallory" for a name or an address of the lab plan
  * ("10.0.0.10", "10.0.0.10:49872"); NULL otherwise. */
@@ -322,4 +320,3 @@ void tb_share(struct tb *s, const char *hex)
 	if (l > 8)
 		tb_put(s, U_ELLIPSIS);
 }
-

@@ -7,6 +7,7 @@
  * may be broken or hostile: every field is looked up by name and type, and
  * whatever is missing or malformed is treated as absent. */
 #include "judge.h"
+#include "ev_schema.h"
 #include "ev_fields.h"
 
 #include <limits.h>
@@ -289,48 +290,67 @@ static void set_error(struct track *tr, const char *error, const char *check, do
 	tr->err_idx = idx;
 }
 
-static void party_event(struct judge_state *st, struct track *tr, const char *name, const json_t *e, size_t idx,
+static void party_event(struct judge_state *st, struct track *tr, enum ev_id id, const json_t *e, size_t idx,
 			enum judge_mark mark, bool honest)
 {
 	struct party *p = tr->p;
 	p->present = true;
-	if (strcmp(name, "handshake-done") == 0 || strcmp(name, "session-key") == 0) {
+	switch (id) {
+	case EV_HANDSHAKE_DONE:
+	case EV_SESSION_KEY: {
 		const char *key = ev_key_id(e, "key_id");
-		if (strcmp(name, "handshake-done") == 0)
+		if (id == EV_HANDSHAKE_DONE)
 			p->handshake_done = true;
 		if (key && !p->key_id[0])
 			copy_token(p->key_id, sizeof p->key_id, key);
 		if (key && honest)
 			honest_key(st, key, tr == &st->alice ? 1u : 2u);
-	} else if (strcmp(name, "error") == 0) {
+		break;
+	}
+	case EV_ERROR:
 		/* Errors are sticky: only the first one of a party is its story. */
 		if (!p->aborted)
 			set_error(tr, ev_str(e, "error"), ev_str(e, "check"), ev_t(e), idx);
-	} else if (strcmp(name, "connection-end") == 0) {
+		break;
+	case EV_CONNECTION_END: {
 		/* bob reports some failures only here (no memory, engine setup). */
 		const json_t *ok = json_object_get(e, "ok");
 		const char *err = ev_str(e, "error");
 		if (!p->aborted && json_is_false(ok) && err && strcmp(err, "ok") != 0)
 			set_error(tr, err, NULL, ev_t(e), idx);
-	} else if (strcmp(name, "message-sent") == 0) {
+		break;
+	}
+	case EV_MESSAGE_SENT:
 		p->sent++;
-	} else if (strcmp(name, "bulk-start") == 0 && honest) {
+		break;
+	case EV_BULK_START:
+		if (!honest)
+			break;
 		/* A bulk transfer sends data without per-message events: it still
 		 * counts as data sent, so keys held by mallory mean she could read it. */
 		p->sent++;
-	} else if (strcmp(name, "message-received") == 0) {
+		break;
+	case EV_MESSAGE_RECEIVED:
 		p->received++;
 		if (mark == JM_INTACT)
 			p->received_intact++;
 		else if (mark == JM_ALTERED)
 			p->received_altered++;
-	} else if (strcmp(name, "message-read") == 0 && !honest) {
+		break;
+	case EV_MESSAGE_READ:
+		if (honest)
+			break;
 		if (mark == JM_GENUINE)
 			st->v->read_genuine++;
 		else
 			st->v->read_bogus++;
-	} else if (strcmp(name, "done") == 0 && tr == &st->alice) {
-		st->alice_done = true;
+		break;
+	case EV_DONE:
+		if (tr == &st->alice)
+			st->alice_done = true;
+		break;
+	default:
+		break;
 	}
 }
 
@@ -618,7 +638,7 @@ int judge_run(const json_t *events, struct verdict *v)
 		}
 		struct track *tr = track_of(&st, actor);
 		if (tr)
-			party_event(&st, tr, name, e, i, marks[i], tr != &st.mallory);
+			party_event(&st, tr, ev_id_of(name), e, i, marks[i], tr != &st.mallory);
 	}
 	free(marks);
 

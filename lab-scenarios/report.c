@@ -205,8 +205,8 @@ struct pview {
 	const char *name, *role;
 	bool present;
 	const struct party *p;
-	const json_t *negotiated, *weakened, *params, *sentinel, *sig_sent, *sig_ok, *sig_key, *error, *alert, *done, *conn_end, *connected,
-	    *accepted, *exit;
+	const json_t *negotiated, *weakened, *params, *sentinel, *sig_sent, *sig_ok, *sig_key, *error, *alert, *done,
+	    *conn_end, *connected, *accepted, *exit;
 };
 
 struct mview {
@@ -252,13 +252,20 @@ static void view_party_event(struct view *w, struct pview *pv, enum ev_id id, co
 		enum ev_id id;
 		size_t slot; /* offset of the pview member that keeps the first such event */
 	} firsts[] = {
-	    {EV_NEGOTIATED, offsetof(struct pview, negotiated)},   {EV_WEAKENED, offsetof(struct pview, weakened)},
-	    {EV_PARAMS_RECEIVED, offsetof(struct pview, params)},  {EV_SENTINEL_SET, offsetof(struct pview, sentinel)},
-	    {EV_SENTINEL_SEEN, offsetof(struct pview, sentinel)},  {EV_SIGNATURE_SENT, offsetof(struct pview, sig_sent)},
-	    {EV_SIGNATURE_VERIFIED, offsetof(struct pview, sig_ok)}, {EV_SIGNATURE_KEY, offsetof(struct pview, sig_key)},
-	    {EV_ERROR, offsetof(struct pview, error)},             {EV_ALERT_RECEIVED, offsetof(struct pview, alert)},
-	    {EV_DONE, offsetof(struct pview, done)},               {EV_CONNECTION_END, offsetof(struct pview, conn_end)},
-	    {EV_CONNECTED, offsetof(struct pview, connected)},     {EV_ACCEPTED, offsetof(struct pview, accepted)},
+	    {EV_NEGOTIATED, offsetof(struct pview, negotiated)},
+	    {EV_WEAKENED, offsetof(struct pview, weakened)},
+	    {EV_PARAMS_RECEIVED, offsetof(struct pview, params)},
+	    {EV_SENTINEL_SET, offsetof(struct pview, sentinel)},
+	    {EV_SENTINEL_SEEN, offsetof(struct pview, sentinel)},
+	    {EV_SIGNATURE_SENT, offsetof(struct pview, sig_sent)},
+	    {EV_SIGNATURE_VERIFIED, offsetof(struct pview, sig_ok)},
+	    {EV_SIGNATURE_KEY, offsetof(struct pview, sig_key)},
+	    {EV_ERROR, offsetof(struct pview, error)},
+	    {EV_ALERT_RECEIVED, offsetof(struct pview, alert)},
+	    {EV_DONE, offsetof(struct pview, done)},
+	    {EV_CONNECTION_END, offsetof(struct pview, conn_end)},
+	    {EV_CONNECTED, offsetof(struct pview, connected)},
+	    {EV_ACCEPTED, offsetof(struct pview, accepted)},
 	};
 	pv->present = true;
 	for (size_t i = 0; i < sizeof firsts / sizeof firsts[0]; i++)
@@ -600,7 +607,8 @@ static void text_party(struct out *o, const struct view *w, const struct pview *
 	if (pv->params) {
 		long long bits = 0;
 		(void)ev_int(pv->params, "bits", &bits);
-		outf(o, LABEL "%lld-bit p from the peer, g = %s \xe2\x80\x94 %s\n", "params", bits, g_relation(pv->params),
+		outf(o, LABEL "%lld-bit p from the peer, g = %s \xe2\x80\x94 %s\n", "params", bits,
+		     g_relation(pv->params),
 		     json_is_true(json_object_get(pv->params, "checked")) ? "checked" : "NOT CHECKED");
 	}
 	if (pv->sentinel)
@@ -707,7 +715,8 @@ static void text_story(struct out *o, const struct view *w)
 		STORY(", solved %zu discrete log%s", c[EV_DLOG_SOLVED], plural(c[EV_DLOG_SOLVED]));
 	if (c[EV_SECRET_GUESSED])
 		STORY(", guessed a secret");
-	STORY(", read %zu record%s, altered %zu", c[EV_MESSAGE_READ], plural(c[EV_MESSAGE_READ]), c[EV_MESSAGE_CHANGED]);
+	STORY(", read %zu record%s, altered %zu", c[EV_MESSAGE_READ], plural(c[EV_MESSAGE_READ]),
+	      c[EV_MESSAGE_CHANGED]);
 	if (c[EV_RECORD_SEEN])
 		STORY(", %zu record%s she could not read", c[EV_RECORD_SEEN], plural(c[EV_RECORD_SEEN]));
 #undef STORY
@@ -921,7 +930,8 @@ static void text_truth(struct out *o, const struct view *w)
 			for (size_t k = 0; sh && k < n_sw; k++)
 				hers = hers || strcasecmp(sh, swapped[k]) == 0;
 			outf(o, LABEL "%s received %s\n", "share", actor,
-			     hers ? "mallory's share \xe2\x80\x94 not the one its peer sent" : "the share its peer sent");
+			     hers ? "mallory's share \xe2\x80\x94 not the one its peer sent"
+				  : "the share its peer sent");
 		} else if (party && id == EV_MESSAGE_RECEIVED && shown++ < TEXT_LIST_MAX) {
 			long long num = 0;
 			char nbuf[24] = "";
@@ -954,19 +964,25 @@ static void text_arp(struct out *o, const struct view *w)
 			bool bad = json_is_true(json_object_get(e, "poisoned"));
 			snprintf(line, sizeof line, "  %-13s %-5s thinks %s is at %s  %s\n", or_q(ev_str(e, "phase")),
 				 or_q(ev_str(e, "host")), or_q(ev_str(e, "ip")), mac ? mac : "(no entry)",
-				 bad ? "\xe2\x9c\x98 POISONED (mallory's MAC)" : mac ? "\xe2\x9c\x94 true MAC" : "");
+				 bad   ? "\xe2\x9c\x98 POISONED (mallory's MAC)"
+				 : mac ? "\xe2\x9c\x94 true MAC"
+				       : "");
 		} else if (streq(actor, "lab") && streq(name, "static-arp")) {
-			snprintf(line, sizeof line, "  static ARP    alice and bob hold permanent entries for each other\n");
+			snprintf(line, sizeof line,
+				 "  static ARP    alice and bob hold permanent entries for each other\n");
 		} else if (streq(actor, "mallory") && streq(name, "relaying")) {
-			snprintf(line, sizeof line, "  confirmed     frames from %s to %s come to mallory: she relays them\n",
+			snprintf(line, sizeof line,
+				 "  confirmed     frames from %s to %s come to mallory: she relays them\n",
 				 or_q(ev_str(e, "from")), or_q(ev_str(e, "to")));
 		} else if (streq(actor, "mallory") && streq(name, "restored")) {
-			snprintf(line, sizeof line, "  restored      mallory sent the true mappings back when she stopped\n");
+			snprintf(line, sizeof line,
+				 "  restored      mallory sent the true mappings back when she stopped\n");
 		} else {
 			continue;
 		}
 		if (!header) {
-			outf(o, "\nARP caches (each victim's own neighbour table, read by the lab; POISONED is the lab's word)\n");
+			outf(o, "\nARP caches (each victim's own neighbour table, read by the lab; POISONED is the "
+				"lab's word)\n");
 			header = true;
 		}
 		put(o, line);
@@ -1212,10 +1228,10 @@ static json_t *mallory_json(const struct view *w)
 	json_object_set_new(o, "handshake_seen", json_integer((json_int_t)m->count[EV_HANDSHAKE_SEEN]));
 	json_object_set_new(o, "records_seen", json_integer((json_int_t)m->count[EV_RECORD_SEEN]));
 	json_t *story = json_object();
-	static const enum ev_id told[] = {EV_SHARE_SWAPPED,    EV_OFFER_STRIPPED,      EV_OFFER_DOWNGRADED,
-					  EV_OFFER_EXPLICIT,   EV_GENERATOR_REPLACED,  EV_SIGNATURE_FORWARDED,
-					  EV_SIGNATURE_FORGED, EV_DLOG_SOLVED,	       EV_SECRET_GUESSED,
-					  EV_MESSAGE_READ,     EV_MESSAGE_CHANGED,     EV_RECORD_SEEN};
+	static const enum ev_id told[] = {EV_SHARE_SWAPPED,    EV_OFFER_STRIPPED,     EV_OFFER_DOWNGRADED,
+					  EV_OFFER_EXPLICIT,   EV_GENERATOR_REPLACED, EV_SIGNATURE_FORWARDED,
+					  EV_SIGNATURE_FORGED, EV_DLOG_SOLVED,	      EV_SECRET_GUESSED,
+					  EV_MESSAGE_READ,     EV_MESSAGE_CHANGED,    EV_RECORD_SEEN};
 	for (size_t i = 0; story && i < sizeof told / sizeof told[0]; i++)
 		json_object_set_new(story, ev_row(told[i])->name, json_integer((json_int_t)m->count[told[i]]));
 	long long relayed = 0;

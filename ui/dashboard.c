@@ -45,8 +45,10 @@ enum overlay { OV_NONE, OV_HELP, OV_DETAIL, OV_TEACH };
 
 enum pair { P_TITLE = 1, P_OK, P_FAIL, P_WARN, P_BAD_BANNER, P_GOOD_BANNER, P_MID_BANNER, P_KEY, P_DIM, P_TRUTH };
 
-enum { SEQ_SIDE_W = 150, /* from this width the sequence view is shown beside the columns, by default */
-       TRUTH_ROWS = 3 };
+enum {
+	SEQ_SIDE_W = 150, /* from this width the sequence view is shown beside the columns, by default */
+	TRUTH_ROWS = 3
+};
 
 struct dash {
 	struct dashboard_src *src;
@@ -653,7 +655,8 @@ static void draw_truth(const struct dash *d, const struct vm *m, int y, int W, i
 		put(d, yy, x + 1, W - x - 1, t->text, ta | sel);
 	}
 	if (m->n_truth == 0)
-		put(d, y + 1, 1, W - 1, "nothing yet that the parties could not see for themselves", pair_attr(d, P_DIM, A_DIM));
+		put(d, y + 1, 1, W - 1, "nothing yet that the parties could not see for themselves",
+		    pair_attr(d, P_DIM, A_DIM));
 }
 
 /* The sequence view: the textbook ladder of alice, mallory and bob, one

@@ -38,7 +38,6 @@
 
 /* ---- field access: typed, absent when missing or of the wrong type ---- */
 
-
 static bool ev_true(const json_t *o, const char *key)
 {
 	return json_is_true(json_object_get(o, key));
@@ -72,7 +71,7 @@ struct build {
 	size_t total_lines, total_truth, total_arrows;
 	struct pending pend[MSG_COUNT][2]; /* [message][toward bob] */
 	unsigned long seq;
-	bool talking[VM_COLS]; /* has sent or received a protocol message */
+	bool talking[VM_COLS];		  /* has sent or received a protocol message */
 	const char *swapped[SWAPPED_MAX]; /* mallory's shares so far (ring) */
 	size_t n_swapped;
 	bool have_t0;
@@ -333,8 +332,8 @@ static void truth_of(struct build *b, size_t idx, const json_t *e, enum ev_id id
 		const char *sh = ev_str(e, "share");
 		for (size_t i = 0; sh && i < b->n_swapped && i < SWAPPED_MAX; i++)
 			if (strcasecmp(sh, b->swapped[i]) == 0) {
-				snprintf(t, sizeof t, "the share %s received is mallory's, not %s's: %s cannot tell", who_,
-					 PARTIES[other_peer(col)], who_);
+				snprintf(t, sizeof t, "the share %s received is mallory's, not %s's: %s cannot tell",
+					 who_, PARTIES[other_peer(col)], who_);
 				add_truth(b, t, VM_MARK_WARN, idx);
 				break;
 			}
@@ -344,7 +343,8 @@ static void truth_of(struct build *b, size_t idx, const json_t *e, enum ev_id id
 		if (mark_of(b, idx) == JM_ALTERED) {
 			char msg[48];
 			ev_render(msg, sizeof msg, "#{n} {hex:snip}", e, false);
-			snprintf(t, sizeof t, "%s's %s was ALTERED: %s never sent it", who_, msg, PARTIES[other_peer(col)]);
+			snprintf(t, sizeof t, "%s's %s was ALTERED: %s never sent it", who_, msg,
+				 PARTIES[other_peer(col)]);
 			add_truth(b, t, VM_MARK_FAIL, idx);
 		}
 		break;
@@ -365,8 +365,7 @@ static void truth_of(struct build *b, size_t idx, const json_t *e, enum ev_id id
 
 /* Effects of an event on the picture beyond its text: key ids, errors,
  * neighbour tables, marks that depend on the fields. */
-static void effects(struct build *b, const json_t *e, enum ev_id id, int col, struct tb *s,
-		    enum vm_mark *mark)
+static void effects(struct build *b, const json_t *e, enum ev_id id, int col, struct tb *s, enum vm_mark *mark)
 {
 	struct vm_column *c = col >= 0 ? &b->m->col[col] : NULL;
 	switch (id) {

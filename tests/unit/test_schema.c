@@ -134,11 +134,13 @@ static void test_render(void **state)
 {
 	(void)state;
 	char b[160];
-	text_of(b, sizeof b, "{\"event\":\"negotiated\",\"mode\":\"sign\",\"group\":\"x25519\",\"cipher\":\"chacha20-poly1305\","
-			     "\"client_auth\":true}");
+	text_of(b, sizeof b,
+		"{\"event\":\"negotiated\",\"mode\":\"sign\",\"group\":\"x25519\",\"cipher\":\"chacha20-poly1305\","
+		"\"client_auth\":true}");
 	assert_string_equal(b, "negotiated sign x25519 chacha20 +mutual");
-	text_of(b, sizeof b, "{\"event\":\"negotiated\",\"mode\":\"none\",\"group\":\"x25519\",\"cipher\":\"none\","
-			     "\"client_auth\":false}");
+	text_of(b, sizeof b,
+		"{\"event\":\"negotiated\",\"mode\":\"none\",\"group\":\"x25519\",\"cipher\":\"none\","
+		"\"client_auth\":false}");
 	assert_string_equal(b, "negotiated none x25519 none");
 	text_of(b, sizeof b, "{\"event\":\"connection-end\",\"conn\":2,\"ok\":false,\"error\":\"record-auth\"}");
 	assert_string_equal(b, "connection #2 ended: record-auth");
@@ -212,8 +214,10 @@ static void test_sort_by_time(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_schema_matches_docs), cmocka_unit_test(test_rows_are_consistent),
-	    cmocka_unit_test(test_render),		cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_schema_matches_docs),
+	    cmocka_unit_test(test_rows_are_consistent),
+	    cmocka_unit_test(test_render),
+	    cmocka_unit_test(test_check),
 	    cmocka_unit_test(test_sort_by_time),
 	};
 	return cmocka_run_group_tests_name("schema", tests, NULL, NULL);
