@@ -380,8 +380,11 @@ int peer_opts_load_keys(struct peer_opts *o)
 		return PEER_EXIT_USAGE;
 	}
 	if (need_pin && !o->peer_key_path) {
-		fprintf(stderr, "%s: checking %s's signature needs --peer-key FILE, %s's public key (%s.key.pub from mitmlab-keygen)\n",
-			o->prog, other, other, other);
+		/* mitmlab-keygen NAME.key writes NAME.pub beside it. */
+		fprintf(stderr,
+			"%s: checking %s's signature needs --peer-key FILE, %s's public key (%s.pub, written by: "
+			"mitmlab-keygen %s.key)\n",
+			o->prog, other, other, other, other);
 		return PEER_EXIT_USAGE;
 	}
 	if (o->key_path && mlab_key_load_private(o->key_path, &o->kex.own_key) != 0) {
