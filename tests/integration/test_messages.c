@@ -1,6 +1,7 @@
 /* What the programs tell the user must be true of the other programs: a file
- * name a message suggests is one mitmlab-keygen really writes. Runs the built
- * binaries. */
+ * name a message suggests is one mitmlab-keygen really writes, and bob's exit
+ * status after an aborted connection is the one his --help and the README
+ * promise. Runs the built binaries; network only on 127.0.0.1. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -148,11 +149,92 @@ static void test_missing_key_suggests_keygen(void **state)
 	keygen_writes(arg, arg);
 }
 
+/* alice aborts (a wrong pin against a signing bob): she exits 1, bob ends
+ * that connection with peer-alert and, a server that outlives each of his
+ * connections, exits 0 as his --help and the README say. */
+static void test_bob_exit_status_after_peer_abort(void **state)
+{
+	(void)state;
+	struct proc bob, alice;
+	char key[4200], pin[4200], addr[64];
+	const char *bargv[] = {"bob",
+			       "--listen",
+			       "127.0.0.1:0",
+			       "--auth",
+			       "sign",
+			       "--key",
+			       proc_bin("keys/bob.key", key, sizeof key),
+			       "--max-conns",
+			       "1",
+			       "--timeout",
+			       "5",
+			       NULL};
+
+	assert_int_equal(proc_start(&bob, bargv), 0);
+	json_t *ev = proc_wait_event(&bob, "listening", T_MS);
+	assert_non_null(ev);
+	snprintf(addr, sizeof addr, "127.0.0.1:%lld", (long long)json_integer_value(json_object_get(ev, "port")));
+	const char *aargv[] = {"alice",
+			       "--connect",
+			       addr,
+			       "--auth",
+			       "sign",
+			       "--peer-key",
+			       proc_bin("keys/mallory.pub", pin, sizeof pin),
+			       "--send",
+			       "hi",
+			       "--timeout",
+			       "5",
+			       NULL};
+	assert_int_equal(proc_start(&alice, aargv), 0);
+	assert_int_equal(proc_wait(&alice, T_MS), 1);
+	assert_string_equal(proc_str(proc_event(&alice, "error", 0), "error"), "pinned-key-mismatch");
+
+	assert_int_equal(proc_wait(&bob, T_MS), 0);
+	json_t *end = proc_event(&bob, "connection-end", 0);
+	assert_non_null(end);
+	assert_false(json_is_true(json_object_get(end, "ok")));
+	assert_string_equal(proc_str(end, "error"), "peer-alert");
+	assert_string_equal(proc_str(proc_event(&bob, "error", 0), "check"), "peer");
+	proc_free(&alice);
+	proc_free(&bob);
+
+	/* What bob's --help promises for it. */
+	const char *h[] = {"bob", "--help", NULL};
+	assert_int_equal(run(h, out, sizeof out), 0);
+	assert_non_null(strstr(out, "also when connections failed"));
+	const char *ha[] = {"alice", "--help", NULL};
+	assert_int_equal(run(ha, out, sizeof out), 0);
+	assert_non_null(strstr(out, "1 a check failed or the peer aborted"));
+}
+
+/* The README's exit-status paragraph says the same of bob. */
+static void test_readme_states_bob_exit_status(void **state)
+{
+	(void)state;
+	char path[4200];
+	FILE *f = fopen(proc_src("README.md", path, sizeof path), "r");
+	assert_non_null(f);
+	size_t n = fread(out, 1, sizeof out - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	const char *p = strstr(out, "Exit status of alice");
+	assert_non_null(p);
+	const char *b = strstr(p, "bob");
+	assert_non_null(b);
+	const char *end = strstr(p, "\n\n");
+	assert_non_null(end);
+	const char *also = strstr(b, "also when connections failed");
+	assert_true(also && also < end);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_missing_pin_names_a_file_keygen_writes),
 	    cmocka_unit_test(test_missing_key_suggests_keygen),
+	    cmocka_unit_test(test_bob_exit_status_after_peer_abort),
+	    cmocka_unit_test(test_readme_states_bob_exit_status),
 	};
 	return cmocka_run_group_tests_name("messages", tests, NULL, NULL);
 }
