@@ -1,7 +1,8 @@
 /* What the programs tell the user must be true of the other programs: a file
- * name a message suggests is one mitmlab-keygen really writes, and bob's exit
+ * name a message suggests is one mitmlab-keygen really writes, bob's exit
  * status after an aborted connection is the one his --help and the README
- * promise. Runs the built binaries; network only on 127.0.0.1. */
+ * promise, and the README's options exist. Runs the built binaries; network
+ * only on 127.0.0.1. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -228,6 +229,46 @@ static void test_readme_states_bob_exit_status(void **state)
 	assert_true(also && also < end);
 }
 
+/* Every option the README's table of main options names is one that alice
+ * or bob really has (their --help lists it). */
+static void test_readme_options_exist(void **state)
+{
+	(void)state;
+	static char help[2][16384];
+	const char *progs[] = {"alice", "bob"};
+	for (size_t i = 0; i < 2; i++) {
+		const char *h[] = {progs[i], "--help", NULL};
+		assert_int_equal(run(h, help[i], sizeof help[i]), 0);
+	}
+	char path[4200];
+	FILE *f = fopen(proc_src("README.md", path, sizeof path), "r");
+	assert_non_null(f);
+	size_t n = fread(out, 1, sizeof out - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	const char *p = strstr(out, "Main options");
+	assert_non_null(p);
+	p = strstr(p, "\n|"); /* the table: from its first row to the blank line after it */
+	assert_non_null(p);
+	const char *end = strstr(p, "\n\n");
+	assert_non_null(end);
+	size_t checked = 0;
+	for (const char *q = p; (q = strstr(q, "`--")) && q < end; q++) {
+		char opt[64];
+		size_t len = 0;
+		for (const char *c = q + 1; (*c == '-' || (*c >= 'a' && *c <= 'z')) && len + 2 < sizeof opt; c++)
+			opt[len++] = *c;
+		opt[len++] = ' ';
+		opt[len] = '\0';
+		if (!strstr(help[0], opt) && !strstr(help[1], opt))
+			fail_msg(
+			    "README.md's option table names '%.*s', which neither alice --help nor bob --help lists",
+			    (int)len - 1, opt);
+		checked++;
+	}
+	assert_true(checked >= 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +276,7 @@ int main(void)
 	    cmocka_unit_test(test_missing_key_suggests_keygen),
 	    cmocka_unit_test(test_bob_exit_status_after_peer_abort),
 	    cmocka_unit_test(test_readme_states_bob_exit_status),
+	    cmocka_unit_test(test_readme_options_exist),
 	};
 	return cmocka_run_group_tests_name("messages", tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
-/* The docs against the code, where a list in a doc restates a table of the
- * code and would otherwise drift: docs/scenarios.md's `expect-check` row must
- * name every distinct check of lib/mlab_err.h, each once, split the way the
- * scenario parser splits them (detections accepted, the others refused).
+/* The docs against the code, where a doc restates what the code has and
+ * would otherwise drift: docs/scenarios.md's `expect-check` row must name
+ * every distinct check of lib/mlab_err.h, each once, split the way the
+ * scenario parser splits them (detections accepted, the others refused); the
+ * README's status table must count the catalog's scenarios as they are.
  * The repository is found through MLAB_SRC (set by make test). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -167,11 +168,49 @@ static void test_expect_check_split_is_the_parsers(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* README's status table: "the N scenarios of the catalog", and the attack
+ * row's "scenarios 11-M" ending at the last one. */
+static void test_readme_counts_the_catalog(void **state)
+{
+	(void)state;
+	const char *src = getenv("MLAB_SRC");
+	char dir[4096], **paths = NULL;
+	size_t n = 0;
+	snprintf(dir, sizeof dir, "%s/lab-scenarios", src && *src ? src : ".");
+	assert_int_equal(scenario_paths(dir, &paths, &n), 0);
+	assert_true(n > 0);
+	const char *last = strrchr(paths[n - 1], '/');
+	int last_num = atoi(last ? last + 1 : paths[n - 1]);
+	scenario_paths_free(paths, n);
+
+	char *readme = slurp("README.md");
+	const char *row = strstr(readme, "\n| the lab:");
+	assert_non_null(row);
+	const char *what = strstr(row, " scenarios of the catalog"), *end = strchr(row + 1, '\n');
+	if (!what || !end || what > end)
+		fail_msg(
+		    "README.md: the status table's lab row no longer reads 'the N scenarios of the catalog'; update "
+		    "this test with it");
+	const char *num = what;
+	while (num > row && num[-1] >= '0' && num[-1] <= '9')
+		num--;
+	long said = strtol(num, NULL, 10);
+	if (said != (long)n)
+		fail_msg("README.md's status table says %ld scenarios, the catalog has %zu", said, n);
+	const char *att = strstr(readme, "(scenarios 11-");
+	assert_non_null(att);
+	long upto = strtol(att + strlen("(scenarios 11-"), NULL, 10);
+	if (upto != last_num)
+		fail_msg("README.md's status table says scenarios 11-%ld, the catalog ends at %d", upto, last_num);
+	free(readme);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_expect_check_list_is_the_err_table),
 	    cmocka_unit_test(test_expect_check_split_is_the_parsers),
+	    cmocka_unit_test(test_readme_counts_the_catalog),
 	};
 	return cmocka_run_group_tests_name("docs", tests, NULL, NULL);
 }
