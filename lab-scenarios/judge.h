@@ -1,4 +1,4 @@
-/* The judge: the verdict of a run, computed from ground truth (DESIGN.md §4).
+/* The judge: the verdict of a run, computed from ground truth (docs/events.md §6).
  *
  * Input is the run's event stream only (every program's JSON events plus the
  * runner's own, actor "lab"). What alice and bob actually sent and received

@@ -1,6 +1,6 @@
 /* The lab network: a user namespace, a switch namespace holding the bridge
  * "lab0", and one network namespace per host joined to it by a veth link
- * (DESIGN.md §1). Built in-process with netlink (libmnl); no ip(8) calls.
+ * (README.md, "The lab"). Built in-process with netlink (libmnl); no ip(8) calls.
  *
  * Namespaces are held by open descriptors in this process and by the
  * programs running inside them, nothing else: no bind mounts, no names in

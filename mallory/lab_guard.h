@@ -1,4 +1,4 @@
-/* The safety rail (DESIGN.md §8): mallory transmits only inside a mitmlab
+/* The safety rail (docs/events.md §2.7): mallory transmits only inside a mitmlab
  * lab namespace, unless the user armed her explicitly (--iface IF --armed).
  *
  * A lab namespace is recognised by two things the lab guarantees and a real

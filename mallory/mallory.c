@@ -11,7 +11,7 @@
  *   active        the active modes' loop: poison, relay, attack, restore
  *
  * Sniff mode never transmits: it opens a capture and nothing else, so it
- * needs no --armed (DESIGN.md §8) and is safe on any interface. The active
+ * needs no --armed (docs/events.md §2.6) and is safe on any interface. The active
  * modes refuse to transmit outside a lab namespace unless armed. */
 #include <signal.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Active TCP relay engine: mallory in the middle of one TCP connection,
- * rewriting the byte stream and keeping both ends' TCP happy (DESIGN.md §2).
+ * rewriting the byte stream and keeping both ends' TCP happy (docs/events.md §2.7).
  *
  * Pure code: no sockets, no clock, no packets. The caller captures a segment,
  * hands its TCP fields to tcp_stream_input, and the engine calls back with the

@@ -118,8 +118,7 @@ static void usage(FILE *f, const struct peer_opts *o)
 		"                          ffdhe3072 125, lab groups 8-24); default: no policy\n"
 		"  --quiet                 no readable log on stderr\n"
 		"  --help                  this text\n\n"
-		"exit status: 0 success, 1 a check failed or the peer aborted, 2 usage, 3 network, 4 key files,\n"
-		"             5 internal error (out of memory, crypto library)\n",
+		"%s",
 		ini ? "offered in this order" : "accepted by policy",
 		ini ? "also sign as alice (needs --key); bob checks it with his --peer-key"
 		    : "require alice to sign too (needs --peer-key with alice's public key)",
@@ -129,7 +128,13 @@ static void usage(FILE *f, const struct peer_opts *o)
 		ini ? "abort when bob's nonce carries the downgrade sentinel although a stronger group\n"
 		      "                          was offered (RFC 8446 4.1.3 style; pair with signatures)"
 		    : "mark the nonce when choosing a weaker group than the best supported\n"
-		      "                          (RFC 8446 4.1.3 style): a signed nonce tells alice of a tampered offer");
+		      "                          (RFC 8446 4.1.3 style): a signed nonce tells alice of a tampered offer",
+		/* bob outlives his connections: their outcomes are events, not his status. */
+		ini ? "exit status: 0 success, 1 a check failed or the peer aborted, 2 usage, 3 network, 4 key files,\n"
+		      "             5 internal error (out of memory, crypto library)\n"
+		    : "exit status: 0 after --max-conns connections or on SIGINT/SIGTERM, also when connections failed\n"
+		      "             (each failure is in its error and connection-end events), 2 usage, 3 cannot listen,\n"
+		      "             4 key files, 5 internal error at start-up (out of memory)\n");
 }
 
 static int bad(const struct peer_opts *o, const char *fmt, const char *arg)
@@ -380,8 +385,11 @@ int peer_opts_load_keys(struct peer_opts *o)
 		return PEER_EXIT_USAGE;
 	}
 	if (need_pin && !o->peer_key_path) {
-		fprintf(stderr, "%s: checking %s's signature needs --peer-key FILE, %s's public key (%s.key.pub from mitmlab-keygen)\n",
-			o->prog, other, other, other);
+		/* mitmlab-keygen NAME.key writes NAME.pub beside it. */
+		fprintf(stderr,
+			"%s: checking %s's signature needs --peer-key FILE, %s's public key (%s.pub, written by: "
+			"mitmlab-keygen %s.key)\n",
+			o->prog, other, other, other, other);
 		return PEER_EXIT_USAGE;
 	}
 	if (o->key_path && mlab_key_load_private(o->key_path, &o->kex.own_key) != 0) {

@@ -1,5 +1,5 @@
 /* The dashboard's view model: everything the screen shows, built from the
- * run's events — plain C, no curses (DESIGN.md §7), unit-tested without a
+ * run's events — plain C, no curses (docs/dashboard.md), unit-tested without a
  * terminal. The ncurses layer (dashboard.c) only draws it.
  *
  * Playback: vm_build(m, ..., k) gives the picture after the first k events

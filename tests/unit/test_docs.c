@@ -1,0 +1,216 @@
+/* The docs against the code, where a doc restates what the code has and
+ * would otherwise drift: docs/scenarios.md's `expect-check` row must name
+ * every distinct check of lib/mlab_err.h, each once, split the way the
+ * scenario parser splits them (detections accepted, the others refused); the
+ * README's status table must count the catalog's scenarios as they are.
+ * The repository is found through MLAB_SRC (set by make test). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mlab_err.h"
+#include "scenario.h"
+
+#define MAX_CHECKS 64
+#define NAME_LEN 32
+
+struct names {
+	char v[MAX_CHECKS][NAME_LEN];
+	size_t n;
+};
+
+static bool has(const struct names *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Adds a name; one listed twice is a doc error. */
+static void add(struct names *s, const char *name, size_t len)
+{
+	char w[NAME_LEN];
+	assert_true(len > 0 && len < NAME_LEN);
+	assert_true(s->n < MAX_CHECKS);
+	memcpy(w, name, len);
+	w[len] = '\0';
+	if (has(s, w))
+		fail_msg("'%s' is listed twice", w);
+	memcpy(s->v[s->n++], w, len + 1);
+}
+
+/* The file's text, NUL-terminated; free() it. */
+static char *slurp(const char *rel)
+{
+	const char *src = getenv("MLAB_SRC");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", src && *src ? src : ".", rel);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot read %s (set MLAB_SRC to the repository)", path);
+	size_t cap = 1 << 20;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	size_t n = fread(buf, 1, cap - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The `backticked` words of [from, to), file names (with '/' or '.') left out. */
+static void backticked(const char *from, const char *to, struct names *out)
+{
+	for (const char *p = from; p < to && (p = strchr(p, '`')) && p < to;) {
+		const char *q = strchr(p + 1, '`');
+		assert_non_null(q);
+		size_t len = (size_t)(q - p - 1);
+		if (!memchr(p + 1, '/', len) && !memchr(p + 1, '.', len))
+			add(out, p + 1, len);
+		p = q + 1;
+	}
+}
+
+/* The row's value cell: what it says are detections, and the other checks. */
+static void doc_checks(struct names *detect, struct names *other)
+{
+	char *doc = slurp("docs/scenarios.md");
+	const char *row = strstr(doc, "\n| `expect-check` |");
+	assert_non_null(row);
+	const char *end = strchr(row + 1, '\n');
+	assert_non_null(end);
+	const char *intro = "the check names of `lib/mlab_err.h`";
+	const char *cell = strstr(row, intro), *split = strstr(row, "The other checks");
+	if (!cell || !split || cell > split || split > end)
+		fail_msg("docs/scenarios.md: the expect-check row no longer reads '%s ... The other checks ...'; "
+			 "update this test with it",
+			 intro);
+	backticked(cell + strlen(intro), split, detect);
+	backticked(split, end, other);
+	free(doc);
+}
+
+/* Every distinct check of lib/mlab_err.h's table. */
+static void err_checks(struct names *all)
+{
+	for (int e = -1; e > MLAB_E_LAST; e--) {
+		const char *c = mlab_err_check(e);
+		if (!has(all, c)) /* each check once, though many codes share it */
+			add(all, c, strlen(c));
+	}
+}
+
+static void test_expect_check_list_is_the_err_table(void **state)
+{
+	(void)state;
+	struct names detect = {0}, other = {0}, all = {0};
+
+	doc_checks(&detect, &other);
+	err_checks(&all);
+	assert_true(detect.n > 0 && other.n > 0);
+	for (size_t i = 0; i < detect.n; i++) {
+		if (!has(&all, detect.v[i]))
+			fail_msg("docs/scenarios.md names '%s', not a check of lib/mlab_err.h", detect.v[i]);
+		if (has(&other, detect.v[i]))
+			fail_msg("docs/scenarios.md lists '%s' as a detection and as not one", detect.v[i]);
+	}
+	for (size_t i = 0; i < other.n; i++)
+		if (!has(&all, other.v[i]))
+			fail_msg("docs/scenarios.md names '%s', not a check of lib/mlab_err.h", other.v[i]);
+	for (size_t i = 0; i < all.n; i++)
+		if (!has(&detect, all.v[i]) && !has(&other, all.v[i]))
+			fail_msg("lib/mlab_err.h has the check '%s', which docs/scenarios.md's expect-check row does "
+				 "not name",
+				 all.v[i]);
+	assert_int_equal(detect.n + other.n, all.n);
+}
+
+/* The split is the parser's: a file expecting a detection loads, one
+ * expecting any other check is refused. */
+static void test_expect_check_split_is_the_parsers(void **state)
+{
+	(void)state;
+	struct names detect = {0}, other = {0};
+	char dir[] = "/tmp/mlab-docs-XXXXXX", path[256], err[512];
+
+	doc_checks(&detect, &other);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/07-check.ini", dir);
+	for (size_t k = 0; k < 2; k++) {
+		const struct names *s = k == 0 ? &detect : &other;
+		for (size_t i = 0; i < s->n; i++) {
+			struct scenario sc;
+			FILE *f = fopen(path, "w");
+			assert_non_null(f);
+			fprintf(f,
+				"[scenario]\ntitle = T\nexpect = blocked\nexpect-peer = alice\nexpect-check = %s\n"
+				"teaching = text\n[alice]\n[bob]\n",
+				s->v[i]);
+			assert_int_equal(fclose(f), 0);
+			int r = scenario_load(path, NULL, &sc, err, sizeof err);
+			if (r == 0)
+				scenario_free(&sc);
+			if (k == 0 && r != 0)
+				fail_msg("docs/scenarios.md lists '%s' as a detection, but the parser refuses it: %s",
+					 s->v[i], err);
+			if (k == 1 && r == 0)
+				fail_msg("docs/scenarios.md says '%s' is refused, but the parser accepts it", s->v[i]);
+		}
+	}
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* README's status table: "the N scenarios of the catalog", and the attack
+ * row's "scenarios 11-M" ending at the last one. */
+static void test_readme_counts_the_catalog(void **state)
+{
+	(void)state;
+	const char *src = getenv("MLAB_SRC");
+	char dir[4096], **paths = NULL;
+	size_t n = 0;
+	snprintf(dir, sizeof dir, "%s/lab-scenarios", src && *src ? src : ".");
+	assert_int_equal(scenario_paths(dir, &paths, &n), 0);
+	assert_true(n > 0);
+	const char *last = strrchr(paths[n - 1], '/');
+	int last_num = atoi(last ? last + 1 : paths[n - 1]);
+	scenario_paths_free(paths, n);
+
+	char *readme = slurp("README.md");
+	const char *row = strstr(readme, "\n| the lab:");
+	assert_non_null(row);
+	const char *what = strstr(row, " scenarios of the catalog"), *end = strchr(row + 1, '\n');
+	if (!what || !end || what > end)
+		fail_msg(
+		    "README.md: the status table's lab row no longer reads 'the N scenarios of the catalog'; update "
+		    "this test with it");
+	const char *num = what;
+	while (num > row && num[-1] >= '0' && num[-1] <= '9')
+		num--;
+	long said = strtol(num, NULL, 10);
+	if (said != (long)n)
+		fail_msg("README.md's status table says %ld scenarios, the catalog has %zu", said, n);
+	const char *att = strstr(readme, "(scenarios 11-");
+	assert_non_null(att);
+	long upto = strtol(att + strlen("(scenarios 11-"), NULL, 10);
+	if (upto != last_num)
+		fail_msg("README.md's status table says scenarios 11-%ld, the catalog ends at %d", upto, last_num);
+	free(readme);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_expect_check_list_is_the_err_table),
+	    cmocka_unit_test(test_expect_check_split_is_the_parsers),
+	    cmocka_unit_test(test_readme_counts_the_catalog),
+	};
+	return cmocka_run_group_tests_name("docs", tests, NULL, NULL);
+}
