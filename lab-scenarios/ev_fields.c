@@ -1,7 +1,9 @@
 /* Typed event fields (see ev_fields.h). */
 #include "ev_fields.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,4 +111,60 @@ int ev_sort_by_time(json_t *events)
 	}
 	free(s);
 	return rc;
+}
+
+#define LOAD_LINE_MAX (1u << 20) /* longer lines are skipped */
+#define LOAD_EVENTS_MAX 4000000u
+
+json_t *ev_load_jsonl(const char *path, char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	json_t *events = json_array();
+	char *line = malloc(LOAD_LINE_MAX);
+	size_t len = 0;
+	bool too_long = false;
+	if (!events || !line) {
+		snprintf(err, errlen, "out of memory reading %s", path);
+		json_decref(events);
+		free(line);
+		fclose(f);
+		return NULL;
+	}
+	for (;;) {
+		int c = getc(f);
+		if (c == EOF || c == '\n') {
+			if (!too_long && len > 0 && json_array_size(events) < LOAD_EVENTS_MAX) {
+				json_error_t jerr;
+				json_t *e = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
+				if (json_is_object(e))
+					json_array_append(events, e);
+				json_decref(e);
+			}
+			len = 0;
+			too_long = false;
+			if (c == EOF)
+				break;
+			continue;
+		}
+		if (len < LOAD_LINE_MAX)
+			line[len++] = (char)c;
+		else
+			too_long = true;
+	}
+	free(line);
+	bool bad = ferror(f) != 0;
+	fclose(f);
+	/* Run directories of older versions were written in arrival order. */
+	if (bad || ev_sort_by_time(events) != 0) {
+		snprintf(err, errlen, bad ? "error reading %s" : "out of memory reading %s", path);
+		json_decref(events);
+		return NULL;
+	}
+	return events;
 }

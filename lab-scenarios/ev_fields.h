@@ -24,6 +24,10 @@ bool ev_head(const json_t *e, const char **actor, const char **name);
  * arrival order; an entry without a usable `t` stays right after the entry
  * it arrived after. Stable, in place. 0, or -1 (not an array, no memory). */
 int ev_sort_by_time(json_t *events);
+/* A run's events.jsonl (or any JSON-lines file of events) as an array in time
+ * order: lines that are not JSON objects, or longer than 1 MiB, are skipped;
+ * at most 4000000 events. NULL with a sentence in err when it cannot be read. */
+json_t *ev_load_jsonl(const char *path, char *err, size_t errlen);
 /* Both present and equal. */
 bool streq(const char *a, const char *b);
 

@@ -33,8 +33,6 @@
 #define SWAPPED_MAX 16		 /* mallory's swapped shares remembered */
 #define DETAIL_BYTES 4096	 /* bytes of one hex field decoded for the details */
 #define DETAIL_STR_COLS 240	 /* columns of one string field in the details */
-#define LOAD_LINE_MAX (1u << 20) /* longer lines of events.jsonl are skipped */
-#define LOAD_EVENTS_MAX 4000000u
 
 /* ---- field access: typed, absent when missing or of the wrong type ---- */
 
@@ -878,12 +876,6 @@ static void load_err(char *err, size_t errlen, const char *fmt, ...)
 json_t *vm_load_run(const char *dir, char *err, size_t errlen)
 {
 	char path[4096];
-	FILE *f;
-	json_t *events;
-	char *line;
-	size_t len = 0;
-	bool too_long = false;
-
 	if (err && errlen)
 		err[0] = '\0';
 	if (!dir || !dir[0]) {
@@ -895,54 +887,5 @@ json_t *vm_load_run(const char *dir, char *err, size_t errlen)
 		load_err(err, errlen, "run directory name too long");
 		return NULL;
 	}
-	f = fopen(path, "re");
-	if (!f) {
-		load_err(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	events = json_array();
-	line = malloc(LOAD_LINE_MAX);
-	if (!events || !line) {
-		load_err(err, errlen, "out of memory reading %s", path);
-		json_decref(events);
-		free(line);
-		fclose(f);
-		return NULL;
-	}
-	for (;;) {
-		int c = getc(f);
-		if (c == EOF || c == '\n') {
-			if (!too_long && len > 0 && json_array_size(events) < LOAD_EVENTS_MAX) {
-				json_error_t jerr;
-				json_t *e = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
-				if (json_is_object(e))
-					json_array_append(events, e);
-				json_decref(e);
-			}
-			len = 0;
-			too_long = false;
-			if (c == EOF)
-				break;
-			continue;
-		}
-		if (len < LOAD_LINE_MAX)
-			line[len++] = (char)c;
-		else
-			too_long = true;
-	}
-	free(line);
-	if (ferror(f)) {
-		load_err(err, errlen, "error reading %s", path);
-		json_decref(events);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	/* Run directories of older versions were written in arrival order. */
-	if (ev_sort_by_time(events) != 0) {
-		load_err(err, errlen, "out of memory reading %s", path);
-		json_decref(events);
-		return NULL;
-	}
-	return events;
+	return ev_load_jsonl(path, err, errlen);
 }

@@ -34,6 +34,7 @@
 
 #include "test_util.h"
 
+#include "ev_fields.h"
 #include "judge.h"
 #include "report.h"
 #include "scenario.h"
@@ -43,8 +44,6 @@
 #define MAX_CASES 256
 #define LIST_LINE_MAX 4096
 /* The limits of ui/viewmodel.c's vm_load_run, which `mitmlab replay` uses. */
-#define LOAD_LINE_MAX (1u << 20)
-#define LOAD_EVENTS_MAX 4000000u
 
 extern char **environ;
 
@@ -60,52 +59,7 @@ struct golden_case {
  * skipped. NULL (with err) when the file cannot be read. */
 static json_t *load_events(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	json_t *events = json_array();
-	char *line = malloc(LOAD_LINE_MAX);
-	size_t len = 0;
-	bool too_long = false;
-	if (!events || !line) {
-		snprintf(err, errlen, "out of memory reading %s", path);
-		json_decref(events);
-		free(line);
-		fclose(f);
-		return NULL;
-	}
-	for (;;) {
-		int c = getc(f);
-		if (c == EOF || c == '\n') {
-			if (!too_long && len > 0 && json_array_size(events) < LOAD_EVENTS_MAX) {
-				json_error_t jerr;
-				json_t *e = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
-				if (json_is_object(e))
-					json_array_append(events, e);
-				json_decref(e);
-			}
-			len = 0;
-			too_long = false;
-			if (c == EOF)
-				break;
-			continue;
-		}
-		if (len < LOAD_LINE_MAX)
-			line[len++] = (char)c;
-		else
-			too_long = true;
-	}
-	free(line);
-	bool bad = ferror(f) != 0;
-	fclose(f);
-	if (bad) {
-		snprintf(err, errlen, "error reading %s", path);
-		json_decref(events);
-		return NULL;
-	}
-	return events;
+	return ev_load_jsonl(path, err, errlen); /* the loader mitmlab replay uses */
 }
 
 /* A whole file; NULL when it cannot be read. */
