@@ -749,6 +749,95 @@ static char *xstrdup_or_fail(struct sc_parse *p, const char *s)
 	return d;
 }
 
+/* The value given for flag in a program's section (its last), NULL when absent. */
+static const char *prog_value(const struct sc_prog *sp, const char *flag)
+{
+	const char *v = NULL;
+	for (size_t i = 0; i + 1 < sp->n_args; i++)
+		if (sp->args[i] && strcmp(sp->args[i], flag) == 0)
+			v = sp->args[i + 1];
+	return v;
+}
+
+static bool prog_has(const struct sc_prog *sp, const char *flag)
+{
+	for (size_t i = 0; i < sp->n_args; i++)
+		if (sp->args[i] && strcmp(sp->args[i], flag) == 0)
+			return true;
+	return false;
+}
+
+/* The file line of key in section s (0 when not given). */
+static unsigned key_at(const struct sc_parse *p, int s, const char *key)
+{
+	for (size_t k = 0; k < sections[s].n_keys; k++)
+		if (strcmp(sections[s].keys[k].name, key) == 0)
+			return p->key_line[s][k];
+	return 0;
+}
+
+static bool lists_sign(const char *modes)
+{
+	if (!modes)
+		return false;
+	for (const char *q = modes; (q = strstr(q, "sign")); q += 4)
+		if ((q == modes || q[-1] == ',') && (q[4] == '\0' || q[4] == ','))
+			return true;
+	return false;
+}
+
+/* The rules between options that the programs enforce when they start, checked
+ * when the file loads, so a lab is never built for programs that will refuse to
+ * run (alice/alice.c, bob/bob.c, mallory/mallory_opts.c say the same). */
+static int cross_rules(struct sc_parse *p)
+{
+	const struct scenario *sc = p->sc;
+	const struct sc_prog *a = &sc->alice, *b = &sc->bob, *m = &sc->mallory;
+	static const char *const dh_mitm_only[] = {"tamper",	      "forge-key",   "key-fixing",    "strip-auth",
+						   "downgrade-group", "malicious-g", "small-subgroup"};
+	if (lists_sign(prog_value(a, "--auth")) && !prog_value(a, "--peer-key"))
+		return fail(p, key_at(p, SEC_ALICE, "auth"),
+			    "[alice] auth: signed mode needs the key to check bob's signature against: add "
+			    "'peer-key = bob.pub' to [alice], got auth = %s without it",
+			    prog_value(a, "--auth"));
+	if (lists_sign(prog_value(b, "--auth")) && !prog_value(b, "--key"))
+		return fail(p, key_at(p, SEC_BOB, "auth"),
+			    "[bob] auth: signed mode needs bob's own key to sign with: add 'key = bob.key' to [bob], "
+			    "got auth = %s without it",
+			    prog_value(b, "--auth"));
+	if (prog_has(a, "--mutual") && !prog_value(a, "--key"))
+		return fail(p, key_at(p, SEC_ALICE, "mutual"),
+			    "[alice] mutual: alice signs too and needs her own key: add 'key = alice.key' to [alice]");
+	if (prog_has(b, "--mutual") && !prog_value(b, "--peer-key"))
+		return fail(p, key_at(p, SEC_BOB, "mutual"),
+			    "[bob] mutual: bob checks alice's signature and needs her key: add 'peer-key = alice.pub' "
+			    "to [bob]");
+	if (!m->present)
+		return 1;
+	const char *attack = prog_value(m, "--attack");
+	bool sniff = prog_has(m, "--sniff");
+	if (!attack && !sniff)
+		return fail(p, p->sec_line[SEC_MALLORY],
+			    "[mallory]: say what she does: 'sniff = yes' or 'attack = "
+			    "relay', 'dh-mitm' or 'poison'");
+	if (attack && sniff)
+		return fail(p, key_at(p, SEC_MALLORY, "sniff"),
+			    "[mallory] sniff: one mode, got sniff = yes and attack = %s", attack);
+	for (size_t i = 0; i < N_OF(dh_mitm_only); i++) {
+		char flag[40];
+		snprintf(flag, sizeof flag, "--%s", dh_mitm_only[i]);
+		if (prog_has(m, flag) && !(attack && strcmp(attack, "dh-mitm") == 0))
+			return fail(p, key_at(p, SEC_MALLORY, dh_mitm_only[i]),
+				    "[mallory] %s: only with attack = dh-mitm (her share-swapping relay), got %s%s",
+				    dh_mitm_only[i],
+				    attack  ? "attack = "
+				    : sniff ? "sniff = yes"
+					    : "no attack",
+				    attack ? attack : "");
+	}
+	return 1;
+}
+
 /* Defaults, required keys, and the rules between keys. Returns 1, or 0 after fail(). */
 static int load_fields(struct sc_parse *p)
 {
@@ -805,7 +894,7 @@ static int load_fields(struct sc_parse *p)
 	sc->alice.present = p->sec_line[SEC_ALICE] != 0;
 	sc->bob.present = p->sec_line[SEC_BOB] != 0;
 	sc->mallory.present = p->sec_line[SEC_MALLORY] != 0;
-	return 1;
+	return cross_rules(p);
 }
 
 /* Reads a whole (small) file. */

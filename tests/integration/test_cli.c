@@ -110,8 +110,15 @@ static void test_attack_and_defense_options_checked(void **state)
 			fail_msg("case %zu: no \"%s\" in: %s", i, cases[i].says, out);
 	}
 	/* And the spellings the lessons use are accepted (--help exits 0 after parsing them). */
-	const char *ok[] = {"bob", "--groups", "explicit,x25519", "--explicit-from", "lab-48", "--downgrade-sentinel",
-			    "--no-validate-share", "--help", NULL};
+	const char *ok[] = {"bob",
+			    "--groups",
+			    "explicit,x25519",
+			    "--explicit-from",
+			    "lab-48",
+			    "--downgrade-sentinel",
+			    "--no-validate-share",
+			    "--help",
+			    NULL};
 	assert_int_equal(run(ok, out, sizeof out), 0);
 }
 
@@ -188,16 +195,63 @@ static void test_mallory_refuses_outside_the_lab(void **state)
 	assert_non_null(strstr(out, "--targets"));
 }
 
+/* A scenario file whose options contradict each other is refused by show and
+ * by run with exit 2 and FILE:LINE of the offending key, before any lab. */
+static void refused_at(const char *name, const char *body, unsigned line, const char *words)
+{
+	char dir[] = "/tmp/mlab-cli-XXXXXX", path[256], out_dir[300], want[320];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	snprintf(out_dir, sizeof out_dir, "%s/runs", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(body, f);
+	fclose(f);
+	snprintf(want, sizeof want, "%s:%u: ", path, line);
+	const char *show[] = {"mitmlab", "show", path, NULL};
+	assert_int_equal(run(show, out, sizeof out), 2);
+	if (!strstr(out, want) || !strstr(out, words))
+		fail_msg("show %s: no \"%s...%s\" in:\n%s", name, want, words, out);
+	const char *runv[] = {"mitmlab", "run", path, "--headless", "--out", out_dir, NULL};
+	assert_int_equal(run(runv, out, sizeof out), 2);
+	if (!strstr(out, want) || !strstr(out, words))
+		fail_msg("run %s: no \"%s...%s\" in:\n%s", name, want, words, out);
+	assert_int_not_equal(access(out_dir, F_OK), 0); /* nothing was run */
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_contradicting_options_refused_at_load(void **state)
+{
+	(void)state;
+	refused_at("91-sign-without-pin.ini",
+		   "[scenario]\ntitle = t\nexpect = confidential\nteaching = x\n\n[alice]\nauth = sign\nsend = hi\n\n"
+		   "[bob]\nauth = sign\nkey = bob.key\n",
+		   7, "[alice] auth: signed mode needs");
+	refused_at("92-tamper-relay.ini",
+		   "[scenario]\ntitle = t\nexpect = attack-succeeded\nteaching = x\n\n[alice]\n\n[bob]\n\n[mallory]\n"
+		   "attack = relay\ntamper = a=>b\n",
+		   12, "[mallory] tamper: only with attack = dh-mitm");
+	refused_at("93-bob-sign-no-key.ini",
+		   "[scenario]\ntitle = t\nexpect = confidential\nteaching = x\n\n[alice]\n\n[bob]\nauth = none,sign\n",
+		   9, "[bob] auth: signed mode needs bob's own key");
+	refused_at("94-strip-sniffing.ini",
+		   "[scenario]\ntitle = t\nexpect = confidential\nteaching = x\n\n[alice]\n\n[bob]\n\n[mallory]\n"
+		   "sniff = yes\nstrip-auth = yes\n",
+		   12, "[mallory] strip-auth: only with attack = dh-mitm");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_help),
-		cmocka_unit_test(test_unknown_option_is_usage_error),
-		cmocka_unit_test(test_attack_and_defense_options_checked),
-		cmocka_unit_test(test_sign_needs_keys),
-		cmocka_unit_test(test_connect_refused_is_network_error),
-		cmocka_unit_test(test_keygen_writes_pair_and_refuses_overwrite),
-		cmocka_unit_test(test_mallory_refuses_outside_the_lab),
+	    cmocka_unit_test(test_help),
+	    cmocka_unit_test(test_unknown_option_is_usage_error),
+	    cmocka_unit_test(test_attack_and_defense_options_checked),
+	    cmocka_unit_test(test_sign_needs_keys),
+	    cmocka_unit_test(test_contradicting_options_refused_at_load),
+	    cmocka_unit_test(test_connect_refused_is_network_error),
+	    cmocka_unit_test(test_keygen_writes_pair_and_refuses_overwrite),
+	    cmocka_unit_test(test_mallory_refuses_outside_the_lab),
 	};
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }
