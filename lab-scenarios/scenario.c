@@ -805,24 +805,10 @@ static int cross_rules(struct sc_parse *p)
 			    "[bob] auth: signed mode needs bob's own key to sign with: add 'key = bob.key' to [bob], "
 			    "got auth = %s without it",
 			    prog_value(b, "--auth"));
-	if (prog_has(a, "--mutual") && !prog_value(a, "--key"))
-		return fail(p, key_at(p, SEC_ALICE, "mutual"),
-			    "[alice] mutual: alice signs too and needs her own key: add 'key = alice.key' to [alice]");
-	if (prog_has(b, "--mutual") && !prog_value(b, "--peer-key"))
-		return fail(p, key_at(p, SEC_BOB, "mutual"),
-			    "[bob] mutual: bob checks alice's signature and needs her key: add 'peer-key = alice.pub' "
-			    "to [bob]");
 	if (!m->present)
 		return 1;
 	const char *attack = prog_value(m, "--attack");
 	bool sniff = prog_has(m, "--sniff");
-	if (!attack && !sniff)
-		return fail(p, p->sec_line[SEC_MALLORY],
-			    "[mallory]: say what she does: 'sniff = yes' or 'attack = "
-			    "relay', 'dh-mitm' or 'poison'");
-	if (attack && sniff)
-		return fail(p, key_at(p, SEC_MALLORY, "sniff"),
-			    "[mallory] sniff: one mode, got sniff = yes and attack = %s", attack);
 	for (size_t i = 0; i < N_OF(dh_mitm_only); i++) {
 		char flag[40];
 		snprintf(flag, sizeof flag, "--%s", dh_mitm_only[i]);
