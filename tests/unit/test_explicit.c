@@ -13,6 +13,9 @@
  *               tamper step between them plays mallory on single frames: g
  *               replaced in bob's KeyShare, p and g added to alice's, the
  *               group offer rewritten.
+ *   params tbs  params-scope signatures (named groups and explicit, both
+ *               roles) verified by OpenSSL over bytes built from
+ *               protocol.md section 8, not by the engine's code.
  *   sentinel    the responder marks its nonce, with a digest of the group
  *               offer it received, when it chose a weaker group than its
  *               best; the initiator aborts when that offer is not the one
@@ -1346,6 +1349,135 @@ static void test_engine_signed_g_reencoded(void **s)
 	world_free(w);
 }
 
+/* ----------------------------------------------------------------------
+ * Params-scope signatures rebuilt from protocol.md section 8 alone: the
+ * bytes are assembled here from the frames on the wire and verified with
+ * OpenSSL directly under the signer's public key (no engine code).
+ * ---------------------------------------------------------------------- */
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static bool openssl_verify(EVP_PKEY *pub, const uint8_t *msg, size_t n, const uint8_t sig[64])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	assert_non_null(ctx);
+	assert_int_equal(EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pub), 1);
+	int ok = EVP_DigestVerify(ctx, sig, 64, msg, n);
+	EVP_MD_CTX_free(ctx);
+	return ok == 1;
+}
+
+/* tbs = "mitmlab v1 <role> signature, params\0" | nonce_c | nonce_s |
+ * u16 len(P) | P, where P is the signer's share for a named group and for
+ * the initiator, and for the responder under "explicit" the three vectors
+ * of its KeyShare: u16 p_len | p | u16 g_len | g | u16 share_len | share. */
+static size_t doc_params_tbs(const char *role, const uint8_t *nonce_c, const uint8_t *nonce_s, const uint8_t *ks,
+			     size_t ks_len, uint8_t *out)
+{
+	size_t n = (size_t)sprintf((char *)out, "mitmlab v1 %s signature, params", role) + 1; /* with the NUL */
+	const uint8_t *P;
+	size_t P_len;
+
+	memcpy(out + n, nonce_c, 32);
+	memcpy(out + n + 32, nonce_s, 32);
+	n += 64;
+	/* KeyShare (section 3.3): u16 group, [explicit: u16 p_len p u16 g_len g], u16 share_len, share. */
+	if (be16(ks) == MLAB_GROUP_EXPLICIT) {
+		size_t pl = be16(ks + 2), gl = be16(ks + 4 + pl);
+		size_t sl = be16(ks + 6 + pl + gl);
+		assert_int_equal(ks_len, 8 + pl + gl + sl);
+		if (strcmp(role, "server") == 0) {
+			P = ks + 2;
+			P_len = ks_len - 2;
+		} else {
+			assert_int_equal(pl + gl, 0);
+			P = ks + 8;
+			P_len = sl;
+		}
+	} else {
+		P_len = be16(ks + 2);
+		assert_int_equal(ks_len, 4 + P_len);
+		P = ks + 4;
+	}
+	out[n++] = (uint8_t)(P_len >> 8);
+	out[n++] = (uint8_t)P_len;
+	memcpy(out + n, P, P_len);
+	return n + P_len;
+}
+
+/* The first frame of a type sent in direction dir. */
+static const struct logged *frame_of(const struct world *w, int dir, uint8_t type)
+{
+	for (size_t i = 0; i < w->n_log[dir]; i++)
+		if (w->log[dir][i].type == type)
+			return &w->log[dir][i];
+	fail_msg("no %s frame", mlab_msg_name(type));
+	return NULL;
+}
+
+/* Both signatures of a mutual params-scope handshake on group, checked
+ * against the document's bytes, and the lengths of both tbs. */
+static void params_tbs_case(uint16_t group, uint16_t explicit_from, size_t want_server_len, size_t want_client_len)
+{
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_SIGN, group);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_SIGN, group);
+	uint8_t *tbs = malloc(64 + 64 + 2 + 3 * (2 + MLAB_MAX_SHARE));
+	a.scope = b.scope = MLAB_SCOPE_PARAMS;
+	a.mutual = b.mutual = true;
+	b.explicit_from = explicit_from;
+	assert_non_null(tbs);
+	struct world *w = world_new(&a, &b);
+	run(w);
+	assert_connected(w, group);
+
+	const uint8_t *nonce_c = frame_of(w, TO_BOB, MLAB_MSG_CLIENT_HELLO)->body + 1;
+	const uint8_t *nonce_s = frame_of(w, TO_ALICE, MLAB_MSG_SERVER_HELLO)->body + 1;
+	for (int dir = 0; dir < 2; dir++) {
+		bool server = dir == TO_ALICE;
+		const struct logged *ks = frame_of(w, dir, MLAB_MSG_KEY_SHARE);
+		const struct logged *sg = frame_of(w, dir, MLAB_MSG_SIGNATURE);
+		/* Signature (section 3.4): scheme, u16 32, pub, u16 64, sig. */
+		assert_int_equal(sg->len, 102);
+		const uint8_t *sig = sg->body + 38;
+		EVP_PKEY *pub = server ? bob_pub : alice_pub;
+		size_t n = doc_params_tbs(server ? "server" : "client", nonce_c, nonce_s, ks->body, ks->len, tbs);
+		assert_int_equal(n, server ? want_server_len : want_client_len);
+		if (!openssl_verify(pub, tbs, n, sig))
+			fail_msg("group 0x%04x: the %s signature does not verify over the documented bytes", group,
+				 server ? "responder's" : "initiator's");
+		/* and over nothing else: one byte off fails */
+		tbs[n - 1] ^= 1;
+		assert_false(openssl_verify(pub, tbs, n, sig));
+	}
+	/* Explicit: the outer length is part of it (P alone does not verify). */
+	if (group == MLAB_GROUP_EXPLICIT) {
+		const struct logged *ks = frame_of(w, TO_ALICE, MLAB_MSG_KEY_SHARE);
+		const uint8_t *sig = frame_of(w, TO_ALICE, MLAB_MSG_SIGNATURE)->body + 38;
+		size_t n = doc_params_tbs("server", nonce_c, nonce_s, ks->body, ks->len, tbs);
+		memmove(tbs + 36 + 64, tbs + 36 + 64 + 2, n - 36 - 64 - 2);
+		assert_false(openssl_verify(bob_pub, tbs, n - 2, sig));
+	}
+	free(tbs);
+	world_free(w);
+}
+
+static void test_params_tbs_from_document(void **s)
+{
+	(void)s;
+	/* Named groups: 102 + share length (section 8's table). */
+	params_tbs_case(MLAB_GROUP_X25519, 0, 134, 134);
+	params_tbs_case(MLAB_GROUP_FFDHE2048, 0, 358, 358);
+	params_tbs_case(MLAB_GROUP_LAB48, 0, 108, 108);
+	/* Explicit, from lab-48 (p 6 bytes, g 1, share 6): bob's is
+	 * 36 + 64 + 2 + (2 + 6 + 2 + 1 + 2 + 6) = 121, alice's 102 + 6. */
+	params_tbs_case(MLAB_GROUP_EXPLICIT, MLAB_GROUP_LAB48, 121, 108);
+	/* Explicit, from ffdhe2048 (p 256, g 1, share 256): 108 + 513 = 621. */
+	params_tbs_case(MLAB_GROUP_EXPLICIT, MLAB_GROUP_FFDHE2048, 621, 358);
+}
+
 /* ======================================================================
  * Downgrade sentinel
  * ====================================================================== */
@@ -1813,6 +1945,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_sentinel_detects_every_weakening_rewrite, cleanup),
 	    cmocka_unit_test_teardown(test_sentinel_bytes_from_document, cleanup),
 	    cmocka_unit_test_teardown(test_sentinel_honest_signed_params, cleanup),
+	    cmocka_unit_test_teardown(test_params_tbs_from_document, cleanup),
 	};
 	return cmocka_run_group_tests(tests, keys_setup, keys_teardown);
 }
