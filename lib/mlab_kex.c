@@ -319,6 +319,20 @@ static void emit_negotiated(struct mlab_kex *k)
 			     "WEAKENED: received key shares are not validated");
 }
 
+/* The groups an initiator offers: its list less those its own policy
+ * refuses. Unknown ids stay (the responder skips them), and so do explicit
+ * parameters (checked against the policy when they arrive). */
+static size_t offered_groups(const struct mlab_kex *k, uint16_t out[MLAB_MAX_OFFERS])
+{
+	size_t n = 0;
+	for (size_t i = 0; i < k->cfg.n_groups; i++) {
+		const struct mlab_group *g = mlab_group_by_id(k->cfg.groups[i]);
+		if (!g || k->cfg.groups[i] == MLAB_GROUP_EXPLICIT || g->sec_bits >= k->cfg.min_security)
+			out[n++] = k->cfg.groups[i];
+	}
+	return n;
+}
+
 int mlab_kex_start(struct mlab_kex *k, struct mlab_wr *out)
 {
 	struct mlab_client_hello ch = {.version = MLAB_VERSION};
@@ -331,15 +345,7 @@ int mlab_kex_start(struct mlab_kex *k, struct mlab_wr *out)
 		return mlab_kex_fail(k, MLAB_E_UNEXPECTED, out);
 	ch.flags = k->cfg.mutual ? MLAB_FLAG_CLIENT_AUTH : 0;
 	ch.n_modes = (uint8_t)k->cfg.n_modes;
-	/* Offer only groups our own policy accepts. */
-	ch.n_groups = 0;
-	for (size_t i = 0; i < k->cfg.n_groups; i++) {
-		const struct mlab_group *g = mlab_group_by_id(k->cfg.groups[i]);
-		/* Unknown ids: the responder skips them. Explicit parameters are
-		 * checked against the policy when they arrive. */
-		if (!g || k->cfg.groups[i] == MLAB_GROUP_EXPLICIT || g->sec_bits >= k->cfg.min_security)
-			ch.groups[ch.n_groups++] = k->cfg.groups[i];
-	}
+	ch.n_groups = (uint8_t)offered_groups(k, ch.groups);
 	if (ch.n_groups == 0)
 		return mlab_kex_fail(k, MLAB_E_WEAK_GROUP, NULL);
 	ch.n_ciphers = (uint8_t)k->cfg.n_ciphers;
@@ -362,19 +368,43 @@ static uint16_t explicit_from(const struct mlab_kex *k)
 	return k->cfg.explicit_from ? k->cfg.explicit_from : MLAB_GROUP_FFDHE2048;
 }
 
-/* Responder: did we choose a weaker group than one we support that was
- * missing from the offer? (A stronger group that was offered but not
- * preferred is the initiator's own choice, not a downgrade.) */
-static bool downgraded(const struct mlab_kex *k, const struct mlab_client_hello *ch)
+/* Responder: is the chosen group weaker than the strongest one our policy
+ * would take (as choose() filters)? Only then can a changed offer have cost
+ * anything, so only then is the nonce marked. */
+static bool downgraded(const struct mlab_kex *k)
 {
 	uint16_t chosen = k->group == MLAB_GROUP_EXPLICIT ? explicit_from(k) : k->group;
 	for (size_t i = 0; i < k->cfg.n_groups; i++) {
 		uint16_t id = k->cfg.groups[i] == MLAB_GROUP_EXPLICIT ? explicit_from(k) : k->cfg.groups[i];
-		if (mlab_group_by_id(id) && sec_of(id) > sec_of(chosen) &&
-		    !in_list16(ch->groups, ch->n_groups, k->cfg.groups[i]))
+		if (mlab_group_by_id(k->cfg.groups[i]) && sec_of(id) >= k->cfg.min_security &&
+		    sec_of(id) > sec_of(chosen))
 			return true;
 	}
 	return false;
+}
+
+/* The sentinel's digest of a group offer (protocol.md section 5): the first
+ * 8 bytes of SHA-256(label NUL | nonce_c | u8 count | u16 groups[]), the
+ * groups as the ClientHello carries them. */
+static int sentinel_digest(const uint8_t nonce_c[MLAB_NONCE_LEN], const uint16_t *groups, size_t n,
+			   uint8_t out[MLAB_SENTINEL_DIGEST_LEN])
+{
+	static const char label[] = MLAB_SENTINEL_LABEL;
+	uint8_t buf[sizeof label + MLAB_NONCE_LEN + 1 + 2 * MLAB_MAX_OFFERS], h[MLAB_SHA256_LEN];
+	struct mlab_wr w;
+	int e;
+
+	mlab_wr_init(&w, buf, sizeof buf);
+	if ((e = mlab_wr_bytes(&w, label, sizeof label)) != 0 ||
+	    (e = mlab_wr_bytes(&w, nonce_c, MLAB_NONCE_LEN)) != 0 || (e = mlab_wr_u8(&w, (uint8_t)n)) != 0)
+		return e;
+	for (size_t i = 0; i < n; i++)
+		if ((e = mlab_wr_u16(&w, groups[i])) != 0)
+			return e;
+	if ((e = mlab_sha256(buf, w.len, h)) != 0)
+		return e;
+	memcpy(out, h, MLAB_SENTINEL_DIGEST_LEN);
+	return 0;
 }
 
 /* Responder policy: the first entry of the initiator's preference list that
@@ -428,8 +458,12 @@ static int on_client_hello(struct mlab_kex *k, const uint8_t *body, size_t len, 
 	start = out->len;
 	if ((e = mlab_random(sh.nonce, sizeof sh.nonce)) != 0)
 		return e;
-	if (k->cfg.sentinel && downgraded(k, &ch)) {
-		memcpy(sh.nonce + MLAB_NONCE_LEN - MLAB_SENTINEL_LEN, MLAB_SENTINEL, MLAB_SENTINEL_LEN);
+	if (k->cfg.sentinel && downgraded(k)) {
+		/* The offer as we received it goes into our signed nonce. */
+		uint8_t *mark = sh.nonce + MLAB_NONCE_LEN - MLAB_SENTINEL_LEN;
+		if ((e = sentinel_digest(ch.nonce, ch.groups, ch.n_groups, mark - MLAB_SENTINEL_DIGEST_LEN)) != 0)
+			return e;
+		memcpy(mark, MLAB_SENTINEL, MLAB_SENTINEL_LEN);
 		mlab_ev_emit(k->ev, "sentinel-set", json_pack("{s:s}", "group", group_name(k->group)),
 			     "chose %s although I support stronger groups: downgrade sentinel in my nonce",
 			     group_name(k->group));
@@ -461,15 +495,19 @@ static int on_server_hello(struct mlab_kex *k, const uint8_t *body, size_t len)
 		return MLAB_E_NOT_OFFERED;
 	if (sh.group != MLAB_GROUP_EXPLICIT && sec_of(sh.group) < k->cfg.min_security)
 		return MLAB_E_WEAK_GROUP;
-	/* The sentinel matters only if we offered better than what came back;
-	 * it is trustworthy only once a signature over the nonce verifies. */
-	if (k->cfg.sentinel && memcmp(sh.nonce + MLAB_NONCE_LEN - MLAB_SENTINEL_LEN, MLAB_SENTINEL, MLAB_SENTINEL_LEN) == 0) {
-		bool better = false;
-		for (size_t i = 0; i < k->cfg.n_groups; i++)
-			better |= k->cfg.groups[i] != MLAB_GROUP_EXPLICIT && sec_of(k->cfg.groups[i]) > sec_of(sh.group);
-		if (better) {
+	/* The sentinel names the group offer the responder received: if that is
+	 * not ours, it was changed on the way. (Proof only once a signature over
+	 * the nonce verifies; without one anybody can write it.) */
+	const uint8_t *mark = sh.nonce + MLAB_NONCE_LEN - MLAB_SENTINEL_LEN;
+	if (k->cfg.sentinel && memcmp(mark, MLAB_SENTINEL, MLAB_SENTINEL_LEN) == 0) {
+		uint16_t offered[MLAB_MAX_OFFERS];
+		uint8_t d[MLAB_SENTINEL_DIGEST_LEN];
+		if ((e = sentinel_digest(k->nonce_c, offered, offered_groups(k, offered), d)) != 0)
+			return e;
+		if (CRYPTO_memcmp(d, mark - MLAB_SENTINEL_DIGEST_LEN, sizeof d) != 0) {
 			mlab_ev_emit(k->ev, "sentinel-seen", json_pack("{s:s}", "group", group_name(sh.group)),
-				     "bob's nonce carries the downgrade sentinel, yet I offered stronger groups than %s",
+				     "bob's nonce carries the downgrade sentinel over a group offer I did not send "
+				     "(%s chosen)",
 				     group_name(sh.group));
 			return MLAB_E_DOWNGRADE;
 		}

@@ -74,10 +74,11 @@ struct mlab_kex_config {
 	/* Responder: the named finite-field group whose p and g it sends when
 	 * "explicit" is negotiated (0: ffdhe2048). */
 	uint16_t explicit_from;
-	/* Downgrade sentinel (RFC 8446 4.1.3 style). Responder: when it chose a
-	 * group weaker than one it supports that the offer lacked, the last 8 bytes of its
-	 * (signed) nonce say so. Initiator: a sentinel while it offered
-	 * something stronger than what was chosen aborts the handshake. */
+	/* Downgrade sentinel (after RFC 8446 4.1.3). Responder: when it chose a
+	 * group weaker than the strongest its policy takes, the last 16 bytes
+	 * of its (signed) nonce carry a digest of the group offer it received
+	 * and "DOWNGRD\001". Initiator: a sentinel whose digest is not that of
+	 * the offer it sent aborts the handshake (protocol.md section 5). */
 	bool sentinel;
 	EVP_PKEY *own_key;  /* Ed25519 private key (borrowed) */
 	EVP_PKEY *peer_key; /* pinned Ed25519 public key of the peer (borrowed) */
@@ -126,9 +127,13 @@ void mlab_kex_free(struct mlab_kex *k);
  * forgeries). In params scope, share is what the signer's KeyShare carries:
  * the share alone, or for group "explicit" vec16 p | vec16 g | vec16 share. */
 #define MLAB_TBS_MAX (64 + 2 * MLAB_NONCE_LEN + 2 + 3 * (2 + MLAB_MAX_SHARE))
-/* The last 8 bytes of a responder nonce that announce a downgrade (TLS 1.3's). */
+/* The downgrade sentinel: the last 8 bytes of a responder nonce (TLS 1.3's
+ * marker), after the first 8 bytes of SHA-256(label NUL | nonce_c | u8 count
+ * | u16 groups[]) over the group offer the responder received. */
 #define MLAB_SENTINEL "DOWNGRD\001"
 #define MLAB_SENTINEL_LEN 8
+#define MLAB_SENTINEL_DIGEST_LEN 8
+#define MLAB_SENTINEL_LABEL "mitmlab v1 downgrade sentinel"
 int mlab_kex_tbs(enum mlab_scope scope, enum mlab_role signer, const uint8_t th[MLAB_SHA256_LEN],
 		 const uint8_t nonce_c[MLAB_NONCE_LEN], const uint8_t nonce_s[MLAB_NONCE_LEN], const uint8_t *share,
 		 size_t share_len, uint8_t *out, size_t *out_len);

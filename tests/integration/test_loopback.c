@@ -170,17 +170,34 @@ struct attack {
 	const char *pin;                     /* bob's key as alice pins it */
 };
 
-static void test_attack(void **state)
+/* Appends the NULL-terminated more to the NULL-terminated argv[MAX_ARGS]. */
+static void append(const char **argv, const char *const *more)
 {
-	struct attack *a = *state;
+	size_t n = 0;
+	while (argv[n])
+		n++;
+	for (; *more; more++) {
+		assert_true(n + 1 < MAX_ARGS);
+		argv[n++] = *more;
+	}
+}
+
+/* The attack, with the NULL-terminated extra flags (or none) for both. */
+static void run_attack(struct attack *a, const char *const *extra)
+{
+	const char *const none[] = {NULL};
 	struct proc bob, alice;
 	struct tamper_proxy tp;
 	char pin[4200], honest_pin[4200];
-	const char *bob_flags[] = {"--auth", a->auth, "--groups", a->group, NULL};
-	const char *alice_flags[] = {"--auth", a->auth, "--groups", a->group, "--peer-key",
-				     key(a->pin ? a->pin : "bob.pub", pin, sizeof pin), "--send", "transfer 100", NULL};
-	const char *honest_flags[] = {"--auth", a->auth, "--groups", a->group, "--peer-key",
-				      key("bob.pub", honest_pin, sizeof honest_pin), NULL};
+	const char *bob_flags[MAX_ARGS] = {"--auth", a->auth, "--groups", a->group};
+	const char *alice_flags[MAX_ARGS] = {"--auth", a->auth, "--groups", a->group, "--peer-key",
+					     key(a->pin ? a->pin : "bob.pub", pin, sizeof pin), "--send",
+					     "transfer 100"};
+	const char *honest_flags[MAX_ARGS] = {"--auth", a->auth, "--groups", a->group, "--peer-key",
+					      key("bob.pub", honest_pin, sizeof honest_pin)};
+	append(bob_flags, extra ? extra : none);
+	append(alice_flags, extra ? extra : none);
+	append(honest_flags, extra ? extra : none);
 	unsigned port = start_bob(&bob, 2, bob_flags), target = port;
 
 	if (a->t.action == TAMPER_REPLACE_SHARE) {
@@ -213,6 +230,11 @@ static void test_attack(void **state)
 	honest_exchange(&bob, port, honest_flags);
 	assert_int_equal(proc_wait(&bob, T_MS), 0);
 	proc_free(&bob);
+}
+
+static void test_attack(void **state)
+{
+	run_attack(*state, NULL);
 }
 
 /* Raw bytes at bob: hostile framing must end in an error event and bob goes on. */
@@ -274,6 +296,26 @@ static void test_wrong_pin_key(void **state)
 	test_attack(&s);
 }
 
+/* The offer changed on its way to bob, under a params-scope signature (the
+ * scenario 18 setting): the ClientHello body is version, nonce (32), flags,
+ * one mode, n_groups at 36 and x25519 (00 1d) at 37; bit 0 of byte 38 makes
+ * it 0x001c, unknown to bob, who skips it and picks lab-48. His signed
+ * nonce names the offer he got; alice sent another and aborts. */
+static void test_sentinel_rewritten_offer(void **state)
+{
+	(void)state;
+	struct attack a = {.auth = "sign",
+			   .group = "x25519,lab-48",
+			   .t = {.dir = TAMPER_TO_BOB,
+				 .type = MLAB_MSG_CLIENT_HELLO,
+				 .action = TAMPER_FLIP_BIT,
+				 .offset = 38},
+			   .alice_error = "downgrade-detected",
+			   .bob_error = "peer-alert"};
+	const char *const extra[] = {"--sign-scope", "params", "--downgrade-sentinel", NULL};
+	run_attack(&a, extra);
+}
+
 static void test_bob_refuses_bad_events_fd(void **state)
 {
 	(void)state;
@@ -282,6 +324,39 @@ static void test_bob_refuses_bad_events_fd(void **state)
 	/* proc_start appends --events 3 too; the first, fd 0 (read-only), must be refused. */
 	assert_int_equal(proc_start(&bob, argv), 0);
 	assert_int_not_equal(proc_wait(&bob, T_MS), 0);
+	proc_free(&bob);
+}
+
+/* Honest peers with the downgrade sentinel, signing in params scope as in
+ * scenario 18, whatever alice's preference order: no false alarm. bob
+ * keeps his default list (x25519, ffdhe2048, ffdhe3072), so he marks his
+ * nonce whenever alice's first choice is not x25519. */
+static void test_sentinel_honest_orders(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *groups;
+		bool marked;
+	} orders[] = {
+	    {"ffdhe2048,x25519", true}, /* the case the old rule refused */
+	    {"ffdhe2048", true},
+	    {"ffdhe3072,x25519,ffdhe2048", true},
+	    {"x25519,ffdhe2048", false},
+	};
+	struct proc bob;
+	char pin[4200];
+	const char *bob_flags[] = {"--auth", "sign", "--sign-scope", "params", "--downgrade-sentinel", NULL};
+	unsigned port = start_bob(&bob, sizeof orders / sizeof orders[0], bob_flags);
+
+	for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++) {
+		const char *alice_flags[] = {"--auth", "sign", "--sign-scope", "params", "--downgrade-sentinel",
+					     "--groups", orders[i].groups, "--peer-key",
+					     key("bob.pub", pin, sizeof pin), NULL};
+		size_t before = proc_count(&bob, "sentinel-set");
+		honest_exchange(&bob, port, alice_flags);
+		assert_int_equal(proc_count(&bob, "sentinel-set") - before, orders[i].marked ? 1 : 0);
+	}
+	assert_int_equal(proc_wait(&bob, T_MS), 0);
 	proc_free(&bob);
 }
 
@@ -328,7 +403,7 @@ static struct attack attacks[] = {
 int main(void)
 {
 	enum { NC = sizeof combos / sizeof combos[0], NA = sizeof attacks / sizeof attacks[0] };
-	struct CMUnitTest tests[NC + NA + 6];
+	struct CMUnitTest tests[NC + NA + 8];
 	char names[NC][96];
 	size_t n = 0;
 
@@ -345,5 +420,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_slow_drip);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_record_first);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bob_refuses_bad_events_fd);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sentinel_honest_orders);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sentinel_rewritten_offer);
 	return _cmocka_run_group_tests("loopback", tests, n, setup, NULL);
 }

@@ -13,8 +13,14 @@
  *               tamper step between them plays mallory on single frames: g
  *               replaced in bob's KeyShare, p and g added to alice's, the
  *               group offer rewritten.
- *   sentinel    the responder marks its nonce when it chose a weaker group
- *               than its best; an initiator that offered better aborts.
+ *   params tbs  params-scope signatures (named groups and explicit, both
+ *               roles) verified by OpenSSL over bytes built from
+ *               protocol.md section 8, not by the engine's code.
+ *   sentinel    the responder marks its nonce, with a digest of the group
+ *               offer it received, when it chose a weaker group than its
+ *               best; the initiator aborts when that offer is not the one
+ *               it sent: never between honest peers (every order, every
+ *               supported set), always for a weakening rewrite.
  *
  * Bodies handed to the engines are heap copies of exactly their length, so
  * ASan catches an over-read. MLAB_TEST_VERBOSE=1 shows the human lines. */
@@ -1343,6 +1349,135 @@ static void test_engine_signed_g_reencoded(void **s)
 	world_free(w);
 }
 
+/* ----------------------------------------------------------------------
+ * Params-scope signatures rebuilt from protocol.md section 8 alone: the
+ * bytes are assembled here from the frames on the wire and verified with
+ * OpenSSL directly under the signer's public key (no engine code).
+ * ---------------------------------------------------------------------- */
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static bool openssl_verify(EVP_PKEY *pub, const uint8_t *msg, size_t n, const uint8_t sig[64])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	assert_non_null(ctx);
+	assert_int_equal(EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pub), 1);
+	int ok = EVP_DigestVerify(ctx, sig, 64, msg, n);
+	EVP_MD_CTX_free(ctx);
+	return ok == 1;
+}
+
+/* tbs = "mitmlab v1 <role> signature, params\0" | nonce_c | nonce_s |
+ * u16 len(P) | P, where P is the signer's share for a named group and for
+ * the initiator, and for the responder under "explicit" the three vectors
+ * of its KeyShare: u16 p_len | p | u16 g_len | g | u16 share_len | share. */
+static size_t doc_params_tbs(const char *role, const uint8_t *nonce_c, const uint8_t *nonce_s, const uint8_t *ks,
+			     size_t ks_len, uint8_t *out)
+{
+	size_t n = (size_t)sprintf((char *)out, "mitmlab v1 %s signature, params", role) + 1; /* with the NUL */
+	const uint8_t *P;
+	size_t P_len;
+
+	memcpy(out + n, nonce_c, 32);
+	memcpy(out + n + 32, nonce_s, 32);
+	n += 64;
+	/* KeyShare (section 3.3): u16 group, [explicit: u16 p_len p u16 g_len g], u16 share_len, share. */
+	if (be16(ks) == MLAB_GROUP_EXPLICIT) {
+		size_t pl = be16(ks + 2), gl = be16(ks + 4 + pl);
+		size_t sl = be16(ks + 6 + pl + gl);
+		assert_int_equal(ks_len, 8 + pl + gl + sl);
+		if (strcmp(role, "server") == 0) {
+			P = ks + 2;
+			P_len = ks_len - 2;
+		} else {
+			assert_int_equal(pl + gl, 0);
+			P = ks + 8;
+			P_len = sl;
+		}
+	} else {
+		P_len = be16(ks + 2);
+		assert_int_equal(ks_len, 4 + P_len);
+		P = ks + 4;
+	}
+	out[n++] = (uint8_t)(P_len >> 8);
+	out[n++] = (uint8_t)P_len;
+	memcpy(out + n, P, P_len);
+	return n + P_len;
+}
+
+/* The first frame of a type sent in direction dir. */
+static const struct logged *frame_of(const struct world *w, int dir, uint8_t type)
+{
+	for (size_t i = 0; i < w->n_log[dir]; i++)
+		if (w->log[dir][i].type == type)
+			return &w->log[dir][i];
+	fail_msg("no %s frame", mlab_msg_name(type));
+	return NULL;
+}
+
+/* Both signatures of a mutual params-scope handshake on group, checked
+ * against the document's bytes, and the lengths of both tbs. */
+static void params_tbs_case(uint16_t group, uint16_t explicit_from, size_t want_server_len, size_t want_client_len)
+{
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_SIGN, group);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_SIGN, group);
+	uint8_t *tbs = malloc(64 + 64 + 2 + 3 * (2 + MLAB_MAX_SHARE));
+	a.scope = b.scope = MLAB_SCOPE_PARAMS;
+	a.mutual = b.mutual = true;
+	b.explicit_from = explicit_from;
+	assert_non_null(tbs);
+	struct world *w = world_new(&a, &b);
+	run(w);
+	assert_connected(w, group);
+
+	const uint8_t *nonce_c = frame_of(w, TO_BOB, MLAB_MSG_CLIENT_HELLO)->body + 1;
+	const uint8_t *nonce_s = frame_of(w, TO_ALICE, MLAB_MSG_SERVER_HELLO)->body + 1;
+	for (int dir = 0; dir < 2; dir++) {
+		bool server = dir == TO_ALICE;
+		const struct logged *ks = frame_of(w, dir, MLAB_MSG_KEY_SHARE);
+		const struct logged *sg = frame_of(w, dir, MLAB_MSG_SIGNATURE);
+		/* Signature (section 3.4): scheme, u16 32, pub, u16 64, sig. */
+		assert_int_equal(sg->len, 102);
+		const uint8_t *sig = sg->body + 38;
+		EVP_PKEY *pub = server ? bob_pub : alice_pub;
+		size_t n = doc_params_tbs(server ? "server" : "client", nonce_c, nonce_s, ks->body, ks->len, tbs);
+		assert_int_equal(n, server ? want_server_len : want_client_len);
+		if (!openssl_verify(pub, tbs, n, sig))
+			fail_msg("group 0x%04x: the %s signature does not verify over the documented bytes", group,
+				 server ? "responder's" : "initiator's");
+		/* and over nothing else: one byte off fails */
+		tbs[n - 1] ^= 1;
+		assert_false(openssl_verify(pub, tbs, n, sig));
+	}
+	/* Explicit: the outer length is part of it (P alone does not verify). */
+	if (group == MLAB_GROUP_EXPLICIT) {
+		const struct logged *ks = frame_of(w, TO_ALICE, MLAB_MSG_KEY_SHARE);
+		const uint8_t *sig = frame_of(w, TO_ALICE, MLAB_MSG_SIGNATURE)->body + 38;
+		size_t n = doc_params_tbs("server", nonce_c, nonce_s, ks->body, ks->len, tbs);
+		memmove(tbs + 36 + 64, tbs + 36 + 64 + 2, n - 36 - 64 - 2);
+		assert_false(openssl_verify(bob_pub, tbs, n - 2, sig));
+	}
+	free(tbs);
+	world_free(w);
+}
+
+static void test_params_tbs_from_document(void **s)
+{
+	(void)s;
+	/* Named groups: 102 + share length (section 8's table). */
+	params_tbs_case(MLAB_GROUP_X25519, 0, 134, 134);
+	params_tbs_case(MLAB_GROUP_FFDHE2048, 0, 358, 358);
+	params_tbs_case(MLAB_GROUP_LAB48, 0, 108, 108);
+	/* Explicit, from lab-48 (p 6 bytes, g 1, share 6): bob's is
+	 * 36 + 64 + 2 + (2 + 6 + 2 + 1 + 2 + 6) = 121, alice's 102 + 6. */
+	params_tbs_case(MLAB_GROUP_EXPLICIT, MLAB_GROUP_LAB48, 121, 108);
+	/* Explicit, from ffdhe2048 (p 256, g 1, share 256): 108 + 513 = 621. */
+	params_tbs_case(MLAB_GROUP_EXPLICIT, MLAB_GROUP_FFDHE2048, 621, 358);
+}
+
 /* ======================================================================
  * Downgrade sentinel
  * ====================================================================== */
@@ -1481,9 +1616,9 @@ static void test_sentinel_absent_when_best_chosen(void **s)
 	world_free(w);
 }
 
-/* alice herself prefers lab-48 but offers x25519 too: bob's stronger group
- * was in the offer, so his choice is hers, not a downgrade — no mark, no
- * abort. (A false alarm here would break honest handshakes.) */
+/* alice herself prefers lab-48 but offers x25519 too: bob chose weaker
+ * than his best, so his nonce is marked, but over the offer alice sent —
+ * her own choice, not a downgrade: no abort. */
 static void test_sentinel_no_false_alarm_on_own_preference(void **s)
 {
 	(void)s;
@@ -1491,8 +1626,269 @@ static void test_sentinel_no_false_alarm_on_own_preference(void **s)
 	struct world *w = sentinel_world(2, ga, true);
 	run(w);
 	assert_connected(w, MLAB_GROUP_LAB48);
-	assert_false(wire_sentinel(w));
-	assert_int_equal(ev_count(&w->b, "sentinel-set"), 0);
+	assert_true(wire_sentinel(w));
+	assert_int_equal(ev_count(&w->b, "sentinel-set"), 1);
+	assert_int_equal(ev_count(&w->a, "sentinel-seen"), 0);
+	send_both_ways(w);
+	world_free(w);
+}
+
+/* Security levels as protocol.md section 4.3 gives them, for expectations
+ * computed apart from the engine. */
+static unsigned doc_sec(uint16_t id)
+{
+	switch (id) {
+	case MLAB_GROUP_X25519:
+		return 128;
+	case MLAB_GROUP_FFDHE2048:
+		return 103;
+	case MLAB_GROUP_FFDHE3072:
+		return 125;
+	case MLAB_GROUP_LAB48:
+		return 24;
+	case MLAB_GROUP_LAB32:
+		return 16;
+	default:
+		fail_msg("no documented level for group 0x%04x", id);
+		return 0;
+	}
+}
+
+struct glist {
+	uint16_t g[4];
+	size_t n;
+};
+
+static bool glist_has(const struct glist *l, uint16_t id)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->g[i] == id)
+			return true;
+	return false;
+}
+
+/* The first entry of offer that set contains (the honest choice), or 0. */
+static uint16_t first_common(const struct glist *offer, const struct glist *set)
+{
+	for (size_t i = 0; i < offer->n; i++)
+		if (glist_has(set, offer->g[i]))
+			return offer->g[i];
+	return 0;
+}
+
+static const char *glist_str(const struct glist *l, char *buf, size_t cap)
+{
+	size_t at = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < l->n && at < cap; i++)
+		at += (size_t)snprintf(buf + at, cap - at, "%s%s", i ? "," : "", mlab_group_by_id(l->g[i])->name);
+	return buf;
+}
+
+/* Every ordered list of distinct entries of pool, of length lo..hi. */
+static void arrange(const uint16_t *pool, size_t n_pool, size_t lo, size_t hi, struct glist *cur, struct glist *out,
+		    size_t *n, size_t cap)
+{
+	if (cur->n >= lo) {
+		assert_true(*n < cap);
+		out[(*n)++] = *cur;
+	}
+	if (cur->n == hi)
+		return;
+	for (size_t i = 0; i < n_pool; i++) {
+		if (glist_has(cur, pool[i]))
+			continue;
+		cur->g[cur->n++] = pool[i];
+		arrange(pool, n_pool, lo, hi, cur, out, n, cap);
+		cur->n--;
+	}
+}
+
+static const uint16_t sentinel_pool[] = {MLAB_GROUP_X25519, MLAB_GROUP_FFDHE2048, MLAB_GROUP_FFDHE3072,
+					 MLAB_GROUP_LAB48};
+/* For the handshakes that run to the end: ffdhe3072 swapped for lab-32 to
+ * keep the matrix fast (ffdhe3072 with bob's default list is below). */
+static const uint16_t honest_pool[] = {MLAB_GROUP_X25519, MLAB_GROUP_FFDHE2048, MLAB_GROUP_LAB48, MLAB_GROUP_LAB32};
+
+static struct world *sentinel_pair(const struct glist *offer, const struct glist *set)
+{
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, MLAB_GROUP_X25519);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_X25519);
+	cfg_groups(&a, offer->n, offer->g);
+	cfg_groups(&b, set->n, set->g);
+	a.sentinel = b.sentinel = true;
+	return world_new(&a, &b);
+}
+
+/* Honest peers, both with the sentinel, never abort on it: every order of
+ * one to three of x25519, ffdhe2048, lab-48 and lab-32 offered, against
+ * every non-empty set of them supported. The mark is there exactly when
+ * the choice is weaker than the responder's best. (The old rule failed
+ * e.g. alice lab-48,x25519 against bob x25519,ffdhe2048,lab-48.) */
+static void test_sentinel_honest_never_fires(void **s)
+{
+	(void)s;
+	struct glist offers[64], cur = {.n = 0};
+	size_t n_offers = 0, runs = 0, marked = 0;
+	char os[64], bs[64];
+
+	arrange(honest_pool, N_OF(honest_pool), 1, 3, &cur, offers, &n_offers, N_OF(offers));
+	for (size_t i = 0; i < n_offers; i++)
+		for (unsigned mask = 1; mask < 16; mask++) {
+			struct glist set = {.n = 0};
+			unsigned best = 0;
+			for (size_t j = 0; j < N_OF(honest_pool); j++)
+				if (mask & (1u << j)) {
+					set.g[set.n++] = honest_pool[j];
+					best = doc_sec(honest_pool[j]) > best ? doc_sec(honest_pool[j]) : best;
+				}
+			uint16_t c = first_common(&offers[i], &set);
+			if (!c)
+				continue; /* no-common-group: not about the sentinel */
+			struct world *w = sentinel_pair(&offers[i], &set);
+			glist_str(&offers[i], os, sizeof os);
+			glist_str(&set, bs, sizeof bs);
+			run(w);
+			if (!mlab_kex_connected(&w->a.k) || !mlab_kex_connected(&w->b.k))
+				fail_msg("alice offers %s, bob supports %s: alice %s, bob %s", os, bs,
+					 mlab_err_name(w->a.k.err), mlab_err_name(w->b.k.err));
+			assert_connected(w, c);
+			bool mark = doc_sec(c) < best;
+			if (wire_sentinel(w) != mark)
+				fail_msg("alice offers %s, bob supports %s: sentinel %s", os, bs,
+					 mark ? "missing" : "set");
+			assert_int_equal(ev_count(&w->b, "sentinel-set"), mark ? 1 : 0);
+			assert_int_equal(ev_count(&w->a, "sentinel-seen"), 0);
+			marked += mark;
+			runs++;
+			world_free(w);
+		}
+	assert_true(runs > 300);
+	assert_true(marked > 100); /* the honest marked case is common, not an edge */
+}
+
+/* Every rewrite of the group offer on its way to bob (entries removed,
+ * reordered, or both) that makes him choose a weaker group than the honest
+ * negotiation would have is caught by alice's sentinel check; no rewrite
+ * at all leaves both sides connected. */
+static void test_sentinel_detects_every_weakening_rewrite(void **s)
+{
+	(void)s;
+	struct glist offers[64], cur = {.n = 0};
+	const struct glist sets[] = {
+	    {{MLAB_GROUP_X25519, MLAB_GROUP_FFDHE2048, MLAB_GROUP_FFDHE3072, MLAB_GROUP_LAB48}, 4},
+	    {{MLAB_GROUP_FFDHE2048, MLAB_GROUP_FFDHE3072, MLAB_GROUP_LAB48}, 3},
+	};
+	size_t n_offers = 0, caught = 0;
+	char os[64], rs[64], bs[64];
+
+	arrange(sentinel_pool, N_OF(sentinel_pool), 2, 3, &cur, offers, &n_offers, N_OF(offers));
+	for (size_t i = 0; i < n_offers; i++)
+		for (size_t k = 0; k < N_OF(sets); k++) {
+			uint16_t honest = first_common(&offers[i], &sets[k]);
+			struct glist rewrites[16], rc = {.n = 0};
+			size_t n_rw = 0;
+			if (!honest)
+				continue;
+			arrange(offers[i].g, offers[i].n, 1, offers[i].n, &rc, rewrites, &n_rw, N_OF(rewrites));
+			for (size_t r = 0; r < n_rw; r++) {
+				uint16_t got = first_common(&rewrites[r], &sets[k]);
+				bool same =
+				    rewrites[r].n == offers[i].n &&
+				    memcmp(rewrites[r].g, offers[i].g, offers[i].n * sizeof offers[i].g[0]) == 0;
+				if (same || !got || doc_sec(got) >= doc_sec(honest))
+					continue;
+				struct world *w = sentinel_pair(&offers[i], &sets[k]);
+				memcpy(w->t.groups, rewrites[r].g, rewrites[r].n * sizeof rewrites[r].g[0]);
+				w->t.n_groups = rewrites[r].n;
+				run(w);
+				if (w->a.k.err != MLAB_E_DOWNGRADE)
+					fail_msg("alice offers %s, mallory makes it %s, bob supports %s: alice %s",
+						 glist_str(&offers[i], os, sizeof os),
+						 glist_str(&rewrites[r], rs, sizeof rs),
+						 glist_str(&sets[k], bs, sizeof bs), mlab_err_name(w->a.k.err));
+				assert_failed(w, &w->a, MLAB_E_DOWNGRADE);
+				assert_string_equal(ev_str(&w->a, "error", "check"), "sentinel");
+				assert_int_equal(ev_count(&w->a, "sentinel-seen"), 1);
+				assert_int_equal(ev_count(&w->a, "share-sent"), 0);
+				caught++;
+				world_free(w);
+			}
+		}
+	assert_true(caught > 50);
+}
+
+/* The last 16 bytes of a marked nonce, rebuilt from protocol.md section 5
+ * alone (OpenSSL's SHA-256, the ClientHello bytes as bob received them):
+ * SHA-256("mitmlab v1 downgrade sentinel\0" | nonce_c | n_groups |
+ * groups[])[0..8) then "DOWNGRD\x01". Honest and rewritten offers. */
+static void check_sentinel_bytes(const struct world *w)
+{
+	static const char label[] = "mitmlab v1 downgrade sentinel"; /* sizeof: with the NUL */
+	const struct logged *ch = &w->log[TO_BOB][0], *sh = &w->log[TO_ALICE][0];
+	uint8_t msg[128], md[32];
+	unsigned mdlen = 0;
+	size_t n = 0;
+
+	assert_int_equal(ch->type, MLAB_MSG_CLIENT_HELLO);
+	assert_int_equal(sh->type, MLAB_MSG_SERVER_HELLO);
+	/* ClientHello (section 3.1): version, nonce_c (32), flags, n_modes, modes, n_groups, groups. */
+	size_t at = 1 + 32 + 1, n_modes = ch->body[at];
+	at += 1 + n_modes;
+	size_t n_groups = ch->body[at];
+	memcpy(msg, label, sizeof label);
+	n = sizeof label;
+	memcpy(msg + n, ch->body + 1, 32);
+	n += 32;
+	memcpy(msg + n, ch->body + at, 1 + 2 * n_groups);
+	n += 1 + 2 * n_groups;
+	assert_int_equal(EVP_Digest(msg, n, md, &mdlen, EVP_sha256(), NULL), 1);
+	/* ServerHello (section 3.2): version, nonce_s (32). */
+	const uint8_t *nonce_s = sh->body + 1;
+	assert_memory_equal(nonce_s + 16, md, 8);
+	assert_memory_equal(nonce_s + 24, "DOWNGRD\x01", 8);
+}
+
+static void test_sentinel_bytes_from_document(void **s)
+{
+	(void)s;
+	const struct glist offer = {{MLAB_GROUP_FFDHE2048, MLAB_GROUP_X25519}, 2};
+	const struct glist set = {{MLAB_GROUP_X25519, MLAB_GROUP_FFDHE2048, MLAB_GROUP_FFDHE3072}, 3};
+	struct world *w = sentinel_pair(&offer, &set);
+	run(w);
+	assert_connected(w, MLAB_GROUP_FFDHE2048);
+	check_sentinel_bytes(w);
+	world_free(w);
+
+	/* Rewritten to ffdhe2048 alone: the digest is of what bob received. */
+	const struct glist offer2 = {{MLAB_GROUP_X25519, MLAB_GROUP_FFDHE2048}, 2};
+	w = sentinel_pair(&offer2, &set);
+	w->t.groups[0] = MLAB_GROUP_FFDHE2048;
+	w->t.n_groups = 1;
+	run(w);
+	assert_failed(w, &w->a, MLAB_E_DOWNGRADE);
+	check_sentinel_bytes(w);
+	world_free(w);
+}
+
+/* The case the old rule broke, signed and in params scope as in scenario
+ * 18: alice prefers ffdhe2048, bob's best (ffdhe3072) is not offered. */
+static void test_sentinel_honest_signed_params(void **s)
+{
+	(void)s;
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_SIGN, MLAB_GROUP_FFDHE2048);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_SIGN, MLAB_GROUP_X25519);
+	const uint16_t ga[] = {MLAB_GROUP_FFDHE2048, MLAB_GROUP_X25519};
+	const uint16_t gb[] = {MLAB_GROUP_X25519, MLAB_GROUP_FFDHE2048, MLAB_GROUP_FFDHE3072};
+	cfg_groups(&a, N_OF(ga), ga);
+	cfg_groups(&b, N_OF(gb), gb);
+	a.sentinel = b.sentinel = true;
+	a.scope = b.scope = MLAB_SCOPE_PARAMS;
+	struct world *w = world_new(&a, &b);
+	run(w);
+	assert_connected(w, MLAB_GROUP_FFDHE2048);
+	assert_true(wire_sentinel(w));
+	assert_int_equal(ev_count(&w->a, "signature-verified"), 1);
 	send_both_ways(w);
 	world_free(w);
 }
@@ -1516,7 +1912,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_codec_round_trip),
 	    cmocka_unit_test_teardown(test_engine_signed_g_reencoded, cleanup),
-	    cmocka_unit_test(test_sentinel_no_false_alarm_on_own_preference),
+	    cmocka_unit_test_teardown(test_sentinel_no_false_alarm_on_own_preference, cleanup),
 	    cmocka_unit_test(test_explicit_from_checked_at_init),
 	    cmocka_unit_test(test_codec_hostile),
 	    cmocka_unit_test(test_xgroup_set_rejects),
@@ -1545,6 +1941,11 @@ int main(void)
 	    cmocka_unit_test_teardown(test_sentinel_downgrade_to_explicit, cleanup),
 	    cmocka_unit_test_teardown(test_sentinel_no_abort_when_only_weak_offered, cleanup),
 	    cmocka_unit_test_teardown(test_sentinel_absent_when_best_chosen, cleanup),
+	    cmocka_unit_test_teardown(test_sentinel_honest_never_fires, cleanup),
+	    cmocka_unit_test_teardown(test_sentinel_detects_every_weakening_rewrite, cleanup),
+	    cmocka_unit_test_teardown(test_sentinel_bytes_from_document, cleanup),
+	    cmocka_unit_test_teardown(test_sentinel_honest_signed_params, cleanup),
+	    cmocka_unit_test_teardown(test_params_tbs_from_document, cleanup),
 	};
 	return cmocka_run_group_tests(tests, keys_setup, keys_teardown);
 }
