@@ -50,7 +50,7 @@
 	X(MLAB_E_NO_TRUST, -42, "no-trust-anchor", "setup", "signed mode needs a pinned peer key (--peer-key) to check the signature against") \
 	X(MLAB_E_WEAK_GROUP, -43, "group-too-weak", "negotiation", "no group at or above this side's minimum security policy is configured or was chosen") \
 	X(MLAB_E_GROUP_PARAMS, -44, "group-params-invalid", "params", "explicit group parameters are unsafe: p must be a safe prime, g must lie in 2..p-2 and generate the subgroup of order (p-1)/2") \
-	X(MLAB_E_DOWNGRADE, -45, "downgrade-detected", "sentinel", "the responder's nonce carries the downgrade sentinel: it supports a stronger group than the one negotiated, so the offer was tampered with")
+	X(MLAB_E_DOWNGRADE, -45, "downgrade-detected", "sentinel", "the responder's nonce carries the downgrade sentinel over another group offer than the one this side sent: the offer was changed on the way to a weaker group")
 
 enum mlab_err {
 	MLAB_OK = 0,

@@ -125,10 +125,10 @@ static void usage(FILE *f, const struct peer_opts *o)
 		ini ? "offered in this order" : "accepted",
 		ini ? "" : "  --explicit-from GROUP   the named group whose p and g bob sends when explicit is chosen\n"
 			   "                          (ffdhe2048, ffdhe3072 or a lab group; default ffdhe2048)\n",
-		ini ? "abort when bob's nonce carries the downgrade sentinel although a stronger group\n"
-		      "                          was offered (RFC 8446 4.1.3 style; pair with signatures)"
-		    : "mark the nonce when choosing a weaker group than the best supported\n"
-		      "                          (RFC 8446 4.1.3 style): a signed nonce tells alice of a tampered offer",
+		ini ? "abort when bob's nonce carries the downgrade sentinel over another group offer\n"
+		      "                          than the one sent (RFC 8446 4.1.3 style; pair with signatures)"
+		    : "mark the nonce with a digest of the offer received when choosing a weaker group\n"
+		      "                          than the policy takes: a signed nonce tells alice of a changed offer",
 		/* bob outlives his connections: their outcomes are events, not his status. */
 		ini ? "exit status: 0 success, 1 a check failed or the peer aborted, 2 usage, 3 network, 4 key files,\n"
 		      "             5 internal error (out of memory, crypto library)\n"
