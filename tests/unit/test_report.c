@@ -264,7 +264,7 @@ static void test_parameter_lessons_text(void **state)
 	assert_int_equal(judge_run(s, &v), 0);
 	char *t = render(&sc, s, &v, 0);
 	assert_has(t, "48-bit p from the peer, g = p-1 \xe2\x80\x94 NOT CHECKED");
-	assert_has(t, "downgrade sentinel in the nonce");
+	assert_has(t, "downgrade sentinel (a digest of the offer received) in the nonce");
 	assert_has(t, "move        offer: explicit first");
 	assert_has(t, "move        g \xe2\x86\x92 p-1 toward alice");
 	assert_has(t, "move        alice's secret = p-1");
