@@ -62,6 +62,8 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "downgrade sentinel set ({group})")                                                                            \
 	X(EV_SENTINEL_SEEN, "sentinel-seen", EW_A, KN_OWN, EM_FAIL, SQ_NONE, MSG_NONE, "group:s",                        \
 	  "DOWNGRADE sentinel seen ({group})")                                                                           \
+	X(EV_SENTINEL_MATCHED, "sentinel-matched", EW_A, KN_OWN, EM_OK, SQ_NONE, MSG_NONE, "group:s",                  \
+	  "sentinel \xe2\x9c\x94 over my own offer ({group})")                                                        \
 	X(EV_SHARE_SENT, "share-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_SHARE, "group:s len:i share:s",              \
 	  "share sent {share:share}")                                                                                    \
 	X(EV_SHARE_RECEIVED, "share-received", EW_AB, KN_OWN, EM_NONE, SQ_RECV, MSG_SHARE, "group:s len:i share:s",      \

@@ -511,6 +511,10 @@ static int on_server_hello(struct mlab_kex *k, const uint8_t *body, size_t len)
 				     group_name(sh.group));
 			return MLAB_E_DOWNGRADE;
 		}
+		mlab_ev_emit(k->ev, "sentinel-matched", json_pack("{s:s}", "group", group_name(sh.group)),
+			     "bob's nonce carries the downgrade sentinel over the offer I sent: %s was my own "
+			     "preference, no alarm",
+			     group_name(sh.group));
 	}
 	k->client_auth = (sh.flags & MLAB_FLAG_CLIENT_AUTH) != 0;
 	if (k->client_auth && (!k->cfg.mutual || sh.mode != MLAB_MODE_SIGN))

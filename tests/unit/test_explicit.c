@@ -1550,6 +1550,7 @@ static void test_sentinel_downgrade_detected(void **s)
 	assert_failed(w, &w->a, MLAB_E_DOWNGRADE);
 	assert_string_equal(ev_str(&w->a, "error", "check"), "sentinel");
 	assert_int_equal(ev_count(&w->a, "sentinel-seen"), 1);
+	assert_int_equal(ev_count(&w->a, "sentinel-matched"), 0);
 	assert_string_equal(ev_str(&w->a, "sentinel-seen", "group"), "lab-48");
 	const uint8_t sent[] = {MLAB_MSG_CLIENT_HELLO, MLAB_MSG_ALERT};
 	assert_sent(w, TO_BOB, sent, N_OF(sent));
@@ -1629,6 +1630,7 @@ static void test_sentinel_no_false_alarm_on_own_preference(void **s)
 	assert_true(wire_sentinel(w));
 	assert_int_equal(ev_count(&w->b, "sentinel-set"), 1);
 	assert_int_equal(ev_count(&w->a, "sentinel-seen"), 0);
+	assert_int_equal(ev_count(&w->a, "sentinel-matched"), 1); /* alice says why it is no alarm */
 	send_both_ways(w);
 	world_free(w);
 }
