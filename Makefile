@@ -30,9 +30,12 @@ Q := $(if $(V),,@)
 say = $(if $(V),,@printf '  %-7s %s\n' $(1) $(2);)
 
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/*.c))
-PEER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard peer/*.c))
+# The programs' option tables are data: mitmlab reads scenario files with them,
+# so they are objects of their own, outside the programs' libraries.
+OPTAB_OBJ := $(BUILD)/peer/peer_optab.o $(BUILD)/mallory/mallory_optab.o
+PEER_OBJ := $(filter-out $(OPTAB_OBJ),$(patsubst %.c,$(BUILD)/%.o,$(wildcard peer/*.c)))
 # Everything of mallory but her main, so tests can link her parts.
-MALLORY_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out mallory/mallory.c,$(wildcard mallory/*.c)))
+MALLORY_OBJ := $(filter-out $(OPTAB_OBJ),$(patsubst %.c,$(BUILD)/%.o,$(filter-out mallory/mallory.c,$(wildcard mallory/*.c))))
 LAB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lab-scenarios/*.c))
 UI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard ui/*.c))
 LIBMLAB := $(BUILD)/libmlab.a
@@ -65,10 +68,10 @@ $(LIBMALLORY): $(MALLORY_OBJ)
 $(LIBLAB): $(LAB_OBJ)
 	$(call say,AR,$@)$(AR) rcs $@ $^
 
-$(BIN)/alice: $(BUILD)/alice/alice.o $(LIBPEER) $(LIBMLAB)
-$(BIN)/bob: $(BUILD)/bob/bob.o $(LIBPEER) $(LIBMLAB)
-$(BIN)/mallory: $(BUILD)/mallory/mallory.o $(LIBMALLORY) $(LIBMLAB)
-$(BIN)/mitmlab: $(UI_OBJ) $(LIBLAB) $(LIBMLAB)
+$(BIN)/alice: $(BUILD)/alice/alice.o $(LIBPEER) $(OPTAB_OBJ) $(LIBMLAB)
+$(BIN)/bob: $(BUILD)/bob/bob.o $(LIBPEER) $(OPTAB_OBJ) $(LIBMLAB)
+$(BIN)/mallory: $(BUILD)/mallory/mallory.o $(LIBMALLORY) $(OPTAB_OBJ) $(LIBMLAB)
+$(BIN)/mitmlab: $(UI_OBJ) $(LIBLAB) $(OPTAB_OBJ) $(LIBMLAB)
 $(BIN)/mitmlab-keygen: $(BUILD)/tools/mitmlab-keygen.o $(LIBMLAB)
 $(PROGRAMS):
 	@mkdir -p $(@D)
@@ -79,7 +82,7 @@ $(BIN)/keys/%.key: | $(BIN)/mitmlab-keygen
 	@mkdir -p $(@D)
 	$(call say,KEYGEN,$@)$(BIN)/mitmlab-keygen --quiet $@
 
-TEST_LIBS := $(LIBPEER) $(LIBLAB) $(LIBMALLORY) $(LIBMLAB)
+TEST_LIBS := $(LIBPEER) $(LIBLAB) $(OPTAB_OBJ) $(LIBMALLORY) $(LIBMLAB)
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_HELPER_OBJ) $(TEST_LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
@@ -109,7 +112,7 @@ bench: all $(BENCH_BIN)
 	$(Q)MLAB_BIN=$(abspath $(BIN)) tools/bench-lab.sh
 	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) $(BUILD)/tests/bench_lab
 
-$(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBMALLORY) $(LIBMLAB)
+$(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBMALLORY) $(OPTAB_OBJ) $(LIBMLAB)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 

@@ -20,6 +20,9 @@
  *    not file lines; inih's own error line numbers are mapped back. */
 #include "scenario.h"
 
+#include "mallory_optab.h"
+#include "peer_optab.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -71,14 +74,13 @@ struct sc_key {
 	const char *unit;	  /* K_UINT, for messages */
 	const char *const *words; /* K_WORD, NULL-terminated */
 	const char *about;	  /* for "is required" messages */
+	unsigned long min;	  /* K_UINT: 0 means 1 */
 };
 
-static const char *const scopes[] = {"transcript", "params", NULL};
 static const char *const networks[] = {"switch", "hub", NULL};
 static const char *const peers[] = {"alice", "bob", NULL};
 static const char *const expectations[] = {"attack-succeeded", "blocked", "confidential", "disrupted", NULL};
 static const char *const yes_no[] = {"yes", "no", NULL};
-static const char *const attacks[] = {"relay", "dh-mitm", "poison", NULL};
 
 /* [scenario]: the indices are used by load_fields(). */
 enum {
@@ -109,60 +111,6 @@ static const struct sc_key scenario_keys[] = {
     [S_MALLORY_FORWARDS] = {"mallory-ip-forward", K_WORD, 0, 0, NULL, yes_no, NULL},
 };
 
-/* clang-format off */
-/* One key per command-line flag of that program (peer/peer_opts.c,
- * mallory's options); the key is the flag without its dashes. */
-static const struct sc_key alice_keys[] = {
-    {"auth", K_MODES, 0, 0, NULL, NULL, NULL},
-    {"groups", K_GROUPS, 0, 0, NULL, NULL, NULL},
-    {"cipher", K_CIPHERS, 0, 0, NULL, NULL, NULL},
-    {"sign-scope", K_WORD, 0, 0, NULL, scopes, NULL},
-    {"mutual", K_BOOL, 0, 0, NULL, NULL, NULL},
-    {"key", K_FILE, 0, 0, NULL, NULL, NULL},
-    {"peer-key", K_FILE, 0, 0, NULL, NULL, NULL},
-    {"timeout", K_UINT, 0, 86400, "seconds", NULL, NULL},
-    {"no-share-check", K_BOOL, 0, 0, NULL, NULL, NULL},
-    {"send", K_MESSAGE, F_REPEAT, 0, NULL, NULL, NULL},
-    {"repeat", K_UINT, 0, 1000000, "times", NULL, NULL},
-    {"min-security", K_UINT, 0, 256, "bits", NULL, NULL},
-    {"bulk", K_UINT, 0, 17179869184UL, "bytes", NULL, NULL},
-    {"downgrade-sentinel", K_BOOL, 0, 0, NULL, NULL, NULL},
-};
-static const struct sc_key bob_keys[] = {
-    {"auth", K_MODES, 0, 0, NULL, NULL, NULL},
-    {"groups", K_GROUPS, 0, 0, NULL, NULL, NULL},
-    {"cipher", K_CIPHERS, 0, 0, NULL, NULL, NULL},
-    {"sign-scope", K_WORD, 0, 0, NULL, scopes, NULL},
-    {"mutual", K_BOOL, 0, 0, NULL, NULL, NULL},
-    {"key", K_FILE, 0, 0, NULL, NULL, NULL},
-    {"peer-key", K_FILE, 0, 0, NULL, NULL, NULL},
-    {"timeout", K_UINT, 0, 86400, "seconds", NULL, NULL},
-    {"idle", K_UINT, 0, 86400, "seconds", NULL, NULL},
-    {"no-share-check", K_BOOL, 0, 0, NULL, NULL, NULL},
-    {"reply", K_MESSAGE, F_REPEAT, 0, NULL, NULL, NULL},
-    {"sink", K_BOOL, 0, 0, NULL, NULL, NULL},
-    {"min-security", K_UINT, 0, 256, "bits", NULL, NULL},
-    {"explicit-from", K_TEXT, 0, 0, NULL, NULL, NULL},
-    {"downgrade-sentinel", K_BOOL, 0, 0, NULL, NULL, NULL},
-};
-static const struct sc_key mallory_keys[] = {
-    {"sniff", K_BOOL, 0, 0, NULL, NULL, NULL},
-    {"port", K_UINT, 0, 65535, "TCP port", NULL, NULL},
-    {"attack", K_WORD, 0, 0, NULL, attacks, NULL},
-    {"interval", K_UINT, 0, 60000, "milliseconds", NULL, NULL},
-    {"tamper", K_MESSAGE, F_REPEAT, 0, NULL, NULL, NULL},
-    {"forge-key", K_FILE, 0, 0, NULL, NULL, NULL},
-    {"key-fixing", K_BOOL, 0, 0, NULL, NULL, NULL},
-    {"strip-auth", K_BOOL, 0, 0, NULL, NULL, NULL},
-    {"downgrade-group", K_TEXT, 0, 0, NULL, NULL, NULL},
-    {"malicious-g", K_TEXT, 0, 0, NULL, NULL, NULL},
-    {"small-subgroup", K_BOOL, 0, 0, NULL, NULL, NULL},
-};
-/* clang-format on */
-
-/* Flags the runner sets itself: addresses, interface, event channel. */
-static const char *const runner_keys[] = {"connect", "listen", "iface", "events", "max-conns", "targets", NULL};
-
 enum { SEC_SCENARIO, SEC_ALICE, SEC_BOB, SEC_MALLORY, SEC_N };
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -177,15 +125,13 @@ struct sc_section {
 
 static const struct sc_section sections[SEC_N] = {
     [SEC_SCENARIO] = {"scenario", scenario_keys, N_OF(scenario_keys), true, "name, title, expectation, teaching text"},
-    [SEC_ALICE] = {"alice", alice_keys, N_OF(alice_keys), true,
-		   "alice's options, one key per flag (the section may be empty)"},
-    [SEC_BOB] = {"bob", bob_keys, N_OF(bob_keys), true, "bob's options, one key per flag (the section may be empty)"},
-    [SEC_MALLORY] = {"mallory", mallory_keys, N_OF(mallory_keys), false, NULL},
+    /* the programs' keys come from their option tables (sec_keys) */
+    [SEC_ALICE] = {"alice", NULL, 0, true, "alice's options, one key per flag (the section may be empty)"},
+    [SEC_BOB] = {"bob", NULL, 0, true, "bob's options, one key per flag (the section may be empty)"},
+    [SEC_MALLORY] = {"mallory", NULL, 0, false, NULL},
 };
 
-_Static_assert(N_OF(alice_keys) <= SC_MAX_KEYS && N_OF(bob_keys) <= SC_MAX_KEYS && N_OF(mallory_keys) <= SC_MAX_KEYS &&
-		   N_OF(scenario_keys) <= SC_MAX_KEYS,
-	       "raise SC_MAX_KEYS");
+_Static_assert(N_OF(scenario_keys) <= SC_MAX_KEYS, "raise SC_MAX_KEYS");
 
 /* The check column of the error table: what a blocked run names. */
 static const char *const check_column[] = {
@@ -216,10 +162,12 @@ struct sc_parse {
 	size_t n_probes, cap_probes;
 
 	/* handler state */
-	int cur;			       /* current section, -1 before the first */
-	const struct sc_key *last;	       /* the last key of the current section, for continuation lines */
-	unsigned sec_line[SEC_N];	       /* where each section starts, 0 = absent */
-	unsigned key_line[SEC_N][SC_MAX_KEYS]; /* first line of each key, 0 = not given */
+	int cur;				/* current section, -1 before the first */
+	const struct sc_key *last;		/* the last key of the current section, for continuation lines */
+	unsigned sec_line[SEC_N];		/* where each section starts, 0 = absent */
+	unsigned key_line[SEC_N][SC_MAX_KEYS];	/* first line of each key, 0 = not given */
+	struct sc_key keys[SEC_N][SC_MAX_KEYS]; /* the programs' keys, from their option tables */
+	size_t n_keys[SEC_N];
 	size_t n_messages[SEC_N];
 	char *val[S_N]; /* [scenario] values */
 
@@ -377,16 +325,16 @@ out:
 
 static bool check_uint(const struct sc_key *k, const char *v, char *want, size_t wantlen)
 {
-	unsigned long n = 0;
-	bool ok = *v != '\0' && strlen(v) <= 10;
+	unsigned long n = 0, lo = k->min ? k->min : 1;
+	bool ok = *v != '\0' && strlen(v) <= 20;
 	for (const char *c = v; ok && *c; c++)
-		if (isdigit((unsigned char)*c))
+		if (isdigit((unsigned char)*c) && n <= (ULONG_MAX - (unsigned long)(*c - '0')) / 10)
 			n = n * 10 + (unsigned long)(*c - '0');
 		else
 			ok = false;
-	ok = ok && n >= 1 && n <= k->max;
+	ok = ok && n >= lo && n <= k->max;
 	if (!ok)
-		snprintf(want, wantlen, "a whole number from 1 to %lu (%s)", k->max, k->unit);
+		snprintf(want, wantlen, "a whole number from %lu to %lu (%s)", lo, k->max, k->unit);
 	return ok;
 }
 
@@ -469,6 +417,74 @@ static bool check_value(const struct sc_key *k, const char *v, char **norm, bool
 
 /* ---------------------------------------------------------------------- */
 
+/* The option table and program bit behind a program's section. */
+static const struct mlab_opt *sec_table(int s, unsigned *who)
+{
+	*who = s == SEC_ALICE ? MO_ALICE : s == SEC_BOB ? MO_BOB : MO_MALLORY;
+	return s == SEC_MALLORY ? mallory_optab : peer_optab;
+}
+
+static enum sc_kind kind_of(enum mlab_optkind k)
+{
+	switch (k) {
+	case MO_FLAG:
+		return K_BOOL;
+	case MO_UINT:
+		return K_UINT;
+	case MO_MODES:
+		return K_MODES;
+	case MO_GROUPS:
+		return K_GROUPS;
+	case MO_CIPHERS:
+		return K_CIPHERS;
+	case MO_WORD:
+		return K_WORD;
+	case MO_FILE:
+		return K_FILE;
+	case MO_MESSAGE:
+		return K_MESSAGE;
+	case MO_TEXT:
+	case MO_ADDR:
+		break;
+	}
+	return K_TEXT;
+}
+
+/* One key per flag a scenario file may set: the program's table less what the
+ * runner sets itself and what never comes from a file. A number is at least 1
+ * in a file (0 is each program's default: leave the key out). */
+static void build_keys(struct sc_parse *p)
+{
+	for (int s = SEC_ALICE; s < SEC_N; s++) {
+		unsigned who;
+		const struct mlab_opt *t = sec_table(s, &who);
+		p->n_keys[s] = 0;
+		for (const struct mlab_opt *o = t; o->name && p->n_keys[s] < SC_MAX_KEYS; o++) {
+			if (!(o->who & who) || (o->flags & (MO_RUNNER | MO_NOFILE)))
+				continue;
+			p->keys[s][p->n_keys[s]++] = (struct sc_key){
+			    .name = o->name,
+			    .kind = kind_of(o->kind),
+			    .flags = (o->flags & MO_REPEAT) ? F_REPEAT : 0,
+			    .min = o->min > 1 ? (unsigned long)o->min : 1,
+			    .max = (unsigned long)o->max,
+			    .unit = o->unit,
+			    .words = o->words,
+			};
+		}
+	}
+}
+
+static const struct sc_key *sec_keys(const struct sc_parse *p, int s)
+{
+	return s == SEC_SCENARIO ? scenario_keys : p->keys[s];
+}
+
+static size_t sec_nkeys(const struct sc_parse *p, int s)
+{
+	return s == SEC_SCENARIO ? N_OF(scenario_keys) : p->n_keys[s];
+}
+
 static int find_section(const char *name)
 {
 	for (int i = 0; i < SEC_N; i++)
@@ -477,11 +493,11 @@ static int find_section(const char *name)
 	return -1;
 }
 
-static const struct sc_key *find_key(int s, const char *name)
+static const struct sc_key *find_key(const struct sc_parse *p, int s, const char *name)
 {
-	for (size_t i = 0; i < sections[s].n_keys; i++)
-		if (strcmp(sections[s].keys[i].name, name) == 0)
-			return &sections[s].keys[i];
+	for (size_t i = 0; i < sec_nkeys(p, s); i++)
+		if (strcmp(sec_keys(p, s)[i].name, name) == 0)
+			return &sec_keys(p, s)[i];
 	return NULL;
 }
 
@@ -496,12 +512,29 @@ static void section_list(char *buf, size_t n)
 	join_names(buf, n, names, SEC_N);
 }
 
-static void key_list(int s, char *buf, size_t n)
+static void key_list(const struct sc_parse *p, int s, char *buf, size_t n)
 {
 	const char *names[SC_MAX_KEYS] = {NULL};
-	for (size_t i = 0; i < sections[s].n_keys; i++)
-		names[i] = sections[s].keys[i].name;
-	join_names(buf, n, names, sections[s].n_keys);
+	for (size_t i = 0; i < sec_nkeys(p, s); i++)
+		names[i] = sec_keys(p, s)[i].name;
+	join_names(buf, n, names, sec_nkeys(p, s));
+}
+
+/* "--connect, --max-conns and --events": the flags the runner sets for the
+ * program of section s, from its table. */
+static void runner_list(int s, char *buf, size_t n)
+{
+	unsigned who;
+	const char *names[32];
+	char tmp[32][40];
+	size_t k = 0;
+	for (const struct mlab_opt *o = sec_table(s, &who); o->name && k < 32; o++)
+		if ((o->who & who) && (o->flags & MO_RUNNER)) {
+			snprintf(tmp[k], sizeof tmp[k], "--%s", o->name);
+			names[k] = tmp[k];
+			k++;
+		}
+	join_names(buf, n, names, k);
 }
 
 /* A section starts (the probe after a header line). */
@@ -617,22 +650,27 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 	if (p->indented && p->last) /* inih passes continuation lines with the previous key's name */
 		return on_continuation(p, p->last, value);
 
-	const struct sc_key *k = find_key(s, name);
+	const struct sc_key *k = find_key(p, s, name);
 	if (!k) {
-		bool runner = false;
-		for (size_t i = 0; runner_keys[i] && !runner; i++)
-			runner = strcmp(name, runner_keys[i]) == 0;
-		key_list(s, all, sizeof all);
-		if (runner)
+		unsigned who = 0;
+		const struct mlab_opt *o = s == SEC_SCENARIO ? NULL : mlab_opt_find(sec_table(s, &who), name, who);
+		key_list(p, s, all, sizeof all);
+		if (o && (o->flags & MO_RUNNER)) {
+			char rl[160];
+			runner_list(s, rl, sizeof rl);
+			return fail(p, p->line, "[%s] %s: a key of [%s] (%s); mitmlab adds %s itself, got '%s'",
+				    section, name, section, all, rl, name);
+		}
+		if (o)
 			return fail(p, p->line,
-				    "[%s] %s: a key of [%s] (%s); mitmlab adds --connect, --listen, --max-conns, "
-				    "--iface and --events itself, got '%s'",
-				    section, name, section, all, name);
+				    "[%s] %s: a key of [%s] (%s); --%s is for a person at a terminal, not a scenario "
+				    "file, got '%s'",
+				    section, name, section, all, name, name);
 		return fail(p, p->line, "[%s] %s: a key of [%s] (%s), got the unknown key '%s'", section, name, section,
 			    all, name);
 	}
 	p->last = k;
-	unsigned *seen = &p->key_line[s][k - sections[s].keys];
+	unsigned *seen = &p->key_line[s][k - sec_keys(p, s)];
 	if (*seen && !(k->flags & F_REPEAT))
 		return fail(p, p->line, "[%s] %s: one value (it was set on line %u), got a second one '%s'", section,
 			    name, *seen, value);
@@ -770,8 +808,8 @@ static bool prog_has(const struct sc_prog *sp, const char *flag)
 /* The file line of key in section s (0 when not given). */
 static unsigned key_at(const struct sc_parse *p, int s, const char *key)
 {
-	for (size_t k = 0; k < sections[s].n_keys; k++)
-		if (strcmp(sections[s].keys[k].name, key) == 0)
+	for (size_t k = 0; k < sec_nkeys(p, s); k++)
+		if (strcmp(sec_keys(p, s)[k].name, key) == 0)
 			return p->key_line[s][k];
 	return 0;
 }
@@ -921,6 +959,7 @@ out:
 static int load_file(const char *path, struct scenario *sc, char *err, size_t errlen)
 {
 	struct sc_parse p = {.file = path, .sc = sc, .cur = -1, .err = err, .errlen = errlen};
+	build_keys(&p);
 	char *text = NULL, msg[96];
 	int r, rc = -1;
 

@@ -1,6 +1,7 @@
 /* mallory's options (see mallory_opts.h), in the house style of peer/peer_opts.c:
  * long options only, every value checked, a usage error names the culprit. */
 #include "mallory_opts.h"
+#include "mallory_optab.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -106,6 +107,15 @@ __attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
 	return MALLORY_EXIT_USAGE;
 }
 
+static int parse_uint(const char *arg, unsigned long long min, unsigned long long max, unsigned long long *v);
+
+/* A number within the limits of option `name` in mallory_optab. */
+static int parse_opt(const char *name, const char *arg, unsigned long long *v)
+{
+	const struct mlab_opt *t = mlab_opt_find(mallory_optab, name, 0);
+	return parse_uint(arg, t->min, t->max, v);
+}
+
 static int parse_uint(const char *arg, unsigned long long min, unsigned long long max, unsigned long long *v)
 {
 	char *end;
@@ -131,12 +141,12 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 		o->iface = arg;
 		return -1;
 	case OPT_PORT:
-		if ((r = parse_uint(arg, 1, 65535, &v)) >= 0)
+		if ((r = parse_opt("port", arg, &v)) >= 0)
 			return r;
 		o->port = (uint16_t)v;
 		return -1;
 	case OPT_EVENTS:
-		if ((r = parse_uint(arg, 0, INT_MAX, &v)) >= 0)
+		if ((r = parse_opt("events", arg, &v)) >= 0)
 			return r;
 		o->events_fd = (int)v;
 		return -1;
@@ -144,7 +154,7 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 		o->quiet = true;
 		return -1;
 	case OPT_MAX_FRAMES:
-		if ((r = parse_uint(arg, 1, UINT64_MAX, &v)) >= 0)
+		if ((r = parse_opt("max-frames", arg, &v)) >= 0)
 			return r;
 		o->max_frames = v;
 		return -1;
@@ -176,7 +186,7 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 		o->armed = true;
 		return -1;
 	case OPT_INTERVAL:
-		if ((r = parse_uint(arg, 10, 60000, &v)) >= 0)
+		if ((r = parse_opt("interval", arg, &v)) >= 0)
 			return r;
 		o->interval_ms = (unsigned)v;
 		return -1;

@@ -15,6 +15,7 @@
 #include "mlab_err.h"
 #include "mlab_group.h"
 #include "peer_net.h"
+#include "peer_optab.h"
 
 enum {
 	OPT_AUTH = 256,
@@ -189,6 +190,20 @@ static int parse_uint(const struct peer_opts *o, const char *arg, unsigned long 
 	return -1;
 }
 
+/* A number within the limits of option `name` in peer_optab. */
+static int parse_opt(const struct peer_opts *o, const char *name, const char *arg, unsigned long *v)
+{
+	int r;
+	if ((r = parse_uint(o, arg, (unsigned long)peer_opt_max(name), v)) >= 0)
+		return r;
+	if (*v < peer_opt_min(name)) {
+		fprintf(stderr, "%s: --%s: at least %llu, not %s\nTry '%s --help'.\n", o->prog, name, peer_opt_min(name),
+			arg, o->prog);
+		return PEER_EXIT_USAGE;
+	}
+	return -1;
+}
+
 static int set_list(struct peer_opts *o, int opt, const char *arg)
 {
 	unsigned ids[MLAB_MAX_OFFERS];
@@ -248,7 +263,7 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 		o->peer_key_path = arg;
 		return -1;
 	case OPT_EVENTS:
-		if ((r = parse_uint(o, arg, INT_MAX, &v)) >= 0)
+		if ((r = parse_opt(o, "events", arg, &v)) >= 0)
 			return r;
 		o->events_fd = (int)v;
 		return -1;
@@ -256,10 +271,8 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 	case OPT_IDLE:
 		if (opt == OPT_IDLE && ini)
 			return bad(o, "%s is not an option of this program", "--idle");
-		if ((r = parse_uint(o, arg, 86400, &v)) >= 0)
+		if ((r = parse_opt(o, opt == OPT_TIMEOUT ? "timeout" : "idle", arg, &v)) >= 0)
 			return r;
-		if (v == 0)
-			return bad(o, "a time limit must be at least 1 second: %s", arg);
 		*(opt == OPT_TIMEOUT ? &o->timeout_ms : &o->idle_ms) = (int)v * 1000;
 		return -1;
 	case OPT_QUIET:
@@ -292,19 +305,17 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 		if (!ini)
 			return bad(o, "%s is not an option of this program", opt == OPT_REPEAT ? "--repeat" : "--bulk");
 		if (opt == OPT_REPEAT) {
-			if ((r = parse_uint(o, arg, 1000000, &v)) >= 0)
+			if ((r = parse_opt(o, "repeat", arg, &v)) >= 0)
 				return r;
-			if (v == 0)
-				return bad(o, "--repeat: at least %s", "1");
 			o->repeat = (unsigned)v;
 		} else {
-			if ((r = parse_uint(o, arg, 1UL << 34, &v)) >= 0)
+			if ((r = parse_opt(o, "bulk", arg, &v)) >= 0)
 				return r;
 			o->bulk = v;
 		}
 		return -1;
 	case OPT_MIN_SECURITY:
-		if ((r = parse_uint(o, arg, 256, &v)) >= 0)
+		if ((r = parse_opt(o, "min-security", arg, &v)) >= 0)
 			return r;
 		o->kex.min_security = (unsigned)v;
 		return -1;
@@ -329,7 +340,7 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 	case OPT_MAX_CONNS:
 		if (ini)
 			return bad(o, "%s is not an option of this program", "--max-conns");
-		if ((r = parse_uint(o, arg, UINT_MAX, &v)) >= 0)
+		if ((r = parse_opt(o, "max-conns", arg, &v)) >= 0)
 			return r;
 		o->max_conns = (unsigned)v;
 		return -1;

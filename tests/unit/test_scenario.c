@@ -19,6 +19,7 @@
 
 #include "test_util.h"
 
+#include "peer_optab.h"
 #include "scenario.h"
 
 static char tmpdir[] = "/tmp/mlab-scenario-XXXXXX";
@@ -620,12 +621,14 @@ static void test_unknown_key_lists_the_known_keys(void **state)
 		   "a key of [alice] (auth, groups, cipher, sign-scope, mutual, key, peer-key, timeout, "
 		   "no-share-check, send, repeat, min-security, bulk, downgrade-sentinel)",
 		   "got the unknown key 'colour'", NULL);
-	load_fails("21-k.ini", HEAD PEERS "send = hi\n", "21-k.ini:7:", "[bob] send",
-		   "(auth, groups, cipher, sign-scope, mutual, key, peer-key, timeout, idle, no-share-check, reply, sink, "
-		   "min-security, explicit-from, downgrade-sentinel)",
-		   NULL);
+	load_fails(
+	    "21-k.ini", HEAD PEERS "send = hi\n", "21-k.ini:7:", "[bob] send",
+	    "(auth, groups, cipher, sign-scope, mutual, key, peer-key, timeout, idle, no-share-check, reply, sink, "
+	    "min-security, explicit-from, downgrade-sentinel)",
+	    NULL);
 	load_fails("21-k.ini", HEAD PEERS "[mallory]\nrelay = yes\n", "21-k.ini:8:", "[mallory] relay",
-		   "a key of [mallory] (sniff, port, attack, interval, tamper, forge-key, key-fixing, strip-auth, downgrade-group, "
+		   "a key of [mallory] (sniff, port, attack, interval, tamper, forge-key, key-fixing, strip-auth, "
+		   "downgrade-group, "
 		   "malicious-g, small-subgroup)",
 		   NULL);
 	load_fails("21-k.ini", "[scenario]\ntitel = T\n", "21-k.ini:2:", "[scenario] titel",
@@ -637,16 +640,43 @@ static void test_unknown_key_lists_the_known_keys(void **state)
 static void test_runner_flags_are_not_keys(void **state)
 {
 	(void)state;
-	static const char *const cases[][2] = {
-	    {"alice", "connect"}, {"bob", "listen"}, {"mallory", "iface"}, {"alice", "events"}, {"bob", "max-conns"}};
+	/* section, key, what the message says the runner sets for that program (from its option table) */
+	static const char *const cases[][3] = {
+	    {"alice", "connect", "mitmlab adds --connect, --events itself"},
+	    {"bob", "listen", "mitmlab adds --listen, --max-conns, --events itself"},
+	    {"mallory", "iface", "mitmlab adds --iface, --targets, --events itself"},
+	    {"alice", "events", "mitmlab adds --connect, --events itself"},
+	    {"bob", "max-conns", "mitmlab adds --listen, --max-conns, --events itself"},
+	    {"mallory", "targets", "mitmlab adds --iface, --targets, --events itself"}};
 	char text[256], want[64];
 	for (size_t i = 0; i < N_OF(cases); i++) {
 		/* the section first (line 5, key on line 6), then whichever peer sections are still needed */
 		snprintf(text, sizeof text, HEAD "[%s]\n%s = x\n%s%s", cases[i][0], cases[i][1],
 			 strcmp(cases[i][0], "alice") ? "[alice]\n" : "", strcmp(cases[i][0], "bob") ? "[bob]\n" : "");
 		snprintf(want, sizeof want, "[%s] %s", cases[i][0], cases[i][1]);
-		load_fails("22-r.ini", text, "22-r.ini:6:", want, "mitmlab adds --connect, --listen", NULL);
+		load_fails("22-r.ini", text, "22-r.ini:6:", want, cases[i][2], NULL);
 	}
+	/* the safety rail and the like are never scenario keys */
+	load_fails("22-r.ini", HEAD "[mallory]\narmed = yes\n[alice]\n[bob]\n", "22-r.ini:6:", "[mallory] armed",
+		   "--armed is for a person at a terminal, not a scenario file", NULL);
+}
+
+/* The scenario's limits are the programs' own (peer_optab, mallory_optab):
+ * mallory refuses --interval below 10 ms, so a file does too; alice takes
+ * --bulk up to 16 GiB, so a file does too (11 digits). */
+static void test_limits_come_from_the_programs(void **state)
+{
+	(void)state;
+	load_fails("24-l.ini", HEAD "[mallory]\nattack = relay\ninterval = 5\n[alice]\n[bob]\n",
+		   "24-l.ini:7:", "[mallory] interval", "a whole number from 10 to 60000 (milliseconds)", NULL);
+	char text[512];
+	struct scenario sc;
+	snprintf(text, sizeof text, HEAD "[alice]\nbulk = %llu\n[bob]\nsink = yes\n", peer_opt_max("bulk"));
+	load_ok(fixture("24-l.ini", text), NULL, &sc);
+	scenario_free(&sc);
+	remove_fixture("24-l.ini");
+	snprintf(text, sizeof text, HEAD "[alice]\nbulk = %llu\n[bob]\n", peer_opt_max("bulk") + 1);
+	load_fails("24-l.ini", text, "24-l.ini:6:", "[alice] bulk", "a whole number from 1 to 17179869184", NULL);
 }
 
 static void test_repeated_key(void **state)
@@ -897,6 +927,7 @@ int main(void)
 	    cmocka_unit_test(test_unknown_section),
 	    cmocka_unit_test(test_unknown_key_lists_the_known_keys),
 	    cmocka_unit_test(test_runner_flags_are_not_keys),
+	    cmocka_unit_test(test_limits_come_from_the_programs),
 	    cmocka_unit_test(test_repeated_key),
 	    cmocka_unit_test(test_repeated_section),
 	    cmocka_unit_test(test_missing_sections_and_required_keys),
