@@ -24,27 +24,28 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_LAB = 3 };
 
 static int usage(FILE *f, int code)
 {
-	fputs("usage: mitmlab COMMAND [options]\n\n"
-	      "  list                         the catalog: number, name, network, expected verdict, title\n"
-	      "  show NAME                    what the scenario teaches and the command lines to run by hand\n"
-	      "  run NAME [--out DIR] [--json] [--headless] [--ascii]\n"
-	      "                               build the private network, run the scenario, judge it, print the report\n"
-	      "                               (the run directory keeps events.jsonl, wire.pcap, reports, logs); on a\n"
-	      "                               terminal (without --json or --headless) the dashboard then plays the\n"
-	      "                               run back at teaching pace, and the report is printed when you quit it\n"
-	      "  replay DIR [--ascii]         the dashboard on a run directory: no lab, no privileges needed;\n"
-	      "                               without a terminal, print the run's text report instead\n"
-	      "  check [NAME...] [--out DIR]  run scenarios (default: all) and compare with their expected verdicts;\n"
-	      "                               the last line reads \"N passed, M failed\"\n\n"
-	      "NAME is a catalog name (01-baseline), its number (1) or suffix (baseline), or a path to an .ini file.\n"
-	      "Dashboard keys: space pause/play, n/p one event forward/back, +/- speed, Home/End, d details, t what it\n"
-	      "teaches, r run again live, s next scenario, ? help, q quit. --ascii: no UTF-8 symbols (also when the\n"
-	      "locale is not UTF-8); NO_COLOR=1 turns colour off.\n"
-	      "No root needed: the lab lives in a private user namespace and vanishes when mitmlab exits.\n\n"
-	      "exit status: 0 success; 1 check: a verdict differed (or a scenario could not run), run: the verdict\n"
-	      "is \"error\"; 2 usage, a bad scenario file or an unreadable run directory; 3 the lab could not be\n"
-	      "built (e.g. user namespaces disabled: the message says how); 130 interrupted (Ctrl-C)\n",
-	      f);
+	fputs(
+	    "usage: mitmlab COMMAND [options]\n\n"
+	    "  list                         the catalog: number, name, network, expected verdict, title\n"
+	    "  show NAME                    what the scenario teaches and the command lines to run by hand\n"
+	    "  run NAME [--out DIR] [--json] [--headless] [--ascii]\n"
+	    "                               build the private network, run the scenario, judge it, print the report\n"
+	    "                               (the run directory keeps events.jsonl, wire.pcap, reports, logs); on a\n"
+	    "                               terminal (without --json or --headless) the dashboard then plays the\n"
+	    "                               run back at teaching pace, and the report is printed when you quit it\n"
+	    "  replay DIR [--ascii]         the dashboard on a run directory: no lab, no privileges needed;\n"
+	    "                               without a terminal, print the run's text report instead\n"
+	    "  check [NAME...] [--out DIR]  run scenarios (default: all) and compare with their expected verdicts;\n"
+	    "                               the last line reads \"N passed, M failed\"\n\n"
+	    "NAME is a catalog name (01-baseline), its number (1) or suffix (baseline), or a path to an .ini file.\n"
+	    "Dashboard keys: space pause/play, n/p one event forward/back, +/- speed, Home/End, d details, t what it\n"
+	    "teaches, r run again live, s next scenario, ? help, q quit. --ascii: no UTF-8 symbols (also when the\n"
+	    "locale is not UTF-8); NO_COLOR=1 turns colour off.\n"
+	    "No root needed: the lab lives in a private user namespace and vanishes when mitmlab exits.\n\n"
+	    "exit status: 0 success; 1 check: a verdict differed (or a scenario could not run), run: the verdict\n"
+	    "is \"error\"; 2 usage, a bad scenario file or an unreadable run directory; 3 the lab could not be\n"
+	    "built (e.g. user namespaces disabled: the message says how); 130 interrupted (Ctrl-C)\n",
+	    f);
 	return code;
 }
 
@@ -58,6 +59,35 @@ static int load(const char *name, const struct lab_paths *paths, struct scenario
 	return 0;
 }
 
+/* A column of width w (names are ASCII): padded, or cut with "…" so the
+ * columns after it stay aligned. */
+#define NAME_COL_MIN 28
+#define NAME_COL_MAX 40
+static const char *col(char *out, size_t n, const char *s, size_t w)
+{
+	size_t l = strlen(s);
+	if (l <= w)
+		snprintf(out, n, "%-*s", (int)w, s);
+	else
+		snprintf(out, n, "%.*s\xe2\x80\xa6", (int)(w - 1), s);
+	return out;
+}
+
+/* The name column's width for these names (file names, less ".ini"). */
+static size_t name_width(char **names, size_t n)
+{
+	size_t w = NAME_COL_MIN;
+	for (size_t i = 0; i < n; i++) {
+		const char *b = strrchr(names[i], '/');
+		size_t l = strlen(b ? b + 1 : names[i]);
+		if (l > 4 && strcmp(names[i] + strlen(names[i]) - 4, ".ini") == 0)
+			l -= 4;
+		if (l > w)
+			w = l;
+	}
+	return w < NAME_COL_MAX ? w : NAME_COL_MAX;
+}
+
 static int cmd_list(const struct lab_paths *paths)
 {
 	char **files;
@@ -68,8 +98,10 @@ static int cmd_list(const struct lab_paths *paths)
 		fprintf(stderr, "mitmlab: cannot read the catalog in %s\n", paths->catalog_dir);
 		return EXIT_LAB;
 	}
+	size_t w = name_width(files, n);
 	for (size_t i = 0; i < n; i++) {
 		struct scenario sc;
+		char nc[NAME_COL_MAX * 4];
 		if (load(files[i], paths, &sc) != 0) {
 			bad = 1;
 			continue;
@@ -79,7 +111,7 @@ static int cmd_list(const struct lab_paths *paths)
 			snprintf(expect, sizeof expect, "%s (%s, %s)", sc.expect, sc.expect_peer, sc.expect_check);
 		else
 			snprintf(expect, sizeof expect, "%s", sc.expect);
-		printf("%02d  %-28s %-6s  %-24s  %s\n", scenario_number(&sc), sc.name,
+		printf("%02d  %s %-6s  %-34s  %s\n", scenario_number(&sc), col(nc, sizeof nc, sc.name, w),
 		       scenario_network_name(sc.network), expect, sc.title);
 		scenario_free(&sc);
 	}
@@ -99,9 +131,24 @@ static int cmd_show(const struct lab_paths *paths, const char *name)
 	if (sc.expect_peer)
 		printf(" (%s, %s check)", sc.expect_peer, sc.expect_check);
 	printf("\n\n%s\n\n", sc.teaching);
+	/* a file outside the catalog runs by its path: its name may be in the catalog too, or nowhere */
+	bool by_path = strchr(name, '/') || (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".ini") == 0);
+	char quoted[PATH_MAX * 4 + 3];
+	size_t q = 0;
+	quoted[q++] = '\'';
+	for (const char *c = by_path ? name : sc.name; *c && q + 5 < sizeof quoted; c++) {
+		if (*c == '\'') {
+			memcpy(quoted + q, "'\\''", 4);
+			q += 4;
+		} else {
+			quoted[q++] = *c;
+		}
+	}
+	quoted[q++] = '\'';
+	quoted[q] = '\0';
 	printf("Run it:  mitmlab run %s\n\nBy hand, one terminal per host (each inside that host's network namespace,\n"
 	       "addresses from the lab plan: alice 10.0.0.10, bob 10.0.0.20, mallory 10.0.0.66), in this order:\n\n",
-	       sc.name);
+	       by_path ? quoted : sc.name);
 	if (sc.static_arp) {
 		const struct lab_host *a = lab_plan("alice"), *b = lab_plan("bob");
 		printf("  # static ARP, before anything starts (alice, then bob)\n"
@@ -303,8 +350,7 @@ static int on_terminal(void)
 	return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 }
 
-static int cmd_run(const struct lab_paths *paths, const char *name, const char *out, int json, int headless,
-		   int ascii)
+static int cmd_run(const struct lab_paths *paths, const char *name, const char *out, int json, int headless, int ascii)
 {
 	struct scenario sc;
 	struct child_result res;
@@ -327,10 +373,8 @@ static int cmd_run(const struct lab_paths *paths, const char *name, const char *
 		scenario_free(&sc);
 		return EXIT_USAGE;
 	}
-	struct child_opts co = {.run_dir = dir,
-				.print_report = !json && !dash && !ascii,
-				.print_json = json != 0,
-				.ascii = ascii != 0};
+	struct child_opts co = {
+	    .run_dir = dir, .print_report = !json && !dash && !ascii, .print_json = json != 0, .ascii = ascii != 0};
 	int rc = ui_run_child(&sc, paths, &co, &res);
 	if (rc == 0 && res.interrupted) {
 		scenario_free(&sc);
@@ -353,8 +397,8 @@ static int cmd_run(const struct lab_paths *paths, const char *name, const char *
 	}
 	/* The exit status stays that of this run, whatever r and s run later. */
 	struct live_ctx lc = {.paths = paths, .sc = sc, .have_sc = true};
-	struct dashboard_src src = {.sc = &lc.sc, .ascii = ascii != 0, .autoplay = true,
-				    .rerun = dash_rerun, .next = dash_next, .ctx = &lc};
+	struct dashboard_src src = {
+	    .sc = &lc.sc, .ascii = ascii != 0, .autoplay = true, .rerun = dash_rerun, .next = dash_next, .ctx = &lc};
 	snprintf(src.run_dir, sizeof src.run_dir, "%s", dir);
 	int drc = dashboard_run(&src);
 	print_run_report(src.run_dir, src.sc, ascii);
@@ -406,12 +450,17 @@ static int cmd_replay(const struct lab_paths *paths, const char *dir, int ascii)
 			fprintf(stderr, "mitmlab: %s (showing the run without its scenario)\n", err);
 	}
 	if (on_terminal()) {
-		struct dashboard_src src = {.sc = lc.have_sc ? &lc.sc : NULL, .ascii = ascii != 0, .autoplay = true,
-					    .rerun = dash_rerun, .next = dash_next, .ctx = &lc};
+		struct dashboard_src src = {.sc = lc.have_sc ? &lc.sc : NULL,
+					    .ascii = ascii != 0,
+					    .autoplay = true,
+					    .rerun = dash_rerun,
+					    .next = dash_next,
+					    .ctx = &lc};
 		snprintf(src.run_dir, sizeof src.run_dir, "%s", dir);
 		int drc = dashboard_run(&src);
 		if (drc < 0) /* the terminal could not be used: what a script would get */
-			report_text_opts(stdout, lc.have_sc ? &lc.sc : NULL, events, NULL, dir, ascii ? REPORT_ASCII : 0);
+			report_text_opts(stdout, lc.have_sc ? &lc.sc : NULL, events, NULL, dir,
+					 ascii ? REPORT_ASCII : 0);
 		else if (drc > 128)
 			rc = 130;
 	} else {
@@ -457,13 +506,14 @@ static int cmd_check(const struct lab_paths *paths, char **names, size_t n_names
 		names = files;
 		n_names = n_files;
 	}
+	size_t w = name_width(names, n_names);
 	for (size_t i = 0; i < n_names; i++) {
 		struct scenario sc;
 		struct child_result res;
-		char dir[PATH_MAX + 128];
+		char dir[PATH_MAX + 128], nc[NAME_COL_MAX * 4];
 
 		if (load(names[i], paths, &sc) != 0) {
-			printf("FAIL %-28s bad scenario file\n", names[i]);
+			printf("FAIL %s bad scenario file\n", col(nc, sizeof nc, names[i], w));
 			failed++;
 			continue;
 		}
@@ -471,7 +521,7 @@ static int cmd_check(const struct lab_paths *paths, char **names, size_t n_names
 		struct child_opts co = {.run_dir = dir};
 		snprintf(err, sizeof err, "cannot start the lab process");
 		if (ui_make_run_dir(dir, err, sizeof err) != 0 || ui_run_child(&sc, paths, &co, &res) != 0) {
-			printf("FAIL %-28s %s\n", sc.name, err);
+			printf("FAIL %s %s\n", col(nc, sizeof nc, sc.name, w), err);
 			failed++;
 			scenario_free(&sc);
 			continue;
@@ -481,14 +531,15 @@ static int cmd_check(const struct lab_paths *paths, char **names, size_t n_names
 			 sc.expect_peer ? sc.expect_peer : "", sc.expect_peer ? ", " : "",
 			 sc.expect_check ? sc.expect_check : "", sc.expect_peer ? ")" : "");
 		if (res.verdict && strcmp(jstr(res.verdict, "kind"), "blocked") == 0)
-			snprintf(got, sizeof got, "blocked (%s, %s)", jstr(res.verdict, "peer"), jstr(res.verdict, "check"));
+			snprintf(got, sizeof got, "blocked (%s, %s)", jstr(res.verdict, "peer"),
+				 jstr(res.verdict, "check"));
 		else
 			snprintf(got, sizeof got, "%s", res.verdict ? jstr(res.verdict, "kind") : "no verdict");
 		if (res.status == 0 && res.verdict && matches(&sc, res.verdict)) {
-			printf("ok   %-28s %-32s %6.2f s\n", sc.name, got, res.total_ms / 1000.0);
+			printf("ok   %s %-32s %6.2f s\n", col(nc, sizeof nc, sc.name, w), got, res.total_ms / 1000.0);
 			passed++;
 		} else {
-			printf("FAIL %-28s expected %s, got %s: %s\n", sc.name, expect, got,
+			printf("FAIL %s expected %s, got %s: %s\n", col(nc, sizeof nc, sc.name, w), expect, got,
 			       res.verdict ? jstr(res.verdict, "reason") : res.error);
 			printf("     details: %s/report.txt\n", dir);
 			failed++;
@@ -553,7 +604,7 @@ int main(int argc, char **argv)
 		return cmd_check(&paths, names, n_names, out);
 	fprintf(stderr, "mitmlab: '%s' needs %s\n", cmd,
 		strcmp(cmd, "show") == 0 || strcmp(cmd, "run") == 0 ? "exactly one scenario NAME"
-		: strcmp(cmd, "replay") == 0			     ? "exactly one run DIR"
-								     : "a known command");
+		: strcmp(cmd, "replay") == 0			    ? "exactly one run DIR"
+								    : "a known command");
 	return usage(stderr, EXIT_USAGE);
 }

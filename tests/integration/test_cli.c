@@ -241,6 +241,49 @@ static void test_contradicting_options_refused_at_load(void **state)
 		   12, "[mallory] strip-auth: only with attack = dh-mitm");
 }
 
+/* list: the columns after the name line up whatever the names' lengths;
+ * show on a file outside the catalog prints a run command for that file. */
+static void test_list_columns_and_show_by_path(void **state)
+{
+	(void)state;
+	const char *list[] = {"mitmlab", "list", NULL};
+	assert_int_equal(run(list, out, sizeof out), 0);
+	long col = -1;
+	size_t rows = 0;
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		char *net = strstr(line, " switch ");
+		if (!net)
+			net = strstr(line, " hub ");
+		assert_non_null(net);
+		/* the network column starts at the same offset in every row */
+		long c = (long)(net - line);
+		if (col < 0)
+			col = c;
+		if (c != col)
+			fail_msg("list: the network column moves (%ld, then %ld) at: %s", col, c, line);
+		rows++;
+	}
+	assert_true(rows >= 25);
+
+	char dir[] = "/tmp/mlab-cli-XXXXXX", path[256], want[300];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/42-my-own-lesson.ini", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[scenario]\ntitle = mine\nexpect = confidential\nteaching = x\n\n[alice]\nsend = hi\n\n[bob]\n", f);
+	fclose(f);
+	const char *show[] = {"mitmlab", "show", path, NULL};
+	assert_int_equal(run(show, out, sizeof out), 0);
+	snprintf(want, sizeof want, "Run it:  mitmlab run '%s'\n", path);
+	if (!strstr(out, want))
+		fail_msg("show by path does not print \"%s\":\n%s", want, out);
+	const char *show_cat[] = {"mitmlab", "show", "06", NULL}; /* from the catalog: by name */
+	assert_int_equal(run(show_cat, out, sizeof out), 0);
+	assert_non_null(strstr(out, "Run it:  mitmlab run 06-dh-mitm\n"));
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +292,7 @@ int main(void)
 	    cmocka_unit_test(test_attack_and_defense_options_checked),
 	    cmocka_unit_test(test_sign_needs_keys),
 	    cmocka_unit_test(test_contradicting_options_refused_at_load),
+	    cmocka_unit_test(test_list_columns_and_show_by_path),
 	    cmocka_unit_test(test_connect_refused_is_network_error),
 	    cmocka_unit_test(test_keygen_writes_pair_and_refuses_overwrite),
 	    cmocka_unit_test(test_mallory_refuses_outside_the_lab),
