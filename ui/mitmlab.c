@@ -506,7 +506,17 @@ static int cmd_check(const struct lab_paths *paths, char **names, size_t n_names
 		names = files;
 		n_names = n_files;
 	}
+	/* the width of the names as loaded (a number given on the command line is a short name) */
 	size_t w = name_width(names, n_names);
+	for (size_t i = 0; i < n_names; i++) {
+		struct scenario pre;
+		char e2[256];
+		if (scenario_load(names[i], paths->catalog_dir, &pre, e2, sizeof e2) == 0) {
+			size_t l = strlen(pre.name);
+			w = l > w ? (l < NAME_COL_MAX ? l : NAME_COL_MAX) : w;
+			scenario_free(&pre);
+		}
+	}
 	for (size_t i = 0; i < n_names; i++) {
 		struct scenario sc;
 		struct child_result res;
