@@ -46,7 +46,8 @@ static int bulk(struct peer_conn *c, unsigned long long total)
 	for (size_t i = 0; i < MLAB_MAX_PLAINTEXT; i++)
 		chunk[i] = (uint8_t)('a' + i % 26);
 	c->quiet_data = true;
-	mlab_ev_emit(c->ev, "bulk-start", json_pack("{s:I}", "bytes", (json_int_t)total), "streaming %llu bytes", total);
+	mlab_ev_emit(c->ev, "bulk-start", json_pack("{s:I}", "bytes", (json_int_t)total), "streaming %llu bytes",
+		     total);
 	while (e == 0 && left) {
 		size_t n = left < MLAB_MAX_PLAINTEXT ? (size_t)left : MLAB_MAX_PLAINTEXT;
 		e = peer_conn_send(c, chunk, n);
@@ -81,15 +82,16 @@ static int converse(struct peer_conn *c, const struct peer_opts *o)
 	if (e == 0 && o->bulk)
 		e = bulk(c, o->bulk);
 	/* Our close, then bob's: a session cut short is detected, not assumed. */
-	if (e == 0 && (e = peer_conn_close(c)) == 0 && (e = peer_conn_recv(c, reply, &n, &closed, o->timeout_ms)) == 0 &&
-	    !closed)
+	if (e == 0 && (e = peer_conn_close(c)) == 0 &&
+	    (e = peer_conn_recv(c, reply, &n, &closed, o->timeout_ms)) == 0 && !closed)
 		e = peer_conn_fail(c, MLAB_E_UNEXPECTED);
 	if (e == 0 && c->bulk_bytes) {
 		double s = mlab_ev_now() - c->bulk_t0;
 		double mbit = s > 0 ? (double)c->bulk_bytes * 8 / s / 1e6 : 0;
-		mlab_ev_emit(c->ev, "bulk-done",
-			     json_pack("{s:I,s:f,s:f}", "bytes", (json_int_t)c->bulk_bytes, "seconds", s, "mbit_s", mbit),
-			     "streamed %llu bytes in %.3f s: %.0f Mbit/s", c->bulk_bytes, s, mbit);
+		mlab_ev_emit(
+		    c->ev, "bulk-done",
+		    json_pack("{s:I,s:f,s:f}", "bytes", (json_int_t)c->bulk_bytes, "seconds", s, "mbit_s", mbit),
+		    "streamed %llu bytes in %.3f s: %.0f Mbit/s", c->bulk_bytes, s, mbit);
 	}
 	free(line);
 	free(reply);

@@ -58,8 +58,8 @@ static int serve(struct peer_conn *c, const struct peer_opts *o)
 			e = peer_conn_send(c, reply, make_reply(o, c->n_recv - 1, msg, n, reply));
 	}
 	if (e == 0 && o->sink)
-		mlab_ev_emit(c->ev, "sink-done", json_pack("{s:I,s:i}", "bytes", (json_int_t)c->bytes_recv, "records",
-							   (int)c->n_recv),
+		mlab_ev_emit(c->ev, "sink-done",
+			     json_pack("{s:I,s:i}", "bytes", (json_int_t)c->bytes_recv, "records", (int)c->n_recv),
 			     "received %llu bytes in %u records", c->bytes_recv, c->n_recv);
 	free(msg);
 	free(reply);

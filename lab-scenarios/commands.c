@@ -150,8 +150,8 @@ void lab_argv_print(FILE *f, char *const *argv)
 	for (size_t i = 0; argv[i]; i++) {
 		const char *a = argv[i];
 		fputs(i ? " " : "", f);
-		if (a[0] && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:,=+@") ==
-				strlen(a)) {
+		if (a[0] &&
+		    strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:,=+@") == strlen(a)) {
 			fputs(a, f);
 			continue;
 		}

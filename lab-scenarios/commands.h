@@ -14,7 +14,7 @@
 #define LAB_MAX_ARGV (SC_MAX_ARGS + 16)
 
 struct lab_paths {
-	char bin_dir[PATH_MAX];     /* alice, bob, mallory */
+	char bin_dir[PATH_MAX];	    /* alice, bob, mallory */
 	char keys_dir[PATH_MAX];    /* the demo keys */
 	char catalog_dir[PATH_MAX]; /* *.ini */
 };

@@ -47,153 +47,155 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
  * fields: "name:T ..." with T one of s (string), i (integer), n (number),
  * b (boolean), a (array); every field an emitter may write. */
 #define EV_SCHEMA(X)                                                                                                   \
-	/* the handshake engine (lib/mlab_kex.c), docs/events.md §2.1 */                                                \
-	X(EV_HELLO_SENT, "hello-sent", EW_A, KN_OWN, EM_NONE, SQ_SEND, MSG_HELLO,                                        \
-	  "modes:a groups:a ciphers:a client_auth:b", "offer {modes:list} / {groups:list}{?client_auth| +mutual}")       \
-	X(EV_HELLO_RECEIVED, "hello-received", EW_B, KN_OWN, EM_NONE, SQ_RECV, MSG_HELLO,                                \
-	  "modes:a groups:a ciphers:a client_auth:b", "offered {modes:list} / {groups:list}{?client_auth| +mutual}")     \
-	X(EV_NEGOTIATED, "negotiated", EW_AB, KN_OWN, EM_NONE, SQ_ROLE, MSG_SHELLO,                                      \
-	  "mode:s group:s cipher:s client_auth:b scope:s validate_shares:b",                                             \
-	  "negotiated {mode} {group} {cipher:cipher}{?client_auth| +mutual}")                                            \
-	X(EV_WEAKENED, "weakened", EW_AB, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "disabled:s", "share checks OFF")         \
-	X(EV_PARAMS_RECEIVED, "params-received", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "bits:i p:s g:s checked:b",   \
-	  "p {bits} bits, g {g:share}{?checked| checking}{!checked| UNCHECKED}")                                         \
-	X(EV_SENTINEL_SET, "sentinel-set", EW_B, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "group:s",                          \
-	  "downgrade sentinel set ({group})")                                                                            \
-	X(EV_SENTINEL_SEEN, "sentinel-seen", EW_A, KN_OWN, EM_FAIL, SQ_NONE, MSG_NONE, "group:s",                        \
-	  "DOWNGRADE sentinel seen ({group})")                                                                           \
+	/* the handshake engine (lib/mlab_kex.c), docs/events.md §2.1 */                                              \
+	X(EV_HELLO_SENT, "hello-sent", EW_A, KN_OWN, EM_NONE, SQ_SEND, MSG_HELLO,                                      \
+	  "modes:a groups:a ciphers:a client_auth:b", "offer {modes:list} / {groups:list}{?client_auth| +mutual}")     \
+	X(EV_HELLO_RECEIVED, "hello-received", EW_B, KN_OWN, EM_NONE, SQ_RECV, MSG_HELLO,                              \
+	  "modes:a groups:a ciphers:a client_auth:b", "offered {modes:list} / {groups:list}{?client_auth| +mutual}")   \
+	X(EV_NEGOTIATED, "negotiated", EW_AB, KN_OWN, EM_NONE, SQ_ROLE, MSG_SHELLO,                                    \
+	  "mode:s group:s cipher:s client_auth:b scope:s validate_shares:b",                                           \
+	  "negotiated {mode} {group} {cipher:cipher}{?client_auth| +mutual}")                                          \
+	X(EV_WEAKENED, "weakened", EW_AB, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "disabled:s", "share checks OFF")        \
+	X(EV_PARAMS_RECEIVED, "params-received", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "bits:i p:s g:s checked:b", \
+	  "p {bits} bits, g {g:share}{?checked| checking}{!checked| UNCHECKED}")                                       \
+	X(EV_SENTINEL_SET, "sentinel-set", EW_B, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "group:s",                        \
+	  "downgrade sentinel set ({group})")                                                                          \
+	X(EV_SENTINEL_SEEN, "sentinel-seen", EW_A, KN_OWN, EM_FAIL, SQ_NONE, MSG_NONE, "group:s",                      \
+	  "DOWNGRADE sentinel seen ({group})")                                                                         \
 	X(EV_SENTINEL_MATCHED, "sentinel-matched", EW_A, KN_OWN, EM_OK, SQ_NONE, MSG_NONE, "group:s",                  \
-	  "sentinel \xe2\x9c\x94 over my own offer ({group})")                                                        \
-	X(EV_SHARE_SENT, "share-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_SHARE, "group:s len:i share:s",              \
-	  "share sent {share:share}")                                                                                    \
-	X(EV_SHARE_RECEIVED, "share-received", EW_AB, KN_OWN, EM_NONE, SQ_RECV, MSG_SHARE, "group:s len:i share:s",      \
-	  "share received {share:share}")                                                                                \
-	X(EV_SIGNATURE_SENT, "signature-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_SIG, "scope:s signer_key:s",         \
-	  "signature sent {signer_key:key}")                                                                             \
-	X(EV_SIGNATURE_KEY, "signature-key", EW_AB, KN_OWN, EM_FAIL, SQ_RECV, MSG_SIG, "signer_key:s pinned_key:s",      \
-	  "signer {signer_key:key} not pinned {pinned_key:key}")                                                         \
-	X(EV_SIGNATURE_VERIFIED, "signature-verified", EW_AB, KN_OWN, EM_OK, SQ_RECV, MSG_SIG, "scope:s signer_key:s",   \
-	  "signature \xe2\x9c\x94 pinned {signer_key:key}")                                                              \
-	X(EV_SESSION_KEY, "session-key", EW_AB | EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "key_id:s cipher:s with:s",   \
-	  "{?with|key with {with:who} }{!with|session key }{key_id:key}")                                                \
-	X(EV_FINISHED_SENT, "finished-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_FIN, "", "Finished sent")              \
-	X(EV_FINISHED_VERIFIED, "finished-verified", EW_AB, KN_OWN, EM_OK, SQ_RECV, MSG_FIN, "",                         \
-	  "Finished \xe2\x9c\x94")                                                                                       \
-	X(EV_HANDSHAKE_DONE, "handshake-done", EW_AB, KN_OWN, EM_OK, SQ_NONE, MSG_NONE,                                  \
-	  "key_id:s mode:s group:s cipher:s", "handshake done")                                                          \
-	X(EV_ALERT_RECEIVED, "alert-received", EW_AB, KN_OWN, EM_WARN, SQ_RECV, MSG_ALERT, "error:s check:s code:i",     \
-	  "alert: {error}")                                                                                              \
-	X(EV_ERROR, "error", EW_AB | EW_M, KN_OWN, EM_FAIL, SQ_NONE, MSG_NONE,                                           \
-	  "error:s check:s message:s code:i where:s detail:s", "{check} \xe2\x9c\x98 ({error})")                         \
-	/* application data (peer/peer_conn.c), §2.2 */                                                                 \
-	X(EV_MESSAGE_SENT, "message-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_DATA, "n:i len:i text:s hex:s",          \
-	  "sent {?n|#{n} }{hex:snip}")                                                                                        \
-	X(EV_MESSAGE_RECEIVED, "message-received", EW_AB, KN_OWN, EM_NONE, SQ_RECV, MSG_DATA, "n:i len:i text:s hex:s",  \
-	  "received {?n|#{n} }{hex:snip}")                                                                                    \
-	X(EV_CLOSE_SENT, "close-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_CLOSE, "", "close sent")                     \
-	X(EV_CLOSE_RECEIVED, "close-received", EW_AB, KN_OWN, EM_NONE, SQ_RECV, MSG_CLOSE, "", "close received")         \
-	/* alice (alice/alice.c), §2.3 */                                                                                \
-	X(EV_CONNECTED, "connected", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "peer:s", "connected to {peer}")          \
-	X(EV_BULK_START, "bulk-start", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "bytes:i", "bulk start: {bytes} bytes") \
-	X(EV_BULK_DONE, "bulk-done", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "bytes:i seconds:n mbit_s:n",             \
-	  "bulk done: {mbit_s} Mbit/s")                                                                                  \
-	X(EV_DONE, "done", EW_A, KN_OWN, EM_OK, SQ_NONE, MSG_NONE, "sent:i received:i",                                  \
-	  "done: {sent} sent, {received} received")                                                                      \
-	/* bob (bob/bob.c), §2.4 */                                                                                      \
-	X(EV_LISTENING, "listening", EW_B, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "addr:s port:i", "listening on {addr}")   \
-	X(EV_ACCEPTED, "accepted", EW_B, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "peer:s conn:i", "accepted {peer}")         \
-	X(EV_SINK_DONE, "sink-done", EW_B, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "bytes:i records:i",                      \
-	  "sink done: {bytes} bytes, {records} records")                                                                 \
-	X(EV_CONNECTION_END, "connection-end", EW_B, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "conn:i ok:b error:s",          \
-	  "connection #{conn} ended{?ok| ok}{!ok|: {error}}")                                                            \
-	X(EV_STOPPED, "stopped", EW_B | EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                        \
-	  "connections:i frames:i messages_read:i records_unreadable:i dropped:i relayed:i arp_sent:i arp_answers:i "    \
-	  "inject_errors:i",                                                                                             \
-	  "stopped{?connections| after {connections} connection(s)}{?relayed|: {relayed} relayed}"                       \
-	  "{?frames|: {frames} frames, {messages_read} read}")                                                           \
-	/* mallory, sniff mode (mallory/sniff*.c), §2.6 */                                                              \
-	X(EV_WARNING, "warning", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "message:s", "warning: {message}")            \
-	X(EV_SNIFFING, "sniffing", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "iface:s port:i mac:s",                     \
-	  "sniffing {iface} port {port}")                                                                                \
-	X(EV_FRAME, "frame", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                                   \
-	  "n:i len:i caplen:i dst_mac:s src_mac:s proto:s summary:s", "{summary}")                                       \
-	X(EV_HANDSHAKE_SEEN, "handshake-seen", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                 \
-	  "msg:s from:s to:s modes:a groups:a ciphers:a client_auth:b mode:s group:s cipher:s share_len:i "      \
-	  "signer_key:s",                                                                                        \
-	  "saw {msg} {from:who}\xe2\x86\x92{to:who}{?signer_key| {signer_key:key}}")                                     \
-	X(EV_ALERT_SEEN, "alert-seen", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "from:s to:s error:s check:s code:i",    \
-	  "alert {from:who}\xe2\x86\x92{to:who} {error}")                                                                \
-	X(EV_MESSAGE_READ, "message-read", EW_M, KN_OWN, EM_WARN, SQ_PASS, MSG_DATA,                                     \
-	  "from:s to:s seq:i len:i hex:s text:s", "read {from:who}\xe2\x86\x92{to:who} {hex:snip}")                      \
-	X(EV_CLOSE_SEEN, "close-seen", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "from:s to:s seq:i",                    \
-	  "saw close {from:who}\xe2\x86\x92{to:who}")                                                                    \
-	X(EV_RECORD_SEEN, "record-seen", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                       \
-	  "from:s to:s seq:i len:i cipher:s readable:b", "record {from:who}\xe2\x86\x92{to:who} unreadable")             \
-	X(EV_STREAM_GAP, "stream-gap", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "from:s to:s reason:s bytes:i",         \
-	  "gap {from:who}\xe2\x86\x92{to:who} ({reason})")                                                               \
-	X(EV_STREAM_ERROR, "stream-error", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE,                                     \
-	  "from:s to:s error:s message:s", "lost {from:who}\xe2\x86\x92{to:who}: {error}")                               \
-	/* mallory, active modes (mallory/active.c, mitm_flow.c, attack_dhmitm.c), §2.7 */                             \
-	X(EV_REFUSED, "refused", EW_M, KN_OWN, EM_FAIL, SQ_NONE, MSG_NONE, "iface:s reason:s", "refused to transmit")    \
-	X(EV_TARGET_RESOLVED, "target-resolved", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "ip:s mac:s",                 \
-	  "found {ip:who} at {mac}")                                                                                     \
-	X(EV_POISONING, "poisoning", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "targets:a mac:s interval_ms:i attack:s", \
-	  "poisoning {targets:whos}")                                                                                    \
-	X(EV_RELAYING, "relaying", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "from:s to:s confirmed:b",                  \
-	  "relaying {from:who}\xe2\x86\x92{to:who}{?confirmed| (confirmed)}")                                            \
-	X(EV_RESTORED, "restored", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "", "restored ARP")                         \
-	X(EV_OFFER_EXPLICIT, "offer-explicit", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_HELLO, "toward:s",                  \
-	  "offer: explicit first")                                                                                       \
-	X(EV_GENERATOR_REPLACED, "generator-replaced", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_SHARE,                      \
-	  "toward:s g:s original:s bits:i", "g \xe2\x86\x92 {g} toward {toward:who}")                                    \
-	X(EV_SECRET_GUESSED, "secret-guessed", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "with:s candidates:i secret:s", \
-	  "{with:who}'s secret = {secret}")                                                                              \
-	X(EV_OFFER_DOWNGRADED, "offer-downgraded", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_HELLO, "group:s toward:s",      \
-	  "offer: {group} only")                                                                                         \
-	X(EV_OFFER_STRIPPED, "offer-stripped", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_HELLO, "removed:s toward:s",        \
-	  "offer: {removed} stripped")                                                                                   \
-	X(EV_DLOG_SOLVED, "dlog-solved", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "group:s steps:i ms:n",               \
-	  "dlog solved {group} ({ms:ms})")                                                                               \
-	X(EV_SHARE_SWAPPED, "share-swapped", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_SHARE,                                \
-	  "toward:s group:s share:s replaced:s", "share swapped \xe2\x86\x92 {toward:who}")                              \
-	X(EV_SIGNATURE_FORWARDED, "signature-forwarded", EW_M, KN_OWN, EM_NONE, SQ_PASS, MSG_SIG,                        \
-	  "toward:s signer_key:s", "signature forwarded \xe2\x86\x92 {toward:who}")                                      \
-	X(EV_SIGNATURE_FORGED, "signature-forged", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_SIG,                            \
-	  "toward:s signer_key:s scope:s", "signature forged (mallory {signer_key:key})")                                \
-	X(EV_RELAY_ESTABLISHED, "relay-established", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                           \
-	  "alice_key_id:s bob_key_id:s cipher:s", "relay established")                                                   \
-	X(EV_MESSAGE_CHANGED, "message-changed", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_DATA,                             \
-	  "from:s to:s seq:i original_len:i len:i original_hex:s hex:s original_text:s text:s",                          \
-	  "changed {hex:change}")                                                         \
-	X(EV_TAMPER_SKIPPED, "tamper-skipped", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "from:s to:s seq:i reason:s",   \
-	  "left {from:who}\xe2\x86\x92{to:who} unchanged ({reason})")                                                    \
-	X(EV_CLOSE_RELAYED, "close-relayed", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "from:s to:s seq:i",              \
-	  "close relayed {from:who}\xe2\x86\x92{to:who}")                                                                \
-	X(EV_STREAM_STATS, "stream-stats", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                     \
-	  "segments_in:i segments_out:i refused:i ooo_dropped:i ignored:i resent:i absorbed:i own_acks:i",               \
-	  "TCP stats: {segments_in} in, {segments_out} out")                                                             \
-	/* the lab runner (lab-scenarios/runner.c), §2.8: ground truth */                                              \
-	X(EV_RUN_START, "run-start", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "scenario:s network:s run_dir:s",          \
-	  "run {scenario} ({network})")                                                                                  \
-	X(EV_NETWORK_READY, "network-ready", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "ms:n kind:s",                    \
-	  "network ready ({ms:ms})")                                                                                     \
-	X(EV_STARTED, "started", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "program:s pid:i argv:a host:s",              \
-	  "started {program}{?host| on {host}}")                                                                         \
-	X(EV_EXIT, "exit", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "program:s status:i signal:i expected:b",           \
-	  "{program} exited {status}{?signal| (signal {signal})}")                                                       \
-	X(EV_TIMEOUT, "timeout", EW_L, KN_LAB, EM_FAIL, SQ_NONE, MSG_NONE, "limit_s:i waiting_for:s",                    \
-	  "timeout after {limit_s} s, waiting for {waiting_for}")                                                        \
-	X(EV_LAB_ERROR, "lab-error", EW_L, KN_LAB, EM_FAIL, SQ_NONE, MSG_NONE, "reason:s", "lab error: {reason}")        \
-	X(EV_STATIC_ARP, "static-arp", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "hosts:a",                              \
-	  "static ARP entries in place")                                                                                 \
-	X(EV_MALLORY_IP_FORWARD, "mallory-ip-forward", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "",                     \
-	  "mallory's kernel forwards")                                                                                   \
-	X(EV_POISONED, "poisoned", EW_L, KN_LAB, EM_WARN, SQ_NONE, MSG_NONE, "ms:n", "both victims poisoned ({ms:ms})")  \
-	X(EV_NEIGHBOUR, "neighbour", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE,                                           \
-	  "phase:s host:s ip:s mac:s state:s poisoned:b true_mac:s",                                                     \
-	  "{phase} {host}: {ip} at {mac}{?poisoned| POISONED}")                                                          \
-	X(EV_BAD_EVENT, "bad-event", EW_L, KN_LAB, EM_WARN, SQ_NONE, MSG_NONE, "program:s line:s",                       \
-	  "bad event from {program}")                                                                                    \
+	  "sentinel \xe2\x9c\x94 over my own offer ({group})")                                                         \
+	X(EV_SHARE_SENT, "share-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_SHARE, "group:s len:i share:s",            \
+	  "share sent {share:share}")                                                                                  \
+	X(EV_SHARE_RECEIVED, "share-received", EW_AB, KN_OWN, EM_NONE, SQ_RECV, MSG_SHARE, "group:s len:i share:s",    \
+	  "share received {share:share}")                                                                              \
+	X(EV_SIGNATURE_SENT, "signature-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_SIG, "scope:s signer_key:s",       \
+	  "signature sent {signer_key:key}")                                                                           \
+	X(EV_SIGNATURE_KEY, "signature-key", EW_AB, KN_OWN, EM_FAIL, SQ_RECV, MSG_SIG, "signer_key:s pinned_key:s",    \
+	  "signer {signer_key:key} not pinned {pinned_key:key}")                                                       \
+	X(EV_SIGNATURE_VERIFIED, "signature-verified", EW_AB, KN_OWN, EM_OK, SQ_RECV, MSG_SIG, "scope:s signer_key:s", \
+	  "signature \xe2\x9c\x94 pinned {signer_key:key}")                                                            \
+	X(EV_SESSION_KEY, "session-key", EW_AB | EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "key_id:s cipher:s with:s", \
+	  "{?with|key with {with:who} }{!with|session key }{key_id:key}")                                              \
+	X(EV_FINISHED_SENT, "finished-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_FIN, "", "Finished sent")            \
+	X(EV_FINISHED_VERIFIED, "finished-verified", EW_AB, KN_OWN, EM_OK, SQ_RECV, MSG_FIN, "",                       \
+	  "Finished \xe2\x9c\x94")                                                                                     \
+	X(EV_HANDSHAKE_DONE, "handshake-done", EW_AB, KN_OWN, EM_OK, SQ_NONE, MSG_NONE,                                \
+	  "key_id:s mode:s group:s cipher:s", "handshake done")                                                        \
+	X(EV_ALERT_RECEIVED, "alert-received", EW_AB, KN_OWN, EM_WARN, SQ_RECV, MSG_ALERT, "error:s check:s code:i",   \
+	  "alert: {error}")                                                                                            \
+	X(EV_ERROR, "error", EW_AB | EW_M, KN_OWN, EM_FAIL, SQ_NONE, MSG_NONE,                                         \
+	  "error:s check:s message:s code:i where:s detail:s", "{check} \xe2\x9c\x98 ({error})")                       \
+	/* application data (peer/peer_conn.c), §2.2 */                                                               \
+	X(EV_MESSAGE_SENT, "message-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_DATA, "n:i len:i text:s hex:s",        \
+	  "sent {?n|#{n} }{hex:snip}")                                                                                 \
+	X(EV_MESSAGE_RECEIVED, "message-received", EW_AB, KN_OWN, EM_NONE, SQ_RECV, MSG_DATA,                          \
+	  "n:i len:i text:s hex:s", "received {?n|#{n} }{hex:snip}")                                                   \
+	X(EV_CLOSE_SENT, "close-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_CLOSE, "", "close sent")                   \
+	X(EV_CLOSE_RECEIVED, "close-received", EW_AB, KN_OWN, EM_NONE, SQ_RECV, MSG_CLOSE, "", "close received")       \
+	/* alice (alice/alice.c), §2.3 */                                                                             \
+	X(EV_CONNECTED, "connected", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "peer:s", "connected to {peer}")        \
+	X(EV_BULK_START, "bulk-start", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "bytes:i",                            \
+	  "bulk start: {bytes} bytes")                                                                                 \
+	X(EV_BULK_DONE, "bulk-done", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "bytes:i seconds:n mbit_s:n",           \
+	  "bulk done: {mbit_s} Mbit/s")                                                                                \
+	X(EV_DONE, "done", EW_A, KN_OWN, EM_OK, SQ_NONE, MSG_NONE, "sent:i received:i",                                \
+	  "done: {sent} sent, {received} received")                                                                    \
+	/* bob (bob/bob.c), §2.4 */                                                                                   \
+	X(EV_LISTENING, "listening", EW_B, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "addr:s port:i", "listening on {addr}") \
+	X(EV_ACCEPTED, "accepted", EW_B, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "peer:s conn:i", "accepted {peer}")       \
+	X(EV_SINK_DONE, "sink-done", EW_B, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "bytes:i records:i",                    \
+	  "sink done: {bytes} bytes, {records} records")                                                               \
+	X(EV_CONNECTION_END, "connection-end", EW_B, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "conn:i ok:b error:s",        \
+	  "connection #{conn} ended{?ok| ok}{!ok|: {error}}")                                                          \
+	X(EV_STOPPED, "stopped", EW_B | EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                      \
+	  "connections:i frames:i messages_read:i records_unreadable:i dropped:i relayed:i arp_sent:i arp_answers:i "  \
+	  "inject_errors:i",                                                                                           \
+	  "stopped{?connections| after {connections} connection(s)}{?relayed|: {relayed} relayed}"                     \
+	  "{?frames|: {frames} frames, {messages_read} read}")                                                         \
+	/* mallory, sniff mode (mallory/sniff*.c), §2.6 */                                                            \
+	X(EV_WARNING, "warning", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "message:s", "warning: {message}")          \
+	X(EV_SNIFFING, "sniffing", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "iface:s port:i mac:s",                   \
+	  "sniffing {iface} port {port}")                                                                              \
+	X(EV_FRAME, "frame", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                                 \
+	  "n:i len:i caplen:i dst_mac:s src_mac:s proto:s summary:s", "{summary}")                                     \
+	X(EV_HANDSHAKE_SEEN, "handshake-seen", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                               \
+	  "msg:s from:s to:s modes:a groups:a ciphers:a client_auth:b mode:s group:s cipher:s share_len:i "            \
+	  "signer_key:s",                                                                                              \
+	  "saw {msg} {from:who}\xe2\x86\x92{to:who}{?signer_key| {signer_key:key}}")                                   \
+	X(EV_ALERT_SEEN, "alert-seen", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "from:s to:s error:s check:s code:i", \
+	  "alert {from:who}\xe2\x86\x92{to:who} {error}")                                                              \
+	X(EV_MESSAGE_READ, "message-read", EW_M, KN_OWN, EM_WARN, SQ_PASS, MSG_DATA,                                   \
+	  "from:s to:s seq:i len:i hex:s text:s", "read {from:who}\xe2\x86\x92{to:who} {hex:snip}")                    \
+	X(EV_CLOSE_SEEN, "close-seen", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "from:s to:s seq:i",                  \
+	  "saw close {from:who}\xe2\x86\x92{to:who}")                                                                  \
+	X(EV_RECORD_SEEN, "record-seen", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                     \
+	  "from:s to:s seq:i len:i cipher:s readable:b", "record {from:who}\xe2\x86\x92{to:who} unreadable")           \
+	X(EV_STREAM_GAP, "stream-gap", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "from:s to:s reason:s bytes:i",       \
+	  "gap {from:who}\xe2\x86\x92{to:who} ({reason})")                                                             \
+	X(EV_STREAM_ERROR, "stream-error", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "from:s to:s error:s message:s",  \
+	  "lost {from:who}\xe2\x86\x92{to:who}: {error}")                                                              \
+	/* mallory, active modes (mallory/active.c, mitm_flow.c, attack_dhmitm.c), §2.7 */                            \
+	X(EV_REFUSED, "refused", EW_M, KN_OWN, EM_FAIL, SQ_NONE, MSG_NONE, "iface:s reason:s", "refused to transmit")  \
+	X(EV_TARGET_RESOLVED, "target-resolved", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "ip:s mac:s",               \
+	  "found {ip:who} at {mac}")                                                                                   \
+	X(EV_POISONING, "poisoning", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE,                                         \
+	  "targets:a mac:s interval_ms:i attack:s", "poisoning {targets:whos}")                                        \
+	X(EV_RELAYING, "relaying", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "from:s to:s confirmed:b",                \
+	  "relaying {from:who}\xe2\x86\x92{to:who}{?confirmed| (confirmed)}")                                          \
+	X(EV_RESTORED, "restored", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "", "restored ARP")                       \
+	X(EV_OFFER_EXPLICIT, "offer-explicit", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_HELLO, "toward:s",                \
+	  "offer: explicit first")                                                                                     \
+	X(EV_GENERATOR_REPLACED, "generator-replaced", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_SHARE,                    \
+	  "toward:s g:s original:s bits:i", "g \xe2\x86\x92 {g} toward {toward:who}")                                  \
+	X(EV_SECRET_GUESSED, "secret-guessed", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE,                               \
+	  "with:s candidates:i secret:s", "{with:who}'s secret = {secret}")                                            \
+	X(EV_OFFER_DOWNGRADED, "offer-downgraded", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_HELLO, "group:s toward:s",    \
+	  "offer: {group} only")                                                                                       \
+	X(EV_OFFER_STRIPPED, "offer-stripped", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_HELLO, "removed:s toward:s",      \
+	  "offer: {removed} stripped")                                                                                 \
+	X(EV_DLOG_SOLVED, "dlog-solved", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "group:s steps:i ms:n",             \
+	  "dlog solved {group} ({ms:ms})")                                                                             \
+	X(EV_SHARE_SWAPPED, "share-swapped", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_SHARE,                              \
+	  "toward:s group:s share:s replaced:s", "share swapped \xe2\x86\x92 {toward:who}")                            \
+	X(EV_SIGNATURE_FORWARDED, "signature-forwarded", EW_M, KN_OWN, EM_NONE, SQ_PASS, MSG_SIG,                      \
+	  "toward:s signer_key:s", "signature forwarded \xe2\x86\x92 {toward:who}")                                    \
+	X(EV_SIGNATURE_FORGED, "signature-forged", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_SIG,                          \
+	  "toward:s signer_key:s scope:s", "signature forged (mallory {signer_key:key})")                              \
+	X(EV_RELAY_ESTABLISHED, "relay-established", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                         \
+	  "alice_key_id:s bob_key_id:s cipher:s", "relay established")                                                 \
+	X(EV_MESSAGE_CHANGED, "message-changed", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_DATA,                           \
+	  "from:s to:s seq:i original_len:i len:i original_hex:s hex:s original_text:s text:s",                        \
+	  "changed {hex:change}")                                                                                      \
+	X(EV_TAMPER_SKIPPED, "tamper-skipped", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "from:s to:s seq:i reason:s", \
+	  "left {from:who}\xe2\x86\x92{to:who} unchanged ({reason})")                                                  \
+	X(EV_CLOSE_RELAYED, "close-relayed", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "from:s to:s seq:i",            \
+	  "close relayed {from:who}\xe2\x86\x92{to:who}")                                                              \
+	X(EV_STREAM_STATS, "stream-stats", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                   \
+	  "segments_in:i segments_out:i refused:i ooo_dropped:i ignored:i resent:i absorbed:i own_acks:i",             \
+	  "TCP stats: {segments_in} in, {segments_out} out")                                                           \
+	/* the lab runner (lab-scenarios/runner.c), §2.8: ground truth */                                             \
+	X(EV_RUN_START, "run-start", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "scenario:s network:s run_dir:s",       \
+	  "run {scenario} ({network})")                                                                                \
+	X(EV_NETWORK_READY, "network-ready", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "ms:n kind:s",                  \
+	  "network ready ({ms:ms})")                                                                                   \
+	X(EV_STARTED, "started", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "program:s pid:i argv:a host:s",            \
+	  "started {program}{?host| on {host}}")                                                                       \
+	X(EV_EXIT, "exit", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "program:s status:i signal:i expected:b",         \
+	  "{program} exited {status}{?signal| (signal {signal})}")                                                     \
+	X(EV_TIMEOUT, "timeout", EW_L, KN_LAB, EM_FAIL, SQ_NONE, MSG_NONE, "limit_s:i waiting_for:s",                  \
+	  "timeout after {limit_s} s, waiting for {waiting_for}")                                                      \
+	X(EV_LAB_ERROR, "lab-error", EW_L, KN_LAB, EM_FAIL, SQ_NONE, MSG_NONE, "reason:s", "lab error: {reason}")      \
+	X(EV_STATIC_ARP, "static-arp", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "hosts:a",                            \
+	  "static ARP entries in place")                                                                               \
+	X(EV_MALLORY_IP_FORWARD, "mallory-ip-forward", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "",                   \
+	  "mallory's kernel forwards")                                                                                 \
+	X(EV_POISONED, "poisoned", EW_L, KN_LAB, EM_WARN, SQ_NONE, MSG_NONE, "ms:n",                                   \
+	  "both victims poisoned ({ms:ms})")                                                                           \
+	X(EV_NEIGHBOUR, "neighbour", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE,                                         \
+	  "phase:s host:s ip:s mac:s state:s poisoned:b true_mac:s",                                                   \
+	  "{phase} {host}: {ip} at {mac}{?poisoned| POISONED}")                                                        \
+	X(EV_BAD_EVENT, "bad-event", EW_L, KN_LAB, EM_WARN, SQ_NONE, MSG_NONE, "program:s line:s",                     \
+	  "bad event from {program}")                                                                                  \
 	X(EV_RUN_END, "run-end", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "ms:n net_release_ms:n", "run end ({ms:ms})")
 
 enum ev_id {
@@ -201,7 +203,7 @@ enum ev_id {
 #define EV_X_ENUM(id, ...) id,
 	EV_SCHEMA(EV_X_ENUM)
 #undef EV_X_ENUM
-	EV_COUNT
+	    EV_COUNT
 };
 
 struct ev_row {

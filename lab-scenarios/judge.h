@@ -15,27 +15,27 @@
 enum verdict_kind { V_ATTACK_SUCCEEDED, V_BLOCKED, V_CONFIDENTIAL, V_DISRUPTED, V_ERROR };
 
 struct party {
-	bool present;        /* it emitted any event */
+	bool present;	     /* it emitted any event */
 	bool handshake_done; /* "handshake-done" */
-	char key_id[9];      /* its (first) session key id, "" if none */
-	bool aborted;        /* it emitted an "error" event */
-	char error[48];      /* first error's name */
-	char check[32];      /* first error's check */
+	char key_id[9];	     /* its (first) session key id, "" if none */
+	bool aborted;	     /* it emitted an "error" event */
+	char error[48];	     /* first error's name */
+	char check[32];	     /* first error's check */
 	bool peer_alert;     /* the first error was only the peer's alert */
 	size_t sent, received;
-	size_t received_intact;  /* received messages equal to one the other side sent */
+	size_t received_intact;	 /* received messages equal to one the other side sent */
 	size_t received_altered; /* received messages the other side never sent */
-	int exit_status;         /* from the runner's "exit" event, -1 unknown */
+	int exit_status;	 /* from the runner's "exit" event, -1 unknown */
 };
 
 struct verdict {
 	enum verdict_kind kind;
-	char peer[16];  /* blocked: who stopped it */
+	char peer[16];	/* blocked: who stopped it */
 	char check[32]; /* blocked: which check */
 	char reason[512];
 	struct party alice, bob, mallory;
-	size_t read_genuine;      /* mallory's "message-read" claims that match a sent message */
-	size_t read_bogus;        /* claims that match nothing sent: ignored */
+	size_t read_genuine;	  /* mallory's "message-read" claims that match a sent message */
+	size_t read_bogus;	  /* claims that match nothing sent: ignored */
 	size_t mallory_keys_held; /* mallory's key ids equal to alice's or bob's */
 };
 

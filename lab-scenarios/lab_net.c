@@ -25,9 +25,9 @@
 #include <sys/socket.h>
 
 static const struct lab_host plan[] = {
-	{"alice", "10.0.0.10", {0x02, 0, 0, 0, 0, 0x0a}, -1},
-	{"bob", "10.0.0.20", {0x02, 0, 0, 0, 0, 0x0b}, -1},
-	{"mallory", "10.0.0.66", {0x02, 0, 0, 0, 0, 0x66}, -1},
+    {"alice", "10.0.0.10", {0x02, 0, 0, 0, 0, 0x0a}, -1},
+    {"bob", "10.0.0.20", {0x02, 0, 0, 0, 0, 0x0b}, -1},
+    {"mallory", "10.0.0.66", {0x02, 0, 0, 0, 0, 0x66}, -1},
 };
 
 const struct lab_host *lab_plan(const char *name)
@@ -67,23 +67,30 @@ static void userns_why(int err, char *out, size_t len)
 	const char *sudo = "Or run mitmlab with sudo: it uses the same private namespaces and never touches the "
 			   "host network.";
 	if (read_long("/proc/sys/kernel/unprivileged_userns_clone") == 0)
-		snprintf(out, len,
-			 "unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone = 0). Enable them "
-			 "with: sudo sysctl -w kernel.unprivileged_userns_clone=1. %s", sudo);
+		snprintf(
+		    out, len,
+		    "unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone = 0). Enable them "
+		    "with: sudo sysctl -w kernel.unprivileged_userns_clone=1. %s",
+		    sudo);
 	else if (read_long("/proc/sys/user/max_user_namespaces") == 0)
-		snprintf(out, len,
-			 "user namespaces are disabled (user.max_user_namespaces = 0). Enable them with: sudo sysctl -w "
-			 "user.max_user_namespaces=15000. %s", sudo);
+		snprintf(
+		    out, len,
+		    "user namespaces are disabled (user.max_user_namespaces = 0). Enable them with: sudo sysctl -w "
+		    "user.max_user_namespaces=15000. %s",
+		    sudo);
 	else if (read_long("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
-		snprintf(out, len,
-			 "AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns "
-			 "= 1). Allow it for mitmlab with an AppArmor profile granting \"userns,\" to its binary (see "
-			 "docs/scenarios.md), or: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0. %s", sudo);
+		snprintf(
+		    out, len,
+		    "AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns "
+		    "= 1). Allow it for mitmlab with an AppArmor profile granting \"userns,\" to its binary (see "
+		    "docs/scenarios.md), or: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0. %s",
+		    sudo);
 	else if (err == EPERM)
 		snprintf(out, len,
 			 "creating a user namespace was refused (EPERM): a container's seccomp policy or a security "
 			 "module forbids it. Run mitmlab on the host or in a container allowed to use unshare "
-			 "(e.g. a seccomp profile permitting CLONE_NEWUSER). %s", sudo);
+			 "(e.g. a seccomp profile permitting CLONE_NEWUSER). %s",
+			 sudo);
 	else
 		snprintf(out, len, "creating a user namespace failed: %s. %s", strerror(err), sudo);
 }
@@ -167,8 +174,7 @@ static int add_bridge(struct mnl_socket *nl, const char *name, int hub)
 
 /* A veth pair: `name` stays here, its peer `peer_name` is created directly
  * inside the namespace peer_ns with the given MAC. */
-static int add_veth(struct mnl_socket *nl, const char *name, const char *peer_name, int peer_ns,
-		    const uint8_t mac[6])
+static int add_veth(struct mnl_socket *nl, const char *name, const char *peer_name, int peer_ns, const uint8_t mac[6])
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
@@ -312,7 +318,7 @@ int lab_net_build(struct lab_net *n, enum sc_network kind, const char *const *ho
 	/* Hosts first, each configured from inside; the switch last, so this
 	 * process ends up there and creates every veth from the switch side. */
 	for (size_t i = 0; i < n_hosts; i++) {
-			if ((e = new_netns()) < 0) {
+		if ((e = new_netns()) < 0) {
 			/* The first refusal may be a security module's (AppArmor
 			 * lets the user namespace be made, then forbids its use). */
 			if (i == 0 && (e == -EPERM || e == -EACCES)) {
@@ -442,7 +448,8 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *data)
 	    mnl_attr_parse(nlh, sizeof *nd, neigh_attr_cb, tb) < 0)
 		return MNL_CB_OK;
 	if (tb[NDA_DST] && tb[NDA_LLADDR] && mnl_attr_get_payload_len(tb[NDA_DST]) == 4 &&
-	    mnl_attr_get_payload_len(tb[NDA_LLADDR]) == 6 && memcmp(mnl_attr_get_payload(tb[NDA_DST]), &q->ip, 4) == 0) {
+	    mnl_attr_get_payload_len(tb[NDA_LLADDR]) == 6 &&
+	    memcmp(mnl_attr_get_payload(tb[NDA_DST]), &q->ip, 4) == 0) {
 		memcpy(q->mac, mnl_attr_get_payload(tb[NDA_LLADDR]), 6);
 		q->state = nd->ndm_state;
 		q->found = true;

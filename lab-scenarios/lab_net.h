@@ -21,7 +21,7 @@
 
 struct lab_host {
 	const char *name; /* "alice" */
-	const char *ip;   /* "10.0.0.10" */
+	const char *ip;	  /* "10.0.0.10" */
 	uint8_t mac[6];
 	int ns_fd;
 };

@@ -612,10 +612,12 @@ static void text_party(struct out *o, const struct view *w, const struct pview *
 		     json_is_true(json_object_get(pv->params, "checked")) ? "checked" : "NOT CHECKED");
 	}
 	if (pv->sentinel)
-		outf(o, LABEL "%s\n", "sentinel",
-		     streq(ev_str(pv->sentinel, "event"), "sentinel-set")
-			 ? "chose a weaker group than its policy takes: downgrade sentinel (a digest of the offer received) in the nonce"
-			 : "the peer's nonce carries the downgrade sentinel over another group offer than the one sent");
+		outf(
+		    o, LABEL "%s\n", "sentinel",
+		    streq(ev_str(pv->sentinel, "event"), "sentinel-set")
+			? "chose a weaker group than its policy takes: downgrade sentinel (a digest of the offer "
+			  "received) in the nonce"
+			: "the peer's nonce carries the downgrade sentinel over another group offer than the one sent");
 	text_signature(o, pv);
 	if (p->key_id[0])
 		outf(o, LABEL "%s\n", "session key", p->key_id);

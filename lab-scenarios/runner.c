@@ -20,8 +20,8 @@
 #include "lab_net.h"
 #include "report.h"
 
-#define READY_MS 10000 /* a program that is not ready by then is broken */
-#define GRACE_MS 3000  /* after SIGTERM, before SIGKILL */
+#define READY_MS 10000	    /* a program that is not ready by then is broken */
+#define GRACE_MS 3000	    /* after SIGTERM, before SIGKILL */
 #define POISON_WAIT_MS 2000 /* for both victims' tables to show mallory's MAC */
 
 struct prog {
@@ -171,8 +171,9 @@ static void reap(struct run *r)
 		/* Expected: stopped by us, or ended by itself with one of the
 		 * programs' documented statuses (0-5). */
 		bool expected = p->stop_requested || (code >= 0 && code <= 5);
-		lab_event(r, "exit", json_pack("{s:s,s:i,s:i,s:b}", "program", p->name, "status", code, "signal", sig,
-					       "expected", expected));
+		lab_event(r, "exit",
+			  json_pack("{s:s,s:i,s:i,s:b}", "program", p->name, "status", code, "signal", sig, "expected",
+				    expected));
 	}
 }
 
@@ -206,7 +207,8 @@ static void pump(struct run *r, int wait_ms)
 		for (size_t i = 0; i < r->n_progs; i++)
 			if (r->progs[i].running)
 				waiting = r->progs[i].name; /* the last one started still running */
-		lab_event(r, "timeout", json_pack("{s:i,s:s}", "limit_s", (int)r->sc->timeout_s, "waiting_for", waiting));
+		lab_event(r, "timeout",
+			  json_pack("{s:i,s:s}", "limit_s", (int)r->sc->timeout_s, "waiting_for", waiting));
 	}
 	if (!r->interrupted && r->o->stop && *r->o->stop) {
 		r->interrupted = true;
@@ -328,8 +330,8 @@ static int spawn(struct run *r, const struct lab_net *net, const char *name, cha
 	json_t *args = json_array();
 	for (size_t i = 0; argv[i]; i++)
 		json_array_append_new(args, json_string(argv[i]));
-	lab_event(r, "started", json_pack("{s:s,s:i,s:o,s:s}", "program", name, "pid", (int)pid, "argv", args, "host",
-					  h->ip));
+	lab_event(r, "started",
+		  json_pack("{s:s,s:i,s:o,s:s}", "program", name, "pid", (int)pid, "argv", args, "host", h->ip));
 	return 0;
 }
 
@@ -338,8 +340,8 @@ static const char *nud_name(uint16_t s)
 	static const struct {
 		uint16_t bit;
 		const char *name;
-	} t[] = {{NUD_PERMANENT, "permanent"}, {NUD_REACHABLE, "reachable"}, {NUD_STALE, "stale"},
-		 {NUD_DELAY, "delay"},	       {NUD_PROBE, "probe"},	     {NUD_FAILED, "failed"},
+	} t[] = {{NUD_PERMANENT, "permanent"},	 {NUD_REACHABLE, "reachable"}, {NUD_STALE, "stale"},
+		 {NUD_DELAY, "delay"},		 {NUD_PROBE, "probe"},	       {NUD_FAILED, "failed"},
 		 {NUD_INCOMPLETE, "incomplete"}, {NUD_NOARP, "noarp"}};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (s & t[i].bit)
@@ -367,9 +369,10 @@ static int neigh_snapshot(struct run *r, const struct lab_net *net, const char *
 			 o->mac[3], o->mac[4], o->mac[5]);
 		if (lab_neigh_get(net, pair[i][0], o->ip, mac, &state) != 0) {
 			if (emit)
-				lab_event(r, "neighbour", json_pack("{s:s,s:s,s:s,s:n,s:s,s:b,s:s}", "phase", phase, "host",
-							    pair[i][0], "ip", o->ip, "mac", "state", "none", "poisoned", 0,
-							    "true_mac", true_s));
+				lab_event(r, "neighbour",
+					  json_pack("{s:s,s:s,s:s,s:n,s:s,s:b,s:s}", "phase", phase, "host", pair[i][0],
+						    "ip", o->ip, "mac", "state", "none", "poisoned", 0, "true_mac",
+						    true_s));
 			continue;
 		}
 		bool bad = m && memcmp(mac, m->mac, 6) == 0;
@@ -378,9 +381,9 @@ static int neigh_snapshot(struct run *r, const struct lab_net *net, const char *
 			continue;
 		snprintf(mac_s, sizeof mac_s, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
 			 mac[5]);
-		lab_event(r, "neighbour", json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "phase", phase, "host", pair[i][0],
-						    "ip", o->ip, "mac", mac_s, "state", nud_name(state), "poisoned", bad,
-						    "true_mac", true_s));
+		lab_event(r, "neighbour",
+			  json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "phase", phase, "host", pair[i][0], "ip", o->ip,
+				    "mac", mac_s, "state", nud_name(state), "poisoned", bad, "true_mac", true_s));
 	}
 	return poisoned;
 }
@@ -529,8 +532,7 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 		goto out;
 	}
 	for (int i = 0; i < 3; i++)
-		if (strcmp(names[i], "mallory") != 0 || sc->mallory.present)
-		{
+		if (strcmp(names[i], "mallory") != 0 || sc->mallory.present) {
 			int argc = lab_argv(sc, paths, names[i], argvs[i], LAB_MAX_ARGV - 2);
 			if (argc < 0) {
 				snprintf(err, errlen, "too many arguments for %s", names[i]);
@@ -545,8 +547,9 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 		}
 	write_commands(o->run_dir, argvs, names);
 	copy_scenario(sc, o->run_dir);
-	lab_event(r, "run-start", json_pack("{s:s,s:s,s:s}", "scenario", sc->name, "network",
-					    scenario_network_name(sc->network), "run_dir", o->run_dir));
+	lab_event(r, "run-start",
+		  json_pack("{s:s,s:s,s:s}", "scenario", sc->name, "network", scenario_network_name(sc->network),
+			    "run_dir", o->run_dir));
 
 	if (lab_userns_enter(err, errlen) != 0)
 		goto out;
@@ -558,8 +561,8 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 	if (lab_net_build(&net, sc->network, hosts, sc->mallory.present ? 3 : 2, err, errlen) != 0)
 		goto out;
 	times->net_build_ms = (now_s() - t) * 1e3;
-	lab_event(r, "network-ready", json_pack("{s:f,s:s}", "ms", times->net_build_ms, "kind",
-						scenario_network_name(sc->network)));
+	lab_event(r, "network-ready",
+		  json_pack("{s:f,s:s}", "ms", times->net_build_ms, "kind", scenario_network_name(sc->network)));
 	if (open_capture(r, err, errlen) != 0)
 		goto out;
 

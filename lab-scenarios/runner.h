@@ -15,8 +15,8 @@
 #include "scenario.h"
 
 struct run_opts {
-	const char *run_dir; /* exists, empty */
-	int live_fd;         /* -1, or where each event line is also written as it arrives */
+	const char *run_dir;	     /* exists, empty */
+	int live_fd;		     /* -1, or where each event line is also written as it arrives */
 	volatile sig_atomic_t *stop; /* set by the caller's signal handler: end the run now */
 };
 

@@ -20,22 +20,22 @@
 enum sc_network { SC_SWITCH, SC_HUB };
 
 struct sc_prog {
-	bool present;             /* the section exists */
-	char *args[SC_MAX_ARGS];  /* flags as argv entries, e.g. "--auth", "sign" */
+	bool present;		 /* the section exists */
+	char *args[SC_MAX_ARGS]; /* flags as argv entries, e.g. "--auth", "sign" */
 	size_t n_args;
 };
 
 struct scenario {
-	char *path;     /* file it came from */
-	char *name;     /* "01-baseline" (default: file name without .ini) */
+	char *path; /* file it came from */
+	char *name; /* "01-baseline" (default: file name without .ini) */
 	char *title;
 	char *teaching; /* may hold newlines */
 	enum sc_network network;
-	char *expect;       /* verdict name: attack-succeeded, blocked, confidential, disrupted */
+	char *expect;	    /* verdict name: attack-succeeded, blocked, confidential, disrupted */
 	char *expect_peer;  /* blocked only: alice or bob */
 	char *expect_check; /* blocked only: the check (an error's check name) */
 	unsigned timeout_s;
-	bool static_arp; /* victims get permanent neighbour entries: ARP poisoning cannot work */
+	bool static_arp;	 /* victims get permanent neighbour entries: ARP poisoning cannot work */
 	bool mallory_ip_forward; /* her kernel forwards (make bench's baseline only) */
 	struct sc_prog alice, bob, mallory;
 };

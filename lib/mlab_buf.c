@@ -134,10 +134,22 @@ static int wr_be(struct mlab_wr *w, uint64_t v, size_t n)
 	return 0;
 }
 
-int mlab_wr_u8(struct mlab_wr *w, uint8_t v) { return wr_be(w, v, 1); }
-int mlab_wr_u16(struct mlab_wr *w, uint16_t v) { return wr_be(w, v, 2); }
-int mlab_wr_u32(struct mlab_wr *w, uint32_t v) { return wr_be(w, v, 4); }
-int mlab_wr_u64(struct mlab_wr *w, uint64_t v) { return wr_be(w, v, 8); }
+int mlab_wr_u8(struct mlab_wr *w, uint8_t v)
+{
+	return wr_be(w, v, 1);
+}
+int mlab_wr_u16(struct mlab_wr *w, uint16_t v)
+{
+	return wr_be(w, v, 2);
+}
+int mlab_wr_u32(struct mlab_wr *w, uint32_t v)
+{
+	return wr_be(w, v, 4);
+}
+int mlab_wr_u64(struct mlab_wr *w, uint64_t v)
+{
+	return wr_be(w, v, 8);
+}
 
 int mlab_wr_bytes(struct mlab_wr *w, const void *src, size_t n)
 {

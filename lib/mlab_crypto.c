@@ -20,8 +20,7 @@ int mlab_sha256(const void *data, size_t len, uint8_t out[MLAB_SHA256_LEN])
 	return EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) == 1 && n == MLAB_SHA256_LEN ? 0 : MLAB_E_CRYPTO;
 }
 
-int mlab_hmac_sha256(const uint8_t *key, size_t key_len, const void *data, size_t len,
-		     uint8_t out[MLAB_SHA256_LEN])
+int mlab_hmac_sha256(const uint8_t *key, size_t key_len, const void *data, size_t len, uint8_t out[MLAB_SHA256_LEN])
 {
 	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
@@ -48,11 +47,11 @@ static int hkdf_run(int mode, const uint8_t *salt, size_t salt_len, const uint8_
 	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
 	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)(key_len ? key : empty), key_len);
 	if (salt)
-		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)(salt_len ? salt : empty),
-							 salt_len);
+		*p++ =
+		    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)(salt_len ? salt : empty), salt_len);
 	if (info)
-		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)(info_len ? info : empty),
-							 info_len);
+		*p++ =
+		    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)(info_len ? info : empty), info_len);
 	*p = OSSL_PARAM_construct_end();
 	ok = ctx && EVP_KDF_derive(ctx, out, out_len, params) == 1;
 	EVP_KDF_CTX_free(ctx);
@@ -69,8 +68,7 @@ int mlab_hkdf_extract(const uint8_t *salt, size_t salt_len, const uint8_t *ikm, 
 		salt = zeros;
 		salt_len = sizeof zeros;
 	}
-	return hkdf_run(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, salt, salt_len, ikm, ikm_len, NULL, 0, prk,
-			MLAB_SHA256_LEN);
+	return hkdf_run(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, salt, salt_len, ikm, ikm_len, NULL, 0, prk, MLAB_SHA256_LEN);
 }
 
 int mlab_hkdf_expand(const uint8_t prk[MLAB_SHA256_LEN], const void *info, size_t info_len, uint8_t *out,
@@ -78,8 +76,8 @@ int mlab_hkdf_expand(const uint8_t prk[MLAB_SHA256_LEN], const void *info, size_
 {
 	if (out_len == 0 || out_len > 255 * MLAB_SHA256_LEN)
 		return MLAB_E_ARG;
-	return hkdf_run(EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, prk, MLAB_SHA256_LEN, info ? info : "", info_len,
-			out, out_len);
+	return hkdf_run(EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, prk, MLAB_SHA256_LEN, info ? info : "", info_len, out,
+			out_len);
 }
 
 int mlab_hkdf(const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len, const void *info,
@@ -105,8 +103,8 @@ static const EVP_CIPHER *aead_cipher(unsigned cipher)
 	}
 }
 
-static int aead_run(int enc, unsigned cipher, const uint8_t *key, const uint8_t *iv, const uint8_t *aad,
-		    size_t aad_len, const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
+static int aead_run(int enc, unsigned cipher, const uint8_t *key, const uint8_t *iv, const uint8_t *aad, size_t aad_len,
+		    const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
 {
 	const EVP_CIPHER *c = aead_cipher(cipher);
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();

@@ -15,8 +15,7 @@
 #define MLAB_AEAD_TAG 16
 
 int mlab_sha256(const void *data, size_t len, uint8_t out[MLAB_SHA256_LEN]);
-int mlab_hmac_sha256(const uint8_t *key, size_t key_len, const void *data, size_t len,
-		     uint8_t out[MLAB_SHA256_LEN]);
+int mlab_hmac_sha256(const uint8_t *key, size_t key_len, const void *data, size_t len, uint8_t out[MLAB_SHA256_LEN]);
 int mlab_hkdf_extract(const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len,
 		      uint8_t prk[MLAB_SHA256_LEN]);
 /* MLAB_E_ARG when out_len > 255 * 32, as RFC 5869 §2.3 requires. */

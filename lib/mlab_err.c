@@ -10,10 +10,9 @@ struct err_row {
 	const char *text;
 };
 
-static const struct err_row err_rows[] = {
-	{MLAB_OK, "ok", "none", "no error"},
+static const struct err_row err_rows[] = {{MLAB_OK, "ok", "none", "no error"},
 #define MLAB_X_ROW(c, v, n, k, s) {c, n, k, s},
-	MLAB_ERRORS(MLAB_X_ROW)
+					  MLAB_ERRORS(MLAB_X_ROW)
 #undef MLAB_X_ROW
 };
 
@@ -27,9 +26,18 @@ static const struct err_row *err_find(int err)
 	return &unknown_row;
 }
 
-const char *mlab_err_name(int err) { return err_find(err)->name; }
-const char *mlab_err_check(int err) { return err_find(err)->check; }
-const char *mlab_err_text(int err) { return err_find(err)->text; }
+const char *mlab_err_name(int err)
+{
+	return err_find(err)->name;
+}
+const char *mlab_err_check(int err)
+{
+	return err_find(err)->check;
+}
+const char *mlab_err_text(int err)
+{
+	return err_find(err)->text;
+}
 
 int mlab_err_from_name(const char *name)
 {

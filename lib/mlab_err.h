@@ -5,59 +5,82 @@
 #define MLAB_ERR_H
 
 /* X(code, value, name, check, sentence) */
-#define MLAB_ERRORS(X)                                                                              \
-	X(MLAB_E_TRUNCATED, -1, "truncated", "framing", "a message ended before one of its fields was complete") \
-	X(MLAB_E_TRAILING, -2, "trailing-bytes", "framing", "a message carried bytes after its last field")   \
-	X(MLAB_E_TOO_LONG, -3, "too-long", "framing", "a length field exceeds the protocol's limit")            \
-	X(MLAB_E_EMPTY, -4, "empty", "framing", "a message body that must carry content was empty")            \
-	X(MLAB_E_UNKNOWN_TYPE, -5, "unknown-type", "framing", "a message of unknown type arrived")             \
-	X(MLAB_E_BAD_VERSION, -6, "bad-version", "framing", "the peer speaks another protocol version")        \
-	X(MLAB_E_BAD_FIELD, -7, "bad-field", "framing", "a field holds a value the protocol does not allow")   \
-	X(MLAB_E_EOF, -8, "eof", "io", "the connection closed in the middle of the exchange")                  \
-	X(MLAB_E_TIMEOUT, -9, "timeout", "io", "the peer sent nothing complete within the time limit")         \
-	X(MLAB_E_IO, -10, "io", "io", "reading from or writing to the network failed")                        \
-	X(MLAB_E_UNEXPECTED, -11, "unexpected-message", "order", "a message arrived that is not allowed at this point of the handshake") \
-	X(MLAB_E_FAILED, -12, "already-failed", "order", "the session already failed; no further input is accepted") \
-	X(MLAB_E_NO_COMMON_MODE, -13, "no-common-mode", "negotiation", "no authentication mode is acceptable to both sides") \
-	X(MLAB_E_NO_COMMON_GROUP, -14, "no-common-group", "negotiation", "no Diffie-Hellman group is acceptable to both sides") \
-	X(MLAB_E_NO_COMMON_CIPHER, -15, "no-common-cipher", "negotiation", "no record cipher is acceptable to both sides") \
-	X(MLAB_E_DUPLICATE_OFFER, -16, "duplicate-offer", "negotiation", "an offer lists the same entry twice") \
-	X(MLAB_E_NOT_OFFERED, -17, "not-offered", "negotiation", "the responder chose something that was never offered") \
-	X(MLAB_E_CLIENT_AUTH, -18, "client-auth-required", "negotiation", "the responder requires the initiator to sign, and it did not offer to") \
-	X(MLAB_E_SHARE_GROUP, -19, "share-wrong-group", "share", "a key share names another group than the one negotiated") \
-	X(MLAB_E_SHARE_LENGTH, -20, "share-length", "share", "a key share has the wrong length for its group") \
-	X(MLAB_E_SHARE_RANGE, -21, "share-range", "share", "a key share lies outside 2..p-2 (0, 1, p-1 and p or more are refused)") \
-	X(MLAB_E_SHARE_SUBGROUP, -22, "share-subgroup", "share", "a key share lies outside the prime-order subgroup") \
-	X(MLAB_E_SHARE_LOW_ORDER, -23, "share-low-order", "share", "an X25519 share is a low-order point: the shared secret would be all zero") \
-	X(MLAB_E_SHARE_REFLECTED, -24, "share-reflected", "share", "the peer sent our own key share back to us") \
-	X(MLAB_E_SIG_LENGTH, -25, "signature-length", "signature", "a signature or signing key has the wrong length") \
-	X(MLAB_E_SIG_SCHEME, -26, "signature-scheme", "signature", "a signature uses an unknown scheme") \
-	X(MLAB_E_PIN_MISMATCH, -27, "pinned-key-mismatch", "pinned-key", "the peer signed with a key that is not the pinned key") \
-	X(MLAB_E_SIG_INVALID, -28, "signature-invalid", "signature", "the signature does not verify over what this side saw: the handshake was altered (or the two sides use different --sign-scope)") \
-	X(MLAB_E_FINISHED, -29, "finished-mismatch", "finished", "the Finished MAC does not match: the handshake was altered or the keys differ") \
-	X(MLAB_E_RECORD_AUTH, -30, "record-auth", "record", "a record failed authentication: it was altered or sealed with another key") \
-	X(MLAB_E_REPLAY, -31, "record-replay", "replay", "a record's sequence number was already used: a replay") \
-	X(MLAB_E_REORDER, -32, "record-reorder", "replay", "a record's sequence number skips ahead: a record was dropped or reordered") \
-	X(MLAB_E_SEQ_WRAP, -33, "sequence-exhausted", "record", "the record sequence number is exhausted; the session must end") \
-	X(MLAB_E_PEER_ALERT, -34, "peer-alert", "peer", "the peer aborted and said why") \
-	X(MLAB_E_TRUNCATION, -35, "truncation", "record", "the connection ended without a close notification: data may have been cut") \
-	X(MLAB_E_CRYPTO, -36, "crypto", "internal", "the crypto library failed") \
-	X(MLAB_E_NOMEM, -37, "no-memory", "internal", "out of memory") \
-	X(MLAB_E_NOSPACE, -38, "no-space", "internal", "an output buffer is too small") \
-	X(MLAB_E_ARG, -39, "bad-argument", "internal", "a function was called with an invalid argument") \
-	X(MLAB_E_KEYFILE, -40, "key-file", "setup", "a key file could not be read, or is not an Ed25519 key") \
-	X(MLAB_E_NO_KEY, -41, "no-key", "setup", "this mode needs a key that was not given") \
-	X(MLAB_E_NO_TRUST, -42, "no-trust-anchor", "setup", "signed mode needs a pinned peer key (--peer-key) to check the signature against") \
-	X(MLAB_E_WEAK_GROUP, -43, "group-too-weak", "negotiation", "no group at or above this side's minimum security policy is configured or was chosen") \
-	X(MLAB_E_GROUP_PARAMS, -44, "group-params-invalid", "params", "explicit group parameters are unsafe: p must be a safe prime, g must lie in 2..p-2 and generate the subgroup of order (p-1)/2") \
-	X(MLAB_E_DOWNGRADE, -45, "downgrade-detected", "sentinel", "the responder's nonce carries the downgrade sentinel over another group offer than the one this side sent: the offer was changed on the way to a weaker group")
+#define MLAB_ERRORS(X)                                                                                                 \
+	X(MLAB_E_TRUNCATED, -1, "truncated", "framing", "a message ended before one of its fields was complete")       \
+	X(MLAB_E_TRAILING, -2, "trailing-bytes", "framing", "a message carried bytes after its last field")            \
+	X(MLAB_E_TOO_LONG, -3, "too-long", "framing", "a length field exceeds the protocol's limit")                   \
+	X(MLAB_E_EMPTY, -4, "empty", "framing", "a message body that must carry content was empty")                    \
+	X(MLAB_E_UNKNOWN_TYPE, -5, "unknown-type", "framing", "a message of unknown type arrived")                     \
+	X(MLAB_E_BAD_VERSION, -6, "bad-version", "framing", "the peer speaks another protocol version")                \
+	X(MLAB_E_BAD_FIELD, -7, "bad-field", "framing", "a field holds a value the protocol does not allow")           \
+	X(MLAB_E_EOF, -8, "eof", "io", "the connection closed in the middle of the exchange")                          \
+	X(MLAB_E_TIMEOUT, -9, "timeout", "io", "the peer sent nothing complete within the time limit")                 \
+	X(MLAB_E_IO, -10, "io", "io", "reading from or writing to the network failed")                                 \
+	X(MLAB_E_UNEXPECTED, -11, "unexpected-message", "order",                                                       \
+	  "a message arrived that is not allowed at this point of the handshake")                                      \
+	X(MLAB_E_FAILED, -12, "already-failed", "order", "the session already failed; no further input is accepted")   \
+	X(MLAB_E_NO_COMMON_MODE, -13, "no-common-mode", "negotiation",                                                 \
+	  "no authentication mode is acceptable to both sides")                                                        \
+	X(MLAB_E_NO_COMMON_GROUP, -14, "no-common-group", "negotiation",                                               \
+	  "no Diffie-Hellman group is acceptable to both sides")                                                       \
+	X(MLAB_E_NO_COMMON_CIPHER, -15, "no-common-cipher", "negotiation",                                             \
+	  "no record cipher is acceptable to both sides")                                                              \
+	X(MLAB_E_DUPLICATE_OFFER, -16, "duplicate-offer", "negotiation", "an offer lists the same entry twice")        \
+	X(MLAB_E_NOT_OFFERED, -17, "not-offered", "negotiation",                                                       \
+	  "the responder chose something that was never offered")                                                      \
+	X(MLAB_E_CLIENT_AUTH, -18, "client-auth-required", "negotiation",                                              \
+	  "the responder requires the initiator to sign, and it did not offer to")                                     \
+	X(MLAB_E_SHARE_GROUP, -19, "share-wrong-group", "share",                                                       \
+	  "a key share names another group than the one negotiated")                                                   \
+	X(MLAB_E_SHARE_LENGTH, -20, "share-length", "share", "a key share has the wrong length for its group")         \
+	X(MLAB_E_SHARE_RANGE, -21, "share-range", "share",                                                             \
+	  "a key share lies outside 2..p-2 (0, 1, p-1 and p or more are refused)")                                     \
+	X(MLAB_E_SHARE_SUBGROUP, -22, "share-subgroup", "share", "a key share lies outside the prime-order subgroup")  \
+	X(MLAB_E_SHARE_LOW_ORDER, -23, "share-low-order", "share",                                                     \
+	  "an X25519 share is a low-order point: the shared secret would be all zero")                                 \
+	X(MLAB_E_SHARE_REFLECTED, -24, "share-reflected", "share", "the peer sent our own key share back to us")       \
+	X(MLAB_E_SIG_LENGTH, -25, "signature-length", "signature", "a signature or signing key has the wrong length")  \
+	X(MLAB_E_SIG_SCHEME, -26, "signature-scheme", "signature", "a signature uses an unknown scheme")               \
+	X(MLAB_E_PIN_MISMATCH, -27, "pinned-key-mismatch", "pinned-key",                                               \
+	  "the peer signed with a key that is not the pinned key")                                                     \
+	X(MLAB_E_SIG_INVALID, -28, "signature-invalid", "signature",                                                   \
+	  "the signature does not verify over what this side saw: the handshake was altered (or the two sides use "    \
+	  "different --sign-scope)")                                                                                   \
+	X(MLAB_E_FINISHED, -29, "finished-mismatch", "finished",                                                       \
+	  "the Finished MAC does not match: the handshake was altered or the keys differ")                             \
+	X(MLAB_E_RECORD_AUTH, -30, "record-auth", "record",                                                            \
+	  "a record failed authentication: it was altered or sealed with another key")                                 \
+	X(MLAB_E_REPLAY, -31, "record-replay", "replay", "a record's sequence number was already used: a replay")      \
+	X(MLAB_E_REORDER, -32, "record-reorder", "replay",                                                             \
+	  "a record's sequence number skips ahead: a record was dropped or reordered")                                 \
+	X(MLAB_E_SEQ_WRAP, -33, "sequence-exhausted", "record",                                                        \
+	  "the record sequence number is exhausted; the session must end")                                             \
+	X(MLAB_E_PEER_ALERT, -34, "peer-alert", "peer", "the peer aborted and said why")                               \
+	X(MLAB_E_TRUNCATION, -35, "truncation", "record",                                                              \
+	  "the connection ended without a close notification: data may have been cut")                                 \
+	X(MLAB_E_CRYPTO, -36, "crypto", "internal", "the crypto library failed")                                       \
+	X(MLAB_E_NOMEM, -37, "no-memory", "internal", "out of memory")                                                 \
+	X(MLAB_E_NOSPACE, -38, "no-space", "internal", "an output buffer is too small")                                \
+	X(MLAB_E_ARG, -39, "bad-argument", "internal", "a function was called with an invalid argument")               \
+	X(MLAB_E_KEYFILE, -40, "key-file", "setup", "a key file could not be read, or is not an Ed25519 key")          \
+	X(MLAB_E_NO_KEY, -41, "no-key", "setup", "this mode needs a key that was not given")                           \
+	X(MLAB_E_NO_TRUST, -42, "no-trust-anchor", "setup",                                                            \
+	  "signed mode needs a pinned peer key (--peer-key) to check the signature against")                           \
+	X(MLAB_E_WEAK_GROUP, -43, "group-too-weak", "negotiation",                                                     \
+	  "no group at or above this side's minimum security policy is configured or was chosen")                      \
+	X(MLAB_E_GROUP_PARAMS, -44, "group-params-invalid", "params",                                                  \
+	  "explicit group parameters are unsafe: p must be a safe prime, g must lie in 2..p-2 and generate the "       \
+	  "subgroup of order (p-1)/2")                                                                                 \
+	X(MLAB_E_DOWNGRADE, -45, "downgrade-detected", "sentinel",                                                     \
+	  "the responder's nonce carries the downgrade sentinel over another group offer than the one this side "      \
+	  "sent: the offer was changed on the way to a weaker group")
 
 enum mlab_err {
 	MLAB_OK = 0,
 #define MLAB_X_ENUM(c, v, n, k, s) c = v,
 	MLAB_ERRORS(MLAB_X_ENUM)
 #undef MLAB_X_ENUM
-	MLAB_E_LAST = -46
+	    MLAB_E_LAST = -46
 };
 
 /* Machine name ("signature-invalid"); "unknown-error" for values out of range. */

@@ -84,8 +84,8 @@ void mlab_ev_emit(struct mlab_ev *ev, const char *name, json_t *fields, const ch
 
 void mlab_ev_error(struct mlab_ev *ev, int err, const char *where, const char *detail)
 {
-	json_t *f = json_pack("{s:s,s:s,s:s,s:i}", "error", mlab_err_name(err), "check", mlab_err_check(err),
-			      "message", mlab_err_text(err), "code", err);
+	json_t *f = json_pack("{s:s,s:s,s:s,s:i}", "error", mlab_err_name(err), "check", mlab_err_check(err), "message",
+			      mlab_err_text(err), "code", err);
 	if (where)
 		json_object_set_new(f, "where", json_string(where));
 	if (detail)

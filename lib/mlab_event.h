@@ -16,8 +16,8 @@ typedef void (*mlab_ev_sink)(void *arg, const char *name, const json_t *event);
 
 struct mlab_ev {
 	const char *actor;
-	int json_fd;  /* -1: none */
-	FILE *text;   /* NULL: none */
+	int json_fd; /* -1: none */
+	FILE *text;  /* NULL: none */
 	mlab_ev_sink sink;
 	void *sink_arg;
 };
@@ -26,7 +26,7 @@ void mlab_ev_init(struct mlab_ev *ev, const char *actor, int json_fd, FILE *text
 /* Emits one event. fields (may be NULL) is consumed. fmt is the human line,
  * printed as "actor: line". ev may be NULL: nothing happens. */
 void mlab_ev_emit(struct mlab_ev *ev, const char *name, json_t *fields, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* An "error" event for code err (name, check and sentence), with a context string. */
 void mlab_ev_error(struct mlab_ev *ev, int err, const char *where, const char *detail);
 double mlab_ev_now(void);

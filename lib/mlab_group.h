@@ -42,11 +42,12 @@ struct mlab_group {
 	const char *name;  /* flag value: "x25519" */
 	const char *title; /* for people: "X25519 (RFC 7748)" */
 	size_t share_len;  /* exact length of an encoded share */
-	unsigned bits;     /* security-relevant size: curve bits or modulus bits */
+	unsigned bits;	   /* security-relevant size: curve bits or modulus bits */
 	const char *ossl_name;
 	const struct mlab_group_ops *ops;
-	bool weak; /* a lab group, breakable live: only used when named explicitly */
-	unsigned sec_bits; /* estimated security in bits (RFC 7919 Appendix A; lab groups: log2 of the dlog cost, e.g. sqrt of the largest prime factor of the order) */
+	bool weak;	   /* a lab group, breakable live: only used when named explicitly */
+	unsigned sec_bits; /* estimated security in bits (RFC 7919 Appendix A; lab groups: log2 of the dlog cost, e.g.
+			      sqrt of the largest prime factor of the order) */
 	const struct mlab_modp *modp; /* lab and explicit groups: computed with BIGNUM from these */
 };
 
@@ -60,8 +61,7 @@ int mlab_dh_keygen(const struct mlab_group *g, struct mlab_dh *dh);
 int mlab_dh_check(const struct mlab_group *g, const uint8_t *share, size_t len);
 /* Checks the share (length first, then the group's own checks) unless
  * validate is false, and computes the shared secret into out (MLAB_MAX_SECRET). */
-int mlab_dh_derive(struct mlab_dh *dh, const uint8_t *share, size_t len, bool validate, uint8_t *out,
-		   size_t *out_len);
+int mlab_dh_derive(struct mlab_dh *dh, const uint8_t *share, size_t len, bool validate, uint8_t *out, size_t *out_len);
 void mlab_dh_free(struct mlab_dh *dh);
 
 extern const struct mlab_group_ops mlab_x25519_ops;
@@ -81,8 +81,7 @@ int mlab_lab_params(const struct mlab_group *g, struct bignum_st **p, struct big
 /* True for a group with p and g of its own: ffdhe and the lab groups. */
 bool mlab_group_finite_field(const struct mlab_group *g);
 /* The same for every finite-field group, ffdhe included (via EVP). */
-int mlab_group_params(const struct mlab_group *g, struct bignum_st **p, struct bignum_st **q,
-		      struct bignum_st **gen);
+int mlab_group_params(const struct mlab_group *g, struct bignum_st **p, struct bignum_st **q, struct bignum_st **gen);
 
 /* Explicit-parameter mode (legacy, as TLS 1.2's ServerKeyExchange): the
  * negotiated group id is MLAB_GROUP_EXPLICIT (mlab_wire.h) and the responder's KeyShare

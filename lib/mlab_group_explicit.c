@@ -44,8 +44,8 @@ int mlab_xgroup_set(struct mlab_xgroup *x, const uint8_t *p, size_t p_len, const
 	if (p_len < 2 || p_len > MLAB_MAX_EXPLICIT_P || p[0] == 0 || g_len == 0 || g_len > p_len || !(p[p_len - 1] & 1))
 		goto out;
 	e = MLAB_E_NOMEM;
-	if (!(bp = BN_bin2bn(p, (int)p_len, NULL)) || !(bg = BN_bin2bn(g, (int)g_len, NULL)) ||
-	    !BN_rshift1(bq, bp) || !(hp = BN_bn2hex(bp)) || !(hg = BN_bn2hex(bg)) || !(hq = BN_bn2hex(bq)))
+	if (!(bp = BN_bin2bn(p, (int)p_len, NULL)) || !(bg = BN_bin2bn(g, (int)g_len, NULL)) || !BN_rshift1(bq, bp) ||
+	    !(hp = BN_bn2hex(bp)) || !(hg = BN_bn2hex(bg)) || !(hq = BN_bn2hex(bq)))
 		goto out;
 	snprintf(x->p, sizeof x->p, "%s", hp);
 	snprintf(x->g, sizeof x->g, "%s", hg);

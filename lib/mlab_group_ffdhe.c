@@ -38,8 +38,8 @@ static int ff_keygen(const struct mlab_group *g, struct mlab_dh *dh)
 {
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
 	OSSL_PARAM params[] = {
-		OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)g->ossl_name, 0),
-		OSSL_PARAM_END,
+	    OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)g->ossl_name, 0),
+	    OSSL_PARAM_END,
 	};
 	EVP_PKEY *k = NULL;
 	BIGNUM *y = NULL;
@@ -115,8 +115,7 @@ static int ff_derive_raw(struct mlab_dh *dh, const BIGNUM *y, uint8_t *out, size
 	return e;
 }
 
-static int ff_derive(struct mlab_dh *dh, const uint8_t *share, size_t len, bool validate, uint8_t *out,
-		     size_t *out_len)
+static int ff_derive(struct mlab_dh *dh, const uint8_t *share, size_t len, bool validate, uint8_t *out, size_t *out_len)
 {
 	BIGNUM *y = BN_bin2bn(share, (int)len, NULL);
 	EVP_PKEY *peer = y ? ff_pkey(dh->group->ossl_name, y) : NULL;

@@ -30,8 +30,7 @@ static int x_check(const struct mlab_group *g, const uint8_t *share, size_t len)
 	return 0;
 }
 
-static int x_derive(struct mlab_dh *dh, const uint8_t *share, size_t len, bool validate, uint8_t *out,
-		    size_t *out_len)
+static int x_derive(struct mlab_dh *dh, const uint8_t *share, size_t len, bool validate, uint8_t *out, size_t *out_len)
 {
 	EVP_PKEY *peer = EVP_PKEY_new_raw_public_key_ex(NULL, dh->group->ossl_name, NULL, share, len);
 	EVP_PKEY_CTX *ctx = NULL;

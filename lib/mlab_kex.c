@@ -11,7 +11,7 @@
 
 static const char *const state_names[] = {
 #define MLAB_X_NAME(s, n) [s] = n,
-	MLAB_KEX_STATES(MLAB_X_NAME)
+    MLAB_KEX_STATES(MLAB_X_NAME)
 #undef MLAB_X_NAME
 };
 
@@ -156,8 +156,8 @@ int mlab_kex_tbs(enum mlab_scope scope, enum mlab_role signer, const uint8_t th[
 	struct mlab_wr w;
 	int e;
 
-	snprintf(label, sizeof label, "mitmlab v1 %s signature, %s",
-		 signer == MLAB_RESPONDER ? "server" : "client", scope_name(scope));
+	snprintf(label, sizeof label, "mitmlab v1 %s signature, %s", signer == MLAB_RESPONDER ? "server" : "client",
+		 scope_name(scope));
 	mlab_wr_init(&w, out, MLAB_TBS_MAX);
 	if ((e = mlab_wr_bytes(&w, label, strlen(label) + 1)) != 0)
 		return e;
@@ -216,8 +216,8 @@ static int send_share(struct mlab_kex *k, struct mlab_wr *out)
 	if ((e = mlab_key_share_encode(out, &ks)) != 0 || (e = tr_out(k, out, start)) != 0)
 		return e;
 	mlab_hex(k->dh.pub, k->dh.pub_len, hex);
-	mlab_ev_emit(k->ev, "share-sent", json_pack("{s:s,s:i,s:s}", "group", group_name(k->group), "len",
-						    (int)k->dh.pub_len, "share", hex),
+	mlab_ev_emit(k->ev, "share-sent",
+		     json_pack("{s:s,s:i,s:s}", "group", group_name(k->group), "len", (int)k->dh.pub_len, "share", hex),
 		     "sent %s key share %.16s… (%zu bytes)", group_name(k->group), hex, k->dh.pub_len);
 	return 0;
 }
@@ -230,15 +230,14 @@ static int send_signature(struct mlab_kex *k, struct mlab_wr *out)
 	char kid[9];
 	int e;
 
-	if ((e = own_tbs(k, k->cfg.role, tbs, &n)) != 0 ||
-	    (e = mlab_ed25519_raw_public(k->cfg.own_key, s.pub)) != 0 ||
-	    (e = mlab_ed25519_sign(k->cfg.own_key, tbs, n, s.sig)) != 0 ||
-	    (e = mlab_signature_encode(out, &s)) != 0 || (e = tr_out(k, out, start)) != 0 ||
-	    (e = mlab_key_id(s.pub, sizeof s.pub, kid)) != 0)
+	if ((e = own_tbs(k, k->cfg.role, tbs, &n)) != 0 || (e = mlab_ed25519_raw_public(k->cfg.own_key, s.pub)) != 0 ||
+	    (e = mlab_ed25519_sign(k->cfg.own_key, tbs, n, s.sig)) != 0 || (e = mlab_signature_encode(out, &s)) != 0 ||
+	    (e = tr_out(k, out, start)) != 0 || (e = mlab_key_id(s.pub, sizeof s.pub, kid)) != 0)
 		return e;
-	mlab_ev_emit(k->ev, "signature-sent", json_pack("{s:s,s:s}", "scope", scope_name(k->cfg.scope), "signer_key", kid),
-		     "signed the %s with Ed25519 key %s", k->cfg.scope == MLAB_SCOPE_PARAMS ? "nonces and share" :
-		     "transcript", kid);
+	mlab_ev_emit(k->ev, "signature-sent",
+		     json_pack("{s:s,s:s}", "scope", scope_name(k->cfg.scope), "signer_key", kid),
+		     "signed the %s with Ed25519 key %s",
+		     k->cfg.scope == MLAB_SCOPE_PARAMS ? "nonces and share" : "transcript", kid);
 	return 0;
 }
 
@@ -267,8 +266,8 @@ static int check_signature(struct mlab_kex *k, const uint8_t *body, size_t len)
 	/* Verify with the pinned key, never with the key the message carries. */
 	if ((e = mlab_ed25519_verify(k->cfg.peer_key, tbs, n, s.sig, sizeof s.sig)) != 0)
 		return e;
-	mlab_ev_emit(k->ev, "signature-verified", json_pack("{s:s,s:s}", "scope", scope_name(k->cfg.scope),
-							    "signer_key", kid),
+	mlab_ev_emit(k->ev, "signature-verified",
+		     json_pack("{s:s,s:s}", "scope", scope_name(k->cfg.scope), "signer_key", kid),
 		     "signature ✔ by pinned key %s over the %s", kid,
 		     k->cfg.scope == MLAB_SCOPE_PARAMS ? "nonces and share" : "transcript");
 	return tr_frame(k, MLAB_MSG_SIGNATURE, body, len);
@@ -297,8 +296,7 @@ static void emit_offer(struct mlab_kex *k, const char *name, const struct mlab_c
 {
 	json_t *f = offer_json(ch);
 	char *s = json_dumps(f, JSON_COMPACT);
-	mlab_ev_emit(k->ev, name, f, "%s hello: %s", strcmp(name, "hello-sent") == 0 ? "sent" : "received",
-		     s ? s : "");
+	mlab_ev_emit(k->ev, name, f, "%s hello: %s", strcmp(name, "hello-sent") == 0 ? "sent" : "received", s ? s : "");
 	free(s);
 }
 
@@ -308,9 +306,10 @@ static void emit_negotiated(struct mlab_kex *k)
 	if (!g || !g->title) /* explicit parameters not here yet */
 		g = mlab_group_by_id(k->group);
 	mlab_ev_emit(k->ev, "negotiated",
-		     json_pack("{s:s,s:s,s:s,s:b,s:s,s:b}", "mode", mlab_mode_name(k->mode), "group", group_name(k->group),
-			       "cipher", mlab_cipher_name(k->cipher), "client_auth", k->client_auth, "scope",
-			       scope_name(k->cfg.scope), "validate_shares", k->cfg.validate_shares),
+		     json_pack("{s:s,s:s,s:s,s:b,s:s,s:b}", "mode", mlab_mode_name(k->mode), "group",
+			       group_name(k->group), "cipher", mlab_cipher_name(k->cipher), "client_auth",
+			       k->client_auth, "scope", scope_name(k->cfg.scope), "validate_shares",
+			       k->cfg.validate_shares),
 		     "negotiated mode %s, group %s, cipher %s%s%s", mlab_mode_name(k->mode), g ? g->title : "?",
 		     mlab_cipher_name(k->cipher), k->client_auth ? ", mutual authentication" : "",
 		     k->mode == MLAB_MODE_NONE ? " — UNAUTHENTICATED: a man in the middle cannot be detected" : "");
@@ -544,10 +543,11 @@ static int take_params(struct mlab_kex *k, const struct mlab_key_share *ks)
 		return e;
 	bool check = k->cfg.validate_shares;
 	const char *g = k->xg.g;
-	mlab_ev_emit(k->ev, "params-received",
-		     json_pack("{s:i,s:s,s:s,s:b}", "bits", (int)k->xg.group.bits, "p", k->xg.p, "g", g, "checked", check),
-		     "explicit group from the peer: %u-bit p, g = %.20s%s — %s", k->xg.group.bits, g,
-		     strlen(g) > 20 ? "…" : "", check ? "checking it" : "NOT CHECKED (weakened)");
+	mlab_ev_emit(
+	    k->ev, "params-received",
+	    json_pack("{s:i,s:s,s:s,s:b}", "bits", (int)k->xg.group.bits, "p", k->xg.p, "g", g, "checked", check),
+	    "explicit group from the peer: %u-bit p, g = %.20s%s — %s", k->xg.group.bits, g, strlen(g) > 20 ? "…" : "",
+	    check ? "checking it" : "NOT CHECKED (weakened)");
 	if (check && (e = mlab_xgroup_check(&k->xg)) != 0)
 		return e;
 	if (k->xg.group.sec_bits < k->cfg.min_security)
@@ -570,8 +570,8 @@ static int take_share(struct mlab_kex *k, const uint8_t *body, size_t len)
 	if (ks.group == MLAB_GROUP_EXPLICIT && (e = take_params(k, &ks)) != 0)
 		return e;
 	mlab_hex(ks.share, ks.len, hex);
-	mlab_ev_emit(k->ev, "share-received", json_pack("{s:s,s:i,s:s}", "group", group_name(ks.group), "len", (int)ks.len,
-							"share", hex),
+	mlab_ev_emit(k->ev, "share-received",
+		     json_pack("{s:s,s:i,s:s}", "group", group_name(ks.group), "len", (int)ks.len, "share", hex),
 		     "received %s key share %.16s… (%u bytes)", group_name(ks.group), hex, (unsigned)ks.len);
 	/* Validation off means every check on the share, reflection included:
 	 * with g = 1 both honest shares are 1, and the lesson needs that. */
@@ -608,8 +608,8 @@ static int derive_keys(struct mlab_kex *k)
 	mlab_dh_free(&k->dh); /* ephemeral: gone as soon as it served */
 	if (e != 0)
 		return e;
-	mlab_ev_emit(k->ev, "session-key", json_pack("{s:s,s:s}", "key_id", k->keys.key_id, "cipher",
-						     mlab_cipher_name(k->cipher)),
+	mlab_ev_emit(k->ev, "session-key",
+		     json_pack("{s:s,s:s}", "key_id", k->keys.key_id, "cipher", mlab_cipher_name(k->cipher)),
 		     "session key id %s", k->keys.key_id);
 	return 0;
 }

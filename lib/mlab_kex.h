@@ -34,18 +34,18 @@ enum mlab_role { MLAB_INITIATOR, MLAB_RESPONDER };
  * latter lets the downgrade scenarios show why the former is needed. */
 enum mlab_scope { MLAB_SCOPE_TRANSCRIPT, MLAB_SCOPE_PARAMS };
 
-#define MLAB_KEX_STATES(X)                                                                                     \
-	X(MLAB_KEX_START, "start")                                                                             \
-	X(MLAB_KEX_WAIT_SERVER_HELLO, "wait-server-hello")                                                     \
-	X(MLAB_KEX_WAIT_SERVER_SHARE, "wait-server-share")                                                     \
-	X(MLAB_KEX_WAIT_SERVER_SIGNATURE, "wait-server-signature")                                             \
-	X(MLAB_KEX_WAIT_SERVER_FINISHED, "wait-server-finished")                                               \
-	X(MLAB_KEX_WAIT_CLIENT_HELLO, "wait-client-hello")                                                     \
-	X(MLAB_KEX_WAIT_CLIENT_SHARE, "wait-client-share")                                                     \
-	X(MLAB_KEX_WAIT_CLIENT_SIGNATURE, "wait-client-signature")                                             \
-	X(MLAB_KEX_WAIT_CLIENT_FINISHED, "wait-client-finished")                                               \
-	X(MLAB_KEX_CONNECTED, "connected")                                                                     \
-	X(MLAB_KEX_CLOSED, "closed")                                                                           \
+#define MLAB_KEX_STATES(X)                                                                                             \
+	X(MLAB_KEX_START, "start")                                                                                     \
+	X(MLAB_KEX_WAIT_SERVER_HELLO, "wait-server-hello")                                                             \
+	X(MLAB_KEX_WAIT_SERVER_SHARE, "wait-server-share")                                                             \
+	X(MLAB_KEX_WAIT_SERVER_SIGNATURE, "wait-server-signature")                                                     \
+	X(MLAB_KEX_WAIT_SERVER_FINISHED, "wait-server-finished")                                                       \
+	X(MLAB_KEX_WAIT_CLIENT_HELLO, "wait-client-hello")                                                             \
+	X(MLAB_KEX_WAIT_CLIENT_SHARE, "wait-client-share")                                                             \
+	X(MLAB_KEX_WAIT_CLIENT_SIGNATURE, "wait-client-signature")                                                     \
+	X(MLAB_KEX_WAIT_CLIENT_FINISHED, "wait-client-finished")                                                       \
+	X(MLAB_KEX_CONNECTED, "connected")                                                                             \
+	X(MLAB_KEX_CLOSED, "closed")                                                                                   \
 	X(MLAB_KEX_FAILED, "failed")
 
 enum mlab_kex_state {
@@ -88,7 +88,7 @@ struct mlab_kex {
 	struct mlab_kex_config cfg;
 	struct mlab_ev *ev;
 	enum mlab_kex_state state;
-	int err;        /* first failure, sticky */
+	int err;	/* first failure, sticky */
 	int peer_alert; /* what the peer's ALERT said, 0 if none */
 	struct mlab_transcript tr;
 	uint8_t nonce_c[MLAB_NONCE_LEN], nonce_s[MLAB_NONCE_LEN];

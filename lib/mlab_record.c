@@ -67,8 +67,7 @@ out:
 	return e;
 }
 
-int mlab_rec_open(struct mlab_rec *r, const uint8_t *body, size_t len, uint8_t *content, uint8_t *out,
-		  size_t *out_len)
+int mlab_rec_open(struct mlab_rec *r, const uint8_t *body, size_t len, uint8_t *content, uint8_t *out, size_t *out_len)
 {
 	uint8_t pt[1 + MLAB_MAX_PLAINTEXT], nonce[MLAB_AEAD_IV], aad[MLAB_FRAME_HDR + 8];
 	size_t tag = r->cipher == MLAB_CIPHER_NONE ? 0 : MLAB_AEAD_TAG;

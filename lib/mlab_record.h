@@ -25,8 +25,7 @@ void mlab_rec_init(struct mlab_rec *r, unsigned cipher, const struct mlab_dir_ke
 int mlab_rec_seal(struct mlab_rec *r, uint8_t content, const uint8_t *data, size_t len, struct mlab_wr *out);
 /* Opens a RECORD body into out (MLAB_MAX_PLAINTEXT bytes); on any error out
  * holds nothing and the expected sequence number does not move. */
-int mlab_rec_open(struct mlab_rec *r, const uint8_t *body, size_t len, uint8_t *content, uint8_t *out,
-		  size_t *out_len);
+int mlab_rec_open(struct mlab_rec *r, const uint8_t *body, size_t len, uint8_t *content, uint8_t *out, size_t *out_len);
 void mlab_rec_wipe(struct mlab_rec *r);
 
 #endif

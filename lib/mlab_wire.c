@@ -6,10 +6,13 @@
 #include "mlab_err.h"
 
 static const char *const msg_names[] = {
-	[MLAB_MSG_CLIENT_HELLO] = "client-hello", [MLAB_MSG_SERVER_HELLO] = "server-hello",
-	[MLAB_MSG_KEY_SHARE] = "key-share",       [MLAB_MSG_SIGNATURE] = "signature",
-	[MLAB_MSG_FINISHED] = "finished",         [MLAB_MSG_RECORD] = "record",
-	[MLAB_MSG_ALERT] = "alert",
+    [MLAB_MSG_CLIENT_HELLO] = "client-hello",
+    [MLAB_MSG_SERVER_HELLO] = "server-hello",
+    [MLAB_MSG_KEY_SHARE] = "key-share",
+    [MLAB_MSG_SIGNATURE] = "signature",
+    [MLAB_MSG_FINISHED] = "finished",
+    [MLAB_MSG_RECORD] = "record",
+    [MLAB_MSG_ALERT] = "alert",
 };
 
 const char *mlab_msg_name(uint8_t type)
@@ -96,12 +99,10 @@ int mlab_client_hello_encode(struct mlab_wr *w, const struct mlab_client_hello *
 	size_t s;
 	int e = frame_begin(w, MLAB_MSG_CLIENT_HELLO, &s);
 
-	if (e == 0 && (m->n_modes > MLAB_MAX_OFFERS || m->n_groups > MLAB_MAX_OFFERS ||
-		       m->n_ciphers > MLAB_MAX_OFFERS))
+	if (e == 0 && (m->n_modes > MLAB_MAX_OFFERS || m->n_groups > MLAB_MAX_OFFERS || m->n_ciphers > MLAB_MAX_OFFERS))
 		e = MLAB_E_TOO_LONG;
-	if (e == 0 && (e = mlab_wr_u8(w, m->version)) == 0 &&
-	    (e = mlab_wr_bytes(w, m->nonce, MLAB_NONCE_LEN)) == 0 && (e = mlab_wr_u8(w, m->flags)) == 0 &&
-	    (e = mlab_wr_u8(w, m->n_modes)) == 0)
+	if (e == 0 && (e = mlab_wr_u8(w, m->version)) == 0 && (e = mlab_wr_bytes(w, m->nonce, MLAB_NONCE_LEN)) == 0 &&
+	    (e = mlab_wr_u8(w, m->flags)) == 0 && (e = mlab_wr_u8(w, m->n_modes)) == 0)
 		e = mlab_wr_bytes(w, m->modes, m->n_modes);
 	if (e == 0)
 		e = mlab_wr_u8(w, m->n_groups);
@@ -311,9 +312,9 @@ struct id_name {
 
 static const struct id_name mode_names[] = {{MLAB_MODE_NONE, "none"}, {MLAB_MODE_SIGN, "sign"}};
 static const struct id_name cipher_names[] = {
-	{MLAB_CIPHER_CHACHA20_POLY1305, "chacha20-poly1305"},
-	{MLAB_CIPHER_AES_256_GCM, "aes-256-gcm"},
-	{MLAB_CIPHER_NONE, "none"},
+    {MLAB_CIPHER_CHACHA20_POLY1305, "chacha20-poly1305"},
+    {MLAB_CIPHER_AES_256_GCM, "aes-256-gcm"},
+    {MLAB_CIPHER_NONE, "none"},
 };
 
 static const char *id_to_name(const struct id_name *t, size_t n, unsigned id)
@@ -333,7 +334,19 @@ static int name_to_id(const struct id_name *t, size_t n, const char *name)
 }
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-const char *mlab_mode_name(unsigned mode) { return id_to_name(mode_names, N_OF(mode_names), mode); }
-const char *mlab_cipher_name(unsigned c) { return id_to_name(cipher_names, N_OF(cipher_names), c); }
-int mlab_mode_from_name(const char *name) { return name_to_id(mode_names, N_OF(mode_names), name); }
-int mlab_cipher_from_name(const char *name) { return name_to_id(cipher_names, N_OF(cipher_names), name); }
+const char *mlab_mode_name(unsigned mode)
+{
+	return id_to_name(mode_names, N_OF(mode_names), mode);
+}
+const char *mlab_cipher_name(unsigned c)
+{
+	return id_to_name(cipher_names, N_OF(cipher_names), c);
+}
+int mlab_mode_from_name(const char *name)
+{
+	return name_to_id(mode_names, N_OF(mode_names), name);
+}
+int mlab_cipher_from_name(const char *name)
+{
+	return name_to_id(cipher_names, N_OF(cipher_names), name);
+}

@@ -16,9 +16,9 @@
 #define MLAB_VERSION 1
 #define MLAB_FRAME_HDR 5
 #define MLAB_NONCE_LEN 32
-#define MLAB_MAX_OFFERS 16       /* entries per offer list */
-#define MLAB_MAX_SHARE 1024      /* bytes; ffdhe8192 would still fit */
-#define MLAB_MAX_HS_BODY 4096    /* any handshake message */
+#define MLAB_MAX_OFFERS 16	 /* entries per offer list */
+#define MLAB_MAX_SHARE 1024	 /* bytes; ffdhe8192 would still fit */
+#define MLAB_MAX_HS_BODY 4096	 /* any handshake message */
 #define MLAB_MAX_PLAINTEXT 16384 /* application bytes per record */
 #define MLAB_SEQ_LEN 8
 #define MLAB_TAG_LEN 16

@@ -71,9 +71,10 @@ static void on_arp(struct active *a, const struct dissect_frame *f)
 	if (memcmp(f->arp.sha, a->arp.my_mac, 6) != 0 && !a->arp.v[s].known) {
 		memcpy(a->arp.v[s].mac, f->arp.sha, 6);
 		a->arp.v[s].known = true;
-		mlab_ev_emit(a->ev, "target-resolved",
-			     json_pack("{s:s,s:s}", "ip", ip_str(a->arp.v[s].ip, ip), "mac", dissect_mac_str(f->arp.sha, mac)),
-			     "target %s is at %s", ip, mac);
+		mlab_ev_emit(
+		    a->ev, "target-resolved",
+		    json_pack("{s:s,s:s}", "ip", ip_str(a->arp.v[s].ip, ip), "mac", dissect_mac_str(f->arp.sha, mac)),
+		    "target %s is at %s", ip, mac);
 	}
 	/* A victim asking for the other: answer first, and answer wrong. */
 	if (f->arp.op == DISSECT_ARP_REQUEST && t == 1 - s && a->arp.v[s].known) {
@@ -206,12 +207,18 @@ int active_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_at
 			r = fail(ev, MLAB_E_KEYFILE, "setup", msg, MALLORY_EXIT_USAGE);
 			goto out;
 		}
-		struct mitm_params mp = {.port = o->port, .forge_key = a->forge_key, .tamper = o->tamper,
-					 .n_tamper = o->n_tamper, .key_fixing = o->key_fixing,
-					 .strip_auth = o->strip_auth, .downgrade_group = o->downgrade_group,
-					 .malicious_g = o->malicious_g, .small_subgroup = o->small_subgroup,
+		struct mitm_params mp = {.port = o->port,
+					 .forge_key = a->forge_key,
+					 .tamper = o->tamper,
+					 .n_tamper = o->n_tamper,
+					 .key_fixing = o->key_fixing,
+					 .strip_auth = o->strip_auth,
+					 .downgrade_group = o->downgrade_group,
+					 .malicious_g = o->malicious_g,
+					 .small_subgroup = o->small_subgroup,
 					 .send = send_frame,
-					 .send_arg = a, .ev = ev};
+					 .send_arg = a,
+					 .ev = ev};
 		memcpy(mp.my_mac, my_mac, 6);
 		if (!(a->mitm = mitm_table_new(&mp))) {
 			r = fail(ev, MLAB_E_NOMEM, "setup", "out of memory", MALLORY_EXIT_INTERNAL);
@@ -242,7 +249,7 @@ int active_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_at
 		     json_pack("{s:[s,s],s:s,s:i,s:s}", "targets", ip_str(o->targets[0], ip),
 			       ip_str(o->targets[1], (char[INET_ADDRSTRLEN]){0}), "mac", dissect_mac_str(my_mac, mac),
 			       "interval_ms", (int)o->interval_ms, "attack",
-			       o->attack == MALLORY_ATTACK_DH_MITM ? "dh-mitm"
+			       o->attack == MALLORY_ATTACK_DH_MITM  ? "dh-mitm"
 			       : o->attack == MALLORY_ATTACK_POISON ? "poison"
 								    : "relay"),
 		     "poisoning both victims' ARP caches every %u ms: each is told the other is at %s", o->interval_ms,

@@ -89,8 +89,8 @@ struct dhmitm {
 	uint16_t downgrade_group;
 	enum dhmitm_g malicious_g;
 	bool small_subgroup;
-	bool guess_alice; /* small subgroup: alice's secret is one of two, her Finished decides */
-	BIGNUM *x_bob; /* downgrade: bob's private exponent, solved live */
+	bool guess_alice;	  /* small subgroup: alice's secret is one of two, her Finished decides */
+	BIGNUM *x_bob;		  /* downgrade: bob's private exponent, solved live */
 	struct mlab_xgroup xg[2]; /* group "explicit": each leg's (p, g), per leg index */
 
 	enum state st;
@@ -501,7 +501,8 @@ static int take_params(struct dhmitm *m, struct leg *l, const struct mlab_key_sh
 		     json_pack("{s:s,s:s,s:s,s:i}", "toward", "alice", "g", dhmitm_g_name(m->malicious_g), "original",
 			       m->xg[BOB].g, "bits", (int)m->xg[BOB].group.bits),
 		     "replaced bob's generator g = %.16s with g = %s toward alice: every share she can make is "
-		     "degenerate", m->xg[BOB].g, dhmitm_g_name(m->malicious_g));
+		     "degenerate",
+		     m->xg[BOB].g, dhmitm_g_name(m->malicious_g));
 	return 0;
 }
 
@@ -541,8 +542,8 @@ static int forced_share(const struct mlab_group *g, bool minus_one, uint8_t *out
 	*len = g->share_len;
 	if (g->id == MLAB_GROUP_X25519)
 		return minus_one ? MLAB_E_ARG : 0;
-	if ((e = mlab_group_params(g, &p, &q, &gen)) == 0 && ((minus_one && !BN_sub_word(p, 1)) ||
-							    BN_bn2binpad(p, out, (int)g->share_len) != (int)g->share_len))
+	if ((e = mlab_group_params(g, &p, &q, &gen)) == 0 &&
+	    ((minus_one && !BN_sub_word(p, 1)) || BN_bn2binpad(p, out, (int)g->share_len) != (int)g->share_len))
 		e = MLAB_E_CRYPTO;
 	BN_free(p);
 	BN_free(q);
@@ -710,11 +711,11 @@ static int solve_bob(struct dhmitm *m)
 	 * and well inside the peers' time limits (she blocks while solving). */
 	if ((e = dlog_solve_ex(gen, y, p, q, m->x_bob, UINT64_C(1) << 29, &steps)) != 0)
 		goto out;
-	mlab_ev_emit(m->ev, "dlog-solved",
-		     json_pack("{s:s,s:I,s:f}", "group", g->name, "steps", (json_int_t)steps, "ms",
-			       (mlab_ev_now() - t0) * 1e3),
-		     "solved the discrete log of bob's %s share in %.0f ms (%llu steps): his private key is hers",
-		     g->name, (mlab_ev_now() - t0) * 1e3, (unsigned long long)steps);
+	mlab_ev_emit(
+	    m->ev, "dlog-solved",
+	    json_pack("{s:s,s:I,s:f}", "group", g->name, "steps", (json_int_t)steps, "ms", (mlab_ev_now() - t0) * 1e3),
+	    "solved the discrete log of bob's %s share in %.0f ms (%llu steps): his private key is hers", g->name,
+	    (mlab_ev_now() - t0) * 1e3, (unsigned long long)steps);
 out:
 	BN_free(p);
 	BN_free(q);
@@ -884,10 +885,11 @@ static int guess_alice(struct dhmitm *m, const uint8_t mac[MLAB_MAC_LEN])
 		e = check_mac(a->keys.fin_client, &a->tr, mac);
 		mlab_keys_wipe(&a->keys);
 		if (e == 0) {
-			mlab_ev_emit(m->ev, "secret-guessed",
-				     json_pack("{s:s,s:i,s:s}", "with", "alice", "candidates", 2, "secret", c ? "p-1" : "1"),
-				     "alice's secret is %s: the only one of 2 candidates her Finished verifies under",
-				     c ? "p-1" : "1");
+			mlab_ev_emit(
+			    m->ev, "secret-guessed",
+			    json_pack("{s:s,s:i,s:s}", "with", "alice", "candidates", 2, "secret", c ? "p-1" : "1"),
+			    "alice's secret is %s: the only one of 2 candidates her Finished verifies under",
+			    c ? "p-1" : "1");
 			m->guess_alice = false;
 			return derive_keys(m, a, false);
 		}

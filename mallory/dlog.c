@@ -185,7 +185,7 @@ static int bsgs(uint64_t gamma, uint64_t h, uint64_t r, uint64_t p, struct budge
 	uint64_t cur = 1;
 	e = MLAB_E_TIMEOUT;
 	for (uint64_t j = 0; j < m; j++) { /* baby steps: gamma^j */
-		if (cur == h) {		    /* lucky: d = j directly */
+		if (cur == h) {		   /* lucky: d = j directly */
 			*d = j;
 			e = 0;
 			goto out;
@@ -328,8 +328,8 @@ static bool bn_to_u64(const BIGNUM *a, uint64_t *v)
 	return true;
 }
 
-int dlog_solve_ex(const BIGNUM *g, const BIGNUM *y, const BIGNUM *p, const BIGNUM *q, BIGNUM *x_out,
-		  uint64_t max_steps, uint64_t *steps_used)
+int dlog_solve_ex(const BIGNUM *g, const BIGNUM *y, const BIGNUM *p, const BIGNUM *q, BIGNUM *x_out, uint64_t max_steps,
+		  uint64_t *steps_used)
 {
 	struct budget b = {0, max_steps};
 	struct factor f[MAX_FACTORS];
@@ -339,8 +339,8 @@ int dlog_solve_ex(const BIGNUM *g, const BIGNUM *y, const BIGNUM *p, const BIGNU
 
 	if (steps_used)
 		*steps_used = 0;
-	if (!g || !y || !p || !q || !x_out || !bn_to_u64(p, &P) || !bn_to_u64(q, &Q) || !bn_to_u64(g, &G) ||
-	    P < 3 || !is_prime64(P) || Q < 2 || G < 2 || G >= P || powmod(G, Q, P) != 1)
+	if (!g || !y || !p || !q || !x_out || !bn_to_u64(p, &P) || !bn_to_u64(q, &Q) || !bn_to_u64(g, &G) || P < 3 ||
+	    !is_prime64(P) || Q < 2 || G < 2 || G >= P || powmod(G, Q, P) != 1)
 		return MLAB_E_ARG;
 	if (!bn_to_u64(y, &Y) || Y == 0 || Y >= P)
 		return MLAB_E_SHARE_RANGE;
@@ -380,8 +380,7 @@ out:
 	return e;
 }
 
-int dlog_solve(const BIGNUM *g, const BIGNUM *y, const BIGNUM *p, const BIGNUM *q, BIGNUM *x_out,
-	       uint64_t max_steps)
+int dlog_solve(const BIGNUM *g, const BIGNUM *y, const BIGNUM *p, const BIGNUM *q, BIGNUM *x_out, uint64_t max_steps)
 {
 	return dlog_solve_ex(g, y, p, q, x_out, max_steps, NULL);
 }

@@ -35,7 +35,9 @@ int lab_guard_check(const char *iface, bool armed, char *msg, size_t len)
 		 "refusing to transmit on %s: it is not mallory's interface in a mitmlab lab namespace (%s). Attacks "
 		 "run inside the lab: mitmlab run NAME. To attack a network you own and are allowed to test, add "
 		 "--iface %s --armed.",
-		 iface, in_initial_userns() ? "this is the host's user namespace" : "its MAC is not the lab's 02:00:00:00:00:66",
+		 iface,
+		 in_initial_userns() ? "this is the host's user namespace"
+				     : "its MAC is not the lab's 02:00:00:00:00:66",
 		 iface);
 	return -1;
 }

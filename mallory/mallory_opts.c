@@ -40,60 +40,68 @@ enum {
 };
 
 static const struct option long_opts[] = {
-    {"sniff", no_argument, NULL, OPT_SNIFF},	 {"iface", required_argument, NULL, OPT_IFACE},
-    {"port", required_argument, NULL, OPT_PORT}, {"events", required_argument, NULL, OPT_EVENTS},
-    {"quiet", no_argument, NULL, OPT_QUIET},	 {"max-frames", required_argument, NULL, OPT_MAX_FRAMES},
-    {"attack", required_argument, NULL, OPT_ATTACK}, {"targets", required_argument, NULL, OPT_TARGETS},
-    {"armed", no_argument, NULL, OPT_ARMED}, {"interval", required_argument, NULL, OPT_INTERVAL},
-    {"forge-key", required_argument, NULL, OPT_FORGE_KEY}, {"tamper", required_argument, NULL, OPT_TAMPER},
+    {"sniff", no_argument, NULL, OPT_SNIFF},
+    {"iface", required_argument, NULL, OPT_IFACE},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"events", required_argument, NULL, OPT_EVENTS},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"max-frames", required_argument, NULL, OPT_MAX_FRAMES},
+    {"attack", required_argument, NULL, OPT_ATTACK},
+    {"targets", required_argument, NULL, OPT_TARGETS},
+    {"armed", no_argument, NULL, OPT_ARMED},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"forge-key", required_argument, NULL, OPT_FORGE_KEY},
+    {"tamper", required_argument, NULL, OPT_TAMPER},
     {"key-fixing", no_argument, NULL, OPT_KEY_FIXING},
     {"malicious-g", required_argument, NULL, OPT_MALICIOUS_G},
     {"small-subgroup", no_argument, NULL, OPT_SMALL_SUBGROUP},
     {"strip-auth", no_argument, NULL, OPT_STRIP_AUTH},
     {"downgrade-group", required_argument, NULL, OPT_DOWNGRADE_GROUP},
-    {"help", no_argument, NULL, OPT_HELP},	 {NULL, 0, NULL, 0},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
 };
 
 static void usage(FILE *f)
 {
-	fputs("usage: mallory --sniff [options]\n"
-	      "       mallory --attack relay|dh-mitm --targets IP1,IP2 [options]\n\n"
-	      "mallory, the attacker of the lab. Choose one mode:\n"
-	      "  --sniff                 passive eavesdropping: capture every frame on --iface, follow the\n"
-	      "                          protocol's TCP connections and report what she learns (every handshake\n"
-	      "                          message; the content of records sent with cipher none). Never transmits.\n"
-	      "  --attack relay          poison the ARP caches of the two --targets so their traffic to each other\n"
-	      "                          comes to her, relay it in user space (her kernel never forwards), report\n"
-	      "                          what she can read; on stop, restore the true ARP mappings\n"
-	      "  --attack dh-mitm        the same, and swap her own Diffie-Hellman shares into the handshake\n"
-	      "  --attack poison         poison only and relay nothing (a benchmark baseline: her kernel forwards\n"
-	      "                          when the lab sets ip_forward=1 for her)\n\n"
-	      "  --targets IP1,IP2       the two victims (alice and bob)\n"
-	      "  --interval MS           re-poison every MS milliseconds (default 1000)\n"
-	      "  --tamper 'FROM=>TO'     dh-mitm: replace FROM by TO in application data (repeatable)\n"
-	      "  --forge-key FILE        dh-mitm on signed DH: re-sign with this Ed25519 key\n"
-	      "  --key-fixing            dh-mitm: send each peer a share that fixes its secret to 0 (p, or the\n"
-	      "                          all-zero X25519 point) instead of her own; peers that validate refuse it\n"
-	      "  --malicious-g 1|p|p-1   dh-mitm: put \"explicit\" first in alice's group offer and replace the g\n"
-	      "                          of bob's explicit parameters toward alice (Cryptopals 35): the secrets\n"
-	      "                          become 1 or 0; peers that check parameters or use named groups refuse\n"
-	      "  --small-subgroup        dh-mitm: send alice p-1 (order 2) as bob's share: her secret is 1 or p-1,\n"
-	      "                          her Finished tells which; share validation refuses it\n"
-	      "  --strip-auth            dh-mitm: remove \"sign\" from alice's offer (downgrade to unauthenticated DH)\n"
-	      "  --downgrade-group NAME  dh-mitm: rewrite alice's groups to this WEAK lab group (lab-32, lab-48,\n"
-	      "                          lab-64-smooth), leave the shares alone, break bob's share live (Logjam)\n"
-	      "  --armed                 allow transmitting outside a mitmlab lab namespace: only on a network\n"
-	      "                          you own, with --iface given explicitly\n\n"
-	      "  --iface IF              the interface to capture on (default eth0); capturing needs CAP_NET_RAW:\n"
-	      "                          run inside the lab (mitmlab run) or as root\n"
-	      "  --port N                the protocol's TCP port (default 4433)\n"
-	      "  --events FD             write JSON-lines events to descriptor FD (docs/events.md)\n"
-	      "  --max-frames N          stop after N captured frames (default: until SIGINT/SIGTERM)\n"
-	      "  --quiet                 no readable log on stderr\n"
-	      "  --help                  this text\n\n"
-	      "exit status: 0 success (also after SIGINT/SIGTERM), 2 usage, 3 capture failed (no such interface,\n"
-	      "             no permission, interface down), 5 internal error (out of memory)\n",
-	      f);
+	fputs(
+	    "usage: mallory --sniff [options]\n"
+	    "       mallory --attack relay|dh-mitm --targets IP1,IP2 [options]\n\n"
+	    "mallory, the attacker of the lab. Choose one mode:\n"
+	    "  --sniff                 passive eavesdropping: capture every frame on --iface, follow the\n"
+	    "                          protocol's TCP connections and report what she learns (every handshake\n"
+	    "                          message; the content of records sent with cipher none). Never transmits.\n"
+	    "  --attack relay          poison the ARP caches of the two --targets so their traffic to each other\n"
+	    "                          comes to her, relay it in user space (her kernel never forwards), report\n"
+	    "                          what she can read; on stop, restore the true ARP mappings\n"
+	    "  --attack dh-mitm        the same, and swap her own Diffie-Hellman shares into the handshake\n"
+	    "  --attack poison         poison only and relay nothing (a benchmark baseline: her kernel forwards\n"
+	    "                          when the lab sets ip_forward=1 for her)\n\n"
+	    "  --targets IP1,IP2       the two victims (alice and bob)\n"
+	    "  --interval MS           re-poison every MS milliseconds (default 1000)\n"
+	    "  --tamper 'FROM=>TO'     dh-mitm: replace FROM by TO in application data (repeatable)\n"
+	    "  --forge-key FILE        dh-mitm on signed DH: re-sign with this Ed25519 key\n"
+	    "  --key-fixing            dh-mitm: send each peer a share that fixes its secret to 0 (p, or the\n"
+	    "                          all-zero X25519 point) instead of her own; peers that validate refuse it\n"
+	    "  --malicious-g 1|p|p-1   dh-mitm: put \"explicit\" first in alice's group offer and replace the g\n"
+	    "                          of bob's explicit parameters toward alice (Cryptopals 35): the secrets\n"
+	    "                          become 1 or 0; peers that check parameters or use named groups refuse\n"
+	    "  --small-subgroup        dh-mitm: send alice p-1 (order 2) as bob's share: her secret is 1 or p-1,\n"
+	    "                          her Finished tells which; share validation refuses it\n"
+	    "  --strip-auth            dh-mitm: remove \"sign\" from alice's offer (downgrade to unauthenticated DH)\n"
+	    "  --downgrade-group NAME  dh-mitm: rewrite alice's groups to this WEAK lab group (lab-32, lab-48,\n"
+	    "                          lab-64-smooth), leave the shares alone, break bob's share live (Logjam)\n"
+	    "  --armed                 allow transmitting outside a mitmlab lab namespace: only on a network\n"
+	    "                          you own, with --iface given explicitly\n\n"
+	    "  --iface IF              the interface to capture on (default eth0); capturing needs CAP_NET_RAW:\n"
+	    "                          run inside the lab (mitmlab run) or as root\n"
+	    "  --port N                the protocol's TCP port (default 4433)\n"
+	    "  --events FD             write JSON-lines events to descriptor FD (docs/events.md)\n"
+	    "  --max-frames N          stop after N captured frames (default: until SIGINT/SIGTERM)\n"
+	    "  --quiet                 no readable log on stderr\n"
+	    "  --help                  this text\n\n"
+	    "exit status: 0 success (also after SIGINT/SIGTERM), 2 usage, 3 capture failed (no such interface,\n"
+	    "             no permission, interface down), 5 internal error (out of memory)\n",
+	    f);
 }
 
 __attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
@@ -216,8 +224,9 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 	case OPT_DOWNGRADE_GROUP: {
 		const struct mlab_group *g = mlab_group_by_name(arg);
 		if (!g || !g->weak)
-			return bad("--downgrade-group: expected a weak lab group (lab-32, lab-48, lab-64-smooth), not '%s'",
-				   arg);
+			return bad(
+			    "--downgrade-group: expected a weak lab group (lab-32, lab-48, lab-64-smooth), not '%s'",
+			    arg);
 		o->downgrade_group = g->id;
 		return -1;
 	}
@@ -260,14 +269,13 @@ int mallory_opts_parse(struct mallory_opts *o, int argc, char **argv)
 	if ((o->forge_key || o->n_tamper || o->key_fixing || o->strip_auth || o->downgrade_group || o->malicious_g ||
 	     o->small_subgroup) &&
 	    o->attack != MALLORY_ATTACK_DH_MITM)
-		return bad("%s belongs to --attack dh-mitm",
-			   o->forge_key    ? "--forge-key"
-			   : o->n_tamper   ? "--tamper"
-			   : o->key_fixing ? "--key-fixing"
-			   : o->strip_auth ? "--strip-auth"
-			   : o->malicious_g ? "--malicious-g"
-			   : o->small_subgroup ? "--small-subgroup"
-					   : "--downgrade-group");
+		return bad("%s belongs to --attack dh-mitm", o->forge_key	 ? "--forge-key"
+							     : o->n_tamper	 ? "--tamper"
+							     : o->key_fixing	 ? "--key-fixing"
+							     : o->strip_auth	 ? "--strip-auth"
+							     : o->malicious_g	 ? "--malicious-g"
+							     : o->small_subgroup ? "--small-subgroup"
+										 : "--downgrade-group");
 	if (o->events_fd >= 0) {
 		int fl = fcntl(o->events_fd, F_GETFL);
 		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {

@@ -16,14 +16,14 @@ enum mallory_exit {
 
 enum mallory_mode {
 	MALLORY_MODE_NONE = 0,
-	MALLORY_MODE_SNIFF, /* passive: capture and report, never transmit */
+	MALLORY_MODE_SNIFF,  /* passive: capture and report, never transmit */
 	MALLORY_MODE_ATTACK, /* active: poison ARP caches, relay, run an attack */
 };
 
 enum mallory_attack {
 	MALLORY_ATTACK_RELAY = 1, /* transparent relay: read what is readable */
-	MALLORY_ATTACK_DH_MITM,   /* swap DH shares, re-encrypt, tamper */
-	MALLORY_ATTACK_POISON,    /* poison only, relay nothing: the kernel-forwarding baseline of make bench */
+	MALLORY_ATTACK_DH_MITM,	  /* swap DH shares, re-encrypt, tamper */
+	MALLORY_ATTACK_POISON,	  /* poison only, relay nothing: the kernel-forwarding baseline of make bench */
 };
 
 #define MALLORY_MAX_TAMPER 8
@@ -36,16 +36,16 @@ struct mallory_opts {
 	bool quiet;
 	uint64_t max_frames; /* 0: until SIGINT/SIGTERM */
 	enum mallory_attack attack;
-	uint32_t targets[2]; /* the two victims, network byte order */
-	bool armed;          /* may transmit outside a lab namespace */
-	unsigned interval_ms; /* re-poisoning period */
-	const char *forge_key; /* dh-mitm in signed mode: re-sign with this key */
+	uint32_t targets[2];			/* the two victims, network byte order */
+	bool armed;				/* may transmit outside a lab namespace */
+	unsigned interval_ms;			/* re-poisoning period */
+	const char *forge_key;			/* dh-mitm in signed mode: re-sign with this key */
 	const char *tamper[MALLORY_MAX_TAMPER]; /* "FROM=>TO" */
-	bool key_fixing; /* dh-mitm: fix both secrets to 0 instead of swapping shares */
-	int malicious_g;     /* dh-mitm: enum dhmitm_g, 0 off */
-	bool small_subgroup; /* dh-mitm: an order-2 share toward alice */
-	bool strip_auth; /* dh-mitm: remove "sign" from alice's offer */
-	uint16_t downgrade_group; /* dh-mitm: force this weak group and break it live (0: off) */
+	bool key_fixing;			/* dh-mitm: fix both secrets to 0 instead of swapping shares */
+	int malicious_g;			/* dh-mitm: enum dhmitm_g, 0 off */
+	bool small_subgroup;			/* dh-mitm: an order-2 share toward alice */
+	bool strip_auth;			/* dh-mitm: remove "sign" from alice's offer */
+	uint16_t downgrade_group;		/* dh-mitm: force this weak group and break it live (0: off) */
 	size_t n_tamper;
 };
 

@@ -11,11 +11,11 @@
 
 struct mitm_flow {
 	bool used;
-	uint8_t ip[2][4];   /* [A] client (alice), [B] server (bob) */
+	uint8_t ip[2][4]; /* [A] client (alice), [B] server (bob) */
 	uint16_t port[2];
-	uint8_t mac[2][6];  /* true MACs */
-	uint16_t ip_id[2];  /* per direction of travel */
-	int wscale[2];      /* window scale each side offered in its SYN, -1: none */
+	uint8_t mac[2][6]; /* true MACs */
+	uint16_t ip_id[2]; /* per direction of travel */
+	int wscale[2];	   /* window scale each side offered in its SYN, -1: none */
 	struct tcp_stream *ts;
 	struct dhmitm *dm;
 	bool failed;
@@ -151,10 +151,14 @@ static struct mitm_flow *flow_new(struct mitm_table *t, const struct dissect_fra
 	memcpy(fl->mac[b], dst_mac, 6);
 	fl->wscale[0] = fl->wscale[1] = -1;
 	fl->t = t;
-	struct dhmitm_config dc = {.forge_key = t->p.forge_key, .rules = t->rules, .n_rules = t->n_rules,
-				   .key_fixing = t->p.key_fixing, .strip_auth = t->p.strip_auth,
+	struct dhmitm_config dc = {.forge_key = t->p.forge_key,
+				   .rules = t->rules,
+				   .n_rules = t->n_rules,
+				   .key_fixing = t->p.key_fixing,
+				   .strip_auth = t->p.strip_auth,
 				   .downgrade_group = t->p.downgrade_group,
-				   .malicious_g = (enum dhmitm_g)t->p.malicious_g, .small_subgroup = t->p.small_subgroup};
+				   .malicious_g = (enum dhmitm_g)t->p.malicious_g,
+				   .small_subgroup = t->p.small_subgroup};
 	if (dhmitm_new(&fl->dm, &dc, t->p.ev) != 0)
 		return NULL;
 	struct tcp_stream_cfg tc = {.emit = emit, .emit_arg = fl, .mss = MITM_MSS};

@@ -139,7 +139,7 @@
 #define TCP_STREAM_BUF_CAP (2 * MLAB_MAX_FRAME) /* held original bytes per direction */
 #define TCP_STREAM_OUT_MAX (4 * MLAB_MAX_FRAME) /* what a rewrite may turn one frame into */
 #define TCP_STREAM_HISTORY (2048u * 1024)	/* rewritten bytes kept for resending (power of 2) */
-#define TCP_STREAM_MAX_INFLIGHT (1024u * 1024) /* unacknowledged rewritten bytes before new data is refused */
+#define TCP_STREAM_MAX_INFLIGHT (1024u * 1024)	/* unacknowledged rewritten bytes before new data is refused */
 #define TCP_STREAM_MAX_UNITS 1024		/* map units (breakpoint pairs) per direction */
 #define TCP_STREAM_OOO_SEGS 16			/* out-of-order segments kept per direction */
 #define TCP_STREAM_OOO_BYTES (64u * 1024)	/* and their bytes */

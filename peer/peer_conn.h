@@ -18,7 +18,7 @@ struct peer_conn {
 	unsigned n_sent, n_recv;
 	bool quiet_data; /* no event per message: bulk transfers count bytes instead */
 	unsigned long long bytes_sent, bytes_recv;
-	double bulk_t0;                  /* alice --bulk: when streaming began */
+	double bulk_t0; /* alice --bulk: when streaming began */
 	unsigned long long bulk_bytes;
 	uint8_t in[MLAB_MAX_FRAME];
 	uint8_t out[2 * MLAB_MAX_FRAME];

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include <openssl/evp.h>
 
 #include "mlab_err.h"
@@ -45,32 +44,32 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{"auth", required_argument, NULL, OPT_AUTH},
-	{"mutual", no_argument, NULL, OPT_MUTUAL},
-	{"sign-scope", required_argument, NULL, OPT_SCOPE},
-	{"groups", required_argument, NULL, OPT_GROUPS},
-	{"cipher", required_argument, NULL, OPT_CIPHER},
-	{"key", required_argument, NULL, OPT_KEY},
-	{"peer-key", required_argument, NULL, OPT_PEER_KEY},
-	{"events", required_argument, NULL, OPT_EVENTS},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"idle", required_argument, NULL, OPT_IDLE},
-	{"quiet", no_argument, NULL, OPT_QUIET},
-	{"no-share-check", no_argument, NULL, OPT_NO_SHARE_CHECK},
-	{"no-validate-share", no_argument, NULL, OPT_NO_SHARE_CHECK},
-	{"explicit-from", required_argument, NULL, OPT_EXPLICIT_FROM},
-	{"downgrade-sentinel", no_argument, NULL, OPT_SENTINEL},
-	{"connect", required_argument, NULL, OPT_CONNECT},
-	{"listen", required_argument, NULL, OPT_LISTEN},
-	{"send", required_argument, NULL, OPT_SEND},
-	{"reply", required_argument, NULL, OPT_REPLY},
-	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
-	{"repeat", required_argument, NULL, OPT_REPEAT},
-	{"bulk", required_argument, NULL, OPT_BULK},
-	{"sink", no_argument, NULL, OPT_SINK},
-	{"min-security", required_argument, NULL, OPT_MIN_SECURITY},
-	{"help", no_argument, NULL, OPT_HELP},
-	{NULL, 0, NULL, 0},
+    {"auth", required_argument, NULL, OPT_AUTH},
+    {"mutual", no_argument, NULL, OPT_MUTUAL},
+    {"sign-scope", required_argument, NULL, OPT_SCOPE},
+    {"groups", required_argument, NULL, OPT_GROUPS},
+    {"cipher", required_argument, NULL, OPT_CIPHER},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"peer-key", required_argument, NULL, OPT_PEER_KEY},
+    {"events", required_argument, NULL, OPT_EVENTS},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"idle", required_argument, NULL, OPT_IDLE},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"no-share-check", no_argument, NULL, OPT_NO_SHARE_CHECK},
+    {"no-validate-share", no_argument, NULL, OPT_NO_SHARE_CHECK},
+    {"explicit-from", required_argument, NULL, OPT_EXPLICIT_FROM},
+    {"downgrade-sentinel", no_argument, NULL, OPT_SENTINEL},
+    {"connect", required_argument, NULL, OPT_CONNECT},
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"send", required_argument, NULL, OPT_SEND},
+    {"reply", required_argument, NULL, OPT_REPLY},
+    {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+    {"repeat", required_argument, NULL, OPT_REPEAT},
+    {"bulk", required_argument, NULL, OPT_BULK},
+    {"sink", no_argument, NULL, OPT_SINK},
+    {"min-security", required_argument, NULL, OPT_MIN_SECURITY},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
 };
 
 static void usage(FILE *f, const struct peer_opts *o)
@@ -96,46 +95,48 @@ static void usage(FILE *f, const struct peer_opts *o)
 		      "  --idle SECONDS          wait at most this long for the next message (default 120)\n"
 		      "  --sink                  answer nothing, only count what arrives (for alice --bulk)\n",
 		      f);
-	fprintf(f,
-		"  --auth LIST             modes, comma-separated: none (unauthenticated DH), sign (Ed25519-signed DH)\n"
-		"                          %s (default none)\n"
-		"  --mutual                %s\n"
-		"  --sign-scope SCOPE      what a signature covers: transcript (default) or params (nonces + share)\n"
-		"  --groups LIST           x25519, ffdhe2048, ffdhe3072 %s (default all three, in that order);\n"
-		"                          WEAK lab groups for the downgrade lessons, only when named: lab-32, lab-48,\n"
-		"                          lab-64-smooth; LEGACY: explicit (p and g travel in bob's key share,\n"
-		"                          as in TLS 1.2; never by default — named groups only)\n"
-		"  --cipher LIST           chacha20-poly1305, aes-256-gcm, none (plaintext records)\n"
-		"                          (default chacha20-poly1305,aes-256-gcm)\n"
-		"  --key FILE              own Ed25519 private key, PEM (make one: mitmlab-keygen FILE)\n"
-		"  --peer-key FILE         the other side's Ed25519 public key, pinned\n"
-		"  --events FD             write JSON-lines events to descriptor FD (docs/events.md)\n"
-		"  --timeout SECONDS       limit for each handshake step and reply (default 10)\n"
-		"  --no-share-check        WEAKENED: accept key shares (and explicit p, g) without checks;\n"
-		"                          also spelled --no-validate-share\n"
-		"%s"
-		"  --downgrade-sentinel    %s\n"
-		"  --min-security BITS     never use a group below this security level (x25519 128, ffdhe2048 103,\n"
-		"                          ffdhe3072 125, lab groups 8-24); default: no policy\n"
-		"  --quiet                 no readable log on stderr\n"
-		"  --help                  this text\n\n"
-		"%s",
-		ini ? "offered in this order" : "accepted by policy",
-		ini ? "also sign as alice (needs --key); bob checks it with his --peer-key"
-		    : "require alice to sign too (needs --peer-key with alice's public key)",
-		ini ? "offered in this order" : "accepted",
-		ini ? "" : "  --explicit-from GROUP   the named group whose p and g bob sends when explicit is chosen\n"
-			   "                          (ffdhe2048, ffdhe3072 or a lab group; default ffdhe2048)\n",
-		ini ? "abort when bob's nonce carries the downgrade sentinel over another group offer\n"
-		      "                          than the one sent (RFC 8446 4.1.3 style; pair with signatures)"
-		    : "mark the nonce with a digest of the offer received when choosing a weaker group\n"
-		      "                          than the policy takes: a signed nonce tells alice of a changed offer",
-		/* bob outlives his connections: their outcomes are events, not his status. */
-		ini ? "exit status: 0 success, 1 a check failed or the peer aborted, 2 usage, 3 network, 4 key files,\n"
-		      "             5 internal error (out of memory, crypto library)\n"
-		    : "exit status: 0 after --max-conns connections or on SIGINT/SIGTERM, also when connections failed\n"
-		      "             (each failure is in its error and connection-end events), 2 usage, 3 cannot listen,\n"
-		      "             4 key files, 5 internal error at start-up (out of memory)\n");
+	fprintf(
+	    f,
+	    "  --auth LIST             modes, comma-separated: none (unauthenticated DH), sign (Ed25519-signed DH)\n"
+	    "                          %s (default none)\n"
+	    "  --mutual                %s\n"
+	    "  --sign-scope SCOPE      what a signature covers: transcript (default) or params (nonces + share)\n"
+	    "  --groups LIST           x25519, ffdhe2048, ffdhe3072 %s (default all three, in that order);\n"
+	    "                          WEAK lab groups for the downgrade lessons, only when named: lab-32, lab-48,\n"
+	    "                          lab-64-smooth; LEGACY: explicit (p and g travel in bob's key share,\n"
+	    "                          as in TLS 1.2; never by default — named groups only)\n"
+	    "  --cipher LIST           chacha20-poly1305, aes-256-gcm, none (plaintext records)\n"
+	    "                          (default chacha20-poly1305,aes-256-gcm)\n"
+	    "  --key FILE              own Ed25519 private key, PEM (make one: mitmlab-keygen FILE)\n"
+	    "  --peer-key FILE         the other side's Ed25519 public key, pinned\n"
+	    "  --events FD             write JSON-lines events to descriptor FD (docs/events.md)\n"
+	    "  --timeout SECONDS       limit for each handshake step and reply (default 10)\n"
+	    "  --no-share-check        WEAKENED: accept key shares (and explicit p, g) without checks;\n"
+	    "                          also spelled --no-validate-share\n"
+	    "%s"
+	    "  --downgrade-sentinel    %s\n"
+	    "  --min-security BITS     never use a group below this security level (x25519 128, ffdhe2048 103,\n"
+	    "                          ffdhe3072 125, lab groups 8-24); default: no policy\n"
+	    "  --quiet                 no readable log on stderr\n"
+	    "  --help                  this text\n\n"
+	    "%s",
+	    ini ? "offered in this order" : "accepted by policy",
+	    ini ? "also sign as alice (needs --key); bob checks it with his --peer-key"
+		: "require alice to sign too (needs --peer-key with alice's public key)",
+	    ini ? "offered in this order" : "accepted",
+	    ini ? ""
+		: "  --explicit-from GROUP   the named group whose p and g bob sends when explicit is chosen\n"
+		  "                          (ffdhe2048, ffdhe3072 or a lab group; default ffdhe2048)\n",
+	    ini ? "abort when bob's nonce carries the downgrade sentinel over another group offer\n"
+		  "                          than the one sent (RFC 8446 4.1.3 style; pair with signatures)"
+		: "mark the nonce with a digest of the offer received when choosing a weaker group\n"
+		  "                          than the policy takes: a signed nonce tells alice of a changed offer",
+	    /* bob outlives his connections: their outcomes are events, not his status. */
+	    ini ? "exit status: 0 success, 1 a check failed or the peer aborted, 2 usage, 3 network, 4 key files,\n"
+		  "             5 internal error (out of memory, crypto library)\n"
+		: "exit status: 0 after --max-conns connections or on SIGINT/SIGTERM, also when connections failed\n"
+		  "             (each failure is in its error and connection-end events), 2 usage, 3 cannot listen,\n"
+		  "             4 key files, 5 internal error at start-up (out of memory)\n");
 }
 
 static int bad(const struct peer_opts *o, const char *fmt, const char *arg)
@@ -197,8 +198,8 @@ static int parse_opt(const struct peer_opts *o, const char *name, const char *ar
 	if ((r = parse_uint(o, arg, (unsigned long)peer_opt_max(name), v)) >= 0)
 		return r;
 	if (*v < peer_opt_min(name)) {
-		fprintf(stderr, "%s: --%s: at least %llu, not %s\nTry '%s --help'.\n", o->prog, name, peer_opt_min(name),
-			arg, o->prog);
+		fprintf(stderr, "%s: --%s: at least %llu, not %s\nTry '%s --help'.\n", o->prog, name,
+			peer_opt_min(name), arg, o->prog);
 		return PEER_EXIT_USAGE;
 	}
 	return -1;
@@ -284,7 +285,8 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 	case OPT_CONNECT:
 	case OPT_LISTEN:
 		if ((opt == OPT_CONNECT) != ini)
-			return bad(o, "%s is not an option of this program", opt == OPT_CONNECT ? "--connect" : "--listen");
+			return bad(o, "%s is not an option of this program",
+				   opt == OPT_CONNECT ? "--connect" : "--listen");
 		char host[256], port[16];
 		if (peer_split_addr(arg, host, sizeof host, port, sizeof port) != 0)
 			return bad(o, "expected HOST:PORT or [IPv6]:PORT, not '%s'", arg);
@@ -324,8 +326,10 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 			return bad(o, "%s is not an option of this program", "--explicit-from");
 		const struct mlab_group *g = mlab_group_by_name(arg);
 		if (!mlab_group_finite_field(g))
-			return bad(o, "--explicit-from: not a finite-field group: '%s' (ffdhe2048, ffdhe3072, lab-32, "
-				      "lab-48, lab-64-smooth)", arg);
+			return bad(o,
+				   "--explicit-from: not a finite-field group: '%s' (ffdhe2048, ffdhe3072, lab-32, "
+				   "lab-48, lab-64-smooth)",
+				   arg);
 		o->kex.explicit_from = g->id;
 		return -1;
 	}
@@ -391,8 +395,10 @@ int peer_opts_load_keys(struct peer_opts *o)
 	const char *other = o->role == MLAB_INITIATOR ? "bob" : "alice";
 
 	if (need_key && !o->key_path) {
-		fprintf(stderr, "%s: signing needs --key FILE, %s's Ed25519 private key (make one with: mitmlab-keygen %s.key)\n",
-			o->prog, o->prog, o->prog);
+		fprintf(
+		    stderr,
+		    "%s: signing needs --key FILE, %s's Ed25519 private key (make one with: mitmlab-keygen %s.key)\n",
+		    o->prog, o->prog, o->prog);
 		return PEER_EXIT_USAGE;
 	}
 	if (need_pin && !o->peer_key_path) {

@@ -10,10 +10,10 @@
 /* Exit codes of alice and bob (documented in their --help). */
 enum peer_exit {
 	PEER_EXIT_OK = 0,
-	PEER_EXIT_CHECK = 1,   /* a check failed or the peer aborted: see the error event */
-	PEER_EXIT_USAGE = 2,   /* bad command line */
-	PEER_EXIT_NETWORK = 3, /* cannot listen/connect, timeout, connection lost */
-	PEER_EXIT_SETUP = 4,   /* key files */
+	PEER_EXIT_CHECK = 1,	/* a check failed or the peer aborted: see the error event */
+	PEER_EXIT_USAGE = 2,	/* bad command line */
+	PEER_EXIT_NETWORK = 3,	/* cannot listen/connect, timeout, connection lost */
+	PEER_EXIT_SETUP = 4,	/* key files */
 	PEER_EXIT_INTERNAL = 5, /* out of memory, crypto library failure */
 };
 
@@ -27,14 +27,14 @@ struct peer_opts {
 	const char *key_path, *peer_key_path;
 	int events_fd;
 	int timeout_ms; /* each handshake step and each reply */
-	int idle_ms;    /* bob: wait for alice's next message */
+	int idle_ms;	/* bob: wait for alice's next message */
 	bool quiet;
-	unsigned max_conns; /* bob: 0 = serve until stopped */
+	unsigned max_conns;		     /* bob: 0 = serve until stopped */
 	const char *msgs[PEER_MAX_MESSAGES]; /* alice --send / bob --reply */
 	size_t n_msgs;
-	unsigned repeat;     /* alice: send the message list this many times (default 1) */
+	unsigned repeat;	 /* alice: send the message list this many times (default 1) */
 	unsigned long long bulk; /* alice: then stream this many bytes without waiting for replies */
-	bool sink;           /* bob: answer nothing, only count (bulk transfers) */
+	bool sink;		 /* bob: answer nothing, only count (bulk transfers) */
 };
 
 /* Parses argv. Returns -1 to go on, or an exit code (after --help: 0). */

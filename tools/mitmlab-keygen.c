@@ -63,7 +63,8 @@ int main(int argc, char **argv)
 		return 4;
 	}
 	if (!quiet)
-		printf("wrote %s (private: keep it) and %s (public: give it to peers); key id %s\n", path, pub_path, kid);
+		printf("wrote %s (private: keep it) and %s (public: give it to peers); key id %s\n", path, pub_path,
+		       kid);
 	EVP_PKEY_free(key);
 	return 0;
 }

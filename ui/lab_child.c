@@ -66,8 +66,8 @@ int ui_make_run_dir(const char *dir, char *err, size_t errlen)
 	/* An existing directory only if it is ours, private to us, and empty:
 	 * nobody else can have planted links in it. */
 	if (lstat(tmp, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
-		snprintf(err, errlen, "run directory %s exists and is not an empty directory of yours: choose another --out",
-			 dir);
+		snprintf(err, errlen,
+			 "run directory %s exists and is not an empty directory of yours: choose another --out", dir);
 		return -1;
 	}
 	DIR *d = opendir(tmp);
@@ -102,9 +102,9 @@ static void child_main(const struct scenario *sc, const struct lab_paths *paths,
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	int rc = lab_run(sc, paths, &ro, &v, &times, err, sizeof err);
-	json_t *msg = json_pack("{s:i,s:s,s:f,s:f,s:f,s:b}", "rc", rc, "error", err, "total_ms", times.total_ms,
-				"net_build_ms", times.net_build_ms, "net_release_ms", times.net_release_ms,
-				"interrupted", stop_flag != 0);
+	json_t *msg =
+	    json_pack("{s:i,s:s,s:f,s:f,s:f,s:b}", "rc", rc, "error", err, "total_ms", times.total_ms, "net_build_ms",
+		      times.net_build_ms, "net_release_ms", times.net_release_ms, "interrupted", stop_flag != 0);
 	if (rc == 0)
 		json_object_set_new(msg, "verdict", verdict_json(&v));
 	char *line = json_dumps(msg, JSON_COMPACT);

@@ -20,7 +20,7 @@ struct child_opts {
 };
 
 struct child_result {
-	int status;       /* 0 verdict produced, 3 lab could not run, other: crash */
+	int status;	  /* 0 verdict produced, 3 lab could not run, other: crash */
 	json_t *verdict;  /* verdict_json of the run, or NULL */
 	char error[1024]; /* why the lab could not run */
 	double total_ms, net_build_ms, net_release_ms;

@@ -30,9 +30,9 @@
 
 #define U_MIDDOT "\xc2\xb7" /* only in key_line, as viewmodel.h shows it */
 
-#define SWAPPED_MAX 16		 /* mallory's swapped shares remembered */
-#define DETAIL_BYTES 4096	 /* bytes of one hex field decoded for the details */
-#define DETAIL_STR_COLS 240	 /* columns of one string field in the details */
+#define SWAPPED_MAX 16	    /* mallory's swapped shares remembered */
+#define DETAIL_BYTES 4096   /* bytes of one hex field decoded for the details */
+#define DETAIL_STR_COLS 240 /* columns of one string field in the details */
 
 /* ---- field access: typed, absent when missing or of the wrong type ---- */
 

@@ -25,10 +25,10 @@
 enum vm_col { VM_ALICE, VM_MALLORY, VM_BOB, VM_COLS };
 
 enum vm_mark {
-	VM_MARK_NONE,  /* a plain step */
-	VM_MARK_OK,    /* a check passed: ✔ (ASCII "ok") */
-	VM_MARK_FAIL,  /* a check failed, an abort, an altered message: ✘ (ASCII "FAIL") */
-	VM_MARK_WARN,  /* something a trainee must notice: unauthenticated mode, a swapped share, a read */
+	VM_MARK_NONE, /* a plain step */
+	VM_MARK_OK,   /* a check passed: ✔ (ASCII "ok") */
+	VM_MARK_FAIL, /* a check failed, an abort, an altered message: ✘ (ASCII "FAIL") */
+	VM_MARK_WARN, /* something a trainee must notice: unauthenticated mode, a swapped share, a read */
 };
 
 struct vm_step {
@@ -42,12 +42,12 @@ struct vm_column {
 	char name[16]; /* alice, mallory, bob */
 	char ip[16];
 	char mac[18];
-	char key_id[9];   /* alice/bob: the session key id; mallory: her key with alice */
-	char key_id2[9];  /* mallory: her key with bob */
+	char key_id[9];	 /* alice/bob: the session key id; mallory: her key with alice */
+	char key_id2[9]; /* mallory: her key with bob */
 	bool aborted;
 	char error[48], check[32];
 	struct vm_step steps[VM_MAX_STEPS];
-	size_t n_steps;   /* the newest are kept when there are more */
+	size_t n_steps; /* the newest are kept when there are more */
 };
 
 /* What victim `host` believes about the other's IP (the lab's neighbour events). */
@@ -62,11 +62,11 @@ struct vm_neigh {
 };
 
 struct vm_line {
-	double t;         /* seconds since the first event */
+	double t; /* seconds since the first event */
 	char actor[16];
 	char text[VM_TEXT];
 	size_t event;
-	bool truth;       /* the lab's ground truth (actor lab), not a party's own view */
+	bool truth; /* the lab's ground truth (actor lab), not a party's own view */
 };
 
 /* The lab's view: facts no single party could know from its own bytes —
@@ -83,9 +83,9 @@ struct vm_truth {
  * they happened. With mallory in the middle each message is two arrows
  * (sender → mallory, mallory → receiver); changed marks what she altered. */
 struct vm_arrow {
-	int from, to; /* enum vm_col */
-	char label[40];	  /* "hello", "share", "#2 \"transfer…\"" */
-	char change[40];  /* what she changed: "share swapped", "sign stripped"; "" when unchanged */
+	int from, to;	 /* enum vm_col */
+	char label[40];	 /* "hello", "share", "#2 \"transfer…\"" */
+	char change[40]; /* what she changed: "share swapped", "sign stripped"; "" when unchanged */
 	bool changed;
 	size_t event;
 };
@@ -101,17 +101,17 @@ struct vm {
 	struct vm_line timeline[VM_TIMELINE];
 	size_t n_timeline; /* lines up to the cursor (the newest VM_TIMELINE) */
 	struct vm_truth truth[VM_TRUTH];
-	size_t n_truth;	 /* the newest VM_TRUTH up to the cursor */
+	size_t n_truth; /* the newest VM_TRUTH up to the cursor */
 	struct vm_arrow arrows[VM_ARROWS];
 	size_t n_arrows; /* the newest VM_ARROWS up to the cursor */
 	bool mitm;	 /* mallory relays between them: messages go through her */
 	/* the outcome, valid when finished */
-	bool finished;           /* cursor == n_events */
-	char verdict[24];        /* "attack-succeeded", "blocked", ... */
-	char verdict_line[256];  /* "blocked — alice's signature check stopped it" */
+	bool finished;		/* cursor == n_events */
+	char verdict[24];	/* "attack-succeeded", "blocked", ... */
+	char verdict_line[256]; /* "blocked — alice's signature check stopped it" */
 	char peer[16], check[32];
-	bool matches;            /* the scenario's expectation holds */
-	char key_line[256];      /* "alice 1a2b3c4d · mallory 1a2b3c4d / 5e6f7a8b · bob 5e6f7a8b — ..." */
+	bool matches;	    /* the scenario's expectation holds */
+	char key_line[256]; /* "alice 1a2b3c4d · mallory 1a2b3c4d / 5e6f7a8b · bob 5e6f7a8b — ..." */
 };
 
 /* The picture after the first k events (k is clamped to the count). sc may

@@ -31,8 +31,8 @@ static int cmp_double(const void *a, const void *b)
 static void report(const char *what, double *v, size_t n)
 {
 	qsort(v, n, sizeof *v, cmp_double);
-	printf("  %-34s median %9.1f us   p10 %9.1f   p90 %9.1f   (n=%zu)\n", what, v[n / 2], v[n / 10],
-	       v[n * 9 / 10], n);
+	printf("  %-34s median %9.1f us   p10 %9.1f   p90 %9.1f   (n=%zu)\n", what, v[n / 2], v[n / 10], v[n * 9 / 10],
+	       n);
 }
 
 static int engine_handshake(const struct mlab_kex_config *ci, const struct mlab_kex_config *cr)
@@ -78,12 +78,12 @@ int main(void)
 		uint16_t group;
 		size_t n;
 	} cases[] = {
-		{"none", "x25519", MLAB_MODE_NONE, MLAB_GROUP_X25519, 300},
-		{"sign", "x25519", MLAB_MODE_SIGN, MLAB_GROUP_X25519, 300},
-		{"none", "ffdhe2048", MLAB_MODE_NONE, MLAB_GROUP_FFDHE2048, 40},
-		{"sign", "ffdhe2048", MLAB_MODE_SIGN, MLAB_GROUP_FFDHE2048, 40},
-		{"none", "ffdhe3072", MLAB_MODE_NONE, MLAB_GROUP_FFDHE3072, 20},
-		{"sign", "ffdhe3072", MLAB_MODE_SIGN, MLAB_GROUP_FFDHE3072, 20},
+	    {"none", "x25519", MLAB_MODE_NONE, MLAB_GROUP_X25519, 300},
+	    {"sign", "x25519", MLAB_MODE_SIGN, MLAB_GROUP_X25519, 300},
+	    {"none", "ffdhe2048", MLAB_MODE_NONE, MLAB_GROUP_FFDHE2048, 40},
+	    {"sign", "ffdhe2048", MLAB_MODE_SIGN, MLAB_GROUP_FFDHE2048, 40},
+	    {"none", "ffdhe3072", MLAB_MODE_NONE, MLAB_GROUP_FFDHE3072, 20},
+	    {"sign", "ffdhe3072", MLAB_MODE_SIGN, MLAB_GROUP_FFDHE3072, 20},
 	};
 	EVP_PKEY *bob_key = NULL, *bob_pub = NULL;
 	uint8_t raw[32];
@@ -119,8 +119,9 @@ int main(void)
 	for (size_t c = 0; c < 4; c++) {
 		const size_t n = 31;
 		struct proc bob;
-		const char *bargv[] = {"bob", "--listen", "127.0.0.1:0", "--max-conns", "31", "--key", bob_keyf,
-				       "--auth", cases[c].mode_name, "--groups", cases[c].group_name, NULL};
+		const char *bargv[] = {
+		    "bob",    "--listen",	  "127.0.0.1:0", "--max-conns",	      "31", "--key", bob_keyf,
+		    "--auth", cases[c].mode_name, "--groups",	 cases[c].group_name, NULL};
 		if (proc_start(&bob, bargv) != 0 || !proc_wait_event(&bob, "listening", 5000)) {
 			fprintf(stderr, "bench: bob did not start\n");
 			return 1;
@@ -130,8 +131,18 @@ int main(void)
 			 (int)json_integer_value(json_object_get(proc_event(&bob, "listening", 0), "port")));
 		for (size_t i = 0; i < n; i++) {
 			struct proc alice;
-			const char *aargv[] = {"alice", "--connect", addr, "--peer-key", bob_pubf, "--auth",
-					       cases[c].mode_name, "--groups", cases[c].group_name, "--send", "x", NULL};
+			const char *aargv[] = {"alice",
+					       "--connect",
+					       addr,
+					       "--peer-key",
+					       bob_pubf,
+					       "--auth",
+					       cases[c].mode_name,
+					       "--groups",
+					       cases[c].group_name,
+					       "--send",
+					       "x",
+					       NULL};
 			int rc = proc_start(&alice, aargv) != 0 ? -1 : proc_wait(&alice, 10000);
 			if (rc != 0) {
 				fprintf(stderr, "bench: alice #%zu failed (exit %d, %s)\n", i, rc,

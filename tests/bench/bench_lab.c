@@ -33,7 +33,8 @@ static int run(const char *ini, const char *dir)
 	pid_t pid = fork();
 	if (pid == 0) {
 		freopen("/dev/null", "w", stdout);
-		execl(proc_bin("mitmlab", bin, sizeof bin), "mitmlab", "run", ini, "--headless", "--out", dir, (char *)NULL);
+		execl(proc_bin("mitmlab", bin, sizeof bin), "mitmlab", "run", ini, "--headless", "--out", dir,
+		      (char *)NULL);
 		_exit(127);
 	}
 	int st;

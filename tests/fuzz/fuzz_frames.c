@@ -38,10 +38,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static EVP_PKEY *key, *pub;
 	struct mlab_kex_config cfg = {
-		.modes = {MLAB_MODE_NONE, MLAB_MODE_SIGN}, .n_modes = 2,
-		.groups = {MLAB_GROUP_X25519, MLAB_GROUP_FFDHE2048}, .n_groups = 2,
-		.ciphers = {MLAB_CIPHER_CHACHA20_POLY1305, MLAB_CIPHER_NONE}, .n_ciphers = 2,
-		.validate_shares = true,
+	    .modes = {MLAB_MODE_NONE, MLAB_MODE_SIGN},
+	    .n_modes = 2,
+	    .groups = {MLAB_GROUP_X25519, MLAB_GROUP_FFDHE2048},
+	    .n_groups = 2,
+	    .ciphers = {MLAB_CIPHER_CHACHA20_POLY1305, MLAB_CIPHER_NONE},
+	    .n_ciphers = 2,
+	    .validate_shares = true,
 	};
 	struct mlab_kex k;
 	struct mlab_wr w;

@@ -12,8 +12,8 @@
 
 struct proc {
 	pid_t pid;
-	int ev_fd;    /* read end of the program's --events 3 */
-	int status;   /* valid after proc_wait */
+	int ev_fd;  /* read end of the program's --events 3 */
+	int status; /* valid after proc_wait */
 	bool exited;
 	json_t *events[PROC_MAX_EVENTS];
 	size_t n_events;

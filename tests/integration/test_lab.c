@@ -144,8 +144,17 @@ static void test_rootless_check_all(void **state)
 	snprintf(runs, sizeof runs, "%s/runs", dir);
 	int rc;
 	if (geteuid() == 0) {
-		const char *argv[] = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
-				      "--bounding-set=-all", mitmlab, "check", "--out", runs, NULL};
+		const char *argv[] = {"setpriv",
+				      "--reuid=65534",
+				      "--regid=65534",
+				      "--clear-groups",
+				      "--inh-caps=-all",
+				      "--bounding-set=-all",
+				      mitmlab,
+				      "check",
+				      "--out",
+				      runs,
+				      NULL};
 		rc = run_cmd(argv, out, sizeof out);
 	} else {
 		const char *argv[] = {mitmlab, "check", "--out", runs, NULL};
@@ -326,8 +335,8 @@ static void test_wire_pcap_readable(void **state)
 	(void)state;
 	char bin[4096], dir[256], pcap[300];
 	snprintf(dir, sizeof dir, "%s/run", tmpdir());
-	const char *argv[] = {proc_bin("mitmlab", bin, sizeof bin), "run", "02-sniff-plaintext-hub", "--headless",
-			      "--out", dir, NULL};
+	const char *argv[] = {
+	    proc_bin("mitmlab", bin, sizeof bin), "run", "02-sniff-plaintext-hub", "--headless", "--out", dir, NULL};
 	assert_int_equal(run_cmd(argv, out, sizeof out), 0);
 	snprintf(pcap, sizeof pcap, "%s/wire.pcap", dir);
 	const char *ts[] = {"tshark", "-r", pcap, "-Y", "tcp.port == 4433", NULL};
@@ -344,7 +353,8 @@ static void test_missing_program(void **state)
 	const char *dir = tmpdir();
 	proc_bin("", bin, sizeof bin);
 	proc_src("lab-scenarios", src, sizeof src);
-	const char *script = "set -e; mkdir -p \"$1/bin\"; for p in alice bob mitmlab keys; do cp -r \"$2/$p\" \"$1/bin/\"; done";
+	const char *script =
+	    "set -e; mkdir -p \"$1/bin\"; for p in alice bob mitmlab keys; do cp -r \"$2/$p\" \"$1/bin/\"; done";
 	const char *prep[] = {"sh", "-c", script, "sh", dir, bin, NULL};
 	assert_int_equal(run_cmd(prep, out, sizeof out), 0);
 	char mitmlab[300], runs[300];
@@ -385,8 +395,12 @@ static void test_poisoning_confirmed_restored_and_on_the_wire(void **state)
 	assert_int_equal(count_lines(events, "\"phase\":\"after-stop\"", "\"poisoned\":false"), 2);
 	assert_int_equal(count_lines(events, "\"event\":\"relaying\"", "\"confirmed\":true"), 2);
 	snprintf(pcap, sizeof pcap, "%s/wire.pcap", dir);
-	const char *ts[] = {"tshark", "-r", pcap, "-Y",
-			    "ip.src == 10.0.0.10 && ip.dst == 10.0.0.20 && eth.dst == 02:00:00:00:00:66 && tcp", NULL};
+	const char *ts[] = {"tshark",
+			    "-r",
+			    pcap,
+			    "-Y",
+			    "ip.src == 10.0.0.10 && ip.dst == 10.0.0.20 && eth.dst == 02:00:00:00:00:66 && tcp",
+			    NULL};
 	int rc = run_cmd(ts, out, sizeof out);
 	if (rc != 0 || !strstr(out, "10.0.0.10") || !strstr(out, "4433"))
 		fail_msg("no frame from alice to bob addressed to mallory's MAC in %s (%d):\n%s", pcap, rc, out);
@@ -443,8 +457,9 @@ int main(void)
 	tests[n++] = (struct CMUnitTest){"poisoning on the wire and restored (05)",
 					 test_poisoning_confirmed_restored_and_on_the_wire, NULL, NULL,
 					 (void *)"05-arp-poison-plaintext"};
-	tests[n++] = (struct CMUnitTest){"poisoning on the wire and restored (06)",
-					 test_poisoning_confirmed_restored_and_on_the_wire, NULL, NULL, (void *)"06-dh-mitm"};
+	tests[n++] =
+	    (struct CMUnitTest){"poisoning on the wire and restored (06)",
+				test_poisoning_confirmed_restored_and_on_the_wire, NULL, NULL, (void *)"06-dh-mitm"};
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bad_scenario_file);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_time_limit_gives_error);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_no_userns_message);

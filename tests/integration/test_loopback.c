@@ -121,11 +121,20 @@ static void test_combo(void **state)
 	const struct combo *c = *state;
 	struct proc bob;
 	char pin[4200], own[4200];
-	const char *bob_flags[] = {"--auth", c->auth, "--groups", c->group, "--cipher", c->cipher,
-				   c->extra ? c->extra : NULL, NULL};
-	const char *alice_flags[] = {"--auth", c->auth, "--groups", c->group, "--cipher", c->cipher,
-				     "--peer-key", key("bob.pub", pin, sizeof pin), "--key",
-				     key("alice.key", own, sizeof own), c->extra ? c->extra : NULL, NULL};
+	const char *bob_flags[] = {
+	    "--auth", c->auth, "--groups", c->group, "--cipher", c->cipher, c->extra ? c->extra : NULL, NULL};
+	const char *alice_flags[] = {"--auth",
+				     c->auth,
+				     "--groups",
+				     c->group,
+				     "--cipher",
+				     c->cipher,
+				     "--peer-key",
+				     key("bob.pub", pin, sizeof pin),
+				     "--key",
+				     key("alice.key", own, sizeof own),
+				     c->extra ? c->extra : NULL,
+				     NULL};
 	unsigned port = start_bob(&bob, 1, bob_flags);
 
 	honest_exchange(&bob, port, alice_flags);
@@ -165,9 +174,9 @@ struct attack {
 	const char *name;
 	const char *auth, *group;
 	struct tamper t;
-	int share_value; /* for REPLACE_SHARE: 0, 1, or -1 for p-1 (ffdhe) / zeros (x25519) */
+	int share_value;		     /* for REPLACE_SHARE: 0, 1, or -1 for p-1 (ffdhe) / zeros (x25519) */
 	const char *alice_error, *bob_error; /* expected error names ("" = none) */
-	const char *pin;                     /* bob's key as alice pins it */
+	const char *pin;		     /* bob's key as alice pins it */
 };
 
 /* Appends the NULL-terminated more to the NULL-terminated argv[MAX_ARGS]. */
@@ -190,11 +199,11 @@ static void run_attack(struct attack *a, const char *const *extra)
 	struct tamper_proxy tp;
 	char pin[4200], honest_pin[4200];
 	const char *bob_flags[MAX_ARGS] = {"--auth", a->auth, "--groups", a->group};
-	const char *alice_flags[MAX_ARGS] = {"--auth", a->auth, "--groups", a->group, "--peer-key",
-					     key(a->pin ? a->pin : "bob.pub", pin, sizeof pin), "--send",
-					     "transfer 100"};
-	const char *honest_flags[MAX_ARGS] = {"--auth", a->auth, "--groups", a->group, "--peer-key",
-					      key("bob.pub", honest_pin, sizeof honest_pin)};
+	const char *alice_flags[MAX_ARGS] = {"--auth", a->auth,	      "--groups",
+					     a->group, "--peer-key",  key(a->pin ? a->pin : "bob.pub", pin, sizeof pin),
+					     "--send", "transfer 100"};
+	const char *honest_flags[MAX_ARGS] = {"--auth", a->auth,      "--groups",
+					      a->group, "--peer-key", key("bob.pub", honest_pin, sizeof honest_pin)};
 	append(bob_flags, extra ? extra : none);
 	append(alice_flags, extra ? extra : none);
 	append(honest_flags, extra ? extra : none);
@@ -216,7 +225,7 @@ static void run_attack(struct attack *a, const char *const *extra)
 	int rc = run_alice(&alice, target, alice_flags);
 	if (a->t.action != TAMPER_NOTHING)
 		assert_int_equal(tamper_proxy_wait(&tp, T_MS), 1); /* it did alter exactly one frame */
-	assert_int_equal(rc, 1);                                   /* a check failed */
+	assert_int_equal(rc, 1);				   /* a check failed */
 	assert_string_equal(error_of(&alice), a->alice_error);
 	json_t *end = proc_wait_event(&bob, "connection-end", T_MS);
 	assert_non_null(end);
@@ -290,8 +299,11 @@ static void test_raw_record_first(void **state)
 static void test_wrong_pin_key(void **state)
 {
 	(void)state;
-	struct attack a = {.auth = "sign", .group = "x25519", .pin = "mallory.pub",
-			   .alice_error = "pinned-key-mismatch", .bob_error = "peer-alert"};
+	struct attack a = {.auth = "sign",
+			   .group = "x25519",
+			   .pin = "mallory.pub",
+			   .alice_error = "pinned-key-mismatch",
+			   .bob_error = "peer-alert"};
 	void *s = &a;
 	test_attack(&s);
 }
@@ -304,14 +316,12 @@ static void test_wrong_pin_key(void **state)
 static void test_sentinel_rewritten_offer(void **state)
 {
 	(void)state;
-	struct attack a = {.auth = "sign",
-			   .group = "x25519,lab-48",
-			   .t = {.dir = TAMPER_TO_BOB,
-				 .type = MLAB_MSG_CLIENT_HELLO,
-				 .action = TAMPER_FLIP_BIT,
-				 .offset = 38},
-			   .alice_error = "downgrade-detected",
-			   .bob_error = "peer-alert"};
+	struct attack a = {
+	    .auth = "sign",
+	    .group = "x25519,lab-48",
+	    .t = {.dir = TAMPER_TO_BOB, .type = MLAB_MSG_CLIENT_HELLO, .action = TAMPER_FLIP_BIT, .offset = 38},
+	    .alice_error = "downgrade-detected",
+	    .bob_error = "peer-alert"};
 	const char *const extra[] = {"--sign-scope", "params", "--downgrade-sentinel", NULL};
 	run_attack(&a, extra);
 }
@@ -349,9 +359,16 @@ static void test_sentinel_honest_orders(void **state)
 	unsigned port = start_bob(&bob, sizeof orders / sizeof orders[0], bob_flags);
 
 	for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++) {
-		const char *alice_flags[] = {"--auth", "sign", "--sign-scope", "params", "--downgrade-sentinel",
-					     "--groups", orders[i].groups, "--peer-key",
-					     key("bob.pub", pin, sizeof pin), NULL};
+		const char *alice_flags[] = {"--auth",
+					     "sign",
+					     "--sign-scope",
+					     "params",
+					     "--downgrade-sentinel",
+					     "--groups",
+					     orders[i].groups,
+					     "--peer-key",
+					     key("bob.pub", pin, sizeof pin),
+					     NULL};
 		size_t before = proc_count(&bob, "sentinel-set");
 		honest_exchange(&bob, port, alice_flags);
 		assert_int_equal(proc_count(&bob, "sentinel-set") - before, orders[i].marked ? 1 : 0);
@@ -368,36 +385,49 @@ static int setup(void **state)
 	return access(keydir, R_OK) == 0 ? 0 : -1;
 }
 
-#define COMBO(a, g, c, x) {a, g, c, x}
+#define COMBO(a, g, c, x)                                                                                              \
+	{                                                                                                              \
+		a, g, c, x                                                                                             \
+	}
 static struct combo combos[] = {
-	COMBO("none", "x25519", "chacha20-poly1305", NULL),
-	COMBO("none", "ffdhe2048", "chacha20-poly1305", NULL),
-	COMBO("sign", "x25519", "chacha20-poly1305", NULL),
-	COMBO("sign", "ffdhe2048", "chacha20-poly1305", NULL),
-	COMBO("sign", "ffdhe3072", "aes-256-gcm", NULL),
-	COMBO("none", "x25519", "none", NULL),
-	COMBO("sign", "x25519", "aes-256-gcm", "--mutual"),
-	COMBO("sign", "ffdhe2048", "chacha20-poly1305", "--sign-scope=params"),
+    COMBO("none", "x25519", "chacha20-poly1305", NULL),
+    COMBO("none", "ffdhe2048", "chacha20-poly1305", NULL),
+    COMBO("sign", "x25519", "chacha20-poly1305", NULL),
+    COMBO("sign", "ffdhe2048", "chacha20-poly1305", NULL),
+    COMBO("sign", "ffdhe3072", "aes-256-gcm", NULL),
+    COMBO("none", "x25519", "none", NULL),
+    COMBO("sign", "x25519", "aes-256-gcm", "--mutual"),
+    COMBO("sign", "ffdhe2048", "chacha20-poly1305", "--sign-scope=params"),
 };
 
-#define FLIP(d, ty, n, off) {.dir = d, .type = ty, .nth = n, .action = TAMPER_FLIP_BIT, .offset = off}
-#define SHARE(d) {.dir = d, .type = MLAB_MSG_KEY_SHARE, .action = TAMPER_REPLACE_SHARE}
+#define FLIP(d, ty, n, off)                                                                                            \
+	{                                                                                                              \
+		.dir = d, .type = ty, .nth = n, .action = TAMPER_FLIP_BIT, .offset = off                               \
+	}
+#define SHARE(d)                                                                                                       \
+	{                                                                                                              \
+		.dir = d, .type = MLAB_MSG_KEY_SHARE, .action = TAMPER_REPLACE_SHARE                                   \
+	}
 static struct attack attacks[] = {
-	{"signature bit flip", "sign", "x25519", FLIP(TAMPER_TO_ALICE, MLAB_MSG_SIGNATURE, 0, -1), 0,
-	 "signature-invalid", "peer-alert", NULL},
-	{"record bit flip", "sign", "x25519", FLIP(TAMPER_TO_BOB, MLAB_MSG_RECORD, 0, 12), 0, "peer-alert", "record-auth",
-	 NULL},
-	{"record replay", "none", "x25519",
-	 {.dir = TAMPER_TO_BOB, .type = MLAB_MSG_RECORD, .action = TAMPER_DUPLICATE}, 0, "peer-alert", "record-replay",
-	 NULL},
-	{"finished bit flip", "none", "ffdhe2048", FLIP(TAMPER_TO_BOB, MLAB_MSG_FINISHED, 0, 3), 0, "peer-alert",
-	 "finished-mismatch", NULL},
-	{"share 0 to bob", "none", "ffdhe2048", SHARE(TAMPER_TO_BOB), 0, "peer-alert", "share-range", NULL},
-	{"share 1 to bob", "none", "ffdhe2048", SHARE(TAMPER_TO_BOB), 1, "peer-alert", "share-range", NULL},
-	{"share p-1 to bob", "none", "ffdhe2048", SHARE(TAMPER_TO_BOB), -1, "peer-alert", "share-range", NULL},
-	{"share p-1 to alice", "sign", "ffdhe2048", SHARE(TAMPER_TO_ALICE), -1, "share-range", "peer-alert", NULL},
-	{"x25519 low-order share to bob", "none", "x25519", SHARE(TAMPER_TO_BOB), 0, "peer-alert", "share-low-order",
-	 NULL},
+    {"signature bit flip", "sign", "x25519", FLIP(TAMPER_TO_ALICE, MLAB_MSG_SIGNATURE, 0, -1), 0, "signature-invalid",
+     "peer-alert", NULL},
+    {"record bit flip", "sign", "x25519", FLIP(TAMPER_TO_BOB, MLAB_MSG_RECORD, 0, 12), 0, "peer-alert", "record-auth",
+     NULL},
+    {"record replay",
+     "none",
+     "x25519",
+     {.dir = TAMPER_TO_BOB, .type = MLAB_MSG_RECORD, .action = TAMPER_DUPLICATE},
+     0,
+     "peer-alert",
+     "record-replay",
+     NULL},
+    {"finished bit flip", "none", "ffdhe2048", FLIP(TAMPER_TO_BOB, MLAB_MSG_FINISHED, 0, 3), 0, "peer-alert",
+     "finished-mismatch", NULL},
+    {"share 0 to bob", "none", "ffdhe2048", SHARE(TAMPER_TO_BOB), 0, "peer-alert", "share-range", NULL},
+    {"share 1 to bob", "none", "ffdhe2048", SHARE(TAMPER_TO_BOB), 1, "peer-alert", "share-range", NULL},
+    {"share p-1 to bob", "none", "ffdhe2048", SHARE(TAMPER_TO_BOB), -1, "peer-alert", "share-range", NULL},
+    {"share p-1 to alice", "sign", "ffdhe2048", SHARE(TAMPER_TO_ALICE), -1, "share-range", "peer-alert", NULL},
+    {"x25519 low-order share to bob", "none", "x25519", SHARE(TAMPER_TO_BOB), 0, "peer-alert", "share-low-order", NULL},
 };
 
 int main(void)

@@ -484,7 +484,6 @@ static void test_replay_06_80x24(void **state)
 	quit_cleanly(t);
 }
 
-
 /* Lines of the screen that contain every one of the needles. */
 static int lines_with(const char *a, const char *b)
 {
@@ -515,11 +514,12 @@ static void test_sequence_06(void **state)
 	keys(t, "End");
 	expect_text(t, "ATTACK SUCCEEDED", WAIT_MS);
 	expect_text(t, "swapped", WAIT_MS);
-	if (lines_with("\xe2\x95\x90 share \xe2\x9c\x98 swapped", NULL) != 2 || lines_with("\xe2\x97\x80\xe2\x95\x90", "swapped") != 1 ||
+	if (lines_with("\xe2\x95\x90 share \xe2\x9c\x98 swapped", NULL) != 2 ||
+	    lines_with("\xe2\x97\x80\xe2\x95\x90", "swapped") != 1 ||
 	    lines_with("swapped \xe2\x95\x90", "\xe2\x96\xb6") != 1)
 		fail_msg("80x24: not two changed share arrows, one toward alice and one toward bob:\n%s", screen);
 	assert_int_equal(lines_with("\xe2\x94\x80 hello \xe2\x94\x80", NULL), 2); /* alice→mallory, mallory→bob */
-	keys(t, "v"); /* back to the columns */
+	keys(t, "v");								  /* back to the columns */
 	expect_text(t, "alice ", WAIT_MS);
 	assert_int_equal(lines_with("share \xe2\x9c\x98 swapped", NULL), 0);
 	quit_cleanly(t);
@@ -559,8 +559,8 @@ static void test_timeline_13_in_order(void **state)
 			    (strcmp(who, "alice") == 0 || strcmp(who, "bob") == 0 || strcmp(who, "mallory") == 0 ||
 			     strcmp(who, "lab") == 0)) {
 				if (tt < prev)
-					fail_msg("step %ld: the timeline runs backwards (%.3f after %.3f):\n%s", k, tt, prev,
-						 screen);
+					fail_msg("step %ld: the timeline runs backwards (%.3f after %.3f):\n%s", k, tt,
+						 prev, screen);
 				prev = tt;
 			}
 			if (!nl)
@@ -569,8 +569,8 @@ static void test_timeline_13_in_order(void **state)
 		}
 		if (prev >= 0) {
 			if (prev < last)
-				fail_msg("step %ld: the newest line (%.3f) is older than the one before (%.3f)", k, prev,
-					 last);
+				fail_msg("step %ld: the newest line (%.3f) is older than the one before (%.3f)", k,
+					 prev, last);
 			last = prev;
 		}
 	}

@@ -57,8 +57,7 @@ static void solve_known(const char *name, struct params *pp, const BIGNUM *x)
 	double t1 = now();
 	assert_int_equal(BN_cmp(got, xr), 0);
 	char *hx = BN_bn2hex(xr);
-	fprintf(stderr, "  dlog %-14s x=%-18s %10llu steps %8.3f s\n", name, hx, (unsigned long long)steps,
-		t1 - t0);
+	fprintf(stderr, "  dlog %-14s x=%-18s %10llu steps %8.3f s\n", name, hx, (unsigned long long)steps, t1 - t0);
 	OPENSSL_free(hx);
 	BN_free(y);
 	BN_free(got);
@@ -186,11 +185,9 @@ static void test_timeout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_known_small),
-		cmocka_unit_test(test_known_lab48),
-		cmocka_unit_test(test_recover_keygen),
-		cmocka_unit_test(test_bad_inputs),
-		cmocka_unit_test(test_timeout),
+	    cmocka_unit_test(test_known_small),	   cmocka_unit_test(test_known_lab48),
+	    cmocka_unit_test(test_recover_keygen), cmocka_unit_test(test_bad_inputs),
+	    cmocka_unit_test(test_timeout),
 	};
 	return cmocka_run_group_tests_name("mallory_dlog", tests, NULL, NULL);
 }

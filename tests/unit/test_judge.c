@@ -23,7 +23,6 @@
 
 /* ---- building streams ---- */
 
-
 static void sent(json_t *s, double t, const char *who, int n, const char *text)
 {
 	msg(s, t, who, "message-sent", n, text);

@@ -209,8 +209,8 @@ static void frame_free(struct frame *f)
 
 static struct frame mk_sh(uint8_t flags, uint8_t mode, uint16_t group, uint8_t cipher)
 {
-	struct mlab_server_hello sh = {.version = MLAB_VERSION, .flags = flags, .mode = mode, .group = group,
-				       .cipher = cipher};
+	struct mlab_server_hello sh = {
+	    .version = MLAB_VERSION, .flags = flags, .mode = mode, .group = group, .cipher = cipher};
 	uint8_t buf[128];
 	struct mlab_wr w;
 	memset(sh.nonce, 0x5e, sizeof sh.nonce);
@@ -294,11 +294,11 @@ struct party {
 	json_t *events; /* deep copies of every event, in order */
 	uint8_t *obuf;
 	struct mlab_wr out;
-	int alert_sent;   /* the code of the last ALERT this side wrote */
-	int n_alerts;     /* ALERT frames this side wrote */
-	int half_flight;  /* failing calls that wrote anything but one ALERT */
-	int no_alert;     /* failing calls that wrote no ALERT */
-	uint8_t content;  /* the last record opened */
+	int alert_sent;	 /* the code of the last ALERT this side wrote */
+	int n_alerts;	 /* ALERT frames this side wrote */
+	int half_flight; /* failing calls that wrote anything but one ALERT */
+	int no_alert;	 /* failing calls that wrote no ALERT */
+	uint8_t content; /* the last record opened */
 	uint8_t *data;
 	size_t data_len;
 	int n_opened;
@@ -312,10 +312,10 @@ struct edit {
 	uint8_t type;
 	int nth;
 	enum op op;
-	size_t off;   /* OP_XOR: byte offset in the body */
-	uint8_t mask; /* OP_XOR */
+	size_t off;	   /* OP_XOR: byte offset in the body */
+	uint8_t mask;	   /* OP_XOR */
 	struct frame with; /* OP_REPLACE / OP_INSERT_*: borrowed */
-	bool from_log;     /* ... or the frame (log_dir, log_type, log_nth) from the log */
+	bool from_log;	   /* ... or the frame (log_dir, log_type, log_nth) from the log */
 	int log_dir;
 	uint8_t log_type;
 	int log_nth;
@@ -332,8 +332,8 @@ struct world {
 	size_t n_edits;
 	hook_fn hook;
 	void *hook_arg;
-	bool records_via_open; /* RECORD frames always to mlab_kex_open */
-	struct flist sent[2];      /* what each side wrote, before mallory */
+	bool records_via_open;	   /* RECORD frames always to mlab_kex_open */
+	struct flist sent[2];	   /* what each side wrote, before mallory */
 	struct flist delivered[2]; /* what each side was handed, after mallory */
 };
 
@@ -836,7 +836,7 @@ static void assert_connected(struct world *w, uint8_t mode, uint16_t group, uint
 		assert_int_equal(p->k.cipher, cipher);
 		assert_int_equal(p->k.client_auth, client_auth);
 		assert_int_equal(p->n_alerts, 0);
-		assert_null(p->k.dh.priv); /* ephemeral key gone once used */
+		assert_null(p->k.dh.priv);				/* ephemeral key gone once used */
 		assert_true(all_zero(p->k.secret, sizeof p->k.secret)); /* and the DH output */
 		assert_int_equal(ev_count(p, "negotiated"), 1);
 		assert_string_equal(ev_str(p, "negotiated", "mode"), mlab_mode_name(mode));
@@ -943,7 +943,7 @@ static void happy(uint8_t mode, uint16_t group, uint8_t cipher)
 	world_free(w);
 }
 
-#define HAPPY(name, mode, group, cipher)                                                                              \
+#define HAPPY(name, mode, group, cipher)                                                                               \
 	static void test_happy_##name(void **s)                                                                        \
 	{                                                                                                              \
 		(void)s;                                                                                               \
@@ -992,8 +992,10 @@ static void test_happy_mutual_params_scope(void **s)
 static void test_happy_params_scope(void **s)
 {
 	(void)s;
-	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_SIGN, MLAB_GROUP_FFDHE2048, MLAB_CIPHER_AES_256_GCM);
-	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_SIGN, MLAB_GROUP_FFDHE2048, MLAB_CIPHER_AES_256_GCM);
+	struct mlab_kex_config a =
+	    cfg_of(MLAB_INITIATOR, MLAB_MODE_SIGN, MLAB_GROUP_FFDHE2048, MLAB_CIPHER_AES_256_GCM);
+	struct mlab_kex_config b =
+	    cfg_of(MLAB_RESPONDER, MLAB_MODE_SIGN, MLAB_GROUP_FFDHE2048, MLAB_CIPHER_AES_256_GCM);
 	a.scope = b.scope = MLAB_SCOPE_PARAMS;
 	struct world *w = world_new(&a, &b);
 	run(w);
@@ -1113,8 +1115,10 @@ static void test_close_with_data_bad_field(void **s)
 static void test_neg_initiator_preference_wins(void **s)
 {
 	(void)s;
-	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_SIGN, MLAB_GROUP_FFDHE2048, MLAB_CIPHER_AES_256_GCM);
-	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_SIGN, MLAB_GROUP_FFDHE2048, MLAB_CIPHER_AES_256_GCM);
+	struct mlab_kex_config a =
+	    cfg_of(MLAB_INITIATOR, MLAB_MODE_SIGN, MLAB_GROUP_FFDHE2048, MLAB_CIPHER_AES_256_GCM);
+	struct mlab_kex_config b =
+	    cfg_of(MLAB_RESPONDER, MLAB_MODE_SIGN, MLAB_GROUP_FFDHE2048, MLAB_CIPHER_AES_256_GCM);
 	cfg_groups(&a, 2, (const uint16_t[]){MLAB_GROUP_FFDHE2048, MLAB_GROUP_X25519});
 	cfg_groups(&b, 2, (const uint16_t[]){MLAB_GROUP_X25519, MLAB_GROUP_FFDHE2048});
 	cfg_modes(&a, 2, (const uint8_t[]){MLAB_MODE_SIGN, MLAB_MODE_NONE});
@@ -1628,9 +1632,10 @@ static void test_order_handshake_message_after_connected(void **s)
 			run(w);
 			assert_connected(w, MLAB_MODE_SIGN, MLAB_GROUP_X25519, MLAB_CIPHER_CHACHA20_POLY1305, true);
 			struct party *p = to_bob ? &w->b : &w->a;
-			int from = types[t] == MLAB_MSG_CLIENT_HELLO ? A2B
-				 : types[t] == MLAB_MSG_SERVER_HELLO ? B2A
-				 : to_bob ? A2B : B2A;
+			int from = types[t] == MLAB_MSG_CLIENT_HELLO   ? A2B
+				   : types[t] == MLAB_MSG_SERVER_HELLO ? B2A
+				   : to_bob			       ? A2B
+								       : B2A;
 			struct frame f = mk_raw(types[t], fl_get(&w->sent[from], types[t], 0)->body,
 						fl_get(&w->sent[from], types[t], 0)->len);
 			assert_err(p_input_frame(p, &f), MLAB_E_UNEXPECTED);
@@ -1760,8 +1765,7 @@ static void test_share_wrong_group(void **s)
 	share[0] = 9; /* the X25519 base point */
 	bad_share(MLAB_MODE_NONE, MLAB_GROUP_X25519, true, MLAB_GROUP_FFDHE2048, share, 32, MLAB_E_SHARE_GROUP,
 		  "wait-client-share");
-	bad_share(MLAB_MODE_SIGN, MLAB_GROUP_X25519, false, 0x9999, share, 32, MLAB_E_SHARE_GROUP,
-		  "wait-server-share");
+	bad_share(MLAB_MODE_SIGN, MLAB_GROUP_X25519, false, 0x9999, share, 32, MLAB_E_SHARE_GROUP, "wait-server-share");
 	share[0] = 0;
 	share[255] = 2;
 	bad_share(MLAB_MODE_NONE, MLAB_GROUP_FFDHE2048, true, MLAB_GROUP_FFDHE3072, share, 256, MLAB_E_SHARE_GROUP,
@@ -1834,11 +1838,11 @@ static void ffdhe_range(uint16_t gid)
 	size_t n = g->share_len;
 
 	memset(v, 0, sizeof v);
-	v[1][n - 1] = 1;             /* 1 */
+	v[1][n - 1] = 1;	    /* 1 */
 	enc_p_plus(p, -1, v[2], n); /* p-1 */
 	enc_p_plus(p, 0, v[3], n);  /* p */
 	enc_p_plus(p, 1, v[4], n);  /* p+1 */
-	memset(v[5], 0xff, n);      /* 2^bits - 1 */
+	memset(v[5], 0xff, n);	    /* 2^bits - 1 */
 	/* v[0] = 0 */
 	for (size_t i = 0; i < N_OF(v); i++) {
 		bad_share(MLAB_MODE_NONE, gid, true, gid, v[i], n, MLAB_E_SHARE_RANGE, "wait-client-share");
@@ -1916,48 +1920,48 @@ static void test_share_ffdhe_subgroup(void **s)
  * Wycheproof's list): canonical, the non-canonical encodings p and p+1, and
  * each with the unused top bit set (masked off by RFC 7748 decoding). */
 static const uint8_t low_order[][32] = {
-	/* 0 */
-	{0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
-	/* 1 */
-	{0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
-	/* order 8 */
-	{0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a,
-	 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00},
-	/* order 8 */
-	{0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef, 0x5b,
-	 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0x57},
-	/* p-1, order 2 */
-	{0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
-	/* p, non-canonical 0 */
-	{0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
-	/* p+1, non-canonical 1 */
-	{0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
-	/* 0, bit 255 set */
-	{0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80},
-	/* 1, bit 255 set */
-	{0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80},
-	/* order 8, bit 255 set */
-	{0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a,
-	 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x80},
-	/* order 8, bit 255 set */
-	{0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef, 0x5b,
-	 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0xd7},
-	/* p-1, bit 255 set */
-	{0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-	/* p, bit 255 set */
-	{0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-	/* p+1, bit 255 set */
-	{0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+    /* 0 */
+    {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+    /* 1 */
+    {0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+    /* order 8 */
+    {0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a,
+     0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00},
+    /* order 8 */
+    {0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef, 0x5b,
+     0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0x57},
+    /* p-1, order 2 */
+    {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+    /* p, non-canonical 0 */
+    {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+    /* p+1, non-canonical 1 */
+    {0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+    /* 0, bit 255 set */
+    {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80},
+    /* 1, bit 255 set */
+    {0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80},
+    /* order 8, bit 255 set */
+    {0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a,
+     0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x80},
+    /* order 8, bit 255 set */
+    {0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef, 0x5b,
+     0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0xd7},
+    /* p-1, bit 255 set */
+    {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+    /* p, bit 255 set */
+    {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+    /* p+1, bit 255 set */
+    {0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
 };
 
 static void test_share_x25519_low_order_at_responder(void **s)
@@ -2132,7 +2136,8 @@ static void test_sig_other_key_pin_mismatch(void **s)
 	struct world *w = world_new(&a, &b);
 	run(w);
 	assert_int_equal(ev_count(&w->a, "signature-key"), 1);
-	assert_string_not_equal(ev_str(&w->a, "signature-key", "signer_key"), ev_str(&w->a, "signature-key", "pinned_key"));
+	assert_string_not_equal(ev_str(&w->a, "signature-key", "signer_key"),
+				ev_str(&w->a, "signature-key", "pinned_key"));
 	assert_aborted(w, &w->a, MLAB_E_PIN_MISMATCH, "wait-server-signature");
 	world_free(w);
 
@@ -2214,10 +2219,10 @@ static void sig_bit_flip(size_t off, uint8_t mask)
 static void test_sig_bit_flip(void **s)
 {
 	(void)s;
-	sig_bit_flip(SIG_SIG_OFF, 0x01);       /* R */
-	sig_bit_flip(SIG_SIG_OFF + 31, 0x80);  /* R, last byte */
-	sig_bit_flip(SIG_SIG_OFF + 32, 0x01);  /* S */
-	sig_bit_flip(SIG_SIG_OFF + 63, 0x10);  /* S, top byte (non-canonical S) */
+	sig_bit_flip(SIG_SIG_OFF, 0x01);      /* R */
+	sig_bit_flip(SIG_SIG_OFF + 31, 0x80); /* R, last byte */
+	sig_bit_flip(SIG_SIG_OFF + 32, 0x01); /* S */
+	sig_bit_flip(SIG_SIG_OFF + 63, 0x10); /* S, top byte (non-canonical S) */
 	sig_bit_flip(SIG_SIG_OFF + 63, 0x80);
 }
 
@@ -2260,9 +2265,9 @@ static void test_sig_wrong_length(void **s)
 	for (size_t i = 0; i < N_OF(sig_lens) + N_OF(pub_lens); i++) {
 		uint8_t big[128];
 		memset(big, 0x42, sizeof big);
-		struct frame f = i < N_OF(sig_lens)
-				     ? mk_sig(MLAB_SIG_ED25519, pub, MLAB_ED25519_PUB, big, sig_lens[i])
-				     : mk_sig(MLAB_SIG_ED25519, pub, pub_lens[i - N_OF(sig_lens)], sig, MLAB_ED25519_SIG);
+		struct frame f = i < N_OF(sig_lens) ? mk_sig(MLAB_SIG_ED25519, pub, MLAB_ED25519_PUB, big, sig_lens[i])
+						    : mk_sig(MLAB_SIG_ED25519, pub, pub_lens[i - N_OF(sig_lens)], sig,
+							     MLAB_ED25519_SIG);
 		struct world *w = pair_new(MLAB_MODE_SIGN, MLAB_GROUP_X25519, MLAB_CIPHER_AES_256_GCM);
 		add_edit(w, B2A, MLAB_MSG_SIGNATURE, 0, OP_REPLACE)->with = f;
 		run(w);
@@ -2286,7 +2291,7 @@ static void test_sig_replayed_from_other_session(void **s)
 	w = pair_new(MLAB_MODE_SIGN, MLAB_GROUP_X25519, MLAB_CIPHER_AES_256_GCM);
 	add_edit(w, B2A, MLAB_MSG_SIGNATURE, 0, OP_REPLACE)->with = sig;
 	run(w);
-	assert_int_equal(ev_count(&w->a, "signature-key"), 0); /* the right key... */
+	assert_int_equal(ev_count(&w->a, "signature-key"), 0);		       /* the right key... */
 	assert_aborted(w, &w->a, MLAB_E_SIG_INVALID, "wait-server-signature"); /* ...over another session */
 	world_free(w);
 
@@ -2324,10 +2329,10 @@ static void test_sig_server_signature_reflected_as_client(void **s)
 	world_free(w);
 
 	for (int scope = 0; scope < 2; scope++) {
-		struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_SIGN, MLAB_GROUP_X25519,
-						  MLAB_CIPHER_CHACHA20_POLY1305);
-		struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_SIGN, MLAB_GROUP_X25519,
-						  MLAB_CIPHER_CHACHA20_POLY1305);
+		struct mlab_kex_config a =
+		    cfg_of(MLAB_INITIATOR, MLAB_MODE_SIGN, MLAB_GROUP_X25519, MLAB_CIPHER_CHACHA20_POLY1305);
+		struct mlab_kex_config b =
+		    cfg_of(MLAB_RESPONDER, MLAB_MODE_SIGN, MLAB_GROUP_X25519, MLAB_CIPHER_CHACHA20_POLY1305);
 		a.mutual = b.mutual = true;
 		a.scope = b.scope = scope ? MLAB_SCOPE_PARAMS : MLAB_SCOPE_TRANSCRIPT;
 		a.own_key = bob_key; /* one key for both sides */
@@ -2382,10 +2387,10 @@ static void test_sig_scope_mismatch(void **s)
 {
 	(void)s;
 	for (int i = 0; i < 2; i++) {
-		struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_SIGN, MLAB_GROUP_X25519,
-						  MLAB_CIPHER_AES_256_GCM);
-		struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_SIGN, MLAB_GROUP_X25519,
-						  MLAB_CIPHER_AES_256_GCM);
+		struct mlab_kex_config a =
+		    cfg_of(MLAB_INITIATOR, MLAB_MODE_SIGN, MLAB_GROUP_X25519, MLAB_CIPHER_AES_256_GCM);
+		struct mlab_kex_config b =
+		    cfg_of(MLAB_RESPONDER, MLAB_MODE_SIGN, MLAB_GROUP_X25519, MLAB_CIPHER_AES_256_GCM);
 		a.scope = i ? MLAB_SCOPE_PARAMS : MLAB_SCOPE_TRANSCRIPT;
 		b.scope = i ? MLAB_SCOPE_TRANSCRIPT : MLAB_SCOPE_PARAMS;
 		struct world *w = world_new(&a, &b);
@@ -2642,7 +2647,7 @@ static void test_malformed_handshake_bodies(void **s)
 	    {A2B, MLAB_MSG_CLIENT_HELLO, 0, 0x03, MLAB_E_BAD_VERSION, "wait-client-hello"},
 	    {A2B, MLAB_MSG_CLIENT_HELLO, CH_FLAGS_OFF, 0x80, MLAB_E_BAD_FIELD, "wait-client-hello"},
 	    {A2B, MLAB_MSG_CLIENT_HELLO, SIZE_MAX, 0, MLAB_E_TRAILING, "wait-client-hello"},
-	    {A2B, MLAB_MSG_CLIENT_HELLO, CH_FLAGS_OFF + 1, 0x01, MLAB_E_EMPTY, "wait-client-hello"}, /* 0 modes */
+	    {A2B, MLAB_MSG_CLIENT_HELLO, CH_FLAGS_OFF + 1, 0x01, MLAB_E_EMPTY, "wait-client-hello"},	/* 0 modes */
 	    {A2B, MLAB_MSG_CLIENT_HELLO, CH_FLAGS_OFF + 1, 0x10, MLAB_E_TOO_LONG, "wait-client-hello"}, /* 17 */
 	    {B2A, MLAB_MSG_SERVER_HELLO, 0, 0x02, MLAB_E_BAD_VERSION, "wait-server-hello"},
 	    {B2A, MLAB_MSG_SERVER_HELLO, SH_FLAGS_OFF, 0x40, MLAB_E_BAD_FIELD, "wait-server-hello"},

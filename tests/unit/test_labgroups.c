@@ -291,12 +291,9 @@ static void test_secret_one_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_registry),
-		cmocka_unit_test(test_params),
-		cmocka_unit_test(test_agree),
-		cmocka_unit_test(test_hostile_shares),
-		cmocka_unit_test(test_unvalidated),
-		cmocka_unit_test(test_secret_one_refused),
+	    cmocka_unit_test(test_registry),	cmocka_unit_test(test_params),
+	    cmocka_unit_test(test_agree),	cmocka_unit_test(test_hostile_shares),
+	    cmocka_unit_test(test_unvalidated), cmocka_unit_test(test_secret_one_refused),
 	};
 	return cmocka_run_group_tests_name("mlab_group_lab", tests, NULL, NULL);
 }

@@ -112,11 +112,11 @@ static void test_security_levels(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_responder_skips_weak_groups),
-		cmocka_unit_test(test_responder_with_only_weak_offered_refuses),
-		cmocka_unit_test(test_initiator_does_not_offer_weak_groups),
-		cmocka_unit_test(test_initiator_with_only_weak_groups_refuses_to_start),
-		cmocka_unit_test(test_security_levels),
+	    cmocka_unit_test(test_responder_skips_weak_groups),
+	    cmocka_unit_test(test_responder_with_only_weak_offered_refuses),
+	    cmocka_unit_test(test_initiator_does_not_offer_weak_groups),
+	    cmocka_unit_test(test_initiator_with_only_weak_groups_refuses_to_start),
+	    cmocka_unit_test(test_security_levels),
 	};
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }

@@ -24,7 +24,6 @@
 #include "report.h"
 #include "scenario.h"
 
-
 static void mallory_read(json_t *s, double t, const char *from, const char *to, const char *text)
 {
 	char hex[1024];
@@ -227,8 +226,8 @@ static void test_attack_text(void **state)
 	assert_int_equal(v.read_bogus, 1);
 	char *t = render(&sc, s, &v, 0);
 	assert_has(t, "VERDICT: attack-succeeded \xe2\x80\x94 mallory read every message");
-	assert_has(t,
-		   "keys        alice key 1a2b3c4d  bob key 5e6f7a8b  \xe2\x80\x94 different keys, and mallory holds both");
+	assert_has(
+	    t, "keys        alice key 1a2b3c4d  bob key 5e6f7a8b  \xe2\x80\x94 different keys, and mallory holds both");
 	assert_has(t, "session key 1a2b3c4d");
 	/* the lab's view, not bob's own section, says the message was altered */
 	assert_has(t, "bob's #1 \"transfer 100 to mallory\"  \xe2\x9c\x98 ALTERED: the other side never sent this");

@@ -504,7 +504,7 @@ int main(void)
 	    cmocka_unit_test(rfc8439_s2_8_2_flipped_tag),
 	    cmocka_unit_test(rfc8439_s2_8_2_flipped_aad),
 	    cmocka_unit_test(rfc8439_s2_8_2_flipped_ciphertext),
-		cmocka_unit_test(test_unhex_accepts_hex_and_refuses_the_rest),
+	    cmocka_unit_test(test_unhex_accepts_hex_and_refuses_the_rest),
 	};
 	return cmocka_run_group_tests_name("vectors", tests, NULL, NULL);
 }

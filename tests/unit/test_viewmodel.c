@@ -896,7 +896,6 @@ static void test_load_run(void **state)
 	rmdir(tmpl);
 }
 
-
 /* Every catalog run (the golden recordings): at every cursor, no party's
  * column says what only the lab knows — whose share arrived, that a message
  * was altered, that a cache is poisoned, that a claim is ignored. Those are

@@ -20,8 +20,6 @@
 #include "mlab_err.h"
 #include "mlab_wire.h"
 
-
-
 /* Splits the single frame in buf[0..n) and checks its type and that the frame
  * is exactly the whole buffer. Returns the body (pointing into buf). */
 static const uint8_t *split_one(const uint8_t *buf, size_t n, uint8_t want_type, size_t *body_len)
