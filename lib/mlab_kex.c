@@ -130,13 +130,20 @@ int mlab_kex_fail(struct mlab_kex *k, int err, struct mlab_wr *out)
 /* The transcript holds whole frames, header included, exactly as sent. */
 static int tr_frame(struct mlab_kex *k, uint8_t type, const uint8_t *body, size_t len)
 {
-	return mlab_transcript_frame(&k->tr, type, body, len);
+	uint8_t hdr[MLAB_FRAME_HDR];
+	struct mlab_wr w;
+	int e;
+
+	mlab_wr_init(&w, hdr, sizeof hdr);
+	if ((e = mlab_frame_put_hdr(&w, type, len)) != 0 || (e = mlab_transcript_add(&k->tr, hdr, sizeof hdr)) != 0)
+		return e;
+	return mlab_transcript_add(&k->tr, body, len);
 }
 
 /* Adds what was written to out since start (one or more of our frames). */
 static int tr_out(struct mlab_kex *k, const struct mlab_wr *out, size_t start)
 {
-	return mlab_transcript_out(&k->tr, out, start);
+	return mlab_transcript_add(&k->tr, out->p + start, out->len - start);
 }
 
 int mlab_kex_tbs(enum mlab_scope scope, enum mlab_role signer, const uint8_t th[MLAB_SHA256_LEN],
@@ -592,8 +599,11 @@ static int dh_secret(struct mlab_kex *k)
  * when it signs): derive the session keys, then forget the DH secrets. */
 static int derive_keys(struct mlab_kex *k)
 {
-	int e = mlab_keys_from_transcript(&k->tr, k->secret, k->secret_len, &k->keys);
+	uint8_t th[MLAB_SHA256_LEN];
+	int e = mlab_transcript_hash(&k->tr, th);
 
+	if (e == 0)
+		e = mlab_keysched_derive(k->secret, k->secret_len, th, &k->keys);
 	OPENSSL_cleanse(k->secret, sizeof k->secret);
 	mlab_dh_free(&k->dh); /* ephemeral: gone as soon as it served */
 	if (e != 0)
@@ -606,9 +616,13 @@ static int derive_keys(struct mlab_kex *k)
 
 static int send_finished(struct mlab_kex *k, const uint8_t *fin_key, struct mlab_wr *out)
 {
-	int e = mlab_finished_send(&k->tr, fin_key, out);
+	struct mlab_finished f;
+	uint8_t th[MLAB_SHA256_LEN];
+	size_t start = out->len;
+	int e;
 
-	if (e != 0)
+	if ((e = mlab_transcript_hash(&k->tr, th)) != 0 || (e = mlab_finished_mac(fin_key, th, f.mac)) != 0 ||
+	    (e = mlab_finished_encode(out, &f)) != 0 || (e = tr_out(k, out, start)) != 0)
 		return e;
 	mlab_ev_emit(k->ev, "finished-sent", NULL, "sent Finished");
 	return 0;
@@ -617,10 +631,14 @@ static int send_finished(struct mlab_kex *k, const uint8_t *fin_key, struct mlab
 static int check_finished(struct mlab_kex *k, const uint8_t *fin_key, const uint8_t *body, size_t len)
 {
 	struct mlab_finished f;
+	uint8_t th[MLAB_SHA256_LEN], mac[MLAB_MAC_LEN];
 	int e;
 
-	if ((e = mlab_finished_decode(body, len, &f)) != 0 || (e = mlab_finished_check(&k->tr, fin_key, f.mac)) != 0)
+	if ((e = mlab_finished_decode(body, len, &f)) != 0 || (e = mlab_transcript_hash(&k->tr, th)) != 0 ||
+	    (e = mlab_finished_mac(fin_key, th, mac)) != 0)
 		return e;
+	if (CRYPTO_memcmp(mac, f.mac, sizeof mac) != 0)
+		return MLAB_E_FINISHED;
 	mlab_ev_emit(k->ev, "finished-verified", NULL, "Finished ✔ from peer");
 	return tr_frame(k, MLAB_MSG_FINISHED, body, len);
 }

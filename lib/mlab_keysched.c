@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "mlab_err.h"
@@ -73,55 +72,4 @@ int mlab_finished_mac(const uint8_t fin_key[MLAB_SHA256_LEN], const uint8_t th[M
 void mlab_keys_wipe(struct mlab_keys *k)
 {
 	OPENSSL_cleanse(k, sizeof *k);
-}
-
-int mlab_transcript_frame(struct mlab_transcript *t, uint8_t type, const uint8_t *body, size_t len)
-{
-	uint8_t hdr[MLAB_FRAME_HDR];
-	struct mlab_wr w;
-	int e;
-
-	mlab_wr_init(&w, hdr, sizeof hdr);
-	if ((e = mlab_frame_put_hdr(&w, type, len)) != 0 || (e = mlab_transcript_add(t, hdr, sizeof hdr)) != 0)
-		return e;
-	return len ? mlab_transcript_add(t, body, len) : 0;
-}
-
-int mlab_transcript_out(struct mlab_transcript *t, const struct mlab_wr *out, size_t start)
-{
-	return mlab_transcript_add(t, out->p + start, out->len - start);
-}
-
-int mlab_keys_from_transcript(const struct mlab_transcript *t, const uint8_t *secret, size_t secret_len,
-			      struct mlab_keys *k)
-{
-	uint8_t th[MLAB_SHA256_LEN];
-	int e = mlab_transcript_hash(t, th);
-	return e ? e : mlab_keysched_derive(secret, secret_len, th, k);
-}
-
-int mlab_finished_send(struct mlab_transcript *t, const uint8_t fin_key[MLAB_SHA256_LEN], struct mlab_wr *out)
-{
-	struct mlab_finished f;
-	uint8_t th[MLAB_SHA256_LEN];
-	size_t start = out->len;
-	int e;
-
-	if ((e = mlab_transcript_hash(t, th)) != 0 || (e = mlab_finished_mac(fin_key, th, f.mac)) != 0 ||
-	    (e = mlab_finished_encode(out, &f)) != 0)
-		return e;
-	return mlab_transcript_out(t, out, start);
-}
-
-int mlab_finished_check(const struct mlab_transcript *t, const uint8_t fin_key[MLAB_SHA256_LEN],
-			const uint8_t mac[MLAB_MAC_LEN])
-{
-	uint8_t th[MLAB_SHA256_LEN], want[MLAB_MAC_LEN];
-	int e;
-
-	if ((e = mlab_transcript_hash(t, th)) != 0 || (e = mlab_finished_mac(fin_key, th, want)) != 0)
-		return e;
-	e = CRYPTO_memcmp(want, mac, sizeof want) == 0 ? 0 : MLAB_E_FINISHED;
-	OPENSSL_cleanse(want, sizeof want);
-	return e;
 }

@@ -14,7 +14,6 @@
 #include <stdint.h>
 
 #include "mlab_crypto.h"
-#include "mlab_wire.h"
 
 struct mlab_transcript {
 	void *md; /* EVP_MD_CTX running SHA-256 over every handshake frame */
@@ -25,10 +24,6 @@ int mlab_transcript_add(struct mlab_transcript *t, const void *p, size_t n);
 /* The hash so far; the running hash goes on. */
 int mlab_transcript_hash(const struct mlab_transcript *t, uint8_t out[MLAB_SHA256_LEN]);
 void mlab_transcript_free(struct mlab_transcript *t);
-/* A whole frame into the transcript, header as on the wire, then the body. */
-int mlab_transcript_frame(struct mlab_transcript *t, uint8_t type, const uint8_t *body, size_t len);
-/* What was written to out since start (whole frames of ours). */
-int mlab_transcript_out(struct mlab_transcript *t, const struct mlab_wr *out, size_t start);
 
 struct mlab_dir_keys {
 	uint8_t key[MLAB_AEAD_KEY];
@@ -48,15 +43,5 @@ int mlab_keysched_derive(const uint8_t *secret, size_t secret_len, const uint8_t
 int mlab_finished_mac(const uint8_t fin_key[MLAB_SHA256_LEN], const uint8_t th[MLAB_SHA256_LEN],
 		      uint8_t mac[MLAB_SHA256_LEN]);
 void mlab_keys_wipe(struct mlab_keys *k);
-/* The session keys over the transcript so far and a DH secret. */
-int mlab_keys_from_transcript(const struct mlab_transcript *t, const uint8_t *secret, size_t secret_len,
-			      struct mlab_keys *k);
-/* Writes a Finished frame over the transcript so far into out, and adds it to
- * the transcript. The honest engine and mallory (toward each leg) alike. */
-int mlab_finished_send(struct mlab_transcript *t, const uint8_t fin_key[MLAB_SHA256_LEN], struct mlab_wr *out);
-/* 0 when mac is the Finished MAC over the transcript so far (constant time),
- * MLAB_E_FINISHED when not. The caller adds the frame afterwards. */
-int mlab_finished_check(const struct mlab_transcript *t, const uint8_t fin_key[MLAB_SHA256_LEN],
-			const uint8_t mac[MLAB_MAC_LEN]);
 
 #endif

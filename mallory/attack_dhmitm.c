@@ -162,15 +162,23 @@ static json_t *ends_json(enum dhmitm_dir d)
 			 d == DHMITM_TO_BOB ? "bob" : "alice");
 }
 
-/* A leg's transcript is kept exactly as the honest engine keeps its own. */
+/* A whole frame into a transcript: header as on the wire, then the body. */
 static int tr_frame(struct leg *l, uint8_t type, const uint8_t *body, size_t len)
 {
-	return mlab_transcript_frame(&l->tr, type, body, len);
+	uint8_t hdr[MLAB_FRAME_HDR];
+	struct mlab_wr w;
+	int e;
+
+	mlab_wr_init(&w, hdr, sizeof hdr);
+	if ((e = mlab_frame_put_hdr(&w, type, len)) != 0 || (e = mlab_transcript_add(&l->tr, hdr, sizeof hdr)) != 0)
+		return e;
+	return len ? mlab_transcript_add(&l->tr, body, len) : 0;
 }
 
+/* What was written to out since start (our frames) into a leg's transcript. */
 static int tr_out(struct leg *l, const struct mlab_wr *out, size_t start)
 {
-	return mlab_transcript_out(&l->tr, out, start);
+	return mlab_transcript_add(&l->tr, out->p + start, out->len - start);
 }
 
 /* The frame exactly as it came, whatever its type. */
@@ -633,10 +641,13 @@ static int dh_secret(struct dhmitm *m, struct leg *l)
  * its keys, exactly as that peer derives them. Then the DH secrets go. */
 static int derive_keys(struct dhmitm *m, struct leg *l, bool she_is_initiator)
 {
+	uint8_t th[MLAB_SHA256_LEN];
 	if (m->guess_alice && l == &m->leg[ALICE])
 		return 0; /* guess_alice() does it */
-	int e = mlab_keys_from_transcript(&l->tr, l->secret, l->secret_len, &l->keys);
+	int e = mlab_transcript_hash(&l->tr, th);
 
+	if (e == 0)
+		e = mlab_keysched_derive(l->secret, l->secret_len, th, &l->keys);
 	OPENSSL_cleanse(l->secret, sizeof l->secret);
 	l->secret_len = 0;
 	mlab_dh_free(&l->dh);
@@ -825,12 +836,38 @@ static int pass_signature(struct dhmitm *m, enum dhmitm_dir d, const uint8_t *bo
 	return 0;
 }
 
+static int check_mac(const uint8_t *fin_key, const struct mlab_transcript *tr, const uint8_t mac[MLAB_MAC_LEN])
+{
+	uint8_t th[MLAB_SHA256_LEN], want[MLAB_MAC_LEN];
+	int e;
+
+	if ((e = mlab_transcript_hash(tr, th)) != 0 || (e = mlab_finished_mac(fin_key, th, want)) != 0)
+		return e;
+	e = CRYPTO_memcmp(want, mac, sizeof want) == 0 ? 0 : MLAB_E_FINISHED;
+	OPENSSL_cleanse(want, sizeof want);
+	return e;
+}
+
+static int send_finished(struct leg *l, const uint8_t *fin_key, struct mlab_wr *out)
+{
+	struct mlab_finished f;
+	uint8_t th[MLAB_SHA256_LEN];
+	size_t start = out->len;
+	int e;
+
+	if ((e = mlab_transcript_hash(&l->tr, th)) != 0 || (e = mlab_finished_mac(fin_key, th, f.mac)) != 0 ||
+	    (e = mlab_finished_encode(out, &f)) != 0)
+		return e;
+	return tr_out(l, out, start);
+}
+
 /* Small subgroup: alice computed (p-1)^a, 1 or p-1 by the parity of a.
  * Her Finished verifies under exactly one of the two; then that leg's keys
  * are made as usual. */
 static int guess_alice(struct dhmitm *m, const uint8_t mac[MLAB_MAC_LEN])
 {
 	struct leg *a = &m->leg[ALICE];
+	uint8_t th[MLAB_SHA256_LEN];
 	size_t n = a->own_share_len; /* p-1, her share toward alice */
 	int e;
 
@@ -842,9 +879,10 @@ static int guess_alice(struct dhmitm *m, const uint8_t mac[MLAB_MAC_LEN])
 			memcpy(a->secret, a->own_share, n);
 		}
 		a->secret_len = n;
-		if ((e = mlab_keys_from_transcript(&a->tr, a->secret, n, &a->keys)) != 0)
+		if ((e = mlab_transcript_hash(&a->tr, th)) != 0 ||
+		    (e = mlab_keysched_derive(a->secret, n, th, &a->keys)) != 0)
 			return e;
-		e = mlab_finished_check(&a->tr, a->keys.fin_client, mac);
+		e = check_mac(a->keys.fin_client, &a->tr, mac);
 		mlab_keys_wipe(&a->keys);
 		if (e == 0) {
 			mlab_ev_emit(
@@ -872,10 +910,9 @@ static int on_finished(struct dhmitm *m, enum dhmitm_dir d, const uint8_t *body,
 
 	if ((e = mlab_finished_decode(body, len, &f)) != 0 ||
 	    (m->guess_alice && from_initiator && (e = guess_alice(m, f.mac)) != 0) ||
-	    (e = mlab_finished_check(&src->tr, from_initiator ? src->keys.fin_client : src->keys.fin_server, f.mac)) !=
-		0 ||
+	    (e = check_mac(from_initiator ? src->keys.fin_client : src->keys.fin_server, &src->tr, f.mac)) != 0 ||
 	    (e = tr_frame(src, MLAB_MSG_FINISHED, body, len)) != 0 ||
-	    (e = mlab_finished_send(&dst->tr, from_initiator ? dst->keys.fin_client : dst->keys.fin_server, out)) != 0)
+	    (e = send_finished(dst, from_initiator ? dst->keys.fin_client : dst->keys.fin_server, out)) != 0)
 		return e;
 	if (from_initiator) {
 		m->st = ST_WAIT_BOB_FINISHED;
