@@ -129,6 +129,8 @@ void mlab_kex_free(struct mlab_kex *k);
 /* The last 8 bytes of a responder nonce that announce a downgrade (TLS 1.3's). */
 #define MLAB_SENTINEL "DOWNGRD\001"
 #define MLAB_SENTINEL_LEN 8
+/* "transcript" or "params": the label's word and the events' "scope" value. */
+const char *mlab_scope_name(enum mlab_scope s);
 int mlab_kex_tbs(enum mlab_scope scope, enum mlab_role signer, const uint8_t th[MLAB_SHA256_LEN],
 		 const uint8_t nonce_c[MLAB_NONCE_LEN], const uint8_t nonce_s[MLAB_NONCE_LEN], const uint8_t *share,
 		 size_t share_len, uint8_t *out, size_t *out_len);
