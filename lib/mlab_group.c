@@ -91,6 +91,12 @@ const struct mlab_group *mlab_group_by_name(const char *name)
 	return NULL;
 }
 
+const char *mlab_group_name(uint16_t id)
+{
+	const struct mlab_group *g = mlab_group_by_id(id);
+	return g ? g->name : "unknown";
+}
+
 int mlab_dh_keygen(const struct mlab_group *g, struct mlab_dh *dh)
 {
 	memset(dh, 0, sizeof *dh);

@@ -53,6 +53,8 @@ struct mlab_group {
 
 const struct mlab_group *mlab_group_by_id(uint16_t id);
 const struct mlab_group *mlab_group_by_name(const char *name);
+/* The flag name of a group id, for events: "x25519", ..., "unknown". */
+const char *mlab_group_name(uint16_t id);
 /* All known groups with parameters of their own, for --help and tests (not
  * "explicit", whose parameters come from the wire); *n receives the count. */
 const struct mlab_group *const *mlab_group_all(size_t *n);

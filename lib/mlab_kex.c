@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "mlab_err.h"
+#include "mlab_share.h"
 
 static const char *const state_names[] = {
 #define MLAB_X_NAME(s, n) [s] = n,
@@ -20,21 +21,21 @@ const char *mlab_kex_state_name(enum mlab_kex_state s)
 	return (size_t)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "invalid";
 }
 
-static const char *scope_name(enum mlab_scope s)
+const char *mlab_scope_name(enum mlab_scope s)
 {
 	return s == MLAB_SCOPE_PARAMS ? "params" : "transcript";
 }
 
+/* Kept as a local name so that the call sites stay as they are. */
 static const char *group_name(uint16_t id)
 {
-	const struct mlab_group *g = mlab_group_by_id(id);
-	return g ? g->name : "unknown";
+	return mlab_group_name(id);
 }
 
 /* The negotiated group: a named one, or this session's explicit (p, g). */
 static const struct mlab_group *grp(const struct mlab_kex *k)
 {
-	return k->group == MLAB_GROUP_EXPLICIT ? &k->xg.group : mlab_group_by_id(k->group);
+	return mlab_share_group(k->group, &k->xg);
 }
 
 /* Security of a group id for the policies: explicit parameters count as 0
@@ -130,20 +131,13 @@ int mlab_kex_fail(struct mlab_kex *k, int err, struct mlab_wr *out)
 /* The transcript holds whole frames, header included, exactly as sent. */
 static int tr_frame(struct mlab_kex *k, uint8_t type, const uint8_t *body, size_t len)
 {
-	uint8_t hdr[MLAB_FRAME_HDR];
-	struct mlab_wr w;
-	int e;
-
-	mlab_wr_init(&w, hdr, sizeof hdr);
-	if ((e = mlab_frame_put_hdr(&w, type, len)) != 0 || (e = mlab_transcript_add(&k->tr, hdr, sizeof hdr)) != 0)
-		return e;
-	return mlab_transcript_add(&k->tr, body, len);
+	return mlab_transcript_frame(&k->tr, type, body, len);
 }
 
 /* Adds what was written to out since start (one or more of our frames). */
 static int tr_out(struct mlab_kex *k, const struct mlab_wr *out, size_t start)
 {
-	return mlab_transcript_add(&k->tr, out->p + start, out->len - start);
+	return mlab_transcript_out(&k->tr, out, start);
 }
 
 int mlab_kex_tbs(enum mlab_scope scope, enum mlab_role signer, const uint8_t th[MLAB_SHA256_LEN],
@@ -157,7 +151,7 @@ int mlab_kex_tbs(enum mlab_scope scope, enum mlab_role signer, const uint8_t th[
 	int e;
 
 	snprintf(label, sizeof label, "mitmlab v1 %s signature, %s", signer == MLAB_RESPONDER ? "server" : "client",
-		 scope_name(scope));
+		 mlab_scope_name(scope));
 	mlab_wr_init(&w, out, MLAB_TBS_MAX);
 	if ((e = mlab_wr_bytes(&w, label, strlen(label) + 1)) != 0)
 		return e;
@@ -176,17 +170,9 @@ static int signed_share(const struct mlab_kex *k, enum mlab_role signer, uint8_t
 {
 	const uint8_t *share = signer == k->cfg.role ? k->dh.pub : k->peer_share;
 	size_t share_len = signer == k->cfg.role ? k->dh.pub_len : k->peer_share_len;
-	struct mlab_wr w;
-	int e;
+	bool params = k->group == MLAB_GROUP_EXPLICIT && signer == MLAB_RESPONDER;
 
-	mlab_wr_init(&w, out, cap);
-	if (k->group != MLAB_GROUP_EXPLICIT || signer != MLAB_RESPONDER)
-		e = mlab_wr_bytes(&w, share, share_len);
-	else if ((e = mlab_wr_vec16(&w, k->xg.p_bytes, k->xg.p_len)) == 0 &&
-		 (e = mlab_wr_vec16(&w, k->xg.g_bytes, k->xg.g_len)) == 0)
-		e = mlab_wr_vec16(&w, share, share_len);
-	*n = w.len;
-	return e;
+	return mlab_share_signed(params ? &k->xg : NULL, share, share_len, out, cap, n);
 }
 
 static int own_tbs(struct mlab_kex *k, enum mlab_role signer, uint8_t *tbs, size_t *n)
@@ -201,19 +187,12 @@ static int own_tbs(struct mlab_kex *k, enum mlab_role signer, uint8_t *tbs, size
 
 static int send_share(struct mlab_kex *k, struct mlab_wr *out)
 {
-	struct mlab_key_share ks = {.group = k->group, .len = (uint16_t)k->dh.pub_len, .share = k->dh.pub};
-	size_t start = out->len;
+	bool params = k->group == MLAB_GROUP_EXPLICIT && k->cfg.role == MLAB_RESPONDER;
 	char hex[2 * sizeof k->dh.pub + 1];
 	int e;
 
 	/* Explicit parameters travel with the responder's share only. */
-	if (k->group == MLAB_GROUP_EXPLICIT && k->cfg.role == MLAB_RESPONDER) {
-		ks.p = k->xg.p_bytes;
-		ks.p_len = (uint16_t)k->xg.p_len;
-		ks.g = k->xg.g_bytes;
-		ks.g_len = (uint16_t)k->xg.g_len;
-	}
-	if ((e = mlab_key_share_encode(out, &ks)) != 0 || (e = tr_out(k, out, start)) != 0)
+	if ((e = mlab_share_send(&k->tr, out, k->group, params ? &k->xg : NULL, k->dh.pub, k->dh.pub_len)) != 0)
 		return e;
 	mlab_hex(k->dh.pub, k->dh.pub_len, hex);
 	mlab_ev_emit(k->ev, "share-sent",
@@ -235,7 +214,7 @@ static int send_signature(struct mlab_kex *k, struct mlab_wr *out)
 	    (e = tr_out(k, out, start)) != 0 || (e = mlab_key_id(s.pub, sizeof s.pub, kid)) != 0)
 		return e;
 	mlab_ev_emit(k->ev, "signature-sent",
-		     json_pack("{s:s,s:s}", "scope", scope_name(k->cfg.scope), "signer_key", kid),
+		     json_pack("{s:s,s:s}", "scope", mlab_scope_name(k->cfg.scope), "signer_key", kid),
 		     "signed the %s with Ed25519 key %s",
 		     k->cfg.scope == MLAB_SCOPE_PARAMS ? "nonces and share" : "transcript", kid);
 	return 0;
@@ -267,7 +246,7 @@ static int check_signature(struct mlab_kex *k, const uint8_t *body, size_t len)
 	if ((e = mlab_ed25519_verify(k->cfg.peer_key, tbs, n, s.sig, sizeof s.sig)) != 0)
 		return e;
 	mlab_ev_emit(k->ev, "signature-verified",
-		     json_pack("{s:s,s:s}", "scope", scope_name(k->cfg.scope), "signer_key", kid),
+		     json_pack("{s:s,s:s}", "scope", mlab_scope_name(k->cfg.scope), "signer_key", kid),
 		     "signature ✔ by pinned key %s over the %s", kid,
 		     k->cfg.scope == MLAB_SCOPE_PARAMS ? "nonces and share" : "transcript");
 	return tr_frame(k, MLAB_MSG_SIGNATURE, body, len);
@@ -308,7 +287,7 @@ static void emit_negotiated(struct mlab_kex *k)
 	mlab_ev_emit(k->ev, "negotiated",
 		     json_pack("{s:s,s:s,s:s,s:b,s:s,s:b}", "mode", mlab_mode_name(k->mode), "group",
 			       group_name(k->group), "cipher", mlab_cipher_name(k->cipher), "client_auth",
-			       k->client_auth, "scope", scope_name(k->cfg.scope), "validate_shares",
+			       k->client_auth, "scope", mlab_scope_name(k->cfg.scope), "validate_shares",
 			       k->cfg.validate_shares),
 		     "negotiated mode %s, group %s, cipher %s%s%s", mlab_mode_name(k->mode), g ? g->title : "?",
 		     mlab_cipher_name(k->cipher), k->client_auth ? ", mutual authentication" : "",
@@ -538,7 +517,7 @@ static int take_params(struct mlab_kex *k, const struct mlab_key_share *ks)
 	int e;
 
 	if (k->cfg.role == MLAB_RESPONDER)
-		return ks->p_len || ks->g_len ? MLAB_E_BAD_FIELD : 0;
+		return 0; /* the initiator sends none: mlab_share_decode checked */
 	if ((e = mlab_xgroup_set(&k->xg, ks->p, ks->p_len, ks->g, ks->g_len)) != 0)
 		return e;
 	bool check = k->cfg.validate_shares;
@@ -563,26 +542,17 @@ static int take_share(struct mlab_kex *k, const uint8_t *body, size_t len)
 	char hex[2 * MLAB_MAX_SHARE + 1];
 	int e;
 
-	if ((e = mlab_key_share_decode(body, len, &ks)) != 0)
+	if ((e = mlab_share_decode(body, len, k->group, k->cfg.role == MLAB_INITIATOR, &ks)) != 0)
 		return e;
-	if (ks.group != k->group)
-		return MLAB_E_SHARE_GROUP;
 	if (ks.group == MLAB_GROUP_EXPLICIT && (e = take_params(k, &ks)) != 0)
 		return e;
 	mlab_hex(ks.share, ks.len, hex);
 	mlab_ev_emit(k->ev, "share-received",
 		     json_pack("{s:s,s:i,s:s}", "group", group_name(ks.group), "len", (int)ks.len, "share", hex),
 		     "received %s key share %.16s… (%u bytes)", group_name(ks.group), hex, (unsigned)ks.len);
-	/* Validation off means every check on the share, reflection included:
-	 * with g = 1 both honest shares are 1, and the lesson needs that. */
-	if (k->cfg.validate_shares && k->dh.pub_len == ks.len && CRYPTO_memcmp(k->dh.pub, ks.share, ks.len) == 0)
-		return MLAB_E_SHARE_REFLECTED;
-	if (k->cfg.validate_shares && (e = mlab_dh_check(grp(k), ks.share, ks.len)) != 0)
+	if ((e = mlab_share_accept(grp(k), &ks, k->cfg.validate_shares, k->dh.pub, k->dh.pub_len, k->peer_share,
+				   &k->peer_share_len)) != 0)
 		return e;
-	if (ks.len != grp(k)->share_len)
-		return MLAB_E_SHARE_LENGTH;
-	memcpy(k->peer_share, ks.share, ks.len);
-	k->peer_share_len = ks.len;
 	return tr_frame(k, MLAB_MSG_KEY_SHARE, body, len);
 }
 
@@ -599,11 +569,8 @@ static int dh_secret(struct mlab_kex *k)
  * when it signs): derive the session keys, then forget the DH secrets. */
 static int derive_keys(struct mlab_kex *k)
 {
-	uint8_t th[MLAB_SHA256_LEN];
-	int e = mlab_transcript_hash(&k->tr, th);
+	int e = mlab_keysched_derive_tr(&k->tr, k->secret, k->secret_len, &k->keys);
 
-	if (e == 0)
-		e = mlab_keysched_derive(k->secret, k->secret_len, th, &k->keys);
 	OPENSSL_cleanse(k->secret, sizeof k->secret);
 	mlab_dh_free(&k->dh); /* ephemeral: gone as soon as it served */
 	if (e != 0)
@@ -616,13 +583,9 @@ static int derive_keys(struct mlab_kex *k)
 
 static int send_finished(struct mlab_kex *k, const uint8_t *fin_key, struct mlab_wr *out)
 {
-	struct mlab_finished f;
-	uint8_t th[MLAB_SHA256_LEN];
-	size_t start = out->len;
 	int e;
 
-	if ((e = mlab_transcript_hash(&k->tr, th)) != 0 || (e = mlab_finished_mac(fin_key, th, f.mac)) != 0 ||
-	    (e = mlab_finished_encode(out, &f)) != 0 || (e = tr_out(k, out, start)) != 0)
+	if ((e = mlab_finished_send(&k->tr, fin_key, out)) != 0)
 		return e;
 	mlab_ev_emit(k->ev, "finished-sent", NULL, "sent Finished");
 	return 0;
@@ -631,14 +594,10 @@ static int send_finished(struct mlab_kex *k, const uint8_t *fin_key, struct mlab
 static int check_finished(struct mlab_kex *k, const uint8_t *fin_key, const uint8_t *body, size_t len)
 {
 	struct mlab_finished f;
-	uint8_t th[MLAB_SHA256_LEN], mac[MLAB_MAC_LEN];
 	int e;
 
-	if ((e = mlab_finished_decode(body, len, &f)) != 0 || (e = mlab_transcript_hash(&k->tr, th)) != 0 ||
-	    (e = mlab_finished_mac(fin_key, th, mac)) != 0)
+	if ((e = mlab_finished_decode(body, len, &f)) != 0 || (e = mlab_finished_verify(&k->tr, fin_key, f.mac)) != 0)
 		return e;
-	if (CRYPTO_memcmp(mac, f.mac, sizeof mac) != 0)
-		return MLAB_E_FINISHED;
 	mlab_ev_emit(k->ev, "finished-verified", NULL, "Finished ✔ from peer");
 	return tr_frame(k, MLAB_MSG_FINISHED, body, len);
 }
@@ -662,8 +621,7 @@ static int client_flight(struct mlab_kex *k, struct mlab_wr *out)
 
 	if ((e = mlab_dh_keygen(grp(k), &k->dh)) != 0)
 		return e;
-	if (k->cfg.validate_shares && k->dh.pub_len == k->peer_share_len &&
-	    CRYPTO_memcmp(k->dh.pub, k->peer_share, k->peer_share_len) == 0)
+	if (k->cfg.validate_shares && mlab_share_reflected(k->dh.pub, k->dh.pub_len, k->peer_share, k->peer_share_len))
 		return MLAB_E_SHARE_REFLECTED;
 	if ((e = dh_secret(k)) != 0 || (e = send_share(k, out)) != 0)
 		return e;

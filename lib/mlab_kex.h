@@ -134,6 +134,8 @@ void mlab_kex_free(struct mlab_kex *k);
 #define MLAB_SENTINEL_LEN 8
 #define MLAB_SENTINEL_DIGEST_LEN 8
 #define MLAB_SENTINEL_LABEL "mitmlab v1 downgrade sentinel"
+/* "transcript" or "params": the label's word and the events' "scope" value. */
+const char *mlab_scope_name(enum mlab_scope s);
 int mlab_kex_tbs(enum mlab_scope scope, enum mlab_role signer, const uint8_t th[MLAB_SHA256_LEN],
 		 const uint8_t nonce_c[MLAB_NONCE_LEN], const uint8_t nonce_s[MLAB_NONCE_LEN], const uint8_t *share,
 		 size_t share_len, uint8_t *out, size_t *out_len);

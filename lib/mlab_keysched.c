@@ -1,44 +1,12 @@
-/* Transcript hash and HKDF-SHA256 key schedule (see mlab_keysched.h). */
+/* HKDF-SHA256 key schedule and Finished (see mlab_keysched.h). */
 #include "mlab_keysched.h"
 
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <openssl/crypto.h>
 
 #include "mlab_err.h"
-
-int mlab_transcript_init(struct mlab_transcript *t)
-{
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(c);
-		t->md = NULL;
-		return MLAB_E_CRYPTO;
-	}
-	t->md = c;
-	return 0;
-}
-
-int mlab_transcript_add(struct mlab_transcript *t, const void *p, size_t n)
-{
-	return t->md && EVP_DigestUpdate(t->md, p, n) == 1 ? 0 : MLAB_E_CRYPTO;
-}
-
-int mlab_transcript_hash(const struct mlab_transcript *t, uint8_t out[MLAB_SHA256_LEN])
-{
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	unsigned n = 0;
-	int ok = c && t->md && EVP_MD_CTX_copy_ex(c, t->md) == 1 && EVP_DigestFinal_ex(c, out, &n) == 1 &&
-		 n == MLAB_SHA256_LEN;
-	EVP_MD_CTX_free(c);
-	return ok ? 0 : MLAB_E_CRYPTO;
-}
-
-void mlab_transcript_free(struct mlab_transcript *t)
-{
-	EVP_MD_CTX_free(t->md);
-	t->md = NULL;
-}
+#include "mlab_wire.h"
 
 static int expand(const uint8_t *master, const char *label, uint8_t *out, size_t n)
 {
@@ -67,6 +35,51 @@ int mlab_finished_mac(const uint8_t fin_key[MLAB_SHA256_LEN], const uint8_t th[M
 		      uint8_t mac[MLAB_SHA256_LEN])
 {
 	return mlab_hmac_sha256(fin_key, MLAB_SHA256_LEN, th, MLAB_SHA256_LEN, mac);
+}
+
+int mlab_keysched_derive_tr(const struct mlab_transcript *tr, const uint8_t *secret, size_t secret_len,
+			    struct mlab_keys *k)
+{
+	uint8_t th[MLAB_SHA256_LEN];
+	int e = mlab_transcript_hash(tr, th);
+
+	if (e != 0) {
+		mlab_keys_wipe(k);
+		return e;
+	}
+	return mlab_keysched_derive(secret, secret_len, th, k);
+}
+
+int mlab_finished_compute(const struct mlab_transcript *tr, const uint8_t fin_key[MLAB_SHA256_LEN],
+			  uint8_t mac[MLAB_SHA256_LEN])
+{
+	uint8_t th[MLAB_SHA256_LEN];
+	int e = mlab_transcript_hash(tr, th);
+
+	return e ? e : mlab_finished_mac(fin_key, th, mac);
+}
+
+int mlab_finished_verify(const struct mlab_transcript *tr, const uint8_t fin_key[MLAB_SHA256_LEN],
+			 const uint8_t mac[MLAB_SHA256_LEN])
+{
+	uint8_t want[MLAB_SHA256_LEN];
+	int e = mlab_finished_compute(tr, fin_key, want);
+
+	if (e == 0 && CRYPTO_memcmp(want, mac, sizeof want) != 0)
+		e = MLAB_E_FINISHED;
+	OPENSSL_cleanse(want, sizeof want);
+	return e;
+}
+
+int mlab_finished_send(struct mlab_transcript *tr, const uint8_t fin_key[MLAB_SHA256_LEN], struct mlab_wr *out)
+{
+	struct mlab_finished f;
+	size_t start = out->len;
+	int e;
+
+	if ((e = mlab_finished_compute(tr, fin_key, f.mac)) != 0 || (e = mlab_finished_encode(out, &f)) != 0)
+		return e;
+	return mlab_transcript_out(tr, out, start);
 }
 
 void mlab_keys_wipe(struct mlab_keys *k)

@@ -1,4 +1,5 @@
-/* Transcript hash and key schedule (docs/protocol.md §Key schedule).
+/* Key schedule and Finished (docs/protocol.md §9), over the transcript of
+ * lib/mlab_transcript.h.
  *
  *   master   = HKDF-Extract(salt = H(transcript through the initiator's share, and
  *                                  its signature when it signs), IKM = DH secret)
@@ -6,24 +7,20 @@
  *   finished = HKDF-Expand(master, "mitmlab v1 client finished" / "server finished")
  *   key id   = first 4 bytes of SHA-256(master), hex
  *
- * Keys per direction, so a record or Finished reflected back never verifies. */
+ * Keys per direction, so a record or Finished reflected back never verifies.
+ *
+ * The honest engine (lib/mlab_kex.c) and mallory (one schedule per leg) both
+ * derive and check through these functions, so what she computes for a leg is
+ * exactly what that leg's peer computes. */
 #ifndef MLAB_KEYSCHED_H
 #define MLAB_KEYSCHED_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mlab_buf.h"
 #include "mlab_crypto.h"
-
-struct mlab_transcript {
-	void *md; /* EVP_MD_CTX running SHA-256 over every handshake frame */
-};
-
-int mlab_transcript_init(struct mlab_transcript *t);
-int mlab_transcript_add(struct mlab_transcript *t, const void *p, size_t n);
-/* The hash so far; the running hash goes on. */
-int mlab_transcript_hash(const struct mlab_transcript *t, uint8_t out[MLAB_SHA256_LEN]);
-void mlab_transcript_free(struct mlab_transcript *t);
+#include "mlab_transcript.h"
 
 struct mlab_dir_keys {
 	uint8_t key[MLAB_AEAD_KEY];
@@ -37,11 +34,27 @@ struct mlab_keys {
 	char key_id[9];
 };
 
+/* Every key from the DH secret and th = TH_keys (on failure k is wiped). */
 int mlab_keysched_derive(const uint8_t *secret, size_t secret_len, const uint8_t th[MLAB_SHA256_LEN],
 			 struct mlab_keys *k);
+/* The same with th taken from tr, which must then run exactly through the
+ * initiator's KeyShare and, when it signs, its Signature. The secret is the
+ * caller's to wipe. */
+int mlab_keysched_derive_tr(const struct mlab_transcript *tr, const uint8_t *secret, size_t secret_len,
+			    struct mlab_keys *k);
 /* HMAC-SHA256(finished key, transcript hash). */
 int mlab_finished_mac(const uint8_t fin_key[MLAB_SHA256_LEN], const uint8_t th[MLAB_SHA256_LEN],
 		      uint8_t mac[MLAB_SHA256_LEN]);
+/* The Finished MAC over tr as it stands: fin_client for the initiator's,
+ * fin_server for the responder's. */
+int mlab_finished_compute(const struct mlab_transcript *tr, const uint8_t fin_key[MLAB_SHA256_LEN],
+			  uint8_t mac[MLAB_SHA256_LEN]);
+/* A received MAC against the one computed over tr, in constant time:
+ * 0 or MLAB_E_FINISHED (or MLAB_E_CRYPTO). tr is left as it was. */
+int mlab_finished_verify(const struct mlab_transcript *tr, const uint8_t fin_key[MLAB_SHA256_LEN],
+			 const uint8_t mac[MLAB_SHA256_LEN]);
+/* Writes our Finished frame over tr to out and adds it to tr. */
+int mlab_finished_send(struct mlab_transcript *tr, const uint8_t fin_key[MLAB_SHA256_LEN], struct mlab_wr *out);
 void mlab_keys_wipe(struct mlab_keys *k);
 
 #endif

@@ -33,27 +33,42 @@
  * With cipher `none` the records carry plaintext, and the same code reads and
  * rewrites them (the record layer then uses no key).
  *
+ * Where it lives: this interface and its life cycle, mallory/attack_dhmitm.c;
+ * the relay over both legs (state machine, shares, signatures, Finished,
+ * records), mallory/dhmitm_core.c, which computes everything a peer computes
+ * through lib/ (mlab_transcript, mlab_keysched, mlab_share, mlab_group); one
+ * small module per lesson move over it (dhmitm_core.h: a struct of hooks
+ * each): move_swap.c (the share swap above), move_strip.c (--strip-auth),
+ * move_downgrade.c (--downgrade-group, with the dlog solve of mallory/dlog.c),
+ * move_keyfix.c (--key-fixing), move_malg.c (--malicious-g),
+ * move_subgroup.c (--small-subgroup), move_forge.c (--forge-key),
+ * move_tamper.c (--tamper).
+ *
  * Anything she cannot follow (an unknown type, a frame out of order, a body
  * that does not decode, a Finished or record that does not verify under her
  * keys, a share she cannot use) ends the attack: one "error" event
  * (where "dh-mitm"), her secrets are wiped, and from then on every frame,
  * starting with the offending one, is forwarded unchanged ("transparent").
  *
- * Events (actor mallory; JSON fields):
- *   share-swapped       toward ("alice"|"bob"), group, share (hers, hex), replaced (the peer's, hex)
- *   offer-explicit      toward "bob" — "explicit" put first in alice's group offer
- *   generator-replaced  toward "alice", g ("1"|"p"|"p-1"), original (bob's g, hex), bits
+ * Events (actor mallory; JSON fields), by the file that emits them:
+ *   share-swapped       toward ("alice"|"bob"), group, share (hers, hex), replaced (the peer's, hex)  [core]
+ *   offer-downgraded    group, toward "bob" — alice's group offer cut to the weak group  [move_downgrade]
+ *   dlog-solved         group, steps, ms — bob's private key from his share  [move_downgrade]
+ *   offer-explicit      toward "bob" — "explicit" put first in alice's group offer  [move_malg]
+ *   generator-replaced  toward "alice", g ("1"|"p"|"p-1"), original (bob's g, hex), bits  [move_malg]
+ *   offer-stripped      removed "sign", toward "bob"  [move_strip]
  *   secret-guessed      with "alice", candidates, secret ("1"|"p-1") — small subgroup, from her Finished
- *   signature-forwarded toward, signer_key (key id of the pub in the forwarded message)
- *   signature-forged    toward, signer_key (her forge key's id), scope
- *   session-key         key_id, with ("alice"|"bob"), cipher — one per leg
- *   relay-established   alice_key_id, bob_key_id, cipher — after bob's Finished
- *   message-read        from, to, seq (the sender's), len, hex (lowercase), text (only if valid UTF-8)
- *   message-changed     from, to, seq, original_len, len, original_hex, hex, original_text?, text?
- *   tamper-skipped      from, to, seq, reason ("too-long": the rewritten text would not fit a record)
- *   close-relayed       from, to, seq
- *   alert-seen          from, to, error, check, code (forwarded unchanged)
- *   error               (mlab_ev_error, where "dh-mitm") — then transparent
+ *                       [move_subgroup]
+ *   signature-forwarded toward, signer_key (key id of the pub in the forwarded message)  [core]
+ *   signature-forged    toward, signer_key (her forge key's id), scope  [move_forge]
+ *   session-key         key_id, with ("alice"|"bob"), cipher — one per leg  [core]
+ *   relay-established   alice_key_id, bob_key_id, cipher — after bob's Finished  [core]
+ *   message-read        from, to, seq (the sender's), len, hex (lowercase), text (only if valid UTF-8)  [core]
+ *   message-changed     from, to, seq, original_len, len, original_hex, hex, original_text?, text?  [move_tamper]
+ *   tamper-skipped      from, to, seq, reason ("too-long": the rewritten text would not fit a record)  [move_tamper]
+ *   close-relayed       from, to, seq  [core]
+ *   alert-seen          from, to, error, check, code (forwarded unchanged)  [core]
+ *   error               (mlab_ev_error, where "dh-mitm") — then transparent  [core]
  */
 #ifndef ATTACK_DHMITM_H
 #define ATTACK_DHMITM_H
@@ -91,8 +106,7 @@ struct dhmitm_config {
 	/* Group policy: the groups she attacks. A ServerHello choosing another
 	 * one ends the attack (error no-common-group, then transparent). 0
 	 * entries: every group the library implements. Each entry must be a
-	 * known group id. (The offer stripping of a later issue will use the
-	 * same list to rewrite alice's offer.) */
+	 * known group id. */
 	uint16_t groups[MLAB_MAX_OFFERS];
 	size_t n_groups;
 	/* Ed25519 private key to re-sign with (a reference is taken), or NULL:
@@ -162,6 +176,8 @@ bool dhmitm_relaying(const struct dhmitm *m);
 /* The key id of the leg with that peer (TO_BOB: her keys with bob), or NULL
  * before they are derived and after she gave up (her keys are wiped then). */
 const char *dhmitm_key_id(const struct dhmitm *m, enum dhmitm_dir toward);
+/* The same leg's session keys (for tests: they must equal that peer's). */
+const struct mlab_keys *dhmitm_keys(const struct dhmitm *m, enum dhmitm_dir toward);
 
 /* Wipes every secret (DH keys and secrets, session keys, record state,
  * plaintext buffers) and frees. NULL is fine. */

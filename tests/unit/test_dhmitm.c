@@ -33,6 +33,8 @@
 #include "mlab_err.h"
 #include "mlab_event.h"
 #include "mlab_kex.h"
+#include "mlab_keysched.h"
+#include "mlab_transcript.h"
 #include "mlab_wire.h"
 
 #define OUT_CAP (8 * MLAB_MAX_FRAME)
@@ -133,6 +135,10 @@ struct party {
 	size_t data_len;
 	uint8_t content;
 	int n_opened;
+	/* Every handshake frame this party sent or received, whole, in order:
+	 * what its transcript is made of. */
+	uint8_t *seen;
+	size_t seen_len;
 };
 
 struct world;
@@ -162,8 +168,10 @@ static void party_init(struct party *p, const char *name, const struct mlab_kex_
 	ev_setup(&p->ev, name, &p->events);
 	p->obuf = malloc(OUT_CAP);
 	p->data = malloc(MLAB_MAX_PLAINTEXT);
+	p->seen = malloc(OUT_CAP);
 	assert_non_null(p->obuf);
 	assert_non_null(p->data);
+	assert_non_null(p->seen);
 	mlab_wr_init(&p->out, p->obuf, OUT_CAP);
 	assert_err(mlab_kex_init(&p->k, cfg, &p->ev), 0);
 }
@@ -174,6 +182,18 @@ static void party_free(struct party *p)
 	json_decref(p->events);
 	free(p->obuf);
 	free(p->data);
+	free(p->seen);
+}
+
+static void note_seen(struct party *p, uint8_t type, const uint8_t *body, size_t len)
+{
+	struct mlab_wr w;
+	if (type < MLAB_MSG_CLIENT_HELLO || type > MLAB_MSG_FINISHED)
+		return;
+	mlab_wr_init(&w, p->seen + p->seen_len, OUT_CAP - p->seen_len);
+	assert_err(mlab_frame_put_hdr(&w, type, len), 0);
+	assert_err(mlab_wr_bytes(&w, body, len), 0);
+	p->seen_len += w.len;
 }
 
 static void world_release(struct world *w)
@@ -238,6 +258,7 @@ static struct world *world_new(const struct mlab_kex_config *ca, const struct ml
 static void deliver(struct party *to, uint8_t type, const uint8_t *body, size_t len)
 {
 	uint8_t *copy = dup_exact(body, len);
+	note_seen(to, type, body, len);
 	if (to->k.err) {
 		/* A failed peer has closed the connection. */
 	} else if (type == MLAB_MSG_RECORD && (to->k.state == MLAB_KEX_CONNECTED || to->k.state == MLAB_KEX_CLOSED)) {
@@ -298,6 +319,7 @@ static void pump(struct world *w, enum dhmitm_dir d)
 		w->last_type[d] = t;
 		w->last_body[d] = dup_exact(b, len);
 		w->last_len[d] = len;
+		note_seen(from, t, b, len);
 		through_mallory(w, d, t, b, len);
 	}
 	free(buf);
@@ -426,6 +448,46 @@ static void assert_shares_swapped(struct world *w)
 	assert_string_not_equal(bob_got, alice_sent);
 }
 
+/* One implementation: on each leg her session keys are byte for byte the
+ * peer's, and each Finished on that leg — hers and the peer's — is the MAC
+ * lib's shared module (mlab_transcript_frame, mlab_finished_compute) makes
+ * over the frames exactly as that peer sent and received them. */
+static void assert_same_as_engines(struct world *w)
+{
+	struct party *ps[2] = {&w->a, &w->b};
+
+	for (int i = 0; i < 2; i++) {
+		struct party *p = ps[i];
+		const struct mlab_keys *k = dhmitm_keys(w->m, p == &w->a ? DHMITM_TO_ALICE : DHMITM_TO_BOB);
+		struct mlab_transcript tr;
+		struct mlab_rd r;
+		uint8_t type = 0, mac[MLAB_MAC_LEN];
+		const uint8_t *body = NULL;
+		uint32_t len = 0;
+		int fin = 0;
+
+		assert_non_null(k);
+		assert_memory_equal(k, &p->k.keys, sizeof *k);
+		assert_err(mlab_transcript_init(&tr), 0);
+		mlab_rd_init(&r, p->seen, p->seen_len);
+		while (mlab_rd_left(&r)) {
+			assert_err(mlab_frame_next(&r, &type, &body, &len), 0);
+			if (type == MLAB_MSG_FINISHED) {
+				/* The initiator's first (fin_client), then the responder's. */
+				assert_err(mlab_finished_compute(&tr, fin == 0 ? k->fin_client : k->fin_server, mac),
+					   0);
+				assert_memory_equal(body, mac, sizeof mac);
+				assert_err(mlab_finished_verify(&tr, fin == 0 ? k->fin_client : k->fin_server, body),
+					   0);
+				fin++;
+			}
+			assert_err(mlab_transcript_frame(&tr, type, body, len), 0);
+		}
+		assert_int_equal(fin, 2);
+		mlab_transcript_free(&tr);
+	}
+}
+
 /* ======================================================================
  * (1) Unauthenticated DH: she reads everything, nobody notices
  * ====================================================================== */
@@ -443,6 +505,7 @@ static void relay_case(uint16_t group, uint8_t cipher)
 	run(w);
 	assert_relayed(w);
 	assert_shares_swapped(w);
+	assert_same_as_engines(w);
 	assert_string_equal(str_of(ev_get(w->mevents, "share-swapped", "toward", "alice", 0), "group"),
 			    mlab_group_by_id(group)->name);
 
@@ -690,6 +753,39 @@ static void assert_blocked(struct world *w, struct party *victim, struct party *
 	assert_null(ev_find(w->mevents, "error", NULL, NULL, 0));
 }
 
+/* Key fixing: the secret is known (zero, n bytes), so the keys follow from
+ * the bytes each peer saw alone: through the shared key schedule, over that
+ * peer's transcript through alice's share (TH_keys), they are the peer's and
+ * mallory's. */
+static void assert_fixed_keys(struct world *w, size_t n)
+{
+	struct party *ps[2] = {&w->a, &w->b};
+	uint8_t zero[MLAB_MAX_SECRET] = {0};
+
+	for (int i = 0; i < 2; i++) {
+		struct mlab_transcript tr;
+		struct mlab_keys k;
+		struct mlab_rd r;
+		uint8_t type = 0;
+		const uint8_t *body = NULL;
+		uint32_t len = 0;
+		int shares = 0;
+
+		assert_err(mlab_transcript_init(&tr), 0);
+		mlab_rd_init(&r, ps[i]->seen, ps[i]->seen_len);
+		while (shares < 2) {
+			assert_err(mlab_frame_next(&r, &type, &body, &len), 0);
+			assert_err(mlab_transcript_frame(&tr, type, body, len), 0);
+			shares += type == MLAB_MSG_KEY_SHARE;
+		}
+		assert_err(mlab_keysched_derive_tr(&tr, zero, n, &k), 0);
+		assert_memory_equal(&k, &ps[i]->k.keys, sizeof k);
+		assert_memory_equal(&k, dhmitm_keys(w->m, i == 0 ? DHMITM_TO_ALICE : DHMITM_TO_BOB), sizeof k);
+		mlab_keys_wipe(&k);
+		mlab_transcript_free(&tr);
+	}
+}
+
 /* Key fixing (Cryptopals 34): peers that skip validation both end up with a
  * zero secret she knows without any key; peers that validate refuse p. */
 static void key_fixing_case(uint16_t group, bool validate)
@@ -707,6 +803,8 @@ static void key_fixing_case(uint16_t group, bool validate)
 			       group == MLAB_GROUP_X25519 ? MLAB_E_SHARE_LOW_ORDER : MLAB_E_SHARE_RANGE);
 	} else {
 		assert_relayed(w);
+		assert_same_as_engines(w);
+		assert_fixed_keys(w, mlab_group_by_id(group)->share_len);
 		send_text(w, &w->a, "transfer 100", "transfer 100");
 		assert_string_equal(str_of(ev_get(w->mevents, "message-read", "from", "alice", 0), "text"),
 				    "transfer 100");
@@ -875,6 +973,7 @@ static void fooled_case(bool mutual, enum mlab_scope scope, uint16_t group)
 	run(w);
 	assert_relayed(w);
 	assert_shares_swapped(w);
+	assert_same_as_engines(w);
 	assert_int_equal(ev_count(w->mevents, "signature-forged"), mutual ? 2 : 1);
 	send_text(w, &w->a, "pay 100", "pay 9999");
 	send_text(w, &w->b, "paid 100", "paid 9999");
@@ -898,6 +997,85 @@ static void test_fooled_mutual_params_ffdhe2048(void **s)
 {
 	(void)s;
 	fooled_case(true, MLAB_SCOPE_PARAMS, MLAB_GROUP_FFDHE2048);
+}
+
+/* Explicit parameters under the params scope: alice verifies p and g with
+ * bob's share (lib/mlab_share.c, mlab_share_signed), so her forgery must
+ * cover them too — signing the share alone fails alice's signature check. */
+static void test_fooled_params_explicit(void **s)
+{
+	(void)s;
+	fooled_case(false, MLAB_SCOPE_PARAMS, MLAB_GROUP_EXPLICIT);
+}
+
+/* ======================================================================
+ * (4b) Group downgrade (Logjam): the offer rewritten to a weak group, the
+ *      shares and bob's signature passed unchanged, bob's key solved live
+ * ====================================================================== */
+
+static struct world *downgrade_world(uint8_t mode, enum mlab_scope scope, bool offer_weak)
+{
+	struct dhmitm_config mc = {.downgrade_group = MLAB_GROUP_LAB32};
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, mode, MLAB_GROUP_X25519, MLAB_CIPHER_CHACHA20_POLY1305);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, mode, MLAB_GROUP_X25519, MLAB_CIPHER_CHACHA20_POLY1305);
+	a.groups[1] = b.groups[1] = MLAB_GROUP_LAB32; /* alice prefers x25519 */
+	a.n_groups = offer_weak ? 2 : 1;
+	b.n_groups = 2;
+	a.scope = b.scope = scope;
+	mc.scope = scope;
+	return world_new(&a, &b, &mc);
+}
+
+/* Params scope: bob's signature covers the nonces and his share, not the
+ * offer, so it verifies at alice; she reads everything. */
+static void test_downgrade_params_scope_reads(void **s)
+{
+	(void)s;
+	struct world *w = downgrade_world(MLAB_MODE_SIGN, MLAB_SCOPE_PARAMS, true);
+
+	run(w);
+	assert_relayed(w);
+	assert_int_equal(w->a.k.group, MLAB_GROUP_LAB32);
+	assert_int_equal(w->b.k.group, MLAB_GROUP_LAB32);
+	assert_string_equal(str_of(ev_get(w->mevents, "offer-downgraded", "toward", "bob", 0), "group"), "lab-32");
+	assert_string_equal(str_of(ev_get(w->mevents, "dlog-solved", NULL, NULL, 0), "group"), "lab-32");
+	/* Nothing swapped: alice verified bob's own signature over bob's share. */
+	assert_int_equal(ev_count(w->mevents, "share-swapped"), 0);
+	assert_int_equal(ev_count(w->mevents, "signature-forwarded"), 1);
+	assert_non_null(ev_find(w->a.events, "signature-verified", NULL, NULL, 0));
+	assert_same_as_engines(w);
+	send_text(w, &w->a, "transfer 100", "transfer 100");
+	assert_string_equal(str_of(ev_get(w->mevents, "message-read", "from", "alice", 0), "text"), "transfer 100");
+	close_both(w);
+	world_free(w);
+}
+
+/* Transcript scope: bob signed the hello he got, alice checks the one she
+ * sent. */
+static void test_downgrade_transcript_scope_blocked(void **s)
+{
+	(void)s;
+	struct world *w = downgrade_world(MLAB_MODE_SIGN, MLAB_SCOPE_TRANSCRIPT, true);
+
+	run(w);
+	assert_int_equal(ev_count(w->mevents, "offer-downgraded"), 1);
+	assert_blocked(w, &w->a, &w->b, MLAB_E_SIG_INVALID);
+	world_free(w);
+}
+
+/* Not offered: nothing to downgrade, and the share swap takes the turn. */
+static void test_downgrade_not_offered_swaps(void **s)
+{
+	(void)s;
+	struct world *w = downgrade_world(MLAB_MODE_NONE, MLAB_SCOPE_TRANSCRIPT, false);
+
+	run(w);
+	assert_relayed(w);
+	assert_int_equal(ev_count(w->mevents, "offer-downgraded"), 0);
+	assert_int_equal(ev_count(w->mevents, "dlog-solved"), 0);
+	assert_shares_swapped(w);
+	assert_same_as_engines(w);
+	world_free(w);
 }
 
 /* ======================================================================
@@ -1301,6 +1479,7 @@ static int malicious_g_case(enum dhmitm_g g, uint16_t from)
 	/* What bob got from her: 1 or 0, never p-1. */
 	const char *bs = str_of(ev_get(w->b.events, "share-received", NULL, NULL, 0), "share");
 	assert_string_equal(bs, g == DHMITM_G_P ? zero : one);
+	assert_same_as_engines(w);
 	read_both_ways(w);
 	world_free(w);
 	return sent;
@@ -1427,6 +1606,7 @@ static int small_subgroup_case(uint16_t group)
 	int guess = strcmp(secret, "1") == 0 ? 1 : strcmp(secret, "p-1") == 0 ? -1 : 0;
 	if (!guess)
 		fail_msg("secret-guessed: secret %s", secret);
+	assert_same_as_engines(w);
 	read_both_ways(w);
 	world_free(w);
 	return guess;
@@ -1519,6 +1699,10 @@ int main(void)
 	    cmocka_unit_test_teardown(test_fooled_signed_transcript, cleanup),
 	    cmocka_unit_test_teardown(test_fooled_mutual_transcript, cleanup),
 	    cmocka_unit_test_teardown(test_fooled_mutual_params_ffdhe2048, cleanup),
+	    cmocka_unit_test_teardown(test_fooled_params_explicit, cleanup),
+	    cmocka_unit_test_teardown(test_downgrade_params_scope_reads, cleanup),
+	    cmocka_unit_test_teardown(test_downgrade_transcript_scope_blocked, cleanup),
+	    cmocka_unit_test_teardown(test_downgrade_not_offered_swaps, cleanup),
 	    cmocka_unit_test_teardown(test_cipher_none_read_and_tamper, cleanup),
 	    cmocka_unit_test_teardown(test_garbage_unknown_type_then_transparent, cleanup),
 	    cmocka_unit_test_teardown(test_garbage_first_frames, cleanup),
