@@ -190,3 +190,43 @@ void proc_free(struct proc *p)
 		json_decref(p->events[i]);
 	p->n_events = 0;
 }
+
+int proc_run(const char *const *argv, char *out, size_t len)
+{
+	char path[4096];
+	int pfd[2], status;
+	size_t got = 0;
+
+	if (len == 0 || !proc_bin(argv[0], path, sizeof path) || pipe(pfd) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+		dup2(devnull, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	/* read to the end (a child blocked on a full pipe never exits), keep what fits */
+	for (;;) {
+		char spill[4096];
+		ssize_t r = got < len - 1 ? read(pfd[0], out + got, len - 1 - got) : read(pfd[0], spill, sizeof spill);
+		if (r <= 0)
+			break;
+		if (got < len - 1)
+			got += (size_t)r;
+	}
+	out[got] = '\0';
+	close(pfd[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

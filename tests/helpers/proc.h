@@ -41,5 +41,9 @@ size_t proc_count(const struct proc *p, const char *name);
 /* Shorthand: a string field of an event, or "". */
 const char *proc_str(const json_t *ev, const char *field);
 void proc_free(struct proc *p);
+/* Runs bin/NAME (argv[0] = NAME) to its end with stdin from /dev/null: its exit
+ * status (128 + signal when killed), what it printed on stdout and stderr in
+ * out (terminated, cut to len). -1 when it could not be run. */
+int proc_run(const char *const *argv, char *out, size_t len);
 
 #endif

@@ -17,35 +17,12 @@
 
 #include "proc.h"
 
-/* Runs a program with stdin from /dev/null; returns its exit status and
- * what it printed (stdout and stderr together). */
-static int run(const char *const *argv, char *out, size_t out_len)
+/* A program's exit status and all it printed (proc_run). */
+static int run(const char *const *argv, char *buf, size_t len)
 {
-	char path[4096];
-	int pfd[2];
-	size_t got = 0;
-
-	proc_bin(argv[0], path, sizeof path);
-	assert_int_equal(pipe(pfd), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-		dup2(devnull, 0);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		close(pfd[0]);
-		execv(path, (char *const *)argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (ssize_t r; (r = read(pfd[0], out + got, out_len - 1 - got)) > 0;)
-		got += (size_t)r;
-	out[got] = '\0';
-	close(pfd[0]);
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	int rc = proc_run(argv, buf, len);
+	assert_true(rc >= 0);
+	return rc;
 }
 
 static char out[65536];
