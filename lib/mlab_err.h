@@ -65,7 +65,8 @@
 	X(MLAB_E_KEYFILE, -40, "key-file", "setup", "a key file could not be read, or is not an Ed25519 key")          \
 	X(MLAB_E_NO_KEY, -41, "no-key", "setup", "this mode needs a key that was not given")                           \
 	X(MLAB_E_NO_TRUST, -42, "no-trust-anchor", "setup",                                                            \
-	  "signed mode needs a pinned peer key (--peer-key) to check the signature against")                           \
+	  "signed mode needs a way to know the peer's key: a pinned key (--peer-key), a trust-on-first-use store "     \
+	  "(--tofu), or in mode cert the roots this side trusts (--ca)")                                               \
 	X(MLAB_E_WEAK_GROUP, -43, "group-too-weak", "negotiation",                                                     \
 	  "no group at or above this side's minimum security policy is configured or was chosen")                      \
 	X(MLAB_E_GROUP_PARAMS, -44, "group-params-invalid", "params",                                                  \
@@ -73,14 +74,37 @@
 	  "subgroup of order (p-1)/2")                                                                                 \
 	X(MLAB_E_DOWNGRADE, -45, "downgrade-detected", "sentinel",                                                     \
 	  "the responder's nonce carries the downgrade sentinel over another group offer than the one this side "      \
-	  "sent: the offer was changed on the way to a weaker group")
+	  "sent: the offer was changed on the way to a weaker group")                                                  \
+	X(MLAB_E_CERT_PARSE, -46, "cert-malformed", "cert-parse",                                                      \
+	  "a certificate is not one whole DER X.509 certificate with an Ed25519 key (or carries bytes after it)")      \
+	X(MLAB_E_CERT_ORDER, -47, "cert-chain-order", "cert-parse",                                                    \
+	  "the chain is not in order: each certificate must be issued by the next one, the server's own first")        \
+	X(MLAB_E_CERT_CRITICAL, -48, "cert-unknown-critical", "cert-parse",                                            \
+	  "a certificate carries a critical extension this side does not understand, so it must refuse it")            \
+	X(MLAB_E_CERT_ISSUER, -49, "cert-issuer", "cert-issuer",                                                       \
+	  "the certificate chain does not lead to a root this side trusts (--ca): signed by an unknown issuer, or "    \
+	  "through a certificate that is not a CA")                                                                    \
+	X(MLAB_E_CERT_EXPIRED, -50, "cert-expired", "cert-expired",                                                    \
+	  "a certificate of the chain has expired at this side's clock")                                               \
+	X(MLAB_E_CERT_NOT_YET, -51, "cert-not-yet-valid", "cert-not-yet-valid",                                        \
+	  "a certificate of the chain is not yet valid at this side's clock")                                          \
+	X(MLAB_E_CERT_NAME, -52, "cert-name", "cert-name",                                                             \
+	  "the certificate does not name the server this side wanted to reach (--peer-name)")                          \
+	X(MLAB_E_CERT_USAGE, -53, "cert-usage", "cert-usage",                                                          \
+	  "the certificate is not for this use: it lacks serverAuth or digitalSignature")                              \
+	X(MLAB_E_CERT_KEY, -54, "cert-key-mismatch", "signature",                                                      \
+	  "the Signature names another key than the one the certificate certifies")                                    \
+	X(MLAB_E_TOFU_CHANGED, -55, "tofu-changed", "tofu-changed",                                                    \
+	  "the peer's key is not the one stored on first contact: the key changed, or someone is in the middle")       \
+	X(MLAB_E_TOFU_STORE, -56, "tofu-store", "setup",                                                               \
+	  "the trust-on-first-use store (--tofu) cannot be read, does not parse, or cannot be written")
 
 enum mlab_err {
 	MLAB_OK = 0,
 #define MLAB_X_ENUM(c, v, n, k, s) c = v,
 	MLAB_ERRORS(MLAB_X_ENUM)
 #undef MLAB_X_ENUM
-	    MLAB_E_LAST = -46
+	    MLAB_E_LAST = -57
 };
 
 /* Machine name ("signature-invalid"); "unknown-error" for values out of range. */

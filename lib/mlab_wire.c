@@ -13,6 +13,7 @@ static const char *const msg_names[] = {
     [MLAB_MSG_FINISHED] = "finished",
     [MLAB_MSG_RECORD] = "record",
     [MLAB_MSG_ALERT] = "alert",
+    [MLAB_MSG_CERTIFICATE] = "certificate",
 };
 
 const char *mlab_msg_name(uint8_t type)
@@ -38,6 +39,9 @@ int mlab_frame_check(const uint8_t hdr[MLAB_FRAME_HDR], uint8_t *type, uint32_t 
 		break;
 	case MLAB_MSG_RECORD:
 		max = MLAB_MAX_RECORD_BODY;
+		break;
+	case MLAB_MSG_CERTIFICATE:
+		max = MLAB_MAX_CERT_BODY;
 		break;
 	default:
 		return MLAB_E_UNKNOWN_TYPE;
@@ -265,6 +269,47 @@ int mlab_signature_decode(const uint8_t *body, size_t len, struct mlab_signature
 	return 0;
 }
 
+int mlab_certificate_encode(struct mlab_wr *w, const struct mlab_certificate *m)
+{
+	size_t s;
+	int e = frame_begin(w, MLAB_MSG_CERTIFICATE, &s);
+
+	if (e == 0 && (m->n == 0 || m->n > MLAB_MAX_CHAIN))
+		e = m->n ? MLAB_E_TOO_LONG : MLAB_E_EMPTY;
+	if (e == 0)
+		e = mlab_wr_u8(w, m->n);
+	for (size_t i = 0; e == 0 && i < m->n; i++)
+		e = m->len[i] > MLAB_MAX_CERT ? MLAB_E_TOO_LONG : mlab_wr_vec16(w, m->der[i], m->len[i]);
+	if (e == 0 && w->len - s - MLAB_FRAME_HDR > MLAB_MAX_CERT_BODY)
+		e = MLAB_E_TOO_LONG;
+	return frame_end(w, s, e);
+}
+
+/* Count first (1..8), then each certificate (1..8192 bytes), then the end:
+ * no length is trusted before it is checked against what is left. */
+int mlab_certificate_decode(const uint8_t *body, size_t len, struct mlab_certificate *m)
+{
+	struct mlab_rd r;
+	int e;
+
+	mlab_rd_init(&r, body, len);
+	if ((e = mlab_rd_u8(&r, &m->n)) != 0)
+		return e;
+	if (m->n == 0)
+		return MLAB_E_EMPTY;
+	if (m->n > MLAB_MAX_CHAIN)
+		return MLAB_E_TOO_LONG;
+	for (size_t i = 0; i < m->n; i++) {
+		size_t n;
+		if ((e = mlab_rd_vec16(&r, &m->der[i], &n, MLAB_MAX_CERT)) != 0)
+			return e;
+		if (n == 0)
+			return MLAB_E_EMPTY;
+		m->len[i] = (uint16_t)n;
+	}
+	return mlab_rd_end(&r);
+}
+
 int mlab_finished_encode(struct mlab_wr *w, const struct mlab_finished *m)
 {
 	size_t s;
@@ -310,7 +355,8 @@ struct id_name {
 	const char *name;
 };
 
-static const struct id_name mode_names[] = {{MLAB_MODE_NONE, "none"}, {MLAB_MODE_SIGN, "sign"}};
+static const struct id_name mode_names[] = {
+    {MLAB_MODE_NONE, "none"}, {MLAB_MODE_SIGN, "sign"}, {MLAB_MODE_CERT, "cert"}};
 static const struct id_name cipher_names[] = {
     {MLAB_CIPHER_CHACHA20_POLY1305, "chacha20-poly1305"},
     {MLAB_CIPHER_AES_256_GCM, "aes-256-gcm"},

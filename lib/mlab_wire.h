@@ -27,6 +27,10 @@
 #define MLAB_ED25519_PUB 32
 #define MLAB_ED25519_SIG 64
 #define MLAB_MAC_LEN 32
+/* Mode cert: the responder's chain, leaf first. */
+#define MLAB_MAX_CERT_BODY 16384 /* a Certificate message's body */
+#define MLAB_MAX_CHAIN 8	 /* certificates in one chain */
+#define MLAB_MAX_CERT 8192	 /* bytes of one DER certificate */
 
 enum mlab_msg_type {
 	MLAB_MSG_CLIENT_HELLO = 1,
@@ -36,12 +40,14 @@ enum mlab_msg_type {
 	MLAB_MSG_FINISHED = 5,
 	MLAB_MSG_RECORD = 6,
 	MLAB_MSG_ALERT = 7,
+	MLAB_MSG_CERTIFICATE = 8,
 };
 
 /* Authentication modes. */
 enum mlab_mode {
 	MLAB_MODE_NONE = 1, /* unauthenticated Diffie-Hellman */
 	MLAB_MODE_SIGN = 2, /* Diffie-Hellman signed with Ed25519 */
+	MLAB_MODE_CERT = 3, /* signed, the key certified by an X.509 chain */
 };
 
 /* Group ids are TLS's where TLS has one. */
@@ -104,6 +110,14 @@ struct mlab_signature {
 	uint8_t sig[MLAB_ED25519_SIG];
 };
 
+/* The DER certificates point into the decoded body (they are parsed, not
+ * here, by lib/mlab_cert.c). */
+struct mlab_certificate {
+	uint8_t n;
+	const uint8_t *der[MLAB_MAX_CHAIN];
+	uint16_t len[MLAB_MAX_CHAIN];
+};
+
 struct mlab_finished {
 	uint8_t mac[MLAB_MAC_LEN];
 };
@@ -130,6 +144,8 @@ int mlab_key_share_encode(struct mlab_wr *w, const struct mlab_key_share *m);
 int mlab_key_share_decode(const uint8_t *body, size_t len, struct mlab_key_share *m);
 int mlab_signature_encode(struct mlab_wr *w, const struct mlab_signature *m);
 int mlab_signature_decode(const uint8_t *body, size_t len, struct mlab_signature *m);
+int mlab_certificate_encode(struct mlab_wr *w, const struct mlab_certificate *m);
+int mlab_certificate_decode(const uint8_t *body, size_t len, struct mlab_certificate *m);
 int mlab_finished_encode(struct mlab_wr *w, const struct mlab_finished *m);
 int mlab_finished_decode(const uint8_t *body, size_t len, struct mlab_finished *m);
 int mlab_alert_encode(struct mlab_wr *w, const struct mlab_alert *m);

@@ -75,7 +75,7 @@ static const uint8_t hs_types[] = {MLAB_MSG_CLIENT_HELLO, MLAB_MSG_SERVER_HELLO,
 static void test_frame_check_unknown_type(void **state)
 {
 	(void)state;
-	static const uint8_t bad[] = {0, 8, 9, 0x7f, 0x80, 0xff};
+	static const uint8_t bad[] = {0, 9, 10, 0x7f, 0x80, 0xff};
 	uint8_t t;
 	uint32_t n;
 
@@ -1108,6 +1108,120 @@ static void test_signature_inner_length_longer_than_body_truncated(void **state)
 }
 
 /* ======================================================================
+ * Certificate: u8 count, count × vec16 DER (the DER itself is mlab_cert.c's)
+ * ====================================================================== */
+
+static int cert_decode_exact(const uint8_t *p, size_t n, struct mlab_certificate *m)
+{
+	uint8_t *body = dup_exact(p, n);
+	int e = mlab_certificate_decode(body, n, m);
+	free(body);
+	return e;
+}
+
+static void test_certificate_round_trip_exact_bytes(void **state)
+{
+	(void)state;
+	static const uint8_t a[] = {0x30, 0x03, 0x02, 0x01, 0x05}, b[] = {0x30, 0x00};
+	struct mlab_certificate in = {.n = 2, .der = {a, b}, .len = {sizeof a, sizeof b}}, out;
+	static const uint8_t want[] = {2, 0, 5, 0x30, 0x03, 0x02, 0x01, 0x05, 0, 2, 0x30, 0x00};
+	uint8_t buf[64];
+	struct mlab_wr w;
+	size_t n;
+
+	mlab_wr_init(&w, buf, sizeof buf);
+	assert_err(mlab_certificate_encode(&w, &in), 0);
+	const uint8_t *body = split_one(buf, w.len, MLAB_MSG_CERTIFICATE, &n);
+	assert_int_equal(n, sizeof want);
+	assert_memory_equal(body, want, sizeof want);
+	assert_err(cert_decode_exact(want, sizeof want, &out), 0);
+	assert_int_equal(out.n, 2);
+	assert_int_equal(out.len[0], sizeof a);
+	assert_int_equal(out.len[1], sizeof b);
+}
+
+static void test_certificate_count_zero_empty_nine_too_long(void **state)
+{
+	(void)state;
+	uint8_t raw[64] = {0};
+	struct mlab_certificate out;
+	assert_err(cert_decode_exact(raw, 1, &out), MLAB_E_EMPTY);
+	raw[0] = MLAB_MAX_CHAIN + 1;
+	assert_err(cert_decode_exact(raw, sizeof raw, &out), MLAB_E_TOO_LONG);
+	raw[0] = 0xff;
+	assert_err(cert_decode_exact(raw, sizeof raw, &out), MLAB_E_TOO_LONG);
+	struct mlab_certificate none = {.n = 0};
+	uint8_t buf[64];
+	struct mlab_wr w;
+	mlab_wr_init(&w, buf, sizeof buf);
+	assert_err(mlab_certificate_encode(&w, &none), MLAB_E_EMPTY);
+}
+
+static void test_certificate_empty_and_oversized_cert(void **state)
+{
+	(void)state;
+	uint8_t *raw = calloc(1, 3 + MLAB_MAX_CERT + 1);
+	struct mlab_certificate out;
+	assert_non_null(raw);
+	raw[0] = 1; /* one certificate of 0 bytes */
+	assert_err(cert_decode_exact(raw, 3, &out), MLAB_E_EMPTY);
+	raw[1] = (uint8_t)((MLAB_MAX_CERT + 1) >> 8);
+	raw[2] = (uint8_t)(MLAB_MAX_CERT + 1);
+	assert_err(cert_decode_exact(raw, 3 + MLAB_MAX_CERT + 1, &out), MLAB_E_TOO_LONG);
+	raw[1] = (uint8_t)(MLAB_MAX_CERT >> 8);
+	raw[2] = (uint8_t)MLAB_MAX_CERT;
+	assert_err(cert_decode_exact(raw, 3 + MLAB_MAX_CERT, &out), 0);
+	/* the sender refuses what the receiver would */
+	struct mlab_certificate big = {.n = 1, .der = {raw}, .len = {MLAB_MAX_CERT + 1}};
+	uint8_t *buf = malloc(MLAB_MAX_CERT_BODY + 64);
+	struct mlab_wr w;
+	assert_non_null(buf);
+	mlab_wr_init(&w, buf, MLAB_MAX_CERT_BODY + 64);
+	assert_err(mlab_certificate_encode(&w, &big), MLAB_E_TOO_LONG);
+	free(buf);
+	free(raw);
+}
+
+static void test_certificate_body_limit_and_frame_check(void **state)
+{
+	(void)state;
+	uint8_t t;
+	uint32_t n;
+	assert_err(check_hdr(MLAB_MSG_CERTIFICATE, MLAB_MAX_CERT_BODY, &t, &n), 0);
+	assert_err(check_hdr(MLAB_MSG_CERTIFICATE, MLAB_MAX_CERT_BODY + 1, &t, &n), MLAB_E_TOO_LONG);
+	assert_err(check_hdr(MLAB_MSG_CERTIFICATE, 0, &t, &n), MLAB_E_EMPTY);
+	/* three 8 KiB certificates do not fit one message */
+	uint8_t *der = calloc(1, MLAB_MAX_CERT);
+	uint8_t *buf = malloc(4 * MLAB_MAX_CERT);
+	assert_non_null(der);
+	assert_non_null(buf);
+	der[0] = 0x30;
+	struct mlab_certificate three = {
+	    .n = 3, .der = {der, der, der}, .len = {MLAB_MAX_CERT, MLAB_MAX_CERT, MLAB_MAX_CERT}};
+	struct mlab_wr w;
+	mlab_wr_init(&w, buf, 4 * MLAB_MAX_CERT);
+	assert_err(mlab_certificate_encode(&w, &three), MLAB_E_TOO_LONG);
+	free(buf);
+	free(der);
+}
+
+static void test_certificate_trailing_and_truncated(void **state)
+{
+	(void)state;
+	static const uint8_t good[] = {2, 0, 2, 0x30, 0x00, 0, 2, 0x30, 0x00};
+	uint8_t raw[sizeof good + 1];
+	struct mlab_certificate out;
+	memcpy(raw, good, sizeof good);
+	raw[sizeof good] = 0;
+	assert_err(cert_decode_exact(raw, sizeof raw, &out), MLAB_E_TRAILING);
+	for (size_t k = 0; k < sizeof good; k++) {
+		int e = cert_decode_exact(good, k, &out);
+		if (e != MLAB_E_TRUNCATED)
+			fail_msg("prefix of %zu bytes: got %d (%s), expected truncated", k, e, mlab_err_name(e));
+	}
+}
+
+/* ======================================================================
  * Finished and alert
  * ====================================================================== */
 
@@ -1274,15 +1388,16 @@ static void test_msg_name_every_type_and_unknowns(void **state)
 	assert_string_equal(mlab_msg_name(MLAB_MSG_FINISHED), "finished");
 	assert_string_equal(mlab_msg_name(MLAB_MSG_RECORD), "record");
 	assert_string_equal(mlab_msg_name(MLAB_MSG_ALERT), "alert");
+	assert_string_equal(mlab_msg_name(MLAB_MSG_CERTIFICATE), "certificate");
 	assert_string_equal(mlab_msg_name(0), "unknown");
-	assert_string_equal(mlab_msg_name(8), "unknown");
+	assert_string_equal(mlab_msg_name(9), "unknown");
 	assert_string_equal(mlab_msg_name(0xff), "unknown");
 }
 
 static void test_mode_names_round_trip_and_unknowns(void **state)
 {
 	(void)state;
-	static const unsigned modes[] = {MLAB_MODE_NONE, MLAB_MODE_SIGN};
+	static const unsigned modes[] = {MLAB_MODE_NONE, MLAB_MODE_SIGN, MLAB_MODE_CERT};
 	for (size_t i = 0; i < N_OF(modes); i++) {
 		const char *name = mlab_mode_name(modes[i]);
 		assert_non_null(name);
@@ -1290,8 +1405,9 @@ static void test_mode_names_round_trip_and_unknowns(void **state)
 	}
 	assert_string_equal(mlab_mode_name(MLAB_MODE_NONE), "none");
 	assert_string_equal(mlab_mode_name(MLAB_MODE_SIGN), "sign");
+	assert_string_equal(mlab_mode_name(MLAB_MODE_CERT), "cert");
 	assert_null(mlab_mode_name(0));
-	assert_null(mlab_mode_name(3));
+	assert_null(mlab_mode_name(4));
 	assert_null(mlab_mode_name(0xffffffffu));
 	assert_int_equal(mlab_mode_from_name("bogus"), 0);
 	assert_int_equal(mlab_mode_from_name(""), 0);
@@ -1379,6 +1495,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_frame_check_unknown_type),
+	    cmocka_unit_test(test_certificate_round_trip_exact_bytes),
+	    cmocka_unit_test(test_certificate_count_zero_empty_nine_too_long),
+	    cmocka_unit_test(test_certificate_empty_and_oversized_cert),
+	    cmocka_unit_test(test_certificate_body_limit_and_frame_check),
+	    cmocka_unit_test(test_certificate_trailing_and_truncated),
 	    cmocka_unit_test(test_frame_check_length_zero_empty),
 	    cmocka_unit_test(test_frame_check_handshake_length_above_limit_too_long),
 	    cmocka_unit_test(test_frame_check_record_length_above_limit_too_long),
