@@ -40,7 +40,19 @@ enum ev_mark { EM_NONE, EM_OK, EM_FAIL, EM_WARN };
 /* The message ladder: which protocol message an event is about, and what
  * the emitter did with it. SQ_ROLE: sent by the responder, received by the
  * initiator (the ServerHello is written when bob has negotiated). */
-enum ev_msg { MSG_NONE, MSG_HELLO, MSG_SHELLO, MSG_SHARE, MSG_SIG, MSG_FIN, MSG_DATA, MSG_CLOSE, MSG_ALERT, MSG_COUNT };
+enum ev_msg {
+	MSG_NONE,
+	MSG_HELLO,
+	MSG_SHELLO,
+	MSG_SHARE,
+	MSG_CERT,
+	MSG_SIG,
+	MSG_FIN,
+	MSG_DATA,
+	MSG_CLOSE,
+	MSG_ALERT,
+	MSG_COUNT
+};
 enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 
 /* X(id, name, emitters, knowledge, mark, ladder dir, ladder msg, fields, text)
@@ -55,7 +67,7 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	X(EV_NEGOTIATED, "negotiated", EW_AB, KN_OWN, EM_NONE, SQ_ROLE, MSG_SHELLO,                                    \
 	  "mode:s group:s cipher:s client_auth:b scope:s validate_shares:b",                                           \
 	  "negotiated {mode} {group} {cipher:cipher}{?client_auth| +mutual}")                                          \
-	X(EV_WEAKENED, "weakened", EW_AB, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "disabled:s", "share checks OFF")        \
+	X(EV_WEAKENED, "weakened", EW_AB, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "disabled:s", "{disabled} OFF")          \
 	X(EV_PARAMS_RECEIVED, "params-received", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "bits:i p:s g:s checked:b", \
 	  "p {bits} bits, g {g:share}{?checked| checking}{!checked| UNCHECKED}")                                       \
 	X(EV_SENTINEL_SET, "sentinel-set", EW_B, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "group:s",                        \
@@ -70,10 +82,29 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "share received {share:share}")                                                                              \
 	X(EV_SIGNATURE_SENT, "signature-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_SIG, "scope:s signer_key:s",       \
 	  "signature sent {signer_key:key}")                                                                           \
+	X(EV_CERT_SENT, "cert-sent", EW_B, KN_OWN, EM_NONE, SQ_SEND, MSG_CERT, "n:i key_id:s",                         \
+	  "certificate chain sent ({n}), leaf {key_id:key}")                                                           \
+	X(EV_CERT_RECEIVED, "cert-received", EW_A, KN_OWN, EM_NONE, SQ_RECV, MSG_CERT, "n:i",                          \
+	  "certificate chain received ({n})")                                                                          \
+	X(EV_CERT_CHAIN, "cert-chain", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                       \
+	  "depth:i subject:s issuer:s san:s not_before:i not_after:i key_id:s",                                        \
+	  "cert {depth}: {subject} by {issuer}{?san| names {san}}")                                                    \
+	X(EV_CERT_CHECK, "cert-check", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                       \
+	  "check:s ok:b skipped:b detail:s error:s",                                                                   \
+	  "{check} {?skipped|- NOT CHECKED}{!skipped|{?ok|\xe2\x9c\x94}{!ok|\xe2\x9c\x98 {error}}}")                   \
+	X(EV_CERT_IGNORED, "cert-ignored", EW_A, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "error:s",                        \
+	  "clicked through {error}")                                                                                   \
+	X(EV_TOFU_NEW, "tofu-new", EW_A, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "name:s fingerprint:s store:s",           \
+	  "first contact: trusting {name} {fingerprint}")                                                              \
+	X(EV_TOFU_KNOWN, "tofu-known", EW_A, KN_OWN, EM_OK, SQ_NONE, MSG_NONE, "name:s fingerprint:s first_seen:i",    \
+	  "{name}: the key of first contact")                                                                          \
+	X(EV_TOFU_CHANGED, "tofu-changed", EW_A, KN_OWN, EM_FAIL, SQ_NONE, MSG_NONE,                                   \
+	  "name:s fingerprint:s stored:s first_seen:i store:s line:i", "KEY CHANGED for {name}: {fingerprint}")        \
+	X(EV_TOFU_ERROR, "tofu-error", EW_A, KN_OWN, EM_FAIL, SQ_NONE, MSG_NONE, "why:s", "TOFU store: {why}")         \
 	X(EV_SIGNATURE_KEY, "signature-key", EW_AB, KN_OWN, EM_FAIL, SQ_RECV, MSG_SIG, "signer_key:s pinned_key:s",    \
 	  "signer {signer_key:key} not pinned {pinned_key:key}")                                                       \
-	X(EV_SIGNATURE_VERIFIED, "signature-verified", EW_AB, KN_OWN, EM_OK, SQ_RECV, MSG_SIG, "scope:s signer_key:s", \
-	  "signature \xe2\x9c\x94 pinned {signer_key:key}")                                                            \
+	X(EV_SIGNATURE_VERIFIED, "signature-verified", EW_AB, KN_OWN, EM_OK, SQ_RECV, MSG_SIG,                         \
+	  "scope:s signer_key:s trust:s", "signature \xe2\x9c\x94 {?trust|{trust}}{!trust|pinned} {signer_key:key}")   \
 	X(EV_SESSION_KEY, "session-key", EW_AB | EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "key_id:s cipher:s with:s", \
 	  "{?with|key with {with:who} }{!with|session key }{key_id:key}")                                              \
 	X(EV_FINISHED_SENT, "finished-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_FIN, "", "Finished sent")            \
@@ -120,7 +151,7 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "n:i len:i caplen:i dst_mac:s src_mac:s proto:s summary:s", "{summary}")                                     \
 	X(EV_HANDSHAKE_SEEN, "handshake-seen", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                               \
 	  "msg:s from:s to:s modes:a groups:a ciphers:a client_auth:b mode:s group:s cipher:s share_len:i "            \
-	  "signer_key:s",                                                                                              \
+	  "signer_key:s certs:i",                                                                                      \
 	  "saw {msg} {from:who}\xe2\x86\x92{to:who}{?signer_key| {signer_key:key}}")                                   \
 	X(EV_ALERT_SEEN, "alert-seen", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "from:s to:s error:s check:s code:i", \
 	  "alert {from:who}\xe2\x86\x92{to:who} {error}")                                                              \
@@ -157,6 +188,12 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "dlog solved {group} ({ms:ms})")                                                                             \
 	X(EV_SHARE_SWAPPED, "share-swapped", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_SHARE,                              \
 	  "toward:s group:s share:s replaced:s", "share swapped \xe2\x86\x92 {toward:who}")                            \
+	X(EV_CERT_FORWARDED, "cert-forwarded", EW_M, KN_OWN, EM_NONE, SQ_PASS, MSG_CERT, "toward:s n:i",               \
+	  "certificate forwarded \xe2\x86\x92 {toward:who}")                                                           \
+	X(EV_CERT_SUBSTITUTED, "cert-substituted", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_CERT,                         \
+	  "toward:s n:i replaced:i key_id:s", "certificate replaced (mallory {key_id:key})")                           \
+	X(EV_CERT_MINTED, "cert-minted", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "name:s issuer:s key_id:s",         \
+	  "minted {name} with the stolen CA key")                                                                      \
 	X(EV_SIGNATURE_FORWARDED, "signature-forwarded", EW_M, KN_OWN, EM_NONE, SQ_PASS, MSG_SIG,                      \
 	  "toward:s signer_key:s", "signature forwarded \xe2\x86\x92 {toward:who}")                                    \
 	X(EV_SIGNATURE_FORGED, "signature-forged", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_SIG,                          \

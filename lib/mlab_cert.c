@@ -113,7 +113,9 @@ int mlab_trust_load_ca(struct mlab_trust *t, const char *ca_path)
 		return MLAB_E_NOMEM;
 	}
 	while (e == 0 && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
-		if (X509_STORE_add_cert(t->store, x) != 1)
+		if (n == MLAB_MAX_ANCHORS)
+			e = MLAB_E_TOO_LONG;
+		else if (X509_STORE_add_cert(t->store, x) != 1)
 			e = MLAB_E_CRYPTO;
 		else
 			n++;

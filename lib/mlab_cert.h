@@ -47,8 +47,10 @@ struct mlab_trust {
 	const char *tofu;		   /* mode sign: trust-on-first-use store, or NULL */
 };
 
+#define MLAB_MAX_ANCHORS 64
 /* Loads the trust anchors of ca_path (PEM, one or more certificates) into
- * t->store. MLAB_E_KEYFILE when there is none. */
+ * t->store. MLAB_E_KEYFILE when there is none, MLAB_E_TOO_LONG beyond
+ * MLAB_MAX_ANCHORS. */
 int mlab_trust_load_ca(struct mlab_trust *t, const char *ca_path);
 void mlab_trust_free(struct mlab_trust *t);
 

@@ -4,11 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <openssl/evp.h>
 #include <openssl/crypto.h>
 
 #include "mlab_err.h"
 #include "mlab_share.h"
+#include "mlab_tofu.h"
 
 static const char *const state_names[] = {
 #define MLAB_X_NAME(s, n) [s] = n,
@@ -72,12 +75,30 @@ int mlab_kex_init(struct mlab_kex *k, const struct mlab_kex_config *cfg, struct 
 	    cfg->n_groups > MLAB_MAX_OFFERS || cfg->n_ciphers > MLAB_MAX_OFFERS)
 		return k->err = MLAB_E_ARG;
 	bool sign = in_list8(cfg->modes, cfg->n_modes, MLAB_MODE_SIGN);
-	bool we_sign = sign && (cfg->role == MLAB_RESPONDER || cfg->mutual);
-	bool we_check = sign && (cfg->role == MLAB_INITIATOR || cfg->mutual);
+	bool cert = in_list8(cfg->modes, cfg->n_modes, MLAB_MODE_CERT);
+	bool ini = cfg->role == MLAB_INITIATOR;
+	bool we_sign = (sign && (!ini || cfg->mutual)) || (cert && !ini);
+	bool we_check = sign && (ini || cfg->mutual);
+	bool tofu = ini && cfg->trust && cfg->trust->tofu;
 	if (we_sign && !cfg->own_key)
 		return k->err = MLAB_E_NO_KEY;
-	if (we_check && !cfg->peer_key)
+	if (we_check && !cfg->peer_key && !tofu)
 		return k->err = MLAB_E_NO_TRUST;
+	/* An initiator in mode cert needs roots to check against (or to click
+	 * through); a responder a chain whose leaf certifies its own key. */
+	if (cert && ini && (!cfg->trust || (!cfg->trust->store && !cfg->trust->insecure)))
+		return k->err = MLAB_E_NO_TRUST;
+	if (cert && !ini) {
+		uint8_t leaf[MLAB_ED25519_PUB], own[MLAB_ED25519_PUB];
+		int e;
+		if (!cfg->chain)
+			return k->err = MLAB_E_NO_KEY;
+		if ((e = mlab_chain_leaf_pub(cfg->chain, leaf)) != 0 ||
+		    (e = mlab_ed25519_raw_public(cfg->own_key, own)) != 0)
+			return k->err = e;
+		if (CRYPTO_memcmp(leaf, own, sizeof own) != 0)
+			return k->err = MLAB_E_CERT_KEY;
+	}
 	/* A responder that accepts explicit parameters must have some to send. */
 	if (cfg->role == MLAB_RESPONDER && cfg->explicit_from &&
 	    in_list16(cfg->groups, cfg->n_groups, MLAB_GROUP_EXPLICIT) &&
@@ -220,6 +241,136 @@ static int send_signature(struct mlab_kex *k, struct mlab_wr *out)
 	return 0;
 }
 
+/* Mode cert, responder: the chain goes before the signature that covers it. */
+static int send_chain(struct mlab_kex *k, struct mlab_wr *out)
+{
+	struct mlab_certificate m;
+	uint8_t pub[MLAB_ED25519_PUB];
+	char kid[9];
+	size_t start = out->len;
+	int e;
+
+	mlab_chain_msg(k->cfg.chain, &m);
+	if ((e = mlab_certificate_encode(out, &m)) != 0 || (e = tr_out(k, out, start)) != 0 ||
+	    (e = mlab_chain_leaf_pub(k->cfg.chain, pub)) != 0 || (e = mlab_key_id(pub, sizeof pub, kid)) != 0)
+		return e;
+	mlab_ev_emit(k->ev, "cert-sent", json_pack("{s:i,s:s}", "n", (int)m.n, "key_id", kid),
+		     "sent my certificate chain (%u certificates), leaf key %s", (unsigned)m.n, kid);
+	return 0;
+}
+
+static void emit_chain(struct mlab_kex *k, const struct mlab_cert_result *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct mlab_cert_info *in = &r->info[i];
+		mlab_ev_emit(k->ev, "cert-chain",
+			     json_pack("{s:i,s:s,s:s,s:s,s:I,s:I,s:s}", "depth", (int)i, "subject", in->subject,
+				       "issuer", in->issuer, "san", in->san, "not_before", (json_int_t)in->not_before,
+				       "not_after", (json_int_t)in->not_after, "key_id", in->key_id),
+			     "certificate %zu: %s, issued by %s%s%s, key %s", i, in->subject, in->issuer,
+			     in->san[0] ? ", names " : "", in->san, in->key_id);
+	}
+	for (int c = 0; c < MLAB_CC_N; c++) {
+		bool ok = r->err[c] == 0;
+		json_t *f = json_pack("{s:s,s:b,s:b,s:s}", "check", mlab_cert_check_name((enum mlab_cert_check)c), "ok",
+				      ok, "skipped", r->skipped[c], "detail", r->detail[c]);
+		if (!ok)
+			json_object_set_new(f, "error", json_string(mlab_err_name(r->err[c])));
+		mlab_ev_emit(k->ev, "cert-check", f, "%s %s: %s",
+			     r->skipped[c] ? "-"
+			     : ok	   ? "✔"
+					   : "✘",
+			     mlab_cert_check_name((enum mlab_cert_check)c), r->detail[c]);
+	}
+}
+
+/* Mode cert, initiator: parse, then the checks in their order; the first
+ * that fails ends the handshake — unless this alice clicks through. */
+static int check_chain(struct mlab_kex *k, const uint8_t *body, size_t len)
+{
+	struct mlab_certificate m;
+	struct mlab_cert_result *r = calloc(1, sizeof *r);
+	int e;
+
+	if (!r)
+		return MLAB_E_NOMEM;
+	if ((e = mlab_certificate_decode(body, len, &m)) == 0) {
+		mlab_ev_emit(k->ev, "cert-received", json_pack("{s:i}", "n", (int)m.n),
+			     "received a certificate chain of %u certificates", (unsigned)m.n);
+		e = mlab_cert_verify(k->cfg.trust, &m, r);
+		if (e == 0 || r->n == m.n) /* parsed: the checks ran */
+			emit_chain(k, r);
+	}
+	bool parsed =
+	    e == 0 || (r->n == m.n && e != MLAB_E_CERT_PARSE && e != MLAB_E_CERT_ORDER && e != MLAB_E_CERT_CRITICAL);
+	if (e != 0 && parsed && k->cfg.trust->insecure) {
+		mlab_ev_emit(k->ev, "cert-ignored", json_pack("{s:s}", "error", mlab_err_name(e)),
+			     "WEAKENED: %s — clicked through the warning and went on", mlab_err_text(e));
+		e = 0;
+	}
+	if (e == 0) {
+		memcpy(k->cert_pub, r->leaf_pub, sizeof k->cert_pub);
+		e = tr_frame(k, MLAB_MSG_CERTIFICATE, body, len);
+	}
+	free(r);
+	return e;
+}
+
+/* Mode sign with --tofu: is this the key the store holds for the name? */
+static int tofu_check(struct mlab_kex *k, const uint8_t pub[MLAB_ED25519_PUB])
+{
+	const struct mlab_trust *t = k->cfg.trust;
+	struct mlab_tofu_entry old;
+	enum mlab_tofu_verdict v;
+	char fp[MLAB_TOFU_FP_LEN], why[256];
+
+	if (mlab_tofu_fingerprint(pub, MLAB_ED25519_PUB, fp) != 0)
+		return MLAB_E_CRYPTO;
+	if (mlab_tofu_check(t->tofu, t->name, fp, &v, &old, why, sizeof why) != 0) {
+		mlab_ev_emit(k->ev, "tofu-error", json_pack("{s:s}", "why", why), "trust-on-first-use store: %s", why);
+		return MLAB_E_TOFU_STORE;
+	}
+	if (v == MLAB_TOFU_CHANGED) {
+		mlab_ev_emit(
+		    k->ev, "tofu-changed",
+		    json_pack("{s:s,s:s,s:s,s:I,s:s,s:i}", "name", t->name, "fingerprint", fp, "stored", old.fp,
+			      "first_seen", (json_int_t)old.first_seen, "store", t->tofu, "line", (int)old.line),
+		    "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! %s now presents key %s, but %s:%u holds "
+		    "%s for it. Someone could be eavesdropping on you right now (man-in-the-middle attack), or "
+		    "the host key has just been changed.",
+		    t->name, fp, t->tofu, old.line, old.fp);
+		return MLAB_E_TOFU_CHANGED;
+	}
+	k->tofu_new = v == MLAB_TOFU_NEW;
+	if (v == MLAB_TOFU_KNOWN)
+		mlab_ev_emit(k->ev, "tofu-known",
+			     json_pack("{s:s,s:s,s:I}", "name", t->name, "fingerprint", fp, "first_seen",
+				       (json_int_t)old.first_seen),
+			     "%s presents the key stored on first contact: %s", t->name, fp);
+	return 0;
+}
+
+/* First contact, once the signature verified: this key is trusted from now. */
+static int tofu_store(struct mlab_kex *k, const uint8_t pub[MLAB_ED25519_PUB])
+{
+	const struct mlab_trust *t = k->cfg.trust;
+	char fp[MLAB_TOFU_FP_LEN], why[256];
+	long long now = t->have_now ? t->now : (long long)time(NULL);
+
+	if (mlab_tofu_fingerprint(pub, MLAB_ED25519_PUB, fp) != 0)
+		return MLAB_E_CRYPTO;
+	int e = mlab_tofu_add(t->tofu, t->name, fp, now, why, sizeof why);
+	if (e != 0) {
+		mlab_ev_emit(k->ev, "tofu-error", json_pack("{s:s}", "why", why), "trust-on-first-use store: %s", why);
+		/* Another writer stored another key for the name meanwhile. */
+		return e == MLAB_E_PIN_MISMATCH ? MLAB_E_TOFU_CHANGED : MLAB_E_TOFU_STORE;
+	}
+	mlab_ev_emit(
+	    k->ev, "tofu-new", json_pack("{s:s,s:s,s:s}", "name", t->name, "fingerprint", fp, "store", t->tofu),
+	    "first contact with %s: its key %s is now trusted on first use (stored in %s)", t->name, fp, t->tofu);
+	return 0;
+}
+
 /* A received signature: first "is this the key we pinned?", then "does it
  * verify over what we saw?" — two checks, two distinct errors. */
 static int check_signature(struct mlab_kex *k, const uint8_t *body, size_t len)
@@ -231,24 +382,57 @@ static int check_signature(struct mlab_kex *k, const uint8_t *body, size_t len)
 	char kid[9], pin_id[9];
 	int e;
 
-	if ((e = mlab_signature_decode(body, len, &s)) != 0 ||
-	    (e = mlab_ed25519_raw_public(k->cfg.peer_key, pinned)) != 0 ||
-	    (e = mlab_key_id(s.pub, sizeof s.pub, kid)) != 0 || (e = mlab_key_id(pinned, sizeof pinned, pin_id)) != 0)
+	EVP_PKEY *key = NULL;
+	const char *how = "pinned";
+
+	if ((e = mlab_signature_decode(body, len, &s)) != 0 || (e = mlab_key_id(s.pub, sizeof s.pub, kid)) != 0)
 		return e;
-	if (CRYPTO_memcmp(s.pub, pinned, sizeof pinned) != 0) {
-		mlab_ev_emit(k->ev, "signature-key", json_pack("{s:s,s:s}", "signer_key", kid, "pinned_key", pin_id),
-			     "peer signed with key %s, but the pinned key is %s", kid, pin_id);
-		return MLAB_E_PIN_MISMATCH;
+	if (k->mode == MLAB_MODE_CERT) {
+		/* The certified key, never the key the message names. */
+		if ((e = mlab_key_id(k->cert_pub, sizeof k->cert_pub, pin_id)) != 0)
+			return e;
+		if (CRYPTO_memcmp(s.pub, k->cert_pub, sizeof s.pub) != 0) {
+			mlab_ev_emit(k->ev, "signature-key",
+				     json_pack("{s:s,s:s}", "signer_key", kid, "pinned_key", pin_id),
+				     "peer signed with key %s, but its certificate certifies key %s", kid, pin_id);
+			return MLAB_E_CERT_KEY;
+		}
+		how = "certified";
+	} else if (!k->cfg.peer_key) {
+		/* Trust on first use: the store says whether this key is the one
+		 * seen before; a new one is stored once its signature verifies. */
+		if ((e = tofu_check(k, s.pub)) != 0)
+			return e;
+		how = k->tofu_new ? "first-seen" : "known";
+	} else {
+		if ((e = mlab_ed25519_raw_public(k->cfg.peer_key, pinned)) != 0 ||
+		    (e = mlab_key_id(pinned, sizeof pinned, pin_id)) != 0)
+			return e;
+		if (CRYPTO_memcmp(s.pub, pinned, sizeof pinned) != 0) {
+			mlab_ev_emit(k->ev, "signature-key",
+				     json_pack("{s:s,s:s}", "signer_key", kid, "pinned_key", pin_id),
+				     "peer signed with key %s, but the pinned key is %s", kid, pin_id);
+			return MLAB_E_PIN_MISMATCH;
+		}
 	}
 	if ((e = own_tbs(k, peer, tbs, &n)) != 0)
 		return e;
-	/* Verify with the pinned key, never with the key the message carries. */
-	if ((e = mlab_ed25519_verify(k->cfg.peer_key, tbs, n, s.sig, sizeof s.sig)) != 0)
+	/* Verify with the pinned (or certified, or stored) key: s.pub equals it
+	 * by now, so importing it is the same key. */
+	if (k->cfg.peer_key && k->mode == MLAB_MODE_SIGN)
+		e = mlab_ed25519_verify(k->cfg.peer_key, tbs, n, s.sig, sizeof s.sig);
+	else if ((e = mlab_ed25519_from_raw_public(s.pub, &key)) == 0)
+		e = mlab_ed25519_verify(key, tbs, n, s.sig, sizeof s.sig);
+	EVP_PKEY_free(key);
+	if (e != 0)
 		return e;
-	mlab_ev_emit(k->ev, "signature-verified",
-		     json_pack("{s:s,s:s}", "scope", mlab_scope_name(k->cfg.scope), "signer_key", kid),
-		     "signature ✔ by pinned key %s over the %s", kid,
-		     k->cfg.scope == MLAB_SCOPE_PARAMS ? "nonces and share" : "transcript");
+	mlab_ev_emit(
+	    k->ev, "signature-verified",
+	    json_pack("{s:s,s:s,s:s}", "scope", mlab_scope_name(k->cfg.scope), "signer_key", kid, "trust", how),
+	    "signature ✔ by %s key %s over the %s", how, kid,
+	    k->cfg.scope == MLAB_SCOPE_PARAMS ? "nonces and share" : "transcript");
+	if (k->tofu_new && (e = tofu_store(k, s.pub)) != 0)
+		return e;
 	return tr_frame(k, MLAB_MSG_SIGNATURE, body, len);
 }
 
@@ -295,6 +479,13 @@ static void emit_negotiated(struct mlab_kex *k)
 	if (!k->cfg.validate_shares)
 		mlab_ev_emit(k->ev, "weakened", json_pack("{s:s}", "disabled", "share-validation"),
 			     "WEAKENED: received key shares are not validated");
+	const struct mlab_trust *t = k->cfg.trust;
+	if (k->mode == MLAB_MODE_CERT && k->cfg.role == MLAB_INITIATOR && t && t->insecure)
+		mlab_ev_emit(k->ev, "weakened", json_pack("{s:s}", "disabled", "certificate-verification"),
+			     "WEAKENED: certificate errors are shown, then clicked through");
+	if (k->mode == MLAB_MODE_CERT && k->cfg.role == MLAB_INITIATOR && t && !t->check_name)
+		mlab_ev_emit(k->ev, "weakened", json_pack("{s:s}", "disabled", "name-check"),
+			     "WEAKENED: the certificate's name is not compared with %s", t->name);
 }
 
 /* The groups an initiator offers: its list less those its own policy
@@ -454,7 +645,9 @@ static int on_client_hello(struct mlab_kex *k, const uint8_t *body, size_t len, 
 		return e;
 	if ((e = mlab_dh_keygen(grp(k), &k->dh)) != 0 || (e = send_share(k, out)) != 0)
 		return e;
-	if (k->mode == MLAB_MODE_SIGN && (e = send_signature(k, out)) != 0)
+	if (k->mode == MLAB_MODE_CERT && (e = send_chain(k, out)) != 0)
+		return e;
+	if (k->mode != MLAB_MODE_NONE && (e = send_signature(k, out)) != 0)
 		return e;
 	k->state = MLAB_KEX_WAIT_CLIENT_SHARE;
 	return 0;
@@ -504,7 +697,9 @@ static int on_server_hello(struct mlab_kex *k, const uint8_t *body, size_t len)
 	if ((e = tr_frame(k, MLAB_MSG_SERVER_HELLO, body, len)) != 0)
 		return e;
 	emit_negotiated(k);
-	if (k->mode == MLAB_MODE_SIGN && !k->cfg.peer_key)
+	if (k->mode == MLAB_MODE_SIGN && !k->cfg.peer_key && !(k->cfg.trust && k->cfg.trust->tofu))
+		return MLAB_E_NO_TRUST;
+	if (k->mode == MLAB_MODE_CERT && !k->cfg.trust)
 		return MLAB_E_NO_TRUST;
 	k->state = MLAB_KEX_WAIT_SERVER_SHARE;
 	return 0;
@@ -652,11 +847,19 @@ static int step(struct mlab_kex *k, uint8_t type, const uint8_t *body, size_t le
 			break;
 		if ((e = take_share(k, body, len)) != 0)
 			return e;
-		if (k->mode == MLAB_MODE_SIGN) {
-			k->state = MLAB_KEX_WAIT_SERVER_SIGNATURE;
+		if (k->mode != MLAB_MODE_NONE) {
+			k->state =
+			    k->mode == MLAB_MODE_CERT ? MLAB_KEX_WAIT_SERVER_CERT : MLAB_KEX_WAIT_SERVER_SIGNATURE;
 			return 0;
 		}
 		return client_flight(k, out);
+	case MLAB_KEX_WAIT_SERVER_CERT:
+		if (type != MLAB_MSG_CERTIFICATE)
+			break;
+		if ((e = check_chain(k, body, len)) != 0)
+			return e;
+		k->state = MLAB_KEX_WAIT_SERVER_SIGNATURE;
+		return 0;
 	case MLAB_KEX_WAIT_SERVER_SIGNATURE:
 		if (type != MLAB_MSG_SIGNATURE)
 			break;

@@ -7,7 +7,7 @@
  *
  *   initiator                              responder
  *   CLIENT_HELLO            -------->
- *                           <--------      SERVER_HELLO, KEY_SHARE, [SIGNATURE]
+ *                           <--------      SERVER_HELLO, KEY_SHARE, [CERTIFICATE], [SIGNATURE]
  *   KEY_SHARE, [SIGNATURE], FINISHED -->
  *                           <--------      FINISHED
  *   RECORD ...              <------->      RECORD ...
@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "mlab_buf.h"
+#include "mlab_cert.h"
 #include "mlab_crypto.h"
 #include "mlab_event.h"
 #include "mlab_group.h"
@@ -38,6 +39,7 @@ enum mlab_scope { MLAB_SCOPE_TRANSCRIPT, MLAB_SCOPE_PARAMS };
 	X(MLAB_KEX_START, "start")                                                                                     \
 	X(MLAB_KEX_WAIT_SERVER_HELLO, "wait-server-hello")                                                             \
 	X(MLAB_KEX_WAIT_SERVER_SHARE, "wait-server-share")                                                             \
+	X(MLAB_KEX_WAIT_SERVER_CERT, "wait-server-certificate")                                                        \
 	X(MLAB_KEX_WAIT_SERVER_SIGNATURE, "wait-server-signature")                                                     \
 	X(MLAB_KEX_WAIT_SERVER_FINISHED, "wait-server-finished")                                                       \
 	X(MLAB_KEX_WAIT_CLIENT_HELLO, "wait-client-hello")                                                             \
@@ -82,6 +84,11 @@ struct mlab_kex_config {
 	bool sentinel;
 	EVP_PKEY *own_key;  /* Ed25519 private key (borrowed) */
 	EVP_PKEY *peer_key; /* pinned Ed25519 public key of the peer (borrowed) */
+	/* Mode cert, responder: its chain, leaf first, certifying own_key. */
+	const struct mlab_chain *chain;
+	/* Initiator: how it checks a chain (mode cert), and its trust-on-first-
+	 * use store in mode sign without a pinned key (borrowed). */
+	const struct mlab_trust *trust;
 };
 
 struct mlab_kex {
@@ -102,6 +109,10 @@ struct mlab_kex {
 	uint8_t secret[MLAB_MAX_SECRET]; /* DH output, until the keys are derived */
 	size_t secret_len;
 	bool peer_closed;
+	/* Initiator, mode cert: the leaf's key, once the chain passed (or was
+	 * clicked through); mode sign with --tofu: the key to store. */
+	uint8_t cert_pub[MLAB_ED25519_PUB];
+	bool tofu_new;
 	struct mlab_keys keys;
 	struct mlab_rec tx, rx;
 };
