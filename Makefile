@@ -1,5 +1,5 @@
 # mitmlab — one non-recursive Makefile for every program, test and tool.
-#   make              bin/alice, bin/bob, bin/mallory, bin/mitmlab, bin/mitmlab-keygen, demo keys
+#   make              bin/alice, bin/bob, bin/mallory, bin/mitmlab, bin/mitmlab-keygen, demo keys, lab PKI
 #   make test         every test suite; the last line reads "N passed, M failed"
 #   make check-asan   the same suites, built with ASan+UBSan in build/asan
 #   make demo         bob and alice run a signed exchange on loopback
@@ -45,15 +45,16 @@ LIBLAB := $(BUILD)/liblab.a
 
 PROGRAMS := $(BIN)/alice $(BIN)/bob $(BIN)/mallory $(BIN)/mitmlab $(BIN)/mitmlab-keygen
 KEYS := $(foreach who,alice bob mallory,$(BIN)/keys/$(who).key)
+PKI := $(BIN)/keys/pki/bob.chain.pem
 
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 
-.PHONY: all test check-asan bench demo fuzz install uninstall clean format
+.PHONY: all test check-asan bench demo fuzz install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
-all: $(PROGRAMS) $(KEYS)
+all: $(PROGRAMS) $(KEYS) $(PKI)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -81,6 +82,17 @@ $(PROGRAMS):
 $(BIN)/keys/%.key: | $(BIN)/mitmlab-keygen
 	@mkdir -p $(@D)
 	$(call say,KEYGEN,$@)$(BIN)/mitmlab-keygen --quiet $@
+
+# The lab PKI over bob's and mallory's keys (lib/mlab_pki.h), also made at build
+# time. Its certificates age, so it is remade whenever bob's expires within a
+# week (or bob.crt is missing): one openssl call per make, the only check.
+PKI_STALE := $(shell f=$(BIN)/keys/pki/bob.crt; [ -e $$f ] || { echo stale; exit 0; }; \
+	command -v openssl >/dev/null || exit 0; \
+	openssl x509 -checkend 604800 -noout -in $$f >/dev/null 2>&1 || echo stale)
+$(PKI): $(BIN)/keys/bob.key $(BIN)/keys/mallory.key $(BIN)/mitmlab-keygen $(if $(PKI_STALE),pki-refresh)
+	$(call say,KEYGEN,$(@D))$(BIN)/mitmlab-keygen pki --force --quiet --bob-key $(BIN)/keys/bob.key \
+		--mallory-key $(BIN)/keys/mallory.key $(@D)
+pki-refresh:
 
 TEST_LIBS := $(LIBPEER) $(LIBLAB) $(OPTAB_OBJ) $(LIBMALLORY) $(LIBMLAB)
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_HELPER_OBJ) $(TEST_LIBS)
@@ -135,6 +147,10 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/keys
 	install -m 0644 $(BIN)/keys/*.pub $(DESTDIR)$(PREFIX)/share/mitmlab/keys/
 	install -m 0600 $(BIN)/keys/*.key $(DESTDIR)$(PREFIX)/share/mitmlab/keys/
+	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/keys/pki
+	install -m 0644 $(BIN)/keys/pki/*.pem $(BIN)/keys/pki/*.crt $(BIN)/keys/pki/README \
+		$(DESTDIR)$(PREFIX)/share/mitmlab/keys/pki/
+	install -m 0600 $(BIN)/keys/pki/*.key $(DESTDIR)$(PREFIX)/share/mitmlab/keys/pki/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))

@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
 	build-essential pkg-config
 	libssl-dev      # OpenSSL 3: EVP X25519, ffdhe, Ed25519, HKDF, AEAD
+	openssl         # the openssl CLI: make's PKI freshness check, test_pki cross-checks
 	libjansson-dev  # JSON-lines events
 	libcmocka-dev   # unit tests
 	libpcap-dev     # mallory's capture, the lab's wire.pcap
