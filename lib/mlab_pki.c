@@ -18,6 +18,7 @@
 
 #include "mlab_crypto.h"
 #include "mlab_err.h"
+#include "mlab_tofu.h"
 
 #define DAY 86400LL
 #define PATH_CAP 4096
@@ -360,7 +361,10 @@ static const char README_TEXT[] =
     "                              mitmlab-keygen cert --ca-cert stolen-inter.pem \\\n"
     "                                --ca-key stolen-inter.key --key ../mallory.key \\\n"
     "                                --name bob.lab --out mallory-bob.chain.pem\n"
-    "                            passes every check: only revocation helps.\n";
+    "                            passes every check: only revocation helps.\n"
+    "known-bob.tofu              a trust-on-first-use store (docs/protocol.md §15) holding\n"
+    "                            bob.lab with bob's real key, as alice stored it on a first\n"
+    "                            contact without mallory. Another key later: tofu-changed.\n";
 
 struct pki {
 	const char *dir;
@@ -459,6 +463,20 @@ static void leaf(struct pki *p, X509 **out, const char *name, long long from, lo
 		p->err = mlab_pki_issue(&s, out);
 }
 
+/* The store alice would hold after meeting the real bob once, at `now`. */
+static void known_bob(struct pki *p)
+{
+	uint8_t raw[32];
+	char fp[MLAB_TOFU_FP_LEN], text[256];
+	if (p->err)
+		return;
+	if ((p->err = mlab_ed25519_raw_public(p->bob, raw)) != 0 ||
+	    (p->err = mlab_tofu_fingerprint(raw, sizeof raw, fp)) != 0)
+		return;
+	snprintf(text, sizeof text, "# made by mitmlab-keygen pki: bob.lab's real key\nbob.lab %s %lld\n", fp, p->now);
+	w_text(p, "known-bob.tofu", text, "trust-on-first-use store holding bob's real key");
+}
+
 /* mkdir -p: the directories it makes get exactly 0755. */
 static int make_dirs(const char *dir)
 {
@@ -550,6 +568,7 @@ int mlab_pki_make(const char *dir, long long now, const char *bob_key_path, cons
 	w_chain(&p, "noserver-bob.chain.pem", p.noserver_c, p.inter, "bob.lab with clientAuth only");
 	w_chain(&p, "stolen-inter.pem", p.inter, NULL, "copy of inter.pem (the compromised CA)");
 	w_key(&p, "stolen-inter.key", p.inter_k, "copy of inter.key (the compromised CA's key)");
+	known_bob(&p);
 	w_text(&p, "README", readme, "what each file is, and its lesson");
 	w_chain(&p, "bob.crt", p.bob_c, NULL, "bob.lab's certificate over bob's key");
 	/* last: make's target, so a failed run leaves it out of date */

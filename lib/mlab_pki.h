@@ -2,7 +2,8 @@
  * root and an issuing CA, bob's certificate, and the bad certificates each
  * certificate lesson needs (expired, not yet valid, another name, no
  * serverAuth, self-signed, a rogue root with the real root's name, a stolen
- * CA key). All keys are Ed25519; certificates are OpenSSL-made X.509 v3. */
+ * CA key), and a trust-on-first-use store that knows bob's real key. All
+ * keys are Ed25519; certificates are OpenSSL-made X.509 v3. */
 #ifndef MLAB_PKI_H
 #define MLAB_PKI_H
 

@@ -35,6 +35,7 @@
 #include "mlab_crypto.h"
 #include "mlab_err.h"
 #include "mlab_pki.h"
+#include "mlab_tofu.h"
 
 #define DAY 86400LL
 #define OUT_CAP 8192
@@ -494,6 +495,7 @@ static const char *const PUBLIC_FILES[] = {
     "mallory-lab.chain.pem",
     "noserver-bob.chain.pem",
     "stolen-inter.pem",
+    "known-bob.tofu",
     "README",
 };
 static const char *const KEY_FILES[] = {"root.key",	   "inter.key",	     "rogue-root.key",
@@ -676,6 +678,34 @@ static void test_keys_are_the_ones_certified(void **state)
 	assert_memory_equal(a, b, n1);
 	free(a);
 	free(b);
+}
+
+/* known-bob.tofu, read by lib/mlab_tofu: bob's key is KNOWN, mallory's CHANGED. */
+static void test_known_bob_store(void **state)
+{
+	const struct fx *f = *state;
+	EVP_PKEY *bob = NULL, *mallory = NULL;
+	uint8_t raw[32];
+	char fp_bob[MLAB_TOFU_FP_LEN], fp_mallory[MLAB_TOFU_FP_LEN], p[256], why[512] = "";
+	struct mlab_tofu_entry e;
+	enum mlab_tofu_verdict v;
+	assert_err(mlab_key_load_private(f->bob_key, &bob), 0);
+	assert_err(mlab_key_load_private(f->mallory_key, &mallory), 0);
+	assert_err(mlab_ed25519_raw_public(bob, raw), 0);
+	assert_err(mlab_tofu_fingerprint(raw, sizeof raw, fp_bob), 0);
+	assert_err(mlab_ed25519_raw_public(mallory, raw), 0);
+	assert_err(mlab_tofu_fingerprint(raw, sizeof raw, fp_mallory), 0);
+	in(f, "known-bob.tofu", p, sizeof p);
+	if (mlab_tofu_check(p, "bob.lab", fp_bob, &v, &e, why, sizeof why) != 0)
+		fail_msg("%s does not parse: %s", p, why);
+	assert_int_equal(v, MLAB_TOFU_KNOWN);
+	assert_int_equal(e.first_seen, f->now);
+	assert_err(mlab_tofu_check(p, "bob.lab", fp_mallory, &v, &e, why, sizeof why), 0);
+	assert_int_equal(v, MLAB_TOFU_CHANGED);
+	assert_err(mlab_tofu_check(p, "mallory.lab", fp_mallory, &v, NULL, why, sizeof why), 0);
+	assert_int_equal(v, MLAB_TOFU_NEW);
+	EVP_PKEY_free(bob);
+	EVP_PKEY_free(mallory);
 }
 
 static void test_validity_periods(void **state)
@@ -966,6 +996,7 @@ int main(void)
 	    cmocka_unit_test(test_noserver_refused_for_servers),
 	    cmocka_unit_test(test_mallory_lab_only_for_its_name),
 	    cmocka_unit_test(test_keys_are_the_ones_certified),
+	    cmocka_unit_test(test_known_bob_store),
 	    cmocka_unit_test(test_validity_periods),
 	    cmocka_unit_test(test_remake_replaces_everything),
 	    cmocka_unit_test(test_make_refuses),
