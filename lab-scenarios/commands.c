@@ -83,10 +83,48 @@ static char *path_join(const char *dir, const char *name)
 	return s;
 }
 
-/* Flags whose value names a key file. */
+/* Flags whose value names a key or certificate file (or, for the pair
+ * flags, two of them: A:B); --tofu names a store to seed (or "new"). */
 static int is_key_flag(const char *flag)
 {
-	return strcmp(flag, "--key") == 0 || strcmp(flag, "--peer-key") == 0 || strcmp(flag, "--forge-key") == 0;
+	static const char *const flags[] = {"--key", "--peer-key", "--forge-key",   "--cert",
+					    "--ca",  "--tofu",	   "--impersonate", "--mint"};
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+		if (strcmp(flag, flags[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A file name of a scenario, in keys_dir unless it is absolute or starts
+ * with ./ or ../ (pki/bob.chain.pem is the lab PKI's). */
+static char *key_path(const char *keys_dir, const char *name)
+{
+	if (name[0] == '/' || strncmp(name, "./", 2) == 0 || strncmp(name, "../", 3) == 0)
+		return xstrdup(name);
+	return path_join(keys_dir, name);
+}
+
+/* A flag's file value resolved; A:B pairs each half. */
+static char *key_value(const char *keys_dir, const char *flag, const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	if (strcmp(flag, "--tofu") == 0 && strcmp(v, "new") == 0)
+		return xstrdup(v);
+	if ((strcmp(flag, "--impersonate") != 0 && strcmp(flag, "--mint") != 0) || !colon)
+		return key_path(keys_dir, v);
+	char *a = strndup(v, (size_t)(colon - v));
+	if (!a)
+		abort();
+	char *pa = key_path(keys_dir, a), *pb = key_path(keys_dir, colon + 1);
+	size_t n = strlen(pa) + strlen(pb) + 2;
+	char *s = malloc(n);
+	if (!s)
+		abort();
+	snprintf(s, n, "%s:%s", pa, pb);
+	free(a);
+	free(pa);
+	free(pb);
+	return s;
 }
 
 bool lab_is_active(const struct scenario *sc)
@@ -129,8 +167,8 @@ int lab_argv(const struct scenario *sc, const struct lab_paths *p, const char *p
 	}
 	for (size_t i = 0; i < sp->n_args; i++) {
 		const char *a = sp->args[i];
-		if (i > 0 && is_key_flag(sp->args[i - 1]) && !strchr(a, '/'))
-			argv[n++] = path_join(p->keys_dir, a);
+		if (i > 0 && is_key_flag(sp->args[i - 1]))
+			argv[n++] = key_value(p->keys_dir, sp->args[i - 1], a);
 		else
 			argv[n++] = xstrdup(a);
 	}

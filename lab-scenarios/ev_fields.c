@@ -46,6 +46,11 @@ bool ev_head(const json_t *e, const char **actor, const char **name)
 	return *actor && *name;
 }
 
+bool ev_true(const json_t *o, const char *key)
+{
+	return json_is_true(json_object_get(o, key));
+}
+
 bool streq(const char *a, const char *b)
 {
 	return a && b && strcmp(a, b) == 0;

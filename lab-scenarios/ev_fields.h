@@ -28,6 +28,8 @@ int ev_sort_by_time(json_t *events);
  * order: lines that are not JSON objects, or longer than 1 MiB, are skipped;
  * at most 4000000 events. NULL with a sentence in err when it cannot be read. */
 json_t *ev_load_jsonl(const char *path, char *err, size_t errlen);
+/* A boolean field that is true (absent, false or another type: false). */
+bool ev_true(const json_t *o, const char *key);
 /* Both present and equal. */
 bool streq(const char *a, const char *b);
 

@@ -8,6 +8,7 @@
 #include "report.h"
 #include "ev_schema.h"
 #include "ev_fields.h"
+#include "report_cert.h"
 
 #include "mlab_crypto.h"
 
@@ -565,15 +566,43 @@ static void text_signature(struct out *o, const struct pview *pv)
 		outf(o, LABEL "\xe2\x9c\x98 the peer's signature failed the %s check (%s)\n", "signature",
 		     field(f1, sizeof f1, pv->error, "check", o->ascii),
 		     field(f2, sizeof f2, pv->error, "error", o->ascii));
-	else if (pv->sig_ok)
-		outf(o, LABEL "\xe2\x9c\x94 the peer's signature verified with the pinned key %s over %s\n",
-		     "signature", field(f3, sizeof f3, pv->sig_ok, "signer_key", o->ascii),
+	else if (pv->sig_ok) {
+		const char *trust = ev_str(pv->sig_ok, "trust");
+		outf(o, LABEL "\xe2\x9c\x94 the peer's signature verified with the %s key %s over %s\n", "signature",
+		     streq(trust, "certified")	  ? "certified"
+		     : streq(trust, "first-seen") ? "first-seen (trust on first use)"
+		     : streq(trust, "known")	  ? "stored (trust on first use)"
+						  : "pinned",
+		     field(f3, sizeof f3, pv->sig_ok, "signer_key", o->ascii),
 		     scope_words(ev_str(pv->sig_ok, "scope")));
-	else if (streq(mode, "none"))
+	} else if (streq(mode, "none"))
 		outf(o,
 		     LABEL "none \xe2\x80\x94 mode none: nobody proves who they are, a man in the middle cannot be "
 			   "detected\n",
 		     "signature");
+}
+
+static void report_line(void *arg, const char *label, const char *text)
+{
+	outf(arg, LABEL "%s\n", label, text);
+}
+
+/* Every check the party turned off, in its own words. */
+static void text_weakened(struct out *o, const struct view *w, const struct pview *pv)
+{
+	for (size_t i = 0; pv->weakened && i < w->n; i++) {
+		const json_t *e = json_array_get(w->events, i);
+		const char *actor, *name;
+		if (!ev_head(e, &actor, &name) || !streq(actor, pv->name) || !streq(name, "weakened"))
+			continue;
+		const char *d = ev_str(e, "disabled");
+		outf(o, LABEL "%s\n", "WEAKENED",
+		     streq(d, "certificate-verification")
+			 ? "certificate failures are shown, then clicked through (--insecure)"
+		     : streq(d, "name-check")
+			 ? "the certificate's name is NOT compared with the wanted one (--no-name-check)"
+			 : "received key shares are NOT validated (share-validation turned off)");
+	}
 }
 
 static void text_party(struct out *o, const struct view *w, const struct pview *pv)
@@ -601,9 +630,7 @@ static void text_party(struct out *o, const struct view *w, const struct pview *
 		     field(f3, sizeof f3, pv->negotiated, "cipher", o->ascii),
 		     json_is_true(ca) ? ", mutual authentication" : "");
 	}
-	if (pv->weakened)
-		outf(o, LABEL "received key shares are NOT validated (%s turned off)\n", "WEAKENED",
-		     field(f1, sizeof f1, pv->weakened, "disabled", o->ascii));
+	text_weakened(o, w, pv);
 	if (pv->params) {
 		long long bits = 0;
 		(void)ev_int(pv->params, "bits", &bits);
@@ -618,6 +645,7 @@ static void text_party(struct out *o, const struct view *w, const struct pview *
 			? "chose a weaker group than its policy takes: downgrade sentinel (a digest of the offer "
 			  "received) in the nonce"
 			: "the peer's nonce carries the downgrade sentinel over another group offer than the one sent");
+	report_cert_lines(w->events, pv->name, report_line, o);
 	text_signature(o, pv);
 	if (p->key_id[0])
 		outf(o, LABEL "%s\n", "session key", p->key_id);
@@ -947,6 +975,8 @@ static void text_truth(struct out *o, const struct view *w)
 						: "(not classified)");
 		}
 	}
+	if (w->events)
+		report_cert_truth(w->events, report_line, o);
 	char line[640];
 	key_picture(w, line, sizeof line);
 	outf(o, LABEL "%s\n", "keys", line);
@@ -1151,6 +1181,9 @@ static json_t *party_view_json(const struct view *w, const struct pview *pv)
 		json_object_set_new(o, "negotiated", n);
 	}
 	json_object_set_new(o, "weakened", json_boolean(pv->weakened != NULL));
+	json_t *trust = w->events ? report_cert_json(w->events, pv->name) : NULL;
+	if (trust)
+		json_object_set_new(o, "trust", trust);
 	const char *check = pv->error ? ev_str(pv->error, "check") : NULL;
 	const char *mode = pv->negotiated ? ev_str(pv->negotiated, "mode") : NULL;
 	json_t *sig = json_object();

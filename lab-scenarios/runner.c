@@ -490,6 +490,39 @@ static void copy_scenario(const struct scenario *sc, const char *run_dir)
 		fclose(out);
 }
 
+/* alice's trust-on-first-use store lives in the run directory, so a run
+ * never changes the catalog's seed: `tofu = new` starts empty, `tofu = FILE`
+ * from a copy of FILE (bounded: a store is small). */
+#define TOFU_SEED_MAX (1 << 20)
+static int seed_tofu(char **argv, const char *run_dir, char *err, size_t errlen)
+{
+	for (size_t i = 1; argv[i]; i++) {
+		if (strcmp(argv[i - 1], "--tofu") != 0)
+			continue;
+		char path[PATH_MAX], buf[8192];
+		size_t n, total = 0;
+		int bad = 0;
+		snprintf(path, sizeof path, "%s/alice.tofu", run_dir);
+		if (strcmp(argv[i], "new") != 0) {
+			FILE *in = fopen(argv[i], "re"), *out = in ? fopen(path, "wxe") : NULL;
+			while (out && !bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
+				bad = (total += n) > TOFU_SEED_MAX || fwrite(buf, 1, n, out) != n;
+			if (!in || !out || bad || ferror(in) || fclose(out) != 0) {
+				snprintf(err, errlen, "cannot copy the trust-on-first-use seed %s to %s%s", argv[i],
+					 path, bad ? " (larger than 1 MiB?)" : "");
+				if (in)
+					fclose(in);
+				return -1;
+			}
+			fclose(in);
+		}
+		free(argv[i]);
+		if (!(argv[i] = strdup(path)))
+			abort();
+	}
+	return 0;
+}
+
 static void write_reports(const struct run *r, const struct verdict *v)
 {
 	char path[PATH_MAX];
@@ -545,6 +578,9 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 			if (!argvs[i][argc] || !argvs[i][argc + 1])
 				abort();
 		}
+	for (int i = 0; i < 3; i++)
+		if (strcmp(names[i], "alice") == 0 && seed_tofu(argvs[i], o->run_dir, err, errlen) != 0)
+			goto out;
 	write_commands(o->run_dir, argvs, names);
 	copy_scenario(sc, o->run_dir);
 	lab_event(r, "run-start",

@@ -42,7 +42,7 @@
 #include "mlab_wire.h"
 
 #define SC_MAX_FILE (256 * 1024) /* a scenario is a page of text */
-#define SC_MAX_KEYS 16		 /* per section */
+#define SC_MAX_KEYS 32		 /* per section */
 #define SC_MAX_MESSAGES 64	 /* alice --send / bob --reply (peer_opts.h) */
 #define SC_DEFAULT_TIMEOUT 20
 
@@ -459,9 +459,11 @@ static void build_keys(struct sc_parse *p)
 		unsigned who;
 		const struct mlab_opt *t = sec_table(s, &who);
 		p->n_keys[s] = 0;
-		for (const struct mlab_opt *o = t; o->name && p->n_keys[s] < SC_MAX_KEYS; o++) {
+		for (const struct mlab_opt *o = t; o->name; o++) {
 			if (!(o->who & who) || (o->flags & (MO_RUNNER | MO_NOFILE)))
 				continue;
+			if (p->n_keys[s] == SC_MAX_KEYS)
+				abort(); /* a program's table outgrew SC_MAX_KEYS: raise it */
 			p->keys[s][p->n_keys[s]++] = (struct sc_key){
 			    .name = o->name,
 			    .kind = kind_of(o->kind),
@@ -814,14 +816,71 @@ static unsigned key_at(const struct sc_parse *p, int s, const char *key)
 	return 0;
 }
 
-static bool lists_sign(const char *modes)
+static bool lists_mode(const char *modes, const char *mode)
 {
+	size_t n = strlen(mode);
 	if (!modes)
 		return false;
-	for (const char *q = modes; (q = strstr(q, "sign")); q += 4)
-		if ((q == modes || q[-1] == ',') && (q[4] == '\0' || q[4] == ','))
+	for (const char *q = modes; (q = strstr(q, mode)); q += n)
+		if ((q == modes || q[-1] == ',') && (q[n] == '\0' || q[n] == ','))
 			return true;
 	return false;
+}
+
+static bool lists_sign(const char *modes)
+{
+	return lists_mode(modes, "sign");
+}
+
+/* Mode cert and trust on first use: the rules of peer/peer_trust.c and
+ * mallory_opts.c. Returns 1, or 0 after fail(). */
+static int trust_rules(struct sc_parse *p)
+{
+	const struct scenario *sc = p->sc;
+	const struct sc_prog *a = &sc->alice, *b = &sc->bob, *m = &sc->mallory;
+	bool a_cert = lists_mode(prog_value(a, "--auth"), "cert");
+	static const char *const cert_only[] = {"ca", "insecure", "no-name-check"};
+
+	for (size_t i = 0; i < N_OF(cert_only); i++) {
+		char flag[40];
+		snprintf(flag, sizeof flag, "--%s", cert_only[i]);
+		if (prog_has(a, flag) && !a_cert)
+			return fail(p, key_at(p, SEC_ALICE, cert_only[i]),
+				    "[alice] %s: only with cert in auth (certificates), got auth = %s", cert_only[i],
+				    prog_value(a, "--auth") ? prog_value(a, "--auth") : "none");
+	}
+	if (a_cert && !prog_has(a, "--ca") && !prog_has(a, "--insecure"))
+		return fail(p, key_at(p, SEC_ALICE, "auth"),
+			    "[alice] auth: mode cert needs the roots alice trusts: add 'ca = pki/root.pem' to [alice]");
+	if (prog_has(a, "--tofu") && !lists_sign(prog_value(a, "--auth")))
+		return fail(p, key_at(p, SEC_ALICE, "tofu"), "[alice] tofu: only with sign in auth, got auth = %s",
+			    prog_value(a, "--auth") ? prog_value(a, "--auth") : "none");
+	if (prog_has(a, "--tofu") && prog_has(a, "--peer-key"))
+		return fail(p, key_at(p, SEC_ALICE, "tofu"),
+			    "[alice] tofu: and peer-key are two ways to know bob's key: keep one");
+	if (lists_mode(prog_value(b, "--auth"), "cert") && (!prog_has(b, "--cert") || !prog_has(b, "--key")))
+		return fail(p, key_at(p, SEC_BOB, "auth"),
+			    "[bob] auth: mode cert needs bob's chain and its key: add 'cert = pki/bob.chain.pem' and "
+			    "'key = bob.key' to [bob]");
+	if (prog_has(b, "--cert") && !lists_mode(prog_value(b, "--auth"), "cert"))
+		return fail(p, key_at(p, SEC_BOB, "cert"), "[bob] cert: only with cert in auth");
+	if (!m->present)
+		return 1;
+	bool imp = prog_has(m, "--impersonate"), mint = prog_has(m, "--mint");
+	if (imp && mint)
+		return fail(p, key_at(p, SEC_MALLORY, "mint"),
+			    "[mallory] mint: and impersonate are two sources of her chain: keep one");
+	if ((imp || mint) && prog_has(m, "--forge-key"))
+		return fail(p, key_at(p, SEC_MALLORY, "forge-key"),
+			    "[mallory] forge-key: %s brings its own key: remove forge-key",
+			    imp ? "impersonate" : "mint");
+	for (int i = 0; i < 2; i++) {
+		const char *k = i ? "mint" : "impersonate", *v = prog_value(m, i ? "--mint" : "--impersonate");
+		if (v && !strchr(v, ':'))
+			return fail(p, key_at(p, SEC_MALLORY, k), "[mallory] %s: expected %s, got '%s'", k,
+				    i ? "CA-KEY:CA-CERT" : "CHAIN:KEY", v);
+	}
+	return 1;
 }
 
 /* The rules between options that the programs enforce when they start, checked
@@ -831,18 +890,21 @@ static int cross_rules(struct sc_parse *p)
 {
 	const struct scenario *sc = p->sc;
 	const struct sc_prog *a = &sc->alice, *b = &sc->bob, *m = &sc->mallory;
-	static const char *const dh_mitm_only[] = {"tamper",	      "forge-key",   "key-fixing",    "strip-auth",
-						   "downgrade-group", "malicious-g", "small-subgroup"};
-	if (lists_sign(prog_value(a, "--auth")) && !prog_value(a, "--peer-key"))
+	static const char *const dh_mitm_only[] = {"tamper",	     "forge-key",	"key-fixing",
+						   "strip-auth",     "downgrade-group", "malicious-g",
+						   "small-subgroup", "impersonate",	"mint"};
+	if (lists_sign(prog_value(a, "--auth")) && !prog_value(a, "--peer-key") && !prog_value(a, "--tofu"))
 		return fail(p, key_at(p, SEC_ALICE, "auth"),
 			    "[alice] auth: signed mode needs the key to check bob's signature against: add "
-			    "'peer-key = bob.pub' to [alice], got auth = %s without it",
+			    "'peer-key = bob.pub' (or 'tofu = new') to [alice], got auth = %s without it",
 			    prog_value(a, "--auth"));
 	if (lists_sign(prog_value(b, "--auth")) && !prog_value(b, "--key"))
 		return fail(p, key_at(p, SEC_BOB, "auth"),
 			    "[bob] auth: signed mode needs bob's own key to sign with: add 'key = bob.key' to [bob], "
 			    "got auth = %s without it",
 			    prog_value(b, "--auth"));
+	if (!trust_rules(p))
+		return 0;
 	if (!m->present)
 		return 1;
 	const char *attack = prog_value(m, "--attack");

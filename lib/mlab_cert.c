@@ -148,7 +148,7 @@ static void name_text(const X509_NAME *nm, char *out, size_t cap)
 	out[0] = '\0';
 	if (!b)
 		return;
-	if (X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253 & ~XN_FLAG_DN_REV) >= 0 && (n = BIO_get_mem_data(b, &p)) > 0) {
+	if (X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253) >= 0 && (n = BIO_get_mem_data(b, &p)) > 0) {
 		size_t k = 0;
 		for (long i = 0; i < n && k + 1 < cap; i++)
 			out[k++] = p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?';

@@ -11,6 +11,7 @@
 
 #include "arp_poison.h"
 #include "capture.h"
+#include "cert_source.h"
 #include "dissect.h"
 #include "lab_guard.h"
 #include "mitm_flow.h"
@@ -30,7 +31,8 @@ struct active {
 	struct sniff_stream *ss;
 	struct mitm_table *mitm; /* dh-mitm only */
 	EVP_PKEY *forge_key;
-	bool confirmed[2]; /* first relayed frame from victim i */
+	struct mlab_chain chain; /* mode cert: --impersonate or --mint */
+	bool confirmed[2];	 /* first relayed frame from victim i */
 	uint64_t relayed, arp_answers, inject_errors;
 	uint8_t out[CAPTURE_SNAPLEN];
 	int err;
@@ -207,8 +209,17 @@ int active_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_at
 			r = fail(ev, MLAB_E_KEYFILE, "setup", msg, MALLORY_EXIT_USAGE);
 			goto out;
 		}
+		int ce = o->impersonate
+			     ? cert_impersonate_load(o->impersonate, &a->chain, &a->forge_key, msg, sizeof msg)
+			 : o->mint ? cert_mint(o->mint, &a->chain, &a->forge_key, ev, msg, sizeof msg)
+				   : 0;
+		if (ce != 0) {
+			r = fail(ev, ce, "setup", msg, MALLORY_EXIT_USAGE);
+			goto out;
+		}
 		struct mitm_params mp = {.port = o->port,
 					 .forge_key = a->forge_key,
+					 .chain = a->chain.n ? &a->chain : NULL,
 					 .tamper = o->tamper,
 					 .n_tamper = o->n_tamper,
 					 .key_fixing = o->key_fixing,
@@ -282,6 +293,7 @@ int active_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_at
 out:
 	mitm_table_free(a->mitm);
 	EVP_PKEY_free(a->forge_key);
+	mlab_chain_free(&a->chain);
 	arp_poison_close(&a->arp);
 	capture_close(a->cap);
 	sniff_stream_free(a->ss);

@@ -42,7 +42,7 @@
  * move_downgrade.c (--downgrade-group, with the dlog solve of mallory/dlog.c),
  * move_keyfix.c (--key-fixing), move_malg.c (--malicious-g),
  * move_subgroup.c (--small-subgroup), move_forge.c (--forge-key),
- * move_tamper.c (--tamper).
+ * move_tamper.c (--tamper), move_impersonate.c (--impersonate, --mint).
  *
  * Anything she cannot follow (an unknown type, a frame out of order, a body
  * that does not decode, a Finished or record that does not verify under her
@@ -59,6 +59,8 @@
  *   offer-stripped      removed "sign", toward "bob"  [move_strip]
  *   secret-guessed      with "alice", candidates, secret ("1"|"p-1") — small subgroup, from her Finished
  *                       [move_subgroup]
+ *   cert-forwarded      toward "alice", n — bob's chain, unchanged (his signature then cannot verify)  [core]
+ *   cert-substituted    toward "alice", n, replaced (bob's chain's count), key_id (her leaf's)  [move_impersonate]
  *   signature-forwarded toward, signer_key (key id of the pub in the forwarded message)  [core]
  *   signature-forged    toward, signer_key (her forge key's id), scope  [move_forge]
  *   session-key         key_id, with ("alice"|"bob"), cipher — one per leg  [core]
@@ -112,6 +114,9 @@ struct dhmitm_config {
 	/* Ed25519 private key to re-sign with (a reference is taken), or NULL:
 	 * signatures are forwarded unchanged. */
 	EVP_PKEY *forge_key;
+	/* Mode cert: the chain (leaf first, certifying forge_key) she sends
+	 * alice in place of bob's, or NULL: bob's goes on unchanged. */
+	const struct mlab_chain *chain;
 	/* The scope her forgeries are made under (the honest peers' setting). */
 	enum mlab_scope scope;
 	/* Tamper rules, applied in order to each data record; copied. */

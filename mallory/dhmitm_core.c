@@ -185,6 +185,11 @@ static int ask_guess_secret(struct dhmitm *m, struct dhmitm_leg *l, const uint8_
 	ASK(m, guess_secret, l, mac);
 }
 
+static int ask_on_certificate(struct dhmitm *m, const struct mlab_certificate *bobs, struct mlab_wr *out)
+{
+	ASK(m, on_certificate, bobs, out);
+}
+
 static int ask_on_signature(struct dhmitm *m, enum dhmitm_dir d, struct mlab_wr *out)
 {
 	ASK(m, on_signature, d, out);
@@ -257,7 +262,7 @@ static int on_server_hello(struct dhmitm *m, const uint8_t *body, size_t len, st
 	if ((e = mlab_server_hello_decode(body, len, &sh)) != 0)
 		return e;
 	/* Only what she can follow: a known mode and cipher, a group of her policy. */
-	if (sh.mode != MLAB_MODE_NONE && sh.mode != MLAB_MODE_SIGN)
+	if (sh.mode != MLAB_MODE_NONE && sh.mode != MLAB_MODE_SIGN && sh.mode != MLAB_MODE_CERT)
 		return MLAB_E_BAD_FIELD;
 	if (!mlab_cipher_name(sh.cipher))
 		return MLAB_E_BAD_FIELD;
@@ -397,7 +402,9 @@ static int on_bob_share(struct dhmitm *m, const uint8_t *body, size_t len, struc
 		e = send_share(m, a, out);
 	if (e != 0)
 		return e;
-	m->st = m->mode == MLAB_MODE_SIGN ? ST_WAIT_BOB_SIGNATURE : ST_WAIT_ALICE_SHARE;
+	m->st = m->mode == MLAB_MODE_CERT   ? ST_WAIT_BOB_CERT
+		: m->mode == MLAB_MODE_SIGN ? ST_WAIT_BOB_SIGNATURE
+					    : ST_WAIT_ALICE_SHARE;
 	return 0;
 }
 
@@ -420,6 +427,28 @@ static int on_alice_share(struct dhmitm *m, const uint8_t *body, size_t len, str
 	if ((e = derive_both(m)) != 0)
 		return e;
 	m->st = ST_WAIT_ALICE_FINISHED;
+	return 0;
+}
+
+/* Bob's chain on its way to alice: a move's (impersonate), or forwarded
+ * unchanged — alice's checks pass, but bob's signature then covers his own
+ * share, not hers: the signature check stops her. */
+static int on_certificate(struct dhmitm *m, const uint8_t *body, size_t len, struct mlab_wr *out)
+{
+	struct mlab_certificate c;
+	size_t start = out->len;
+	int e;
+
+	if ((e = mlab_certificate_decode(body, len, &c)) != 0 ||
+	    (e = mlab_transcript_frame(&m->leg[DHMITM_BOB].tr, MLAB_MSG_CERTIFICATE, body, len)) != 0)
+		return e;
+	if ((e = ask_on_certificate(m, &c, out)) != DHMITM_NEXT)
+		return e;
+	if ((e = dhmitm_put_raw(out, MLAB_MSG_CERTIFICATE, body, len)) != 0 ||
+	    (e = mlab_transcript_out(&m->leg[DHMITM_ALICE].tr, out, start)) != 0)
+		return e;
+	mlab_ev_emit(m->ev, "cert-forwarded", json_pack("{s:s,s:i}", "toward", "alice", "n", (int)c.n),
+		     "forwarded bob's certificate chain (%u certificates) to alice unchanged", (unsigned)c.n);
 	return 0;
 }
 
@@ -587,6 +616,13 @@ int dhmitm_step(struct dhmitm *m, enum dhmitm_dir d, uint8_t type, const uint8_t
 		if (m->st == ST_WAIT_ALICE_SHARE && to_bob)
 			return on_alice_share(m, body, len, out);
 		break;
+	case MLAB_MSG_CERTIFICATE:
+		if (m->st != ST_WAIT_BOB_CERT || to_bob)
+			break;
+		if ((e = on_certificate(m, body, len, out)) != 0)
+			return e;
+		m->st = ST_WAIT_BOB_SIGNATURE;
+		return 0;
 	case MLAB_MSG_SIGNATURE:
 		if (m->st == ST_WAIT_BOB_SIGNATURE && !to_bob) {
 			if ((e = on_signature(m, d, body, len, out)) != 0)
@@ -618,7 +654,7 @@ void dhmitm_give_up(struct dhmitm *m, enum dhmitm_dir d, uint8_t type, int err, 
 	const char *msg = mlab_msg_name(type);
 	char name[24], detail[192];
 
-	if (type < MLAB_MSG_CLIENT_HELLO || type > MLAB_MSG_ALERT) {
+	if (type < MLAB_MSG_CLIENT_HELLO || type > MLAB_MSG_CERTIFICATE) {
 		snprintf(name, sizeof name, "frame type %u", (unsigned)type);
 		msg = name;
 	}

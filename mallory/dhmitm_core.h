@@ -33,7 +33,7 @@
  * subgroup's before malicious g's before a fresh key pair), and the order of
  * the events they emit on one frame (offer-downgraded, offer-explicit,
  * offer-stripped). swap, the plain share swap, answers everything last. */
-#define DHMITM_MOVES(X) X(keyfix) X(subgroup) X(downgrade) X(malg) X(strip) X(tamper) X(forge) X(swap)
+#define DHMITM_MOVES(X) X(keyfix) X(subgroup) X(downgrade) X(malg) X(strip) X(tamper) X(impersonate) X(forge) X(swap)
 
 /* The two legs, named for the honest peer at the other end. */
 enum { DHMITM_ALICE = 0, DHMITM_BOB = 1 };
@@ -42,6 +42,7 @@ enum { DHMITM_ALICE = 0, DHMITM_BOB = 1 };
 	X(ST_WAIT_CLIENT_HELLO, "wait-client-hello")                                                                   \
 	X(ST_WAIT_SERVER_HELLO, "wait-server-hello")                                                                   \
 	X(ST_WAIT_BOB_SHARE, "wait-bob-share")                                                                         \
+	X(ST_WAIT_BOB_CERT, "wait-bob-certificate")                                                                    \
 	X(ST_WAIT_BOB_SIGNATURE, "wait-bob-signature")                                                                 \
 	X(ST_WAIT_ALICE_SHARE, "wait-alice-share")                                                                     \
 	X(ST_WAIT_ALICE_SIGNATURE, "wait-alice-signature")                                                             \
@@ -113,6 +114,10 @@ struct dhmitm_move {
 	/* Leg l's secret, from the peer's Finished MAC (dhmitm_secret_verifies
 	 * tells a candidate); 0 with l->secret set, or MLAB_E_FINISHED. */
 	int (*guess_secret)(struct dhmitm *m, void *st, struct dhmitm_leg *l, const uint8_t mac[MLAB_MAC_LEN]);
+	/* Mode cert: bob's Certificate (decoded, in bob's transcript) on its
+	 * way to alice — the frame alice gets instead, written to out and
+	 * added to her transcript. */
+	int (*on_certificate)(struct dhmitm *m, void *st, const struct mlab_certificate *bobs, struct mlab_wr *out);
 	/* The Signature frame toward the other leg, in place of the one that
 	 * came in direction d (already decoded and in the sender's transcript):
 	 * written to out and added to the receiver's transcript. */

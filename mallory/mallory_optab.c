@@ -13,6 +13,8 @@ const struct mlab_opt mallory_optab[] = {
     {"interval", MO_UINT, M, 0, 10, 60000, "milliseconds", NULL},
     {"tamper", MO_MESSAGE, M, MO_REPEAT, 0, 0, NULL, NULL},
     {"forge-key", MO_FILE, M, 0, 0, 0, NULL, NULL},
+    {"impersonate", MO_FILE, M, 0, 0, 0, NULL, NULL},
+    {"mint", MO_FILE, M, 0, 0, 0, NULL, NULL},
     {"key-fixing", MO_FLAG, M, 0, 0, 0, NULL, NULL},
     {"strip-auth", MO_FLAG, M, 0, 0, 0, NULL, NULL},
     {"downgrade-group", MO_TEXT, M, 0, 0, 0, NULL, NULL},

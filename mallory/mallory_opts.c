@@ -30,6 +30,8 @@ enum {
 	OPT_ARMED,
 	OPT_INTERVAL,
 	OPT_FORGE_KEY,
+	OPT_IMPERSONATE,
+	OPT_MINT,
 	OPT_TAMPER,
 	OPT_KEY_FIXING,
 	OPT_MALICIOUS_G,
@@ -51,6 +53,8 @@ static const struct option long_opts[] = {
     {"armed", no_argument, NULL, OPT_ARMED},
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"forge-key", required_argument, NULL, OPT_FORGE_KEY},
+    {"impersonate", required_argument, NULL, OPT_IMPERSONATE},
+    {"mint", required_argument, NULL, OPT_MINT},
     {"tamper", required_argument, NULL, OPT_TAMPER},
     {"key-fixing", no_argument, NULL, OPT_KEY_FIXING},
     {"malicious-g", required_argument, NULL, OPT_MALICIOUS_G},
@@ -80,6 +84,10 @@ static void usage(FILE *f)
 	    "  --interval MS           re-poison every MS milliseconds (default 1000)\n"
 	    "  --tamper 'FROM=>TO'     dh-mitm: replace FROM by TO in application data (repeatable)\n"
 	    "  --forge-key FILE        dh-mitm on signed DH: re-sign with this Ed25519 key\n"
+	    "  --impersonate CHAIN:KEY dh-mitm in mode cert: send alice this chain (PEM, leaf first) instead of\n"
+	    "                          bob's and sign with KEY, the leaf's key\n"
+	    "  --mint CA-KEY:CA-CERT   dh-mitm in mode cert: issue myself a bob.lab certificate with a stolen CA\n"
+	    "                          key, then impersonate bob with it\n"
 	    "  --key-fixing            dh-mitm: send each peer a share that fixes its secret to 0 (p, or the\n"
 	    "                          all-zero X25519 point) instead of her own; peers that validate refuse it\n"
 	    "  --malicious-g 1|p|p-1   dh-mitm: put \"explicit\" first in alice's group offer and replace the g\n"
@@ -201,6 +209,14 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 	case OPT_FORGE_KEY:
 		o->forge_key = arg;
 		return -1;
+	case OPT_IMPERSONATE:
+	case OPT_MINT:
+		if (!strchr(arg, ':'))
+			return bad(opt == OPT_MINT ? "--mint: expected CA-KEY:CA-CERT, not '%s'"
+						   : "--impersonate: expected CHAIN:KEY, not '%s'",
+				   arg);
+		*(opt == OPT_MINT ? &o->mint : &o->impersonate) = arg;
+		return -1;
 	case OPT_TAMPER:
 		if (!strstr(arg, "=>") || strstr(arg, "=>") == arg)
 			return bad("--tamper: expected 'FROM=>TO' with a non-empty FROM, not '%s'", arg);
@@ -266,6 +282,12 @@ int mallory_opts_parse(struct mallory_opts *o, int argc, char **argv)
 		return bad("--attack needs --targets IP1,IP2 (the two victims)");
 	if (o->armed && !iface_given)
 		return bad("--armed needs --iface IF given explicitly: name the network you own");
+	if ((o->impersonate || o->mint) && o->attack != MALLORY_ATTACK_DH_MITM)
+		return bad("%s belongs to --attack dh-mitm", o->mint ? "--mint" : "--impersonate");
+	if (o->impersonate && o->mint)
+		return bad("--impersonate and --mint are two sources of one chain: give one%s", "");
+	if ((o->impersonate || o->mint) && o->forge_key)
+		return bad("%s brings its own key: leave out --forge-key", o->mint ? "--mint" : "--impersonate");
 	if ((o->forge_key || o->n_tamper || o->key_fixing || o->strip_auth || o->downgrade_group || o->malicious_g ||
 	     o->small_subgroup) &&
 	    o->attack != MALLORY_ATTACK_DH_MITM)

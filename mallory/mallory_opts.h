@@ -40,6 +40,8 @@ struct mallory_opts {
 	bool armed;				/* may transmit outside a lab namespace */
 	unsigned interval_ms;			/* re-poisoning period */
 	const char *forge_key;			/* dh-mitm in signed mode: re-sign with this key */
+	const char *impersonate;		/* dh-mitm in mode cert: CHAIN:KEY toward alice */
+	const char *mint;			/* dh-mitm in mode cert: CA-KEY:CA-CERT to mint bob.lab */
 	const char *tamper[MALLORY_MAX_TAMPER]; /* "FROM=>TO" */
 	bool key_fixing;			/* dh-mitm: fix both secrets to 0 instead of swapping shares */
 	int malicious_g;			/* dh-mitm: enum dhmitm_g, 0 off */

@@ -152,6 +152,7 @@ static struct mitm_flow *flow_new(struct mitm_table *t, const struct dissect_fra
 	fl->wscale[0] = fl->wscale[1] = -1;
 	fl->t = t;
 	struct dhmitm_config dc = {.forge_key = t->p.forge_key,
+				   .chain = t->p.chain,
 				   .rules = t->rules,
 				   .n_rules = t->n_rules,
 				   .key_fixing = t->p.key_fixing,

@@ -29,7 +29,8 @@ struct mitm_table;
 struct mitm_params {
 	uint16_t port;
 	uint8_t my_mac[6];
-	EVP_PKEY *forge_key; /* may be NULL */
+	EVP_PKEY *forge_key;		/* may be NULL */
+	const struct mlab_chain *chain; /* mode cert: hers toward alice, or NULL */
 	const char *const *tamper;
 	size_t n_tamper;
 	bool key_fixing;

@@ -409,6 +409,24 @@ static int on_signature(struct sniff_stream *s, struct sniff_flow *fl, int d, co
 	return 0;
 }
 
+/* Certificates travel in the clear: she sees who claims to be whom (the
+ * certificates' contents are alice's to check, not hers to parse here). */
+static int on_certificate(struct sniff_stream *s, struct sniff_flow *fl, int d, const uint8_t *body, size_t len)
+{
+	struct mlab_certificate m;
+	char line[64];
+	json_t *j;
+	int e = mlab_certificate_decode(body, len, &m);
+
+	if (e != 0)
+		return e;
+	j = hs_json(fl, d, MLAB_MSG_CERTIFICATE);
+	json_object_set_new(j, "certs", json_integer(m.n));
+	snprintf(line, sizeof line, "chain of %u certificates, %zu bytes", (unsigned)m.n, len);
+	handshake_seen(s, fl, d, MLAB_MSG_CERTIFICATE, j, line);
+	return 0;
+}
+
 static int on_finished(struct sniff_stream *s, struct sniff_flow *fl, int d, const uint8_t *body, size_t len)
 {
 	struct mlab_finished m;
@@ -522,6 +540,8 @@ static int on_frame(struct sniff_stream *s, struct sniff_flow *fl, int d, uint8_
 		return on_key_share(s, fl, d, body, len);
 	case MLAB_MSG_SIGNATURE:
 		return on_signature(s, fl, d, body, len);
+	case MLAB_MSG_CERTIFICATE:
+		return on_certificate(s, fl, d, body, len);
 	case MLAB_MSG_FINISHED:
 		return on_finished(s, fl, d, body, len);
 	case MLAB_MSG_RECORD:

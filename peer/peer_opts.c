@@ -15,6 +15,7 @@
 #include "mlab_group.h"
 #include "peer_net.h"
 #include "peer_optab.h"
+#include "peer_trust.h"
 
 enum {
 	OPT_AUTH = 256,
@@ -40,6 +41,13 @@ enum {
 	OPT_MIN_SECURITY,
 	OPT_EXPLICIT_FROM,
 	OPT_SENTINEL,
+	OPT_CERT,
+	OPT_CA,
+	OPT_PEER_NAME,
+	OPT_NOW,
+	OPT_TOFU,
+	OPT_INSECURE,
+	OPT_NO_NAME_CHECK,
 	OPT_HELP,
 };
 
@@ -68,6 +76,13 @@ static const struct option long_opts[] = {
     {"bulk", required_argument, NULL, OPT_BULK},
     {"sink", no_argument, NULL, OPT_SINK},
     {"min-security", required_argument, NULL, OPT_MIN_SECURITY},
+    {"cert", required_argument, NULL, OPT_CERT},
+    {"ca", required_argument, NULL, OPT_CA},
+    {"peer-name", required_argument, NULL, OPT_PEER_NAME},
+    {"now", required_argument, NULL, OPT_NOW},
+    {"tofu", required_argument, NULL, OPT_TOFU},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"no-name-check", no_argument, NULL, OPT_NO_NAME_CHECK},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -77,15 +92,26 @@ static void usage(FILE *f, const struct peer_opts *o)
 	int ini = o->role == MLAB_INITIATOR;
 	fprintf(f, "usage: %s %s [options]\n\n", o->prog, ini ? "--connect ADDR:PORT" : "--listen ADDR:PORT");
 	if (ini)
-		fputs("alice, the initiator: connects, negotiates a Diffie-Hellman key exchange, checks bob's\n"
-		      "signature when configured, then sends each --send TEXT (or each line of stdin) and\n"
-		      "prints bob's replies.\n\n"
-		      "  --connect ADDR:PORT     bob's address (default 127.0.0.1:4433)\n"
-		      "  --send TEXT             a message to send; repeatable (default: lines of stdin)\n"
-		      "  --repeat N              send the --send list N times (round-trip measurements)\n"
-		      "  --bulk BYTES            then stream BYTES of data in full records without waiting for\n"
-		      "                          replies (throughput measurements; use with bob --sink)\n",
-		      f);
+		fputs(
+		    "alice, the initiator: connects, negotiates a Diffie-Hellman key exchange, checks bob's\n"
+		    "signature when configured, then sends each --send TEXT (or each line of stdin) and\n"
+		    "prints bob's replies.\n\n"
+		    "  --connect ADDR:PORT     bob's address (default 127.0.0.1:4433)\n"
+		    "  --send TEXT             a message to send; repeatable (default: lines of stdin)\n"
+		    "  --repeat N              send the --send list N times (round-trip measurements)\n"
+		    "  --bulk BYTES            then stream BYTES of data in full records without waiting for\n"
+		    "                          replies (throughput measurements; use with bob --sink)\n"
+		    "  --ca FILE               mode cert: the root certificate(s) I trust, PEM (the lab's:\n"
+		    "                          bin/keys/pki/root.pem, made by make)\n"
+		    "  --peer-name NAME        mode cert: the name bob's certificate must carry; --tofu: the name\n"
+		    "                          his key is stored under (default bob.lab)\n"
+		    "  --now TIME              the lab clock certificates are checked against: 2026-12-03T12:00:00Z,\n"
+		    "                          2026-12-03 or @EPOCH-SECONDS (default: the real time)\n"
+		    "  --tofu FILE             mode sign without --peer-key: trust bob's key on first use and\n"
+		    "                          store it in FILE (known-hosts style); later another key aborts\n"
+		    "  --insecure              WEAKENED: show certificate failures, then click through them\n"
+		    "  --no-name-check         WEAKENED: do not compare the certificate's name with --peer-name\n",
+		    f);
 	else
 		fputs("bob, the responder: serves connections one after another, picks mode, group and cipher\n"
 		      "by policy, signs when configured, and answers each message.\n\n"
@@ -93,12 +119,14 @@ static void usage(FILE *f, const struct peer_opts *o)
 		      "  --reply TEXT            the answer to the Nth message; repeatable (default: echo)\n"
 		      "  --max-conns N           exit after N connections (default: serve until SIGINT/SIGTERM)\n"
 		      "  --idle SECONDS          wait at most this long for the next message (default 120)\n"
-		      "  --sink                  answer nothing, only count what arrives (for alice --bulk)\n",
+		      "  --sink                  answer nothing, only count what arrives (for alice --bulk)\n"
+		      "  --cert FILE             mode cert: my certificate chain, PEM, leaf first, certifying --key\n"
+		      "                          (the lab's: bin/keys/pki/bob.chain.pem with bin/keys/bob.key)\n",
 		      f);
 	fprintf(
 	    f,
-	    "  --auth LIST             modes, comma-separated: none (unauthenticated DH), sign (Ed25519-signed DH)\n"
-	    "                          %s (default none)\n"
+	    "  --auth LIST             modes, comma-separated: none (unauthenticated DH), sign (Ed25519-signed DH),\n"
+	    "                          cert (signed, the key certified by an X.509 chain) %s (default none)\n"
 	    "  --mutual                %s\n"
 	    "  --sign-scope SCOPE      what a signature covers: transcript (default) or params (nonces + share)\n"
 	    "  --groups LIST           x25519, ffdhe2048, ffdhe3072 %s (default all three, in that order);\n"
@@ -236,6 +264,42 @@ static int set_list(struct peer_opts *o, int opt, const char *arg)
 	}
 }
 
+/* alice's trust options (loaded by peer_trust.c). */
+static int parse_trust(struct peer_opts *o, int opt, const char *arg)
+{
+	static const char *const names[] = {[OPT_CA - OPT_CA] = "--ca",
+					    [OPT_PEER_NAME - OPT_CA] = "--peer-name",
+					    [OPT_NOW - OPT_CA] = "--now",
+					    [OPT_TOFU - OPT_CA] = "--tofu",
+					    [OPT_INSECURE - OPT_CA] = "--insecure",
+					    [OPT_NO_NAME_CHECK - OPT_CA] = "--no-name-check"};
+	if (o->role != MLAB_INITIATOR)
+		return bad(o, "%s is not an option of this program", names[opt - OPT_CA]);
+	switch (opt) {
+	case OPT_CA:
+		o->ca_path = arg;
+		break;
+	case OPT_PEER_NAME:
+		if (!peer_name_valid(arg))
+			return bad(o, "--peer-name: not a host name (letters, digits, '-', '.'; at most 253): '%s'",
+				   arg);
+		o->peer_name = arg;
+		break;
+	case OPT_NOW:
+		o->now_arg = arg;
+		break;
+	case OPT_TOFU:
+		o->tofu_path = arg;
+		break;
+	case OPT_INSECURE:
+		o->insecure = true;
+		break;
+	default:
+		o->no_name_check = true;
+	}
+	return -1;
+}
+
 static int parse_one(struct peer_opts *o, int opt, const char *arg)
 {
 	unsigned long v;
@@ -348,6 +412,18 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 			return r;
 		o->max_conns = (unsigned)v;
 		return -1;
+	case OPT_CERT:
+		if (ini)
+			return bad(o, "%s is not an option of this program", "--cert");
+		o->cert_path = arg;
+		return -1;
+	case OPT_CA:
+	case OPT_PEER_NAME:
+	case OPT_NOW:
+	case OPT_TOFU:
+	case OPT_INSECURE:
+	case OPT_NO_NAME_CHECK:
+		return parse_trust(o, opt, arg);
 	case OPT_HELP:
 		usage(stdout, o);
 		return PEER_EXIT_OK;
@@ -387,11 +463,13 @@ int peer_opts_parse(struct peer_opts *o, enum mlab_role role, int argc, char **a
 
 int peer_opts_load_keys(struct peer_opts *o)
 {
-	bool sign = false;
-	for (size_t i = 0; i < o->kex.n_modes; i++)
+	bool sign = false, cert = false;
+	for (size_t i = 0; i < o->kex.n_modes; i++) {
 		sign |= o->kex.modes[i] == MLAB_MODE_SIGN;
-	bool need_key = sign && (o->role == MLAB_RESPONDER || o->kex.mutual);
-	bool need_pin = sign && (o->role == MLAB_INITIATOR || o->kex.mutual);
+		cert |= o->kex.modes[i] == MLAB_MODE_CERT;
+	}
+	bool need_key = (sign && (o->role == MLAB_RESPONDER || o->kex.mutual)) || (cert && o->role == MLAB_RESPONDER);
+	bool need_pin = sign && ((o->role == MLAB_INITIATOR && !o->tofu_path) || o->kex.mutual);
 	const char *other = o->role == MLAB_INITIATOR ? "bob" : "alice";
 
 	if (need_key && !o->key_path) {
@@ -417,7 +495,7 @@ int peer_opts_load_keys(struct peer_opts *o)
 		fprintf(stderr, "%s: cannot read an Ed25519 public key (PEM) from %s\n", o->prog, o->peer_key_path);
 		return PEER_EXIT_SETUP;
 	}
-	return -1;
+	return peer_trust_load(o);
 }
 
 void peer_opts_free(struct peer_opts *o)
@@ -425,6 +503,7 @@ void peer_opts_free(struct peer_opts *o)
 	EVP_PKEY_free(o->kex.own_key);
 	EVP_PKEY_free(o->kex.peer_key);
 	o->kex.own_key = o->kex.peer_key = NULL;
+	peer_trust_free(o);
 }
 
 int peer_exit_for(int err)

@@ -35,11 +35,19 @@ struct peer_opts {
 	unsigned repeat;	 /* alice: send the message list this many times (default 1) */
 	unsigned long long bulk; /* alice: then stream this many bytes without waiting for replies */
 	bool sink;		 /* bob: answer nothing, only count (bulk transfers) */
+	/* mode cert and trust on first use (peer_trust.c) */
+	const char *cert_path;			     /* bob --cert */
+	const char *ca_path, *tofu_path, *peer_name; /* alice --ca, --tofu, --peer-name */
+	const char *now_arg;			     /* alice --now */
+	bool insecure, no_name_check;		     /* alice: WEAKENED */
+	struct mlab_chain chain;
+	struct mlab_trust trust;
 };
 
 /* Parses argv. Returns -1 to go on, or an exit code (after --help: 0). */
 int peer_opts_parse(struct peer_opts *o, enum mlab_role role, int argc, char **argv);
-/* Loads --key and --peer-key into o->kex; prints what to do on failure. */
+/* Loads --key and --peer-key into o->kex, then the trust options
+ * (peer_trust.c); prints what to do on failure. */
 int peer_opts_load_keys(struct peer_opts *o);
 void peer_opts_free(struct peer_opts *o);
 /* Everything a peer's main does first: parse, check --events, load keys, and

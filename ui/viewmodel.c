@@ -34,13 +34,6 @@
 #define DETAIL_BYTES 4096   /* bytes of one hex field decoded for the details */
 #define DETAIL_STR_COLS 240 /* columns of one string field in the details */
 
-/* ---- field access: typed, absent when missing or of the wrong type ---- */
-
-static bool ev_true(const json_t *o, const char *key)
-{
-	return json_is_true(json_object_get(o, key));
-}
-
 static const char *const PARTIES[VM_COLS] = {"alice", "mallory", "bob"};
 
 static int col_of(const char *actor)
@@ -72,6 +65,10 @@ struct build {
 	bool talking[VM_COLS];		  /* has sent or received a protocol message */
 	const char *swapped[SWAPPED_MAX]; /* mallory's shares so far (ring) */
 	size_t n_swapped;
+	/* Whose key is whose: bob's certified and signing key as he sent
+	 * them, and the key alice's signature check accepted (events hold the
+	 * strings for the whole build). */
+	const char *bob_cert_key, *bob_sig_key, *alice_sig_key;
 	bool have_t0;
 	double t0, last_t;
 };
@@ -337,6 +334,32 @@ static void truth_of(struct build *b, size_t idx, const json_t *e, enum ev_id id
 			}
 		break;
 	}
+	case EV_CERT_CHAIN: {
+		long long depth = -1;
+		const char *k = ev_str(e, "key_id");
+		if (col != VM_ALICE || !ev_int(e, "depth", &depth) || depth != 0 || !k || !b->bob_cert_key)
+			break;
+		if (strcmp(k, b->bob_cert_key) != 0) {
+			snprintf(
+			    t, sizeof t,
+			    "the certificate alice received is not bob's: it certifies key %.8s, bob's certifies %.8s",
+			    k, b->bob_cert_key);
+			add_truth(b, t, VM_MARK_WARN, idx);
+		} else {
+			add_truth(b, "the certificate alice received is bob's own: only bob can sign with its key",
+				  VM_MARK_NONE, idx);
+		}
+		break;
+	}
+	case EV_TOFU_NEW:
+	case EV_TOFU_KNOWN:
+		if (col == VM_ALICE && b->alice_sig_key && b->bob_sig_key &&
+		    strcmp(b->alice_sig_key, b->bob_sig_key) != 0) {
+			snprintf(t, sizeof t, "the key alice %s as bob.lab's is mallory's (%.8s), not bob's (%.8s)",
+				 id == EV_TOFU_NEW ? "just stored" : "trusts", b->alice_sig_key, b->bob_sig_key);
+			add_truth(b, t, VM_MARK_FAIL, idx);
+		}
+		break;
 	case EV_MESSAGE_RECEIVED:
 		if (mark_of(b, idx) == JM_ALTERED) {
 			char msg[48];
@@ -372,13 +395,30 @@ static void effects(struct build *b, const json_t *e, enum ev_id id, int col, st
 		const struct mlab_group *grp = gname ? mlab_group_by_name(gname) : NULL;
 		if (grp && grp->weak)
 			tb_put(s, " WEAK");
-		if (!streq(ev_str(e, "mode"), "sign") || streq(ev_str(e, "cipher"), "none") || (grp && grp->weak))
+		const char *mode = ev_str(e, "mode");
+		if ((!streq(mode, "sign") && !streq(mode, "cert")) || streq(ev_str(e, "cipher"), "none") ||
+		    (grp && grp->weak))
 			*mark = VM_MARK_WARN; /* unauthenticated, records in clear, or a breakable group */
 		break;
 	}
 	case EV_PARAMS_RECEIVED:
 		if (!ev_true(e, "checked"))
 			*mark = VM_MARK_WARN;
+		break;
+	case EV_CERT_CHECK:
+		*mark = ev_true(e, "skipped") ? VM_MARK_WARN : ev_true(e, "ok") ? VM_MARK_OK : VM_MARK_FAIL;
+		break;
+	case EV_CERT_SENT:
+		if (col == VM_BOB)
+			b->bob_cert_key = ev_str(e, "key_id");
+		break;
+	case EV_SIGNATURE_SENT:
+		if (col == VM_BOB)
+			b->bob_sig_key = ev_str(e, "signer_key");
+		break;
+	case EV_SIGNATURE_VERIFIED:
+		if (col == VM_ALICE)
+			b->alice_sig_key = ev_str(e, "signer_key");
 		break;
 	case EV_SESSION_KEY:
 	case EV_HANDSHAKE_DONE: {

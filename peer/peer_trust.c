@@ -1,0 +1,123 @@
+/* alice's --ca, --peer-name, --now, --tofu, --insecure, --no-name-check and
+ * bob's --cert (docs/protocol.md §3.8, §15). */
+#include "peer_trust.h"
+
+#include <string.h>
+
+#include "mlab_err.h"
+#include "mlab_pki.h"
+
+bool peer_name_valid(const char *name)
+{
+	size_t n = strlen(name), label = 0;
+	if (n == 0 || n > MLAB_PEER_NAME_MAX || name[0] == '.' || name[n - 1] == '.')
+		return false;
+	for (const char *c = name; *c; c++) {
+		if (*c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+			   *c == '-') {
+			if (++label > 63)
+				return false;
+		} else
+			return false;
+	}
+	return true;
+}
+
+static bool offers(const struct peer_opts *o, uint8_t mode)
+{
+	for (size_t i = 0; i < o->kex.n_modes; i++)
+		if (o->kex.modes[i] == mode)
+			return true;
+	return false;
+}
+
+static int say(const struct peer_opts *o, int code, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", o->prog);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return code;
+}
+
+static int load_alice(struct peer_opts *o)
+{
+	struct mlab_trust *t = &o->trust;
+	bool cert = offers(o, MLAB_MODE_CERT);
+	int e;
+
+	if (!cert && (o->ca_path || o->insecure || o->no_name_check))
+		return say(o, PEER_EXIT_USAGE, "--ca, --insecure and --no-name-check belong to --auth cert%s", "");
+	if (o->tofu_path && !offers(o, MLAB_MODE_SIGN))
+		return say(o, PEER_EXIT_USAGE, "--tofu trusts a signer's key on first use: it needs --auth sign%s", "");
+	if (o->tofu_path && o->peer_key_path)
+		return say(o, PEER_EXIT_USAGE, "--tofu and --peer-key are two ways to know bob's key: give one (%s)",
+			   o->tofu_path);
+	if (cert && !o->ca_path && !o->insecure)
+		return say(o, PEER_EXIT_USAGE,
+			   "--auth cert needs --ca FILE, the root certificate(s) alice trusts (the lab's: %s)",
+			   "bin/keys/pki/root.pem");
+	snprintf(t->name, sizeof t->name, "%s", o->peer_name ? o->peer_name : "bob.lab");
+	t->check_name = !o->no_name_check;
+	t->insecure = o->insecure;
+	t->tofu = o->tofu_path;
+	if (o->now_arg) {
+		if (mlab_time_parse(o->now_arg, &t->now) != 0)
+			return say(o, PEER_EXIT_USAGE,
+				   "--now: expected 2026-12-03T12:00:00Z, 2026-12-03 or @SECONDS-SINCE-EPOCH, not '%s'",
+				   o->now_arg);
+		t->have_now = true;
+	}
+	if (o->ca_path && (e = mlab_trust_load_ca(t, o->ca_path)) != 0)
+		return say(o, PEER_EXIT_SETUP,
+			   e == MLAB_E_TOO_LONG ? "--ca %s: more than 64 certificates"
+						: "--ca %s: cannot read a PEM certificate from it",
+			   o->ca_path);
+	if (cert || o->tofu_path)
+		o->kex.trust = t;
+	return -1;
+}
+
+static int load_bob(struct peer_opts *o)
+{
+	int e;
+
+	if (!offers(o, MLAB_MODE_CERT)) {
+		if (o->cert_path)
+			return say(o, PEER_EXIT_USAGE, "--cert %s is sent only in mode cert: add cert to --auth",
+				   o->cert_path);
+		return -1;
+	}
+	if (!o->cert_path || !o->key_path)
+		return say(o, PEER_EXIT_USAGE,
+			   "--auth cert needs --cert FILE (bob's chain, PEM, leaf first) and --key FILE (the leaf's "
+			   "private key); the lab's: --cert bin/keys/pki/bob.chain.pem --key bin/keys/bob.key%s",
+			   "");
+	if ((e = mlab_chain_load(o->cert_path, &o->chain)) != 0)
+		return say(o, PEER_EXIT_SETUP,
+			   e == MLAB_E_TOO_LONG ? "--cert %s: more than 8 certificates, or one above 8192 bytes"
+						: "--cert %s: cannot read a PEM certificate chain from it",
+			   o->cert_path);
+	uint8_t leaf[MLAB_ED25519_PUB], own[MLAB_ED25519_PUB];
+	if (mlab_chain_leaf_pub(&o->chain, leaf) != 0)
+		return say(o, PEER_EXIT_SETUP, "--cert %s: its first certificate has no Ed25519 key", o->cert_path);
+	if (mlab_ed25519_raw_public(o->kex.own_key, own) != 0 || memcmp(leaf, own, sizeof own) != 0)
+		return say(o, PEER_EXIT_SETUP, "--cert %s certifies another key than --key: give the leaf's own key",
+			   o->cert_path);
+	o->kex.chain = &o->chain;
+	return -1;
+}
+
+int peer_trust_load(struct peer_opts *o)
+{
+	return o->role == MLAB_INITIATOR ? load_alice(o) : load_bob(o);
+}
+
+void peer_trust_free(struct peer_opts *o)
+{
+	mlab_chain_free(&o->chain);
+	mlab_trust_free(&o->trust);
+}
