@@ -463,6 +463,9 @@ int peer_opts_parse(struct peer_opts *o, enum mlab_role role, int argc, char **a
 
 int peer_opts_load_keys(struct peer_opts *o)
 {
+	int r = peer_trust_check(o);
+	if (r >= 0)
+		return r;
 	bool sign = false, cert = false;
 	for (size_t i = 0; i < o->kex.n_modes; i++) {
 		sign |= o->kex.modes[i] == MLAB_MODE_SIGN;

@@ -43,11 +43,10 @@ static int say(const struct peer_opts *o, int code, const char *fmt, const char 
 	return code;
 }
 
-static int load_alice(struct peer_opts *o)
+/* The rules between alice's options, before any file is read. */
+static int check_alice(const struct peer_opts *o)
 {
-	struct mlab_trust *t = &o->trust;
 	bool cert = offers(o, MLAB_MODE_CERT);
-	int e;
 
 	if (!cert && (o->ca_path || o->insecure || o->no_name_check))
 		return say(o, PEER_EXIT_USAGE, "--ca, --insecure and --no-name-check belong to --auth cert%s", "");
@@ -60,17 +59,47 @@ static int load_alice(struct peer_opts *o)
 		return say(o, PEER_EXIT_USAGE,
 			   "--auth cert needs --ca FILE, the root certificate(s) alice trusts (the lab's: %s)",
 			   "bin/keys/pki/root.pem");
+	if (o->now_arg) {
+		long long t;
+		if (mlab_time_parse(o->now_arg, &t) != 0)
+			return say(o, PEER_EXIT_USAGE,
+				   "--now: expected 2026-12-03T12:00:00Z, 2026-12-03 or @SECONDS-SINCE-EPOCH, not '%s'",
+				   o->now_arg);
+	}
+	return -1;
+}
+
+static int check_bob(const struct peer_opts *o)
+{
+	if (!offers(o, MLAB_MODE_CERT))
+		return o->cert_path ? say(o, PEER_EXIT_USAGE, "--cert %s is sent only in mode cert: add cert to --auth",
+					  o->cert_path)
+				    : -1;
+	if (!o->cert_path || !o->key_path)
+		return say(o, PEER_EXIT_USAGE,
+			   "--auth cert needs --cert FILE (bob's chain, PEM, leaf first) and --key FILE (the leaf's "
+			   "private key); the lab's: --cert bin/keys/pki/bob.chain.pem --key bin/keys/bob.key%s",
+			   "");
+	return -1;
+}
+
+int peer_trust_check(const struct peer_opts *o)
+{
+	return o->role == MLAB_INITIATOR ? check_alice(o) : check_bob(o);
+}
+
+static int load_alice(struct peer_opts *o)
+{
+	struct mlab_trust *t = &o->trust;
+	bool cert = offers(o, MLAB_MODE_CERT);
+	int e;
+
 	snprintf(t->name, sizeof t->name, "%s", o->peer_name ? o->peer_name : "bob.lab");
 	t->check_name = !o->no_name_check;
 	t->insecure = o->insecure;
 	t->tofu = o->tofu_path;
-	if (o->now_arg) {
-		if (mlab_time_parse(o->now_arg, &t->now) != 0)
-			return say(o, PEER_EXIT_USAGE,
-				   "--now: expected 2026-12-03T12:00:00Z, 2026-12-03 or @SECONDS-SINCE-EPOCH, not '%s'",
-				   o->now_arg);
-		t->have_now = true;
-	}
+	if (o->now_arg) /* checked by peer_trust_check */
+		t->have_now = mlab_time_parse(o->now_arg, &t->now) == 0;
 	if (o->ca_path && (e = mlab_trust_load_ca(t, o->ca_path)) != 0)
 		return say(o, PEER_EXIT_SETUP,
 			   e == MLAB_E_TOO_LONG ? "--ca %s: more than 64 certificates"
@@ -85,17 +114,8 @@ static int load_bob(struct peer_opts *o)
 {
 	int e;
 
-	if (!offers(o, MLAB_MODE_CERT)) {
-		if (o->cert_path)
-			return say(o, PEER_EXIT_USAGE, "--cert %s is sent only in mode cert: add cert to --auth",
-				   o->cert_path);
+	if (!offers(o, MLAB_MODE_CERT))
 		return -1;
-	}
-	if (!o->cert_path || !o->key_path)
-		return say(o, PEER_EXIT_USAGE,
-			   "--auth cert needs --cert FILE (bob's chain, PEM, leaf first) and --key FILE (the leaf's "
-			   "private key); the lab's: --cert bin/keys/pki/bob.chain.pem --key bin/keys/bob.key%s",
-			   "");
 	if ((e = mlab_chain_load(o->cert_path, &o->chain)) != 0)
 		return say(o, PEER_EXIT_SETUP,
 			   e == MLAB_E_TOO_LONG ? "--cert %s: more than 8 certificates, or one above 8192 bytes"

@@ -114,6 +114,60 @@ static void test_sign_needs_keys(void **state)
 	assert_non_null(strstr(out, "cannot read an Ed25519 public key"));
 }
 
+/* Mode cert and trust on first use: what is missing or contradictory is
+ * named before anything connects, with the file to use. */
+static void test_trust_options_checked(void **state)
+{
+	(void)state;
+	const char *bin = getenv("MLAB_BIN");
+	char chain[4200], bkey[4200], mkey[4200];
+	snprintf(chain, sizeof chain, "%s/keys/pki/bob.chain.pem", bin && *bin ? bin : "bin");
+	snprintf(bkey, sizeof bkey, "%s/keys/bob.key", bin && *bin ? bin : "bin");
+	snprintf(mkey, sizeof mkey, "%s/keys/mallory.key", bin && *bin ? bin : "bin");
+	static const char *const T = "10.0.0.10,10.0.0.20";
+	const struct {
+		const char *argv[12];
+		int status;
+		const char *says;
+	} cases[] = {
+	    {{"alice", "--auth", "cert", NULL}, 2, "--ca FILE"},
+	    {{"alice", "--ca", "/x.pem", NULL}, 2, "belong to --auth cert"},
+	    {{"alice", "--auth", "cert", "--ca", "/nonexistent/root.pem", NULL}, 4, "cannot read a PEM certificate"},
+	    {{"alice", "--auth", "cert", "--insecure", "--now", "yesterday", NULL}, 2, "--now: expected"},
+	    {{"alice", "--auth", "cert", "--insecure", "--now", "2026-02-30", NULL}, 2, "--now: expected"},
+	    {{"alice", "--peer-name", "bob..lab", NULL}, 2, "not a host name"},
+	    {{"alice", "--auth", "none", "--tofu", "/tmp/x", NULL}, 2, "needs --auth sign"},
+	    {{"alice", "--auth", "sign", "--tofu", "/tmp/x", "--peer-key", "/tmp/y", NULL}, 2, "give one"},
+	    {{"bob", "--ca", "/x.pem", NULL}, 2, "not an option of this program"},
+	    {{"alice", "--cert", "/x.pem", NULL}, 2, "not an option of this program"},
+	    {{"bob", "--auth", "cert", "--key", bkey, NULL}, 2, "--cert FILE"},
+	    {{"bob", "--auth", "cert", "--cert", chain, "--key", mkey, NULL}, 4, "certifies another key"},
+	    {{"bob", "--auth", "cert", "--cert", bkey, "--key", bkey, NULL}, 4, "cannot read a PEM certificate chain"},
+	    {{"bob", "--cert", chain, "--key", bkey, NULL}, 2, "add cert to --auth"},
+	    {{"mallory", "--attack", "relay", "--targets", T, "--impersonate", "a:b", NULL},
+	     2,
+	     "belongs to --attack dh-mitm"},
+	    {{"mallory", "--attack", "dh-mitm", "--targets", T, "--impersonate", "nocolon", NULL}, 2, "CHAIN:KEY"},
+	    {{"mallory", "--attack", "dh-mitm", "--targets", T, "--mint", "a:b", "--impersonate", "c:d", NULL},
+	     2,
+	     "give one"},
+	    {{"mallory", "--attack", "dh-mitm", "--targets", T, "--mint", "a:b", "--forge-key", "k", NULL},
+	     2,
+	     "leave out --forge-key"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int st = run(cases[i].argv, out, sizeof out);
+		if (st != cases[i].status || !strstr(out, cases[i].says))
+			fail_msg("case %zu (%s %s): status %d, wanted %d with \"%s\" in: %s", i, cases[i].argv[0],
+				 cases[i].argv[1], st, cases[i].status, cases[i].says, out);
+	}
+	/* A good bob in mode cert gets past its checks: --help after them exits 0. */
+	const char *ok[] = {"alice",	   "--auth",  "cert",  "--ca",	      "/x",
+			    "--peer-name", "bob.lab", "--now", "@1800000000", "--no-name-check",
+			    "--insecure",  "--help",  NULL};
+	assert_int_equal(run(ok, out, sizeof out), 0);
+}
+
 static void test_connect_refused_is_network_error(void **state)
 {
 	(void)state;
@@ -268,6 +322,7 @@ int main(void)
 	    cmocka_unit_test(test_unknown_option_is_usage_error),
 	    cmocka_unit_test(test_attack_and_defense_options_checked),
 	    cmocka_unit_test(test_sign_needs_keys),
+	    cmocka_unit_test(test_trust_options_checked),
 	    cmocka_unit_test(test_contradicting_options_refused_at_load),
 	    cmocka_unit_test(test_list_columns_and_show_by_path),
 	    cmocka_unit_test(test_connect_refused_is_network_error),

@@ -377,6 +377,80 @@ static void test_sentinel_honest_orders(void **state)
 	proc_free(&bob);
 }
 
+/* The issue's by-hand commands with the lab PKI from make: mode cert agrees
+ * on a key id; a lab clock past the leaf's notAfter, another name, the rogue
+ * root as anchor each end alice with exit 1 and the named check. */
+static void test_cert_mode_with_the_lab_pki(void **state)
+{
+	(void)state;
+	char chain[4200], root[4200], rogue[4200];
+	const char *const bob_flags[] = {"--auth", "cert", "--cert", key("pki/bob.chain.pem", chain, sizeof chain),
+					 NULL};
+	struct proc bob;
+	unsigned port = start_bob(&bob, 4, bob_flags);
+	key("pki/root.pem", root, sizeof root);
+	key("pki/rogue-root.pem", rogue, sizeof rogue);
+
+	const char *const good[] = {"--auth", "cert", "--ca", root, "--peer-name", "bob.lab", NULL};
+	honest_exchange(&bob, port, good);
+	static const struct {
+		const char *flag, *value, *error;
+	} bad[] = {{"--now", "2099-01-01", "cert-expired"},
+		   {"--peer-name", "other.lab", "cert-name"},
+		   {"--ca", NULL, "cert-issuer"}};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct proc alice;
+		const char *v = bad[i].value ? bad[i].value : rogue;
+		const char *ca = bad[i].value ? root : rogue;
+		const char *const flags[] = {"--auth", "cert", "--ca", ca, bad[i].flag, v, "--send", "x", NULL};
+		assert_int_equal(run_alice(&alice, port, flags), 1);
+		assert_string_equal(error_of(&alice), bad[i].error);
+		assert_string_equal(proc_str(proc_event(&alice, "error", 0), "where"), "wait-server-certificate");
+		proc_free(&alice);
+	}
+	assert_int_equal(proc_wait(&bob, T_MS), 0); /* after its 4 connections */
+	proc_free(&bob);
+}
+
+/* Trust on first use over real processes: the first contact stores bob's
+ * key, the second finds it, and a bob with another key is refused with both
+ * fingerprints named. */
+static void test_tofu_first_then_known_then_changed(void **state)
+{
+	(void)state;
+	char store[] = "/tmp/mlab-tofu-XXXXXX", path[64], mkey[4200];
+	assert_non_null(mkdtemp(store));
+	snprintf(path, sizeof path, "%s/known", store);
+	const char *const sign[] = {"--auth", "sign", NULL};
+	const char *const alice_flags[] = {"--auth", "sign", "--tofu", path, "--send", "x", NULL};
+	const char *events[] = {"tofu-new", "tofu-known"};
+	struct proc bob, alice;
+	unsigned port = start_bob(&bob, 2, sign);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(run_alice(&alice, port, alice_flags), 0);
+		assert_non_null(proc_event(&alice, events[i], 0));
+		assert_string_equal(proc_str(proc_event(&alice, "signature-verified", 0), "trust"),
+				    i ? "known" : "first-seen");
+		proc_free(&alice);
+	}
+	assert_int_equal(proc_wait(&bob, T_MS), 0);
+	proc_free(&bob);
+
+	const char *const other[] = {"--auth", "sign", "--key", key("mallory.key", mkey, sizeof mkey), NULL};
+	port = start_bob(&bob, 1, other);
+	assert_int_equal(run_alice(&alice, port, alice_flags), 1);
+	assert_string_equal(error_of(&alice), "tofu-changed");
+	json_t *ch = proc_event(&alice, "tofu-changed", 0);
+	assert_non_null(ch);
+	assert_int_equal(strncmp(proc_str(ch, "fingerprint"), "SHA256:", 7), 0);
+	assert_string_not_equal(proc_str(ch, "fingerprint"), proc_str(ch, "stored"));
+	proc_free(&alice);
+	assert_int_equal(proc_wait(&bob, T_MS), 0);
+	proc_free(&bob);
+	unlink(path);
+	rmdir(store);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -433,7 +507,7 @@ static struct attack attacks[] = {
 int main(void)
 {
 	enum { NC = sizeof combos / sizeof combos[0], NA = sizeof attacks / sizeof attacks[0] };
-	struct CMUnitTest tests[NC + NA + 8];
+	struct CMUnitTest tests[NC + NA + 12];
 	char names[NC][96];
 	size_t n = 0;
 
@@ -452,5 +526,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bob_refuses_bad_events_fd);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sentinel_honest_orders);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sentinel_rewritten_offer);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_cert_mode_with_the_lab_pki);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_tofu_first_then_known_then_changed);
 	return _cmocka_run_group_tests("loopback", tests, n, setup, NULL);
 }

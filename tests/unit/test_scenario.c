@@ -617,22 +617,24 @@ static void test_unknown_section(void **state)
 static void test_unknown_key_lists_the_known_keys(void **state)
 {
 	(void)state;
-	load_fails("21-k.ini", HEAD "[alice]\nauth = sign\ncolour = red\n[bob]\n", "21-k.ini:7:", "[alice] colour",
-		   "a key of [alice] (auth, groups, cipher, sign-scope, mutual, key, peer-key, timeout, "
-		   "no-share-check, send, repeat, min-security, bulk, downgrade-sentinel, ca, peer-name, now, tofu, insecure, "
-		   "no-name-check)",
-		   "got the unknown key 'colour'", NULL);
+	load_fails(
+	    "21-k.ini", HEAD "[alice]\nauth = sign\ncolour = red\n[bob]\n", "21-k.ini:7:", "[alice] colour",
+	    "a key of [alice] (auth, groups, cipher, sign-scope, mutual, key, peer-key, timeout, "
+	    "no-share-check, send, repeat, min-security, bulk, downgrade-sentinel, ca, peer-name, now, tofu, insecure, "
+	    "no-name-check)",
+	    "got the unknown key 'colour'", NULL);
 	load_fails(
 	    "21-k.ini", HEAD PEERS "send = hi\n", "21-k.ini:7:", "[bob] send",
 	    "(auth, groups, cipher, sign-scope, mutual, key, peer-key, timeout, idle, no-share-check, reply, sink, "
 	    "min-security, explicit-from, downgrade-sentinel, cert)",
 	    NULL);
-	load_fails("21-k.ini", HEAD PEERS "[mallory]\nrelay = yes\n", "21-k.ini:8:", "[mallory] relay",
-		   "a key of [mallory] (sniff, port, attack, interval, tamper, forge-key, impersonate, mint, key-fixing, "
-		   "strip-auth, "
-		   "downgrade-group, "
-		   "malicious-g, small-subgroup)",
-		   NULL);
+	load_fails(
+	    "21-k.ini", HEAD PEERS "[mallory]\nrelay = yes\n", "21-k.ini:8:", "[mallory] relay",
+	    "a key of [mallory] (sniff, port, attack, interval, tamper, forge-key, impersonate, mint, key-fixing, "
+	    "strip-auth, "
+	    "downgrade-group, "
+	    "malicious-g, small-subgroup)",
+	    NULL);
 	load_fails("21-k.ini", "[scenario]\ntitel = T\n", "21-k.ini:2:", "[scenario] titel",
 		   "(name, title, network, expect, expect-peer, expect-check, timeout, teaching, static-arp, "
 		   "mallory-ip-forward)",
@@ -797,7 +799,8 @@ static void test_bad_lists(void **state)
 {
 	(void)state;
 	load_fails("31-l.ini", HEAD "[alice]\nauth = sgn\n[bob]\n", "31-l.ini:6:", "[alice] auth",
-		   "a comma-separated list of authentication modes (none, sign, cert); 'sgn' is not one", "got 'sgn'", NULL);
+		   "a comma-separated list of authentication modes (none, sign, cert); 'sgn' is not one", "got 'sgn'",
+		   NULL);
 	load_fails("31-l.ini", HEAD "[alice]\n[bob]\ncipher = chacha20-poly1305,none,chacha20-poly1305\n",
 		   "31-l.ini:7:", "[bob] cipher", "(chacha20-poly1305, aes-256-gcm, none), each at most once",
 		   "got 'chacha20-poly1305,none,chacha20-poly1305'", NULL);
