@@ -36,6 +36,7 @@
 
 static char tmux_sock[64], tmux_conf[PATH_MAX], tmp[64], mitmlab[PATH_MAX];
 static char dir06[PATH_MAX], dir08[PATH_MAX], dir07[PATH_MAX], dir13[PATH_MAX], dir15[PATH_MAX];
+static char dir29[PATH_MAX], dir34[PATH_MAX];
 static char key_alice[9], key_bob[9]; /* the session key ids of the 06 run */
 static char screen[65536];	      /* the last capture */
 static int n_session;
@@ -372,9 +373,14 @@ static int setup(void **state)
 	const char *r13[] = {mitmlab, "run", "13-strip-auth", "--headless", "--out", dir13, NULL};
 	snprintf(dir15, sizeof dir15, "%s/r15", tmp);
 	const char *r15[] = {mitmlab, "run", "15-downgrade-group", "--headless", "--out", dir15, NULL};
+	snprintf(dir29, sizeof dir29, "%s/r29", tmp);
+	snprintf(dir34, sizeof dir34, "%s/r34", tmp);
+	const char *r29[] = {mitmlab, "run", "29-cert-expired", "--headless", "--out", dir29, NULL};
+	const char *r34[] = {mitmlab, "run", "34-tofu-first-contact", "--headless", "--out", dir34, NULL};
 	if (run_argv(r06, out, sizeof out, 60000) != 0 || run_argv(r08, out, sizeof out, 60000) != 0 ||
 	    run_argv(r07, out, sizeof out, 60000) != 0 || run_argv(r13, out, sizeof out, 60000) != 0 ||
-	    run_argv(r15, out, sizeof out, 60000) != 0) {
+	    run_argv(r15, out, sizeof out, 60000) != 0 || run_argv(r29, out, sizeof out, 60000) != 0 ||
+	    run_argv(r34, out, sizeof out, 60000) != 0) {
 		fprintf(stderr, "test_screen: the recorded runs could not be made:\n%s\n", out);
 		return -1;
 	}
@@ -635,6 +641,44 @@ static void test_truthful_columns_06_13_15(void **state)
 	}
 }
 
+/* The certificate lessons step by step at 120x40: alice's column shows the
+ * chain she got and each check (the expired one failing), never whose it
+ * really is; the lab's view says it is not bob's (29) and that the key alice
+ * stored on first contact is mallory's (34). */
+static void test_cert_and_tofu_views_29_34(void **state)
+{
+	(void)state;
+	const struct {
+		const char *dir, *column, *lab;
+	} runs[] = {{dir29, "cert-validity", "received is not bob's"}, {dir34, "first contact", "is mallory's"}};
+	for (size_t i = 0; i < 2; i++) {
+		char t[16], args[PATH_MAX + 32];
+		long total = 0;
+		bool column = false, lab = false;
+		snprintf(args, sizeof args, "replay '%s'", runs[i].dir);
+		start(t, sizeof t, 120, 40, "", args);
+		expect_text(t, "step ", WAIT_MS);
+		keys(t, "n");
+		step_key(t, "Home", 0);
+		assert_true(step_of(screen, &total) == 0 && total > 20);
+		for (long k = 1; k <= total; k++) {
+			step_key(t, "n", k);
+			if (lines_with("\xe2\x94\x82", "not bob's") || lines_with("\xe2\x94\x82", "mallory's ("))
+				fail_msg("%s step %ld: a column says what only the lab knows:\n%s", runs[i].dir, k,
+					 screen);
+			column |= lines_with("\xe2\x94\x82", runs[i].column) > 0;
+			lab |= lines_with("LAB", runs[i].lab) > 0;
+		}
+		if (i == 0 && lines_with("cert-validity", "\xe2\x9c\x98") == 0)
+			fail_msg("29: no failed cert-validity check on the last screen:\n%s", screen);
+		if (!column || !lab)
+			fail_msg("%s: column \"%s\" %s, lab's view \"%s\" %s; the last screen:\n%s", runs[i].dir,
+				 runs[i].column, column ? "seen" : "never seen", runs[i].lab,
+				 lab ? "seen" : "never seen", screen);
+		quit_cleanly(t);
+	}
+}
+
 /* 08 at 80x24: the banner names the outcome, the peer and the check. */
 static void test_replay_08_80x24(void **state)
 {
@@ -801,6 +845,7 @@ int main(void)
 	    cmocka_unit_test(test_replay_without_terminal_prints_report),
 	    cmocka_unit_test(test_replay_06_80x24),
 	    cmocka_unit_test(test_replay_08_80x24),
+	    cmocka_unit_test(test_cert_and_tofu_views_29_34),
 	    cmocka_unit_test(test_sequence_06),
 	    cmocka_unit_test(test_timeline_13_in_order),
 	    cmocka_unit_test(test_truthful_columns_07),
