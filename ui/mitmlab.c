@@ -163,6 +163,23 @@ static int cmd_show(const struct lab_paths *paths, const char *name)
 		if (lab_argv(&sc, paths, progs[i], argv, LAB_MAX_ARGV) < 0)
 			continue;
 		printf("  # %s (%s)\n  ", progs[i], lab_plan(progs[i])->ip);
+		/* alice's trust-on-first-use store is hers to write: an empty one
+		 * or a copy of the seed in the current directory, as the runner
+		 * makes in the run's; the seed itself is never written. */
+		for (size_t k = 1; argv[k]; k++) {
+			if (strcmp(argv[k - 1], "--tofu") != 0)
+				continue;
+			if (strcmp(argv[k], "new") == 0) {
+				printf("rm -f alice.tofu\n  ");
+			} else {
+				printf("cp ");
+				lab_argv_print(stdout, (char *[]){argv[k], "alice.tofu", NULL});
+				printf("  ");
+			}
+			free(argv[k]);
+			if (!(argv[k] = strdup("alice.tofu")))
+				abort();
+		}
 		lab_argv_print(stdout, argv);
 		lab_argv_free(argv);
 	}

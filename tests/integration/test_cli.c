@@ -161,6 +161,11 @@ static void test_trust_options_checked(void **state)
 			fail_msg("case %zu (%s %s): status %d, wanted %d with \"%s\" in: %s", i, cases[i].argv[0],
 				 cases[i].argv[1], st, cases[i].status, cases[i].says, out);
 	}
+	/* By hand, alice writes a copy of a scenario's TOFU seed, never the seed. */
+	const char *show[] = {"mitmlab", "show", "35", NULL};
+	assert_int_equal(run(show, out, sizeof out), 0);
+	if (!strstr(out, "known-bob.tofu alice.tofu\n") || !strstr(out, "--tofu alice.tofu "))
+		fail_msg("mitmlab show 35 does not copy the seed for alice:\n%s", out);
 	/* A good bob in mode cert gets past its checks: --help after them exits 0. */
 	const char *ok[] = {"alice",	   "--auth",  "cert",  "--ca",	      "/x",
 			    "--peer-name", "bob.lab", "--now", "@1800000000", "--no-name-check",
