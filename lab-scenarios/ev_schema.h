@@ -91,7 +91,7 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "cert {depth}: {subject} by {issuer}{?san| names {san}}")                                                    \
 	X(EV_CERT_CHECK, "cert-check", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                       \
 	  "check:s ok:b skipped:b detail:s error:s",                                                                   \
-	  "{check} {?skipped|- NOT CHECKED}{!skipped|{?ok|\xe2\x9c\x94}{!ok|\xe2\x9c\x98 {error}}}")                   \
+	  "{check} {?skipped|-}{!skipped|{?ok|\xe2\x9c\x94}{!ok|\xe2\x9c\x98}} {detail}")                   \
 	X(EV_CERT_IGNORED, "cert-ignored", EW_A, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "error:s",                        \
 	  "clicked through {error}")                                                                                   \
 	X(EV_TOFU_NEW, "tofu-new", EW_A, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "name:s fingerprint:s store:s",           \
