@@ -104,6 +104,11 @@ static char *key_path(const char *keys_dir, const char *name)
 	return path_join(keys_dir, name);
 }
 
+char *lab_key_file(const struct lab_paths *p, const char *name)
+{
+	return key_path(p->keys_dir, name);
+}
+
 /* A flag's file value resolved; A:B pairs each half. */
 static char *key_value(const char *keys_dir, const char *flag, const char *v)
 {

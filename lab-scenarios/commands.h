@@ -27,6 +27,8 @@ int lab_paths_find(struct lab_paths *p);
  * in keys_dir. Strings are allocated; free with lab_argv_free. Returns argc. */
 int lab_argv(const struct scenario *sc, const struct lab_paths *p, const char *prog, char **argv, size_t max);
 void lab_argv_free(char **argv);
+/* A scenario's key file name resolved in keys_dir (allocated). */
+char *lab_key_file(const struct lab_paths *p, const char *name);
 /* mallory attacks (poisons and relays) rather than only listening. */
 bool lab_is_active(const struct scenario *sc);
 /* One shell-quoted line. */

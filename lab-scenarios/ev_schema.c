@@ -302,9 +302,9 @@ void ev_text(char *buf, size_t n, const json_t *e, bool ascii)
 const char *ev_msg_name(enum ev_msg m)
 {
 	static const char *const names[MSG_COUNT] = {
-	    [MSG_NONE] = "",	    [MSG_HELLO] = "hello",	[MSG_SHELLO] = "server-hello",
-	    [MSG_SHARE] = "share",  [MSG_CERT] = "certificate", [MSG_SIG] = "signature",
-	    [MSG_FIN] = "Finished", [MSG_DATA] = "data",	[MSG_CLOSE] = "close",
-	    [MSG_ALERT] = "alert"};
+	    [MSG_NONE] = "",	     [MSG_HELLO] = "hello",	    [MSG_SHELLO] = "server-hello",
+	    [MSG_SHARE] = "share",   [MSG_PREMASTER] = "premaster", [MSG_CERT] = "certificate",
+	    [MSG_SIG] = "signature", [MSG_FIN] = "Finished",	    [MSG_DATA] = "data",
+	    [MSG_CLOSE] = "close",   [MSG_ALERT] = "alert"};
 	return m >= 0 && m < MSG_COUNT ? names[m] : "";
 }

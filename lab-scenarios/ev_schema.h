@@ -45,6 +45,7 @@ enum ev_msg {
 	MSG_HELLO,
 	MSG_SHELLO,
 	MSG_SHARE,
+	MSG_PREMASTER,
 	MSG_CERT,
 	MSG_SIG,
 	MSG_FIN,
@@ -61,12 +62,14 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 #define EV_SCHEMA(X)                                                                                                   \
 	/* the handshake engine (lib/mlab_kex.c), docs/events.md §2.1 */                                              \
 	X(EV_HELLO_SENT, "hello-sent", EW_A, KN_OWN, EM_NONE, SQ_SEND, MSG_HELLO,                                      \
-	  "modes:a groups:a ciphers:a client_auth:b", "offer {modes:list} / {groups:list}{?client_auth| +mutual}")     \
+	  "modes:a groups:a ciphers:a kinds:a client_auth:b",                                                          \
+	  "offer {modes:list} / {groups:list}{?kinds| / {kinds:list}}{?client_auth| +mutual}")                         \
 	X(EV_HELLO_RECEIVED, "hello-received", EW_B, KN_OWN, EM_NONE, SQ_RECV, MSG_HELLO,                              \
-	  "modes:a groups:a ciphers:a client_auth:b", "offered {modes:list} / {groups:list}{?client_auth| +mutual}")   \
+	  "modes:a groups:a ciphers:a kinds:a client_auth:b",                                                          \
+	  "offered {modes:list} / {groups:list}{?kinds| / {kinds:list}}{?client_auth| +mutual}")                       \
 	X(EV_NEGOTIATED, "negotiated", EW_AB, KN_OWN, EM_NONE, SQ_ROLE, MSG_SHELLO,                                    \
-	  "mode:s group:s cipher:s client_auth:b scope:s validate_shares:b",                                           \
-	  "negotiated {mode} {group} {cipher:cipher}{?client_auth| +mutual}")                                          \
+	  "mode:s group:s cipher:s kind:s client_auth:b scope:s validate_shares:b",                                    \
+	  "negotiated {mode} {?kind|{kind}}{!kind|{group}} {cipher:cipher}{?client_auth| +mutual}")                    \
 	X(EV_WEAKENED, "weakened", EW_AB, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "disabled:s", "{disabled} OFF")          \
 	X(EV_PARAMS_RECEIVED, "params-received", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "bits:i p:s g:s checked:b", \
 	  "p {bits} bits, g {g:share}{?checked| checking}{!checked| UNCHECKED}")                                       \
@@ -76,8 +79,12 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "DOWNGRADE sentinel seen ({group})")                                                                         \
 	X(EV_SENTINEL_MATCHED, "sentinel-matched", EW_A, KN_OWN, EM_OK, SQ_NONE, MSG_NONE, "group:s",                  \
 	  "sentinel \xe2\x9c\x94 over my own offer ({group})")                                                         \
-	X(EV_SHARE_SENT, "share-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_SHARE, "group:s len:i share:s",            \
-	  "share sent {share:share}")                                                                                  \
+	X(EV_SHARE_SENT, "share-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_SHARE, "group:s len:i share:s static:b",   \
+	  "share sent {share:share}{?static| (static)}")                                                               \
+	X(EV_PREMASTER_SENT, "premaster-sent", EW_A, KN_OWN, EM_NONE, SQ_SEND, MSG_PREMASTER, "len:i rsa_key:s",       \
+	  "premaster sent, encrypted to {rsa_key:key}")                                                                \
+	X(EV_PREMASTER_RECEIVED, "premaster-received", EW_B, KN_OWN, EM_NONE, SQ_RECV, MSG_PREMASTER, "len:i",         \
+	  "premaster received ({len} bytes)")                                                                          \
 	X(EV_SHARE_RECEIVED, "share-received", EW_AB, KN_OWN, EM_NONE, SQ_RECV, MSG_SHARE, "group:s len:i share:s",    \
 	  "share received {share:share}")                                                                              \
 	X(EV_SIGNATURE_SENT, "signature-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_SIG, "scope:s signer_key:s",       \
@@ -91,7 +98,7 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "cert {depth}: {subject} by {issuer}{?san| names {san}}")                                                    \
 	X(EV_CERT_CHECK, "cert-check", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                       \
 	  "check:s ok:b skipped:b detail:s error:s",                                                                   \
-	  "{check} {?skipped|-}{!skipped|{?ok|\xe2\x9c\x94}{!ok|\xe2\x9c\x98}} {detail}")                   \
+	  "{check} {?skipped|-}{!skipped|{?ok|\xe2\x9c\x94}{!ok|\xe2\x9c\x98}} {detail}")                              \
 	X(EV_CERT_IGNORED, "cert-ignored", EW_A, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "error:s",                        \
 	  "clicked through {error}")                                                                                   \
 	X(EV_TOFU_NEW, "tofu-new", EW_A, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "name:s fingerprint:s store:s",           \
@@ -233,6 +240,8 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "{phase} {host}: {ip} at {mac}{?poisoned| POISONED}")                                                        \
 	X(EV_BAD_EVENT, "bad-event", EW_L, KN_LAB, EM_WARN, SQ_NONE, MSG_NONE, "program:s line:s",                     \
 	  "bad event from {program}")                                                                                  \
+	X(EV_PHASE, "phase", EW_L, KN_LAB, EM_WARN, SQ_NONE, MSG_NONE, "phase:i leak:s kind:s remains:a wiped:a",      \
+	  "phase {phase}: {leak} leaks to mallory")                                                                    \
 	X(EV_RUN_END, "run-end", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "ms:n net_release_ms:n", "run end ({ms:ms})")
 
 enum ev_id {

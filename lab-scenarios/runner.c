@@ -39,13 +39,14 @@ struct run {
 	const struct run_opts *o;
 	json_t *events;
 	FILE *jsonl;
-	struct prog progs[3];
+	struct prog progs[4]; /* bob, mallory, alice; mallory again in phase 2 */
 	size_t n_progs;
 	pcap_t *cap;
 	pcap_dumper_t *dump;
 	double deadline;
 	bool timed_out, interrupted;
 	bool cleaning_up; /* the time limit covers the scenario, not our own cleanup */
+	bool later;	  /* phase 2 (a leaked key): its logs are NAME-later.log */
 };
 
 static double now_s(void)
@@ -286,7 +287,7 @@ static int spawn(struct run *r, const struct lab_net *net, const char *name, cha
 		lab_event(r, "lab-error", json_pack("{s:s}", "reason", why));
 		return -1;
 	}
-	snprintf(log, sizeof log, "%s/%s.log", r->o->run_dir, name);
+	snprintf(log, sizeof log, "%s/%s%s.log", r->o->run_dir, name, r->later ? "-later" : "");
 	int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	pid_t parent = getpid(), pid = -1;
 	pfd[0] = pfd[1] = -1;
@@ -523,6 +524,64 @@ static int seed_tofu(char **argv, const char *run_dir, char *err, size_t errlen)
 	return 0;
 }
 
+/* The kind bob negotiated (absent in the event: ephemeral). */
+static const char *bob_kind(const struct run *r)
+{
+	size_t i;
+	json_t *ev;
+	const char *kind = NULL;
+	json_array_foreach(r->events, i, ev)
+	{
+		const char *a = json_string_value(json_object_get(ev, "actor"));
+		const char *e = json_string_value(json_object_get(ev, "event"));
+		if (a && e && strcmp(a, "bob") == 0 && strcmp(e, "negotiated") == 0) {
+			const char *k = json_string_value(json_object_get(ev, "kind"));
+			kind = k ? k : "ephemeral";
+		}
+	}
+	return kind;
+}
+
+/* Phase 2: the conversation is over, and a long-term key of bob's leaks to
+ * mallory. She opens phase 1's recording with it (mallory --decrypt), in her
+ * namespace, with no network to use. The lab says first which secrets still
+ * exist: that, not the attacker's skill, decides what she can read. */
+static void later(struct run *r, const struct lab_net *net, const struct lab_paths *paths)
+{
+	const char *kind = bob_kind(r);
+	char pcap[PATH_MAX];
+	char *key = lab_key_file(paths, r->sc->leak), *bin = NULL;
+	size_t nb = strlen(paths->bin_dir) + sizeof "/mallory";
+	json_t *remains = json_array(), *wiped = json_array();
+
+	if (kind && strcmp(kind, "transport") == 0)
+		json_array_append_new(remains,
+				      json_string("bob's RSA private key (it decrypts every recorded premaster)"));
+	else if (kind && strcmp(kind, "static") == 0)
+		json_array_append_new(remains,
+				      json_string("bob's static DH key (it recomputes every recorded secret)"));
+	else
+		json_array_append_new(wiped, json_string("both ephemeral DH key pairs, wiped after the handshake"));
+	json_array_append_new(wiped, json_string("the session keys, wiped when the session closed"));
+	lab_event(r, "phase",
+		  json_pack("{s:i,s:s,s:s,s:o,s:o}", "phase", 2, "leak", r->sc->leak, "kind", kind ? kind : "none",
+			    "remains", remains, "wiped", wiped));
+	snprintf(pcap, sizeof pcap, "%s/wire.pcap", r->o->run_dir);
+	if ((bin = malloc(nb)) != NULL) {
+		snprintf(bin, nb, "%s/mallory", paths->bin_dir);
+		char *argv[] = {bin, "--decrypt", pcap, "--key", key, "--events", "3", NULL};
+		r->later = true;
+		if (spawn(r, net, "mallory", argv) == 0) {
+			struct prog *p = &r->progs[r->n_progs - 1];
+			while (p->running && !must_end(r))
+				pump(r, 50);
+			stop(r, p);
+		}
+	}
+	free(bin);
+	free(key);
+}
+
 static void write_reports(const struct run *r, const struct verdict *v)
 {
 	char path[PATH_MAX];
@@ -683,6 +742,17 @@ finish:
 		pcap_close(r->cap);
 	r->dump = NULL;
 	r->cap = NULL;
+	if (rc == 0 && sc->leak && sc->mallory.present && !must_end(r)) {
+		r->cleaning_up = false;
+		later(r, &net, paths);
+		for (double limit = now_s() + 1.0; now_s() < limit && r->progs[r->n_progs - 1].ev_fd >= 0;)
+			pump(r, 20);
+		if (r->progs[r->n_progs - 1].ev_fd >= 0) {
+			close(r->progs[r->n_progs - 1].ev_fd);
+			r->progs[r->n_progs - 1].ev_fd = -1;
+		}
+		t = now_s();
+	}
 	lab_net_release(&net);
 	times->net_release_ms = (now_s() - t) * 1e3;
 	times->total_ms = (now_s() - t0) * 1e3;

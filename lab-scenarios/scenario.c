@@ -56,6 +56,7 @@ enum sc_kind {
 	K_MODES,   /* comma lists of names from the project's tables */
 	K_GROUPS,
 	K_CIPHERS,
+	K_KINDS,
 	K_WORD,	   /* one of words[] */
 	K_VERDICT, /* an expectation: a verdict other than error */
 	K_CHECK,   /* a check name from MLAB_ERRORS */
@@ -94,6 +95,7 @@ enum {
 	S_TEACHING,
 	S_STATIC_ARP,
 	S_MALLORY_FORWARDS,
+	S_LEAK,
 	S_N
 };
 static const struct sc_key scenario_keys[] = {
@@ -109,6 +111,8 @@ static const struct sc_key scenario_keys[] = {
 		    "text for the trainee: what to watch and why it happens (indented lines below 'teaching =')"},
     [S_STATIC_ARP] = {"static-arp", K_WORD, 0, 0, NULL, yes_no, NULL},
     [S_MALLORY_FORWARDS] = {"mallory-ip-forward", K_WORD, 0, 0, NULL, yes_no, NULL},
+    [S_LEAK] = {"leak", K_FILE, 0, 0, NULL, NULL,
+		"phase 2: the long-term key of bob's that leaks to mallory after the conversation"},
 };
 
 enum { SEC_SCENARIO, SEC_ALICE, SEC_BOB, SEC_MALLORY, SEC_N };
@@ -249,7 +253,9 @@ static size_t list_names(enum sc_kind kind, const char **out, size_t max)
 		return n;
 	}
 	for (unsigned id = 0; id < 256 && n < max; id++) {
-		const char *name = kind == K_MODES ? mlab_mode_name(id) : mlab_cipher_name(id);
+		const char *name = kind == K_MODES   ? mlab_mode_name(id)
+				   : kind == K_KINDS ? mlab_kind_name(id)
+						     : mlab_cipher_name(id);
 		if (name)
 			out[n++] = name;
 	}
@@ -260,12 +266,17 @@ static bool list_has(enum sc_kind kind, const char *name)
 {
 	if (kind == K_GROUPS)
 		return mlab_group_by_name(name) != NULL;
-	return (kind == K_MODES ? mlab_mode_from_name(name) : mlab_cipher_from_name(name)) != 0;
+	return (kind == K_MODES	  ? mlab_mode_from_name(name)
+		: kind == K_KINDS ? mlab_kind_from_name(name)
+				  : mlab_cipher_from_name(name)) != 0;
 }
 
 static const char *list_what(enum sc_kind kind)
 {
-	return kind == K_MODES ? "authentication modes" : kind == K_GROUPS ? "groups" : "ciphers";
+	return kind == K_MODES	  ? "authentication modes"
+	       : kind == K_GROUPS ? "groups"
+	       : kind == K_KINDS  ? "key establishment kinds"
+				  : "ciphers";
 }
 
 /* A comma list of known names, each once, white space around names allowed.
@@ -385,6 +396,7 @@ static bool check_value(const struct sc_key *k, const char *v, char **norm, bool
 	case K_MODES:
 	case K_GROUPS:
 	case K_CIPHERS:
+	case K_KINDS:
 		return check_list(k->kind, v, norm, want, wantlen);
 	case K_WORD:
 	case K_VERDICT:
@@ -437,6 +449,8 @@ static enum sc_kind kind_of(enum mlab_optkind k)
 		return K_GROUPS;
 	case MO_CIPHERS:
 		return K_CIPHERS;
+	case MO_KINDS:
+		return K_KINDS;
 	case MO_WORD:
 		return K_WORD;
 	case MO_FILE:
@@ -976,10 +990,17 @@ static int load_fields(struct sc_parse *p)
 	sc->expect = v[S_EXPECT];
 	sc->expect_peer = v[S_EXPECT_PEER];
 	sc->expect_check = v[S_EXPECT_CHECK];
-	v[S_TITLE] = v[S_TEACHING] = v[S_EXPECT] = v[S_EXPECT_PEER] = v[S_EXPECT_CHECK] = NULL;
+	sc->leak = v[S_LEAK];
+	v[S_TITLE] = v[S_TEACHING] = v[S_EXPECT] = v[S_EXPECT_PEER] = v[S_EXPECT_CHECK] = v[S_LEAK] = NULL;
 	sc->alice.present = p->sec_line[SEC_ALICE] != 0;
 	sc->bob.present = p->sec_line[SEC_BOB] != 0;
 	sc->mallory.present = p->sec_line[SEC_MALLORY] != 0;
+	/* Phase 2 opens phase 1's recording: mallory must have recorded it,
+	 * and only listened (an active attack needs no later). */
+	if (sc->leak && !(sc->mallory.present && prog_has(&sc->mallory, "--sniff")))
+		return fail(p, kl[S_LEAK],
+			    "[scenario] leak: phase 2 decrypts what mallory recorded in phase 1: add [mallory] with "
+			    "'sniff = yes'");
 	return cross_rules(p);
 }
 
@@ -1195,6 +1216,7 @@ void scenario_free(struct scenario *sc)
 	free(sc->name);
 	free(sc->title);
 	free(sc->teaching);
+	free(sc->leak);
 	free(sc->expect);
 	free(sc->expect_peer);
 	free(sc->expect_check);

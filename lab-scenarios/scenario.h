@@ -37,6 +37,9 @@ struct scenario {
 	unsigned timeout_s;
 	bool static_arp;	 /* victims get permanent neighbour entries: ARP poisoning cannot work */
 	bool mallory_ip_forward; /* her kernel forwards (make bench's baseline only) */
+	/* Phase 2 (NULL: none): after the conversation this long-term key of
+	 * bob's leaks to mallory, who opens phase 1's recording with it. */
+	char *leak;
 	struct sc_prog alice, bob, mallory;
 };
 

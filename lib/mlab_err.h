@@ -97,14 +97,16 @@
 	X(MLAB_E_TOFU_CHANGED, -55, "tofu-changed", "tofu-changed",                                                    \
 	  "the peer's key is not the one stored on first contact: the key changed, or someone is in the middle")       \
 	X(MLAB_E_TOFU_STORE, -56, "tofu-store", "setup",                                                               \
-	  "the trust-on-first-use store (--tofu) cannot be read, does not parse, or cannot be written")
+	  "the trust-on-first-use store (--tofu) cannot be read, does not parse, or cannot be written")                \
+	X(MLAB_E_NO_COMMON_KIND, -57, "no-common-kind", "negotiation",                                                 \
+	  "no key establishment (ephemeral, static, transport) offered by the initiator is allowed here")
 
 enum mlab_err {
 	MLAB_OK = 0,
 #define MLAB_X_ENUM(c, v, n, k, s) c = v,
 	MLAB_ERRORS(MLAB_X_ENUM)
 #undef MLAB_X_ENUM
-	    MLAB_E_LAST = -57
+	    MLAB_E_LAST = -58
 };
 
 /* Machine name ("signature-invalid"); "unknown-error" for values out of range. */

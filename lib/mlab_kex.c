@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "mlab_err.h"
+#include "mlab_kex_kind.h"
 #include "mlab_share.h"
 #include "mlab_tofu.h"
 
@@ -69,6 +70,10 @@ int mlab_kex_init(struct mlab_kex *k, const struct mlab_kex_config *cfg, struct 
 {
 	memset(k, 0, sizeof *k);
 	k->cfg = *cfg;
+	if (!k->cfg.n_kinds) { /* ephemeral alone, the hello says it by saying nothing */
+		k->cfg.kinds[0] = MLAB_KIND_EPHEMERAL;
+		k->cfg.n_kinds = 1;
+	}
 	k->ev = ev;
 	k->state = MLAB_KEX_FAILED;
 	if (!cfg->n_modes || !cfg->n_groups || !cfg->n_ciphers || cfg->n_modes > MLAB_MAX_OFFERS ||
@@ -99,6 +104,20 @@ int mlab_kex_init(struct mlab_kex *k, const struct mlab_kex_config *cfg, struct 
 		if (CRYPTO_memcmp(leaf, own, sizeof own) != 0)
 			return k->err = MLAB_E_CERT_KEY;
 	}
+	/* Kinds: the responder needs the long-term key each allowed kind uses,
+	 * the initiator the RSA key it encrypts to; a params-scope signature
+	 * covers a share, which transport has not. */
+	if (k->cfg.n_kinds > MLAB_MAX_OFFERS)
+		return k->err = MLAB_E_ARG;
+	bool transport = in_list8(k->cfg.kinds, k->cfg.n_kinds, MLAB_KIND_TRANSPORT);
+	if (!ini && in_list8(k->cfg.kinds, k->cfg.n_kinds, MLAB_KIND_STATIC) && !cfg->static_key)
+		return k->err = MLAB_E_NO_KEY;
+	if (!ini && transport && !cfg->rsa_key)
+		return k->err = MLAB_E_NO_KEY;
+	if (ini && transport && !cfg->peer_rsa)
+		return k->err = MLAB_E_NO_TRUST;
+	if (transport && cfg->scope == MLAB_SCOPE_PARAMS)
+		return k->err = MLAB_E_ARG;
 	/* A responder that accepts explicit parameters must have some to send. */
 	if (cfg->role == MLAB_RESPONDER && cfg->explicit_from &&
 	    in_list16(cfg->groups, cfg->n_groups, MLAB_GROUP_EXPLICIT) &&
@@ -216,9 +235,12 @@ static int send_share(struct mlab_kex *k, struct mlab_wr *out)
 	if ((e = mlab_share_send(&k->tr, out, k->group, params ? &k->xg : NULL, k->dh.pub, k->dh.pub_len)) != 0)
 		return e;
 	mlab_hex(k->dh.pub, k->dh.pub_len, hex);
-	mlab_ev_emit(k->ev, "share-sent",
-		     json_pack("{s:s,s:i,s:s}", "group", group_name(k->group), "len", (int)k->dh.pub_len, "share", hex),
-		     "sent %s key share %.16s… (%zu bytes)", group_name(k->group), hex, k->dh.pub_len);
+	bool st = k->kind == MLAB_KIND_STATIC && k->cfg.role == MLAB_RESPONDER;
+	json_t *f = json_pack("{s:s,s:i,s:s}", "group", group_name(k->group), "len", (int)k->dh.pub_len, "share", hex);
+	if (st)
+		json_object_set_new(f, "static", json_true());
+	mlab_ev_emit(k->ev, "share-sent", f, "sent %s key share %.16s… (%zu bytes)%s", group_name(k->group), hex,
+		     k->dh.pub_len, st ? " — my long-term static key, the same every session" : "");
 	return 0;
 }
 
@@ -451,8 +473,12 @@ static json_t *offer_json(const struct mlab_client_hello *ch)
 		const char *n = mlab_cipher_name(ch->ciphers[i]);
 		json_array_append_new(c, n ? json_string(n) : json_integer(ch->ciphers[i]));
 	}
-	return json_pack("{s:o,s:o,s:o,s:b}", "modes", m, "groups", g, "ciphers", c, "client_auth",
-			 (ch->flags & MLAB_FLAG_CLIENT_AUTH) != 0);
+	json_t *o = json_pack("{s:o,s:o,s:o,s:b}", "modes", m, "groups", g, "ciphers", c, "client_auth",
+			      (ch->flags & MLAB_FLAG_CLIENT_AUTH) != 0);
+	/* Only an offer beyond "ephemeral alone" names its kinds, as on the wire. */
+	if (ch->n_kinds > 1 || ch->kinds[0] != MLAB_KIND_EPHEMERAL)
+		json_object_set_new(o, "kinds", mlab_kind_json(ch->kinds, ch->n_kinds));
+	return o;
 }
 
 static void emit_offer(struct mlab_kex *k, const char *name, const struct mlab_client_hello *ch)
@@ -468,14 +494,22 @@ static void emit_negotiated(struct mlab_kex *k)
 	const struct mlab_group *g = grp(k);
 	if (!g || !g->title) /* explicit parameters not here yet */
 		g = mlab_group_by_id(k->group);
-	mlab_ev_emit(k->ev, "negotiated",
-		     json_pack("{s:s,s:s,s:s,s:b,s:s,s:b}", "mode", mlab_mode_name(k->mode), "group",
-			       group_name(k->group), "cipher", mlab_cipher_name(k->cipher), "client_auth",
-			       k->client_auth, "scope", mlab_scope_name(k->cfg.scope), "validate_shares",
-			       k->cfg.validate_shares),
-		     "negotiated mode %s, group %s, cipher %s%s%s", mlab_mode_name(k->mode), g ? g->title : "?",
-		     mlab_cipher_name(k->cipher), k->client_auth ? ", mutual authentication" : "",
+	json_t *f =
+	    json_pack("{s:s,s:s,s:s,s:b,s:s,s:b}", "mode", mlab_mode_name(k->mode), "group", group_name(k->group),
+		      "cipher", mlab_cipher_name(k->cipher), "client_auth", k->client_auth, "scope",
+		      mlab_scope_name(k->cfg.scope), "validate_shares", k->cfg.validate_shares);
+	if (k->kind != MLAB_KIND_EPHEMERAL) /* absent: ephemeral, as in the ServerHello */
+		json_object_set_new(f, "kind", json_string(mlab_kind_name(k->kind)));
+	mlab_ev_emit(k->ev, "negotiated", f, "negotiated mode %s, group %s, cipher %s%s%s%s", mlab_mode_name(k->mode),
+		     g ? g->title : "?", mlab_cipher_name(k->cipher),
+		     k->kind == MLAB_KIND_TRANSPORT ? ", key transport (RSA-OAEP)"
+		     : k->kind == MLAB_KIND_STATIC  ? ", static DH (bob's long-term share)"
+						    : "",
+		     k->client_auth ? ", mutual authentication" : "",
 		     k->mode == MLAB_MODE_NONE ? " — UNAUTHENTICATED: a man in the middle cannot be detected" : "");
+	if (k->cfg.fixed_nonce && k->cfg.role == MLAB_RESPONDER)
+		mlab_ev_emit(k->ev, "weakened", json_pack("{s:s}", "disabled", "fresh-nonce"),
+			     "WEAKENED: my nonce is a constant, not fresh randomness");
 	if (!k->cfg.validate_shares)
 		mlab_ev_emit(k->ev, "weakened", json_pack("{s:s}", "disabled", "share-validation"),
 			     "WEAKENED: received key shares are not validated");
@@ -520,6 +554,8 @@ int mlab_kex_start(struct mlab_kex *k, struct mlab_wr *out)
 	ch.n_ciphers = (uint8_t)k->cfg.n_ciphers;
 	memcpy(ch.modes, k->cfg.modes, k->cfg.n_modes);
 	memcpy(ch.ciphers, k->cfg.ciphers, k->cfg.n_ciphers);
+	ch.n_kinds = (uint8_t)k->cfg.n_kinds;
+	memcpy(ch.kinds, k->cfg.kinds, k->cfg.n_kinds);
 	if ((e = mlab_random(ch.nonce, sizeof ch.nonce)) != 0 || (e = mlab_client_hello_encode(out, &ch)) != 0 ||
 	    (e = tr_out(k, out, start)) != 0) {
 		out->len = start;
@@ -601,6 +637,9 @@ static int choose(struct mlab_kex *k, const struct mlab_client_hello *ch)
 		return MLAB_E_NO_COMMON_GROUP;
 	if (!k->cipher)
 		return MLAB_E_NO_COMMON_CIPHER;
+	int e = mlab_kind_choose(k, ch);
+	if (e != 0)
+		return e;
 	k->client_auth = k->mode == MLAB_MODE_SIGN && k->cfg.mutual;
 	if (k->client_auth && !(ch->flags & MLAB_FLAG_CLIENT_AUTH))
 		return MLAB_E_CLIENT_AUTH;
@@ -624,8 +663,11 @@ static int on_client_hello(struct mlab_kex *k, const uint8_t *body, size_t len, 
 	sh.mode = k->mode;
 	sh.group = k->group;
 	sh.cipher = k->cipher;
+	sh.kind = k->kind;
 	start = out->len;
-	if ((e = mlab_random(sh.nonce, sizeof sh.nonce)) != 0)
+	if (k->cfg.fixed_nonce) /* WEAKENED: nothing fresh of ours in the transcript */
+		memset(sh.nonce, 0, sizeof sh.nonce);
+	else if ((e = mlab_random(sh.nonce, sizeof sh.nonce)) != 0)
 		return e;
 	if (k->cfg.sentinel && downgraded(k)) {
 		/* The offer as we received it goes into our signed nonce. */
@@ -643,7 +685,11 @@ static int on_client_hello(struct mlab_kex *k, const uint8_t *body, size_t len, 
 	emit_negotiated(k);
 	if (k->group == MLAB_GROUP_EXPLICIT && (e = mlab_xgroup_from(&k->xg, mlab_group_by_id(explicit_from(k)))) != 0)
 		return e;
-	if ((e = mlab_dh_keygen(grp(k), &k->dh)) != 0 || (e = send_share(k, out)) != 0)
+	if (k->kind == MLAB_KIND_STATIC)
+		e = mlab_kind_static_pair(k);
+	else if (k->kind == MLAB_KIND_EPHEMERAL)
+		e = mlab_dh_keygen(grp(k), &k->dh);
+	if (e != 0 || (k->kind != MLAB_KIND_TRANSPORT && (e = send_share(k, out)) != 0))
 		return e;
 	if (k->mode == MLAB_MODE_CERT && (e = send_chain(k, out)) != 0)
 		return e;
@@ -663,6 +709,8 @@ static int on_server_hello(struct mlab_kex *k, const uint8_t *body, size_t len)
 	/* The responder may only pick from what we offered. */
 	if (!in_list8(k->cfg.modes, k->cfg.n_modes, sh.mode) || !in_list16(k->cfg.groups, k->cfg.n_groups, sh.group) ||
 	    !in_list8(k->cfg.ciphers, k->cfg.n_ciphers, sh.cipher) || !mlab_group_by_id(sh.group))
+		return MLAB_E_NOT_OFFERED;
+	if (!in_list8(k->cfg.kinds, k->cfg.n_kinds, sh.kind))
 		return MLAB_E_NOT_OFFERED;
 	if (sh.group != MLAB_GROUP_EXPLICIT && sec_of(sh.group) < k->cfg.min_security)
 		return MLAB_E_WEAK_GROUP;
@@ -693,6 +741,7 @@ static int on_server_hello(struct mlab_kex *k, const uint8_t *body, size_t len)
 	k->mode = sh.mode;
 	k->group = sh.group;
 	k->cipher = sh.cipher;
+	k->kind = sh.kind;
 	memcpy(k->nonce_s, sh.nonce, sizeof sh.nonce);
 	if ((e = tr_frame(k, MLAB_MSG_SERVER_HELLO, body, len)) != 0)
 		return e;
@@ -814,12 +863,18 @@ static int client_flight(struct mlab_kex *k, struct mlab_wr *out)
 {
 	int e;
 
-	if ((e = mlab_dh_keygen(grp(k), &k->dh)) != 0)
-		return e;
-	if (k->cfg.validate_shares && mlab_share_reflected(k->dh.pub, k->dh.pub_len, k->peer_share, k->peer_share_len))
-		return MLAB_E_SHARE_REFLECTED;
-	if ((e = dh_secret(k)) != 0 || (e = send_share(k, out)) != 0)
-		return e;
+	if (k->kind == MLAB_KIND_TRANSPORT) {
+		if ((e = mlab_kind_send_premaster(k, out)) != 0)
+			return e;
+	} else {
+		if ((e = mlab_dh_keygen(grp(k), &k->dh)) != 0)
+			return e;
+		if (k->cfg.validate_shares &&
+		    mlab_share_reflected(k->dh.pub, k->dh.pub_len, k->peer_share, k->peer_share_len))
+			return MLAB_E_SHARE_REFLECTED;
+		if ((e = dh_secret(k)) != 0 || (e = send_share(k, out)) != 0)
+			return e;
+	}
 	/* Our signature covers our share: sign before the DH key is wiped. */
 	if (k->client_auth && (e = send_signature(k, out)) != 0)
 		return e;
@@ -841,7 +896,16 @@ static int step(struct mlab_kex *k, uint8_t type, const uint8_t *body, size_t le
 	case MLAB_KEX_WAIT_SERVER_HELLO:
 		if (type != MLAB_MSG_SERVER_HELLO)
 			break;
-		return on_server_hello(k, body, len);
+		if ((e = on_server_hello(k, body, len)) != 0 || k->kind != MLAB_KIND_TRANSPORT)
+			return e;
+		/* Transport: no share comes from the responder; its chain and
+		 * signature, if any, then our flight. */
+		if (k->mode != MLAB_MODE_NONE) {
+			k->state =
+			    k->mode == MLAB_MODE_CERT ? MLAB_KEX_WAIT_SERVER_CERT : MLAB_KEX_WAIT_SERVER_SIGNATURE;
+			return 0;
+		}
+		return client_flight(k, out);
 	case MLAB_KEX_WAIT_SERVER_SHARE:
 		if (type != MLAB_MSG_KEY_SHARE)
 			break;
@@ -867,9 +931,13 @@ static int step(struct mlab_kex *k, uint8_t type, const uint8_t *body, size_t le
 			return e;
 		return client_flight(k, out);
 	case MLAB_KEX_WAIT_CLIENT_SHARE:
-		if (type != MLAB_MSG_KEY_SHARE)
+		if (type != (k->kind == MLAB_KIND_TRANSPORT ? MLAB_MSG_PREMASTER : MLAB_MSG_KEY_SHARE))
 			break;
-		if ((e = take_share(k, body, len)) != 0 || (e = dh_secret(k)) != 0)
+		if (k->kind == MLAB_KIND_TRANSPORT)
+			e = mlab_kind_take_premaster(k, body, len);
+		else if ((e = take_share(k, body, len)) == 0)
+			e = dh_secret(k);
+		if (e != 0)
 			return e;
 		/* The initiator's signature covers the transcript through its
 		 * share; the keys are derived after it. */

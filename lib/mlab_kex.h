@@ -89,6 +89,18 @@ struct mlab_kex_config {
 	/* Initiator: how it checks a chain (mode cert), and its trust-on-first-
 	 * use store in mode sign without a pinned key (borrowed). */
 	const struct mlab_trust *trust;
+	/* Key establishment (protocol.md §4.8). Initiator: offered, in order;
+	 * responder: allowed. 0 entries: ephemeral alone. */
+	uint8_t kinds[MLAB_MAX_OFFERS];
+	size_t n_kinds;
+	/* Kind static, responder: its long-term X25519 key (borrowed). */
+	EVP_PKEY *static_key;
+	/* Kind transport: the responder's RSA private key; the initiator's
+	 * pinned copy of its public key (borrowed). */
+	EVP_PKEY *rsa_key, *peer_rsa;
+	/* WEAKENED, responder: a constant nonce, no fresh randomness of its own
+	 * in the transcript (the replay lesson). */
+	bool fixed_nonce;
 };
 
 struct mlab_kex {
@@ -113,6 +125,7 @@ struct mlab_kex {
 	 * clicked through); mode sign with --tofu: the key to store. */
 	uint8_t cert_pub[MLAB_ED25519_PUB];
 	bool tofu_new;
+	uint8_t kind; /* negotiated key establishment */
 	struct mlab_keys keys;
 	struct mlab_rec tx, rx;
 };

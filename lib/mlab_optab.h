@@ -15,6 +15,7 @@ enum mlab_optkind {
 	MO_MODES,   /* comma list of modes (mlab_mode_from_name) */
 	MO_GROUPS,  /* comma list of groups */
 	MO_CIPHERS, /* comma list of ciphers */
+	MO_KINDS,   /* comma list of key establishment kinds */
 	MO_WORD,    /* one of words[] */
 	MO_FILE,    /* a file name */
 	MO_TEXT,    /* a non-empty word or text, checked by the program */

@@ -14,6 +14,7 @@ static const char *const msg_names[] = {
     [MLAB_MSG_RECORD] = "record",
     [MLAB_MSG_ALERT] = "alert",
     [MLAB_MSG_CERTIFICATE] = "certificate",
+    [MLAB_MSG_PREMASTER] = "encrypted-premaster",
 };
 
 const char *mlab_msg_name(uint8_t type)
@@ -35,6 +36,7 @@ int mlab_frame_check(const uint8_t hdr[MLAB_FRAME_HDR], uint8_t *type, uint32_t 
 	case MLAB_MSG_SIGNATURE:
 	case MLAB_MSG_FINISHED:
 	case MLAB_MSG_ALERT:
+	case MLAB_MSG_PREMASTER:
 		max = MLAB_MAX_HS_BODY;
 		break;
 	case MLAB_MSG_RECORD:
@@ -114,6 +116,12 @@ int mlab_client_hello_encode(struct mlab_wr *w, const struct mlab_client_hello *
 		e = mlab_wr_u16(w, m->groups[i]);
 	if (e == 0 && (e = mlab_wr_u8(w, m->n_ciphers)) == 0)
 		e = mlab_wr_bytes(w, m->ciphers, m->n_ciphers);
+	/* The kinds only when they say more than "ephemeral alone". */
+	bool kinds = m->n_kinds > 1 || (m->n_kinds == 1 && m->kinds[0] != MLAB_KIND_EPHEMERAL);
+	if (e == 0 && kinds && m->n_kinds > MLAB_MAX_OFFERS)
+		e = MLAB_E_TOO_LONG;
+	if (e == 0 && kinds && (e = mlab_wr_u8(w, m->n_kinds)) == 0)
+		e = mlab_wr_bytes(w, m->kinds, m->n_kinds);
 	return frame_end(w, s, e);
 }
 
@@ -160,10 +168,22 @@ int mlab_client_hello_decode(const uint8_t *body, size_t len, struct mlab_client
 	for (size_t i = 0; i < m->n_groups; i++)
 		if ((e = mlab_rd_u16(&r, &m->groups[i])) != 0)
 			return e;
-	if ((e = rd_offer_count(&r, &m->n_ciphers)) != 0 || (e = mlab_rd_bytes(&r, m->ciphers, m->n_ciphers)) != 0 ||
-	    (e = mlab_rd_end(&r)) != 0)
+	if ((e = rd_offer_count(&r, &m->n_ciphers)) != 0 || (e = mlab_rd_bytes(&r, m->ciphers, m->n_ciphers)) != 0)
 		return e;
-	if ((e = has_dup(m->modes, m->n_modes, 1)) != 0 || (e = has_dup(m->groups, m->n_groups, 2)) != 0)
+	m->n_kinds = 0;
+	if (mlab_rd_left(&r) &&
+	    ((e = rd_offer_count(&r, &m->n_kinds)) != 0 || (e = mlab_rd_bytes(&r, m->kinds, m->n_kinds)) != 0))
+		return e;
+	if (m->n_kinds == 1 && m->kinds[0] == MLAB_KIND_EPHEMERAL)
+		return MLAB_E_BAD_FIELD; /* the absent list's second spelling */
+	if (!m->n_kinds) {
+		m->n_kinds = 1;
+		m->kinds[0] = MLAB_KIND_EPHEMERAL;
+	}
+	if ((e = mlab_rd_end(&r)) != 0)
+		return e;
+	if ((e = has_dup(m->modes, m->n_modes, 1)) != 0 || (e = has_dup(m->groups, m->n_groups, 2)) != 0 ||
+	    (e = has_dup(m->kinds, m->n_kinds, 1)) != 0)
 		return e;
 	return has_dup(m->ciphers, m->n_ciphers, 1);
 }
@@ -177,6 +197,8 @@ int mlab_server_hello_encode(struct mlab_wr *w, const struct mlab_server_hello *
 	    (e = mlab_wr_u8(w, m->flags)) == 0 && (e = mlab_wr_u8(w, m->mode)) == 0 &&
 	    (e = mlab_wr_u16(w, m->group)) == 0)
 		e = mlab_wr_u8(w, m->cipher);
+	if (e == 0 && m->kind && m->kind != MLAB_KIND_EPHEMERAL)
+		e = mlab_wr_u8(w, m->kind);
 	return frame_end(w, s, e);
 }
 
@@ -194,6 +216,11 @@ int mlab_server_hello_decode(const uint8_t *body, size_t len, struct mlab_server
 	    (e = check_flags(m->flags)) != 0 || (e = mlab_rd_u8(&r, &m->mode)) != 0 ||
 	    (e = mlab_rd_u16(&r, &m->group)) != 0 || (e = mlab_rd_u8(&r, &m->cipher)) != 0)
 		return e;
+	m->kind = MLAB_KIND_EPHEMERAL;
+	/* A kind byte that says "ephemeral" would be a second spelling of its
+	 * absence: refused, so every hello has one encoding. */
+	if (mlab_rd_left(&r) && ((e = mlab_rd_u8(&r, &m->kind)) != 0 || m->kind == MLAB_KIND_EPHEMERAL))
+		return e ? e : MLAB_E_BAD_FIELD;
 	return mlab_rd_end(&r);
 }
 
@@ -310,6 +337,33 @@ int mlab_certificate_decode(const uint8_t *body, size_t len, struct mlab_certifi
 	return mlab_rd_end(&r);
 }
 
+int mlab_premaster_encode(struct mlab_wr *w, const struct mlab_premaster *m)
+{
+	size_t s;
+	int e = frame_begin(w, MLAB_MSG_PREMASTER, &s);
+
+	if (e == 0 && (m->len == 0 || m->len > MLAB_MAX_PREMASTER_CT))
+		e = m->len ? MLAB_E_TOO_LONG : MLAB_E_EMPTY;
+	if (e == 0)
+		e = mlab_wr_vec16(w, m->ct, m->len);
+	return frame_end(w, s, e);
+}
+
+int mlab_premaster_decode(const uint8_t *body, size_t len, struct mlab_premaster *m)
+{
+	struct mlab_rd r;
+	size_t n;
+	int e;
+
+	mlab_rd_init(&r, body, len);
+	if ((e = mlab_rd_vec16(&r, &m->ct, &n, MLAB_MAX_PREMASTER_CT)) != 0)
+		return e;
+	if (n == 0)
+		return MLAB_E_EMPTY;
+	m->len = (uint16_t)n;
+	return mlab_rd_end(&r);
+}
+
 int mlab_finished_encode(struct mlab_wr *w, const struct mlab_finished *m)
 {
 	size_t s;
@@ -357,6 +411,8 @@ struct id_name {
 
 static const struct id_name mode_names[] = {
     {MLAB_MODE_NONE, "none"}, {MLAB_MODE_SIGN, "sign"}, {MLAB_MODE_CERT, "cert"}};
+static const struct id_name kind_names[] = {
+    {MLAB_KIND_EPHEMERAL, "ephemeral"}, {MLAB_KIND_STATIC, "static"}, {MLAB_KIND_TRANSPORT, "transport"}};
 static const struct id_name cipher_names[] = {
     {MLAB_CIPHER_CHACHA20_POLY1305, "chacha20-poly1305"},
     {MLAB_CIPHER_AES_256_GCM, "aes-256-gcm"},
@@ -395,4 +451,12 @@ int mlab_mode_from_name(const char *name)
 int mlab_cipher_from_name(const char *name)
 {
 	return name_to_id(cipher_names, N_OF(cipher_names), name);
+}
+const char *mlab_kind_name(unsigned kind)
+{
+	return id_to_name(kind_names, N_OF(kind_names), kind);
+}
+int mlab_kind_from_name(const char *name)
+{
+	return name_to_id(kind_names, N_OF(kind_names), name);
 }

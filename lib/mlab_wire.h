@@ -31,6 +31,8 @@
 #define MLAB_MAX_CERT_BODY 16384 /* a Certificate message's body */
 #define MLAB_MAX_CHAIN 8	 /* certificates in one chain */
 #define MLAB_MAX_CERT 8192	 /* bytes of one DER certificate */
+/* Key transport: the RSA-OAEP ciphertext of the premaster (up to 4096-bit keys). */
+#define MLAB_MAX_PREMASTER_CT 512
 
 enum mlab_msg_type {
 	MLAB_MSG_CLIENT_HELLO = 1,
@@ -41,6 +43,16 @@ enum mlab_msg_type {
 	MLAB_MSG_RECORD = 6,
 	MLAB_MSG_ALERT = 7,
 	MLAB_MSG_CERTIFICATE = 8,
+	MLAB_MSG_PREMASTER = 9, /* kind transport: the initiator's encrypted premaster */
+};
+
+/* How the session's secret is established (negotiated like the groups; a
+ * hello without the list means ephemeral alone, so older captures read the
+ * same). */
+enum mlab_kind {
+	MLAB_KIND_EPHEMERAL = 1, /* fresh DH key pairs on both sides, wiped after */
+	MLAB_KIND_STATIC = 2,	 /* the responder's share is its long-term DH key */
+	MLAB_KIND_TRANSPORT = 3, /* the initiator's premaster, RSA-OAEP-encrypted to the responder */
 };
 
 /* Authentication modes. */
@@ -83,6 +95,9 @@ struct mlab_client_hello {
 	uint8_t modes[MLAB_MAX_OFFERS];
 	uint16_t groups[MLAB_MAX_OFFERS];
 	uint8_t ciphers[MLAB_MAX_OFFERS];
+	/* Optional, after the ciphers: 0 = absent (ephemeral alone). */
+	uint8_t n_kinds;
+	uint8_t kinds[MLAB_MAX_OFFERS];
 };
 
 struct mlab_server_hello {
@@ -92,6 +107,12 @@ struct mlab_server_hello {
 	uint8_t mode;
 	uint16_t group;
 	uint8_t cipher;
+	uint8_t kind; /* optional on the wire: absent = ephemeral (decoded as such) */
+};
+
+struct mlab_premaster {
+	uint16_t len;
+	const uint8_t *ct; /* points into the decoded body */
 };
 
 struct mlab_key_share {
@@ -146,6 +167,8 @@ int mlab_signature_encode(struct mlab_wr *w, const struct mlab_signature *m);
 int mlab_signature_decode(const uint8_t *body, size_t len, struct mlab_signature *m);
 int mlab_certificate_encode(struct mlab_wr *w, const struct mlab_certificate *m);
 int mlab_certificate_decode(const uint8_t *body, size_t len, struct mlab_certificate *m);
+int mlab_premaster_encode(struct mlab_wr *w, const struct mlab_premaster *m);
+int mlab_premaster_decode(const uint8_t *body, size_t len, struct mlab_premaster *m);
 int mlab_finished_encode(struct mlab_wr *w, const struct mlab_finished *m);
 int mlab_finished_decode(const uint8_t *body, size_t len, struct mlab_finished *m);
 int mlab_alert_encode(struct mlab_wr *w, const struct mlab_alert *m);
@@ -156,5 +179,7 @@ const char *mlab_mode_name(unsigned mode);
 const char *mlab_cipher_name(unsigned cipher);
 int mlab_mode_from_name(const char *name);   /* 0 when unknown */
 int mlab_cipher_from_name(const char *name); /* 0 when unknown */
+const char *mlab_kind_name(unsigned kind);
+int mlab_kind_from_name(const char *name); /* 0 when unknown */
 
 #endif

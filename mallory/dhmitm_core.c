@@ -264,6 +264,10 @@ static int on_server_hello(struct dhmitm *m, const uint8_t *body, size_t len, st
 	/* Only what she can follow: a known mode and cipher, a group of her policy. */
 	if (sh.mode != MLAB_MODE_NONE && sh.mode != MLAB_MODE_SIGN && sh.mode != MLAB_MODE_CERT)
 		return MLAB_E_BAD_FIELD;
+	/* Key transport leaves her nothing to swap: alice encrypts her secret
+	 * to bob's RSA key, which she does not have. She follows DH only. */
+	if (sh.kind != MLAB_KIND_EPHEMERAL && sh.kind != MLAB_KIND_STATIC)
+		return MLAB_E_BAD_FIELD;
 	if (!mlab_cipher_name(sh.cipher))
 		return MLAB_E_BAD_FIELD;
 	if (!group_allowed(m, sh.group))
@@ -654,7 +658,7 @@ void dhmitm_give_up(struct dhmitm *m, enum dhmitm_dir d, uint8_t type, int err, 
 	const char *msg = mlab_msg_name(type);
 	char name[24], detail[192];
 
-	if (type < MLAB_MSG_CLIENT_HELLO || type > MLAB_MSG_CERTIFICATE) {
+	if (type < MLAB_MSG_CLIENT_HELLO || type > MLAB_MSG_PREMASTER) {
 		snprintf(name, sizeof name, "frame type %u", (unsigned)type);
 		msg = name;
 	}

@@ -15,6 +15,7 @@
 #include "mlab_group.h"
 #include "peer_net.h"
 #include "peer_optab.h"
+#include "peer_kind.h"
 #include "peer_trust.h"
 
 enum {
@@ -48,6 +49,11 @@ enum {
 	OPT_TOFU,
 	OPT_INSECURE,
 	OPT_NO_NAME_CHECK,
+	OPT_KEX,
+	OPT_STATIC_KEY,
+	OPT_RSA_KEY,
+	OPT_PEER_RSA,
+	OPT_FIXED_NONCE,
 	OPT_HELP,
 };
 
@@ -83,6 +89,11 @@ static const struct option long_opts[] = {
     {"tofu", required_argument, NULL, OPT_TOFU},
     {"insecure", no_argument, NULL, OPT_INSECURE},
     {"no-name-check", no_argument, NULL, OPT_NO_NAME_CHECK},
+    {"kex", required_argument, NULL, OPT_KEX},
+    {"static-key", required_argument, NULL, OPT_STATIC_KEY},
+    {"rsa-key", required_argument, NULL, OPT_RSA_KEY},
+    {"peer-rsa", required_argument, NULL, OPT_PEER_RSA},
+    {"fixed-nonce", no_argument, NULL, OPT_FIXED_NONCE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -110,19 +121,24 @@ static void usage(FILE *f, const struct peer_opts *o)
 		    "  --tofu FILE             mode sign without --peer-key: trust bob's key on first use and\n"
 		    "                          store it in FILE (known-hosts style); later another key aborts\n"
 		    "  --insecure              WEAKENED: show certificate failures, then click through them\n"
-		    "  --no-name-check         WEAKENED: do not compare the certificate's name with --peer-name\n",
+		    "  --no-name-check         WEAKENED: do not compare the certificate's name with --peer-name\n"
+		    "  --peer-rsa FILE         kex transport: bob's RSA public key, pinned (bin/keys/bob-rsa.pub)\n",
 		    f);
 	else
-		fputs("bob, the responder: serves connections one after another, picks mode, group and cipher\n"
-		      "by policy, signs when configured, and answers each message.\n\n"
-		      "  --listen ADDR:PORT      where to listen (default 127.0.0.1:4433; port 0 = any)\n"
-		      "  --reply TEXT            the answer to the Nth message; repeatable (default: echo)\n"
-		      "  --max-conns N           exit after N connections (default: serve until SIGINT/SIGTERM)\n"
-		      "  --idle SECONDS          wait at most this long for the next message (default 120)\n"
-		      "  --sink                  answer nothing, only count what arrives (for alice --bulk)\n"
-		      "  --cert FILE             mode cert: my certificate chain, PEM, leaf first, certifying --key\n"
-		      "                          (the lab's: bin/keys/pki/bob.chain.pem with bin/keys/bob.key)\n",
-		      f);
+		fputs(
+		    "bob, the responder: serves connections one after another, picks mode, group and cipher\n"
+		    "by policy, signs when configured, and answers each message.\n\n"
+		    "  --listen ADDR:PORT      where to listen (default 127.0.0.1:4433; port 0 = any)\n"
+		    "  --reply TEXT            the answer to the Nth message; repeatable (default: echo)\n"
+		    "  --max-conns N           exit after N connections (default: serve until SIGINT/SIGTERM)\n"
+		    "  --idle SECONDS          wait at most this long for the next message (default 120)\n"
+		    "  --sink                  answer nothing, only count what arrives (for alice --bulk)\n"
+		    "  --cert FILE             mode cert: my certificate chain, PEM, leaf first, certifying --key\n"
+		    "                          (the lab's: bin/keys/pki/bob.chain.pem with bin/keys/bob.key)\n"
+		    "  --static-key FILE       kex static: my long-term X25519 key, PEM (bin/keys/bob-static.key)\n"
+		    "  --rsa-key FILE          kex transport: my RSA private key, PEM (bin/keys/bob-rsa.key)\n"
+		    "  --fixed-nonce           WEAKENED: a constant nonce instead of a fresh one (the replay lesson)\n",
+		    f);
 	fprintf(
 	    f,
 	    "  --auth LIST             modes, comma-separated: none (unauthenticated DH), sign (Ed25519-signed DH),\n"
@@ -135,6 +151,9 @@ static void usage(FILE *f, const struct peer_opts *o)
 	    "                          as in TLS 1.2; never by default — named groups only)\n"
 	    "  --cipher LIST           chacha20-poly1305, aes-256-gcm, none (plaintext records)\n"
 	    "                          (default chacha20-poly1305,aes-256-gcm)\n"
+	    "  --kex LIST              key establishment: ephemeral (fresh DH keys, wiped after: forward\n"
+	    "                          secrecy), static (bob's long-term DH key), transport (alice's secret,\n"
+	    "                          RSA-OAEP-encrypted to bob's key) (default ephemeral)\n"
 	    "  --key FILE              own Ed25519 private key, PEM (make one: mitmlab-keygen FILE)\n"
 	    "  --peer-key FILE         the other side's Ed25519 public key, pinned\n"
 	    "  --events FD             write JSON-lines events to descriptor FD (docs/events.md)\n"
@@ -254,6 +273,13 @@ static int set_list(struct peer_opts *o, int opt, const char *arg)
 			o->kex.groups[i] = (uint16_t)ids[i];
 		o->kex.n_groups = n;
 		return -1;
+	case OPT_KEX:
+		if ((r = parse_list(o, "--kex", arg, mlab_kind_from_name, ids, &n)) >= 0)
+			return r;
+		for (size_t i = 0; i < n; i++)
+			o->kex.kinds[i] = (uint8_t)ids[i];
+		o->kex.n_kinds = n;
+		return -1;
 	default:
 		if ((r = parse_list(o, "--cipher", arg, mlab_cipher_from_name, ids, &n)) >= 0)
 			return r;
@@ -309,7 +335,26 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 	case OPT_AUTH:
 	case OPT_GROUPS:
 	case OPT_CIPHER:
+	case OPT_KEX:
 		return set_list(o, opt, arg);
+	case OPT_STATIC_KEY:
+	case OPT_RSA_KEY:
+	case OPT_FIXED_NONCE:
+		if (ini)
+			return bad(o, "%s is not an option of this program",
+				   opt == OPT_STATIC_KEY ? "--static-key"
+				   : opt == OPT_RSA_KEY	 ? "--rsa-key"
+							 : "--fixed-nonce");
+		if (opt == OPT_FIXED_NONCE)
+			o->kex.fixed_nonce = true;
+		else
+			*(opt == OPT_STATIC_KEY ? &o->static_key_path : &o->rsa_key_path) = arg;
+		return -1;
+	case OPT_PEER_RSA:
+		if (!ini)
+			return bad(o, "%s is not an option of this program", "--peer-rsa");
+		o->peer_rsa_path = arg;
+		return -1;
 	case OPT_MUTUAL:
 		o->kex.mutual = true;
 		return -1;
@@ -464,7 +509,7 @@ int peer_opts_parse(struct peer_opts *o, enum mlab_role role, int argc, char **a
 int peer_opts_load_keys(struct peer_opts *o)
 {
 	int r = peer_trust_check(o);
-	if (r >= 0)
+	if (r >= 0 || (r = peer_kind_check(o)) >= 0)
 		return r;
 	bool sign = false, cert = false;
 	for (size_t i = 0; i < o->kex.n_modes; i++) {
@@ -498,6 +543,8 @@ int peer_opts_load_keys(struct peer_opts *o)
 		fprintf(stderr, "%s: cannot read an Ed25519 public key (PEM) from %s\n", o->prog, o->peer_key_path);
 		return PEER_EXIT_SETUP;
 	}
+	if ((r = peer_kind_load(o)) >= 0)
+		return r;
 	return peer_trust_load(o);
 }
 
@@ -507,6 +554,7 @@ void peer_opts_free(struct peer_opts *o)
 	EVP_PKEY_free(o->kex.peer_key);
 	o->kex.own_key = o->kex.peer_key = NULL;
 	peer_trust_free(o);
+	peer_kind_free(o);
 }
 
 int peer_exit_for(int err)

@@ -40,6 +40,9 @@ struct peer_opts {
 	const char *ca_path, *tofu_path, *peer_name; /* alice --ca, --tofu, --peer-name */
 	const char *now_arg;			     /* alice --now */
 	bool insecure, no_name_check;		     /* alice: WEAKENED */
+	/* key establishment (peer_kind.c) */
+	const char *static_key_path, *rsa_key_path; /* bob --static-key, --rsa-key */
+	const char *peer_rsa_path;		    /* alice --peer-rsa */
 	struct mlab_chain chain;
 	struct mlab_trust trust;
 };

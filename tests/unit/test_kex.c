@@ -2646,12 +2646,14 @@ static void test_malformed_handshake_bodies(void **s)
 	static const struct malformed cases[] = {
 	    {A2B, MLAB_MSG_CLIENT_HELLO, 0, 0x03, MLAB_E_BAD_VERSION, "wait-client-hello"},
 	    {A2B, MLAB_MSG_CLIENT_HELLO, CH_FLAGS_OFF, 0x80, MLAB_E_BAD_FIELD, "wait-client-hello"},
-	    {A2B, MLAB_MSG_CLIENT_HELLO, SIZE_MAX, 0, MLAB_E_TRAILING, "wait-client-hello"},
+	    /* a byte after the ciphers starts the optional kinds list: a count of 0 */
+	    {A2B, MLAB_MSG_CLIENT_HELLO, SIZE_MAX, 0, MLAB_E_EMPTY, "wait-client-hello"},
 	    {A2B, MLAB_MSG_CLIENT_HELLO, CH_FLAGS_OFF + 1, 0x01, MLAB_E_EMPTY, "wait-client-hello"},	/* 0 modes */
 	    {A2B, MLAB_MSG_CLIENT_HELLO, CH_FLAGS_OFF + 1, 0x10, MLAB_E_TOO_LONG, "wait-client-hello"}, /* 17 */
 	    {B2A, MLAB_MSG_SERVER_HELLO, 0, 0x02, MLAB_E_BAD_VERSION, "wait-server-hello"},
 	    {B2A, MLAB_MSG_SERVER_HELLO, SH_FLAGS_OFF, 0x40, MLAB_E_BAD_FIELD, "wait-server-hello"},
-	    {B2A, MLAB_MSG_SERVER_HELLO, SIZE_MAX, 0, MLAB_E_TRAILING, "wait-server-hello"},
+	    /* a byte after the cipher is the optional kind: 0, never offered */
+	    {B2A, MLAB_MSG_SERVER_HELLO, SIZE_MAX, 0, MLAB_E_NOT_OFFERED, "wait-server-hello"},
 	    {B2A, MLAB_MSG_KEY_SHARE, SIZE_MAX, 0, MLAB_E_TRAILING, "wait-server-share"},
 	    {B2A, MLAB_MSG_KEY_SHARE, 2, 0x08, MLAB_E_TOO_LONG, "wait-server-share"},  /* length 2048+32 */
 	    {B2A, MLAB_MSG_KEY_SHARE, 2, 0x01, MLAB_E_TRUNCATED, "wait-server-share"}, /* length 256+32 */

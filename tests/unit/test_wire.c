@@ -75,7 +75,7 @@ static const uint8_t hs_types[] = {MLAB_MSG_CLIENT_HELLO, MLAB_MSG_SERVER_HELLO,
 static void test_frame_check_unknown_type(void **state)
 {
 	(void)state;
-	static const uint8_t bad[] = {0, 9, 10, 0x7f, 0x80, 0xff};
+	static const uint8_t bad[] = {0, 10, 11, 0x7f, 0x80, 0xff};
 	uint8_t t;
 	uint32_t n;
 
@@ -502,10 +502,28 @@ static void test_client_hello_trailing_byte(void **state)
 	ch_standard(&in);
 	uint8_t *body = ch_body(&in, &n);
 	memcpy(tmp, body, n);
+	/* after the ciphers only the optional kinds list may follow */
 	tmp[n] = 0x00;
-	assert_err(ch_decode_exact(tmp, n + 1, &out), MLAB_E_TRAILING);
+	assert_err(ch_decode_exact(tmp, n + 1, &out), MLAB_E_EMPTY);
 	tmp[n] = 0xff;
-	assert_err(ch_decode_exact(tmp, n + 1, &out), MLAB_E_TRAILING);
+	assert_err(ch_decode_exact(tmp, n + 1, &out), MLAB_E_TOO_LONG);
+	tmp[n] = 1;
+	tmp[n + 1] = MLAB_KIND_EPHEMERAL; /* "ephemeral alone" is said by leaving the list out */
+	assert_err(ch_decode_exact(tmp, n + 2, &out), MLAB_E_BAD_FIELD);
+	tmp[n] = 2;
+	tmp[n + 1] = MLAB_KIND_TRANSPORT;
+	tmp[n + 2] = MLAB_KIND_TRANSPORT;
+	assert_err(ch_decode_exact(tmp, n + 3, &out), MLAB_E_DUPLICATE_OFFER);
+	tmp[n + 2] = MLAB_KIND_EPHEMERAL;
+	assert_err(ch_decode_exact(tmp, n + 3, &out), 0);
+	assert_int_equal(out.n_kinds, 2);
+	assert_int_equal(out.kinds[0], MLAB_KIND_TRANSPORT);
+	tmp[n + 3] = 0;
+	assert_err(ch_decode_exact(tmp, n + 4, &out), MLAB_E_TRAILING);
+	/* without the list: ephemeral alone */
+	assert_err(ch_decode_exact(tmp, n, &out), 0);
+	assert_int_equal(out.n_kinds, 1);
+	assert_int_equal(out.kinds[0], MLAB_KIND_EPHEMERAL);
 	free(body);
 }
 
@@ -809,14 +827,24 @@ static void test_server_hello_trailing_byte(void **state)
 {
 	(void)state;
 	struct mlab_server_hello in, out;
-	uint8_t tmp[64];
+	uint8_t tmp[128];
 	size_t n;
 
 	sh_init(&in, 0, MLAB_MODE_NONE, MLAB_GROUP_X25519, MLAB_CIPHER_CHACHA20_POLY1305);
 	uint8_t *body = sh_body(&in, &n);
+	assert_true(n + 2 <= 64);
+	n &= 63; /* (for the compiler: within tmp) */
 	memcpy(tmp, body, n);
-	tmp[n] = 0;
-	assert_err(sh_decode_exact(tmp, n + 1, &out), MLAB_E_TRAILING);
+	/* one optional kind byte, never "ephemeral" (its absence), then the end */
+	assert_err(sh_decode_exact(tmp, n, &out), 0);
+	assert_int_equal(out.kind, MLAB_KIND_EPHEMERAL);
+	tmp[n] = MLAB_KIND_EPHEMERAL;
+	assert_err(sh_decode_exact(tmp, n + 1, &out), MLAB_E_BAD_FIELD);
+	tmp[n] = MLAB_KIND_STATIC;
+	assert_err(sh_decode_exact(tmp, n + 1, &out), 0);
+	assert_int_equal(out.kind, MLAB_KIND_STATIC);
+	tmp[n + 1] = 0;
+	assert_err(sh_decode_exact(tmp, n + 2, &out), MLAB_E_TRAILING);
 	free(body);
 }
 
@@ -1222,6 +1250,58 @@ static void test_certificate_trailing_and_truncated(void **state)
 }
 
 /* ======================================================================
+ * Encrypted premaster: vec16 ciphertext, 1..512 bytes
+ * ====================================================================== */
+
+static void test_premaster_round_trip_and_limits(void **state)
+{
+	(void)state;
+	uint8_t ct[MLAB_MAX_PREMASTER_CT + 1], buf[1024];
+	struct mlab_premaster in = {.len = 256, .ct = ct}, out;
+	struct mlab_wr w;
+	size_t n;
+	for (size_t i = 0; i < sizeof ct; i++)
+		ct[i] = (uint8_t)i;
+	mlab_wr_init(&w, buf, sizeof buf);
+	assert_err(mlab_premaster_encode(&w, &in), 0);
+	const uint8_t *body = split_one(buf, w.len, MLAB_MSG_PREMASTER, &n);
+	assert_int_equal(n, 2 + 256);
+	assert_int_equal(body[0], 0x01);
+	assert_int_equal(body[1], 0x00);
+	uint8_t *exact = dup_exact(body, n);
+	assert_err(mlab_premaster_decode(exact, n, &out), 0);
+	assert_int_equal(out.len, 256);
+	assert_memory_equal(out.ct, ct, 256);
+	assert_err(mlab_premaster_decode(exact, n - 1, &out), MLAB_E_TRUNCATED);
+	free(exact);
+	uint8_t raw[2 + sizeof ct + 1] = {0, 0};
+	assert_err(mlab_premaster_decode(raw, 2, &out), MLAB_E_EMPTY);
+	raw[0] = (uint8_t)((MLAB_MAX_PREMASTER_CT + 1) >> 8);
+	raw[1] = (uint8_t)(MLAB_MAX_PREMASTER_CT + 1);
+	assert_err(mlab_premaster_decode(raw, 2 + MLAB_MAX_PREMASTER_CT + 1, &out), MLAB_E_TOO_LONG);
+	raw[0] = 0;
+	raw[1] = 1;
+	assert_err(mlab_premaster_decode(raw, 4, &out), MLAB_E_TRAILING);
+	in.len = MLAB_MAX_PREMASTER_CT + 1;
+	mlab_wr_init(&w, buf, sizeof buf);
+	assert_err(mlab_premaster_encode(&w, &in), MLAB_E_TOO_LONG);
+	in.len = 0;
+	assert_err(mlab_premaster_encode(&w, &in), MLAB_E_EMPTY);
+}
+
+static void test_kind_names(void **state)
+{
+	(void)state;
+	assert_string_equal(mlab_kind_name(MLAB_KIND_EPHEMERAL), "ephemeral");
+	assert_string_equal(mlab_kind_name(MLAB_KIND_STATIC), "static");
+	assert_string_equal(mlab_kind_name(MLAB_KIND_TRANSPORT), "transport");
+	assert_null(mlab_kind_name(0));
+	assert_null(mlab_kind_name(4));
+	assert_int_equal(mlab_kind_from_name("transport"), MLAB_KIND_TRANSPORT);
+	assert_int_equal(mlab_kind_from_name("rsa"), 0);
+}
+
+/* ======================================================================
  * Finished and alert
  * ====================================================================== */
 
@@ -1389,8 +1469,9 @@ static void test_msg_name_every_type_and_unknowns(void **state)
 	assert_string_equal(mlab_msg_name(MLAB_MSG_RECORD), "record");
 	assert_string_equal(mlab_msg_name(MLAB_MSG_ALERT), "alert");
 	assert_string_equal(mlab_msg_name(MLAB_MSG_CERTIFICATE), "certificate");
+	assert_string_equal(mlab_msg_name(MLAB_MSG_PREMASTER), "encrypted-premaster");
 	assert_string_equal(mlab_msg_name(0), "unknown");
-	assert_string_equal(mlab_msg_name(9), "unknown");
+	assert_string_equal(mlab_msg_name(10), "unknown");
 	assert_string_equal(mlab_msg_name(0xff), "unknown");
 }
 
@@ -1495,6 +1576,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_frame_check_unknown_type),
+	    cmocka_unit_test(test_premaster_round_trip_and_limits),
+	    cmocka_unit_test(test_kind_names),
 	    cmocka_unit_test(test_certificate_round_trip_exact_bytes),
 	    cmocka_unit_test(test_certificate_count_zero_empty_nine_too_long),
 	    cmocka_unit_test(test_certificate_empty_and_oversized_cert),
