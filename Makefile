@@ -3,7 +3,7 @@
 #   make test         every test suite; the last line reads "N passed, M failed"
 #   make check-asan   the same suites, built with ASan+UBSan in build/asan
 #   make demo         bob and alice run a signed exchange on loopback
-#   make bench        handshake benchmark (prints medians; asserts nothing)
+#   make bench        handshake, dlog, lab and seed-search benchmarks (prints medians; asserts nothing)
 #   make fuzz         libFuzzer over the codec and the engines (FUZZ_SECONDS=60)
 #   make install PREFIX=/usr/local DESTDIR=
 # V=1 shows full command lines.
@@ -121,6 +121,7 @@ demo: all
 bench: all $(BENCH_BIN)
 	$(Q)MLAB_BIN=$(abspath $(BIN)) $(BUILD)/tests/bench_handshake
 	$(Q)$(BUILD)/tests/bench_dlog
+	$(Q)$(BUILD)/tests/bench_rng
 	$(Q)MLAB_BIN=$(abspath $(BIN)) tools/bench-lab.sh
 	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) $(BUILD)/tests/bench_lab
 

@@ -107,6 +107,24 @@ int mlab_dh_keygen(const struct mlab_group *g, struct mlab_dh *dh)
 	return e;
 }
 
+size_t mlab_dh_priv_len(const struct mlab_group *g)
+{
+	return g && g->ops->priv_len ? g->ops->priv_len(g) : 0;
+}
+
+int mlab_dh_keygen_from(const struct mlab_group *g, const uint8_t *priv, size_t n, struct mlab_dh *dh)
+{
+	memset(dh, 0, sizeof *dh);
+	size_t want = mlab_dh_priv_len(g);
+	if (want == 0 || want > MLAB_DH_MAX_PRIV || n != want || !priv)
+		return MLAB_E_ARG;
+	dh->group = g;
+	int e = g->ops->keygen_from(g, priv, n, dh);
+	if (e != 0)
+		mlab_dh_free(dh);
+	return e;
+}
+
 int mlab_dh_check(const struct mlab_group *g, const uint8_t *share, size_t len)
 {
 	/* Never reduce or pad: a share of another length is another number. */

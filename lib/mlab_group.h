@@ -29,6 +29,10 @@ struct mlab_dh {
 
 struct mlab_group_ops {
 	int (*keygen)(const struct mlab_group *g, struct mlab_dh *dh);
+	/* The key pair whose private key is made from exactly priv_len(g) given
+	 * bytes (mlab_dh_keygen_from); priv_len is 0 for a group without keys. */
+	int (*keygen_from)(const struct mlab_group *g, const uint8_t *priv, size_t n, struct mlab_dh *dh);
+	size_t (*priv_len)(const struct mlab_group *g);
 	/* Range, subgroup and encoding checks on a received share. */
 	int (*check)(const struct mlab_group *g, const uint8_t *share, size_t len);
 	/* The shared secret; validate=false skips check() (weakened peers only). */
@@ -60,6 +64,25 @@ const char *mlab_group_name(uint16_t id);
 const struct mlab_group *const *mlab_group_all(size_t *n);
 
 int mlab_dh_keygen(const struct mlab_group *g, struct mlab_dh *dh);
+
+/* Reproducible keys, for weakened peers whose randomness is a small seeded
+ * PRNG (lib/mlab_rng.h) and for mallory, who replays it. A key pair made from
+ * exactly mlab_dh_priv_len(g) bytes, the same bytes giving the same pair:
+ *   X25519: the 32 bytes are the RFC 7748 private scalar as it is (the curve's
+ *     decoding clamps it: bits 0-2 and 255 cleared, bit 254 set).
+ *   ffdhe and lab and explicit groups: priv_len = share_len + 8 bytes, read as
+ *     a big-endian number B; the private exponent is x = 2 + (B mod (q - 3)),
+ *     in [2, q-2], q the order of g ((p-1)/2 for ffdhe; 8 bytes more than p
+ *     make the bias of the reduction below 2^-64). The share is g^x mod p.
+ *     The whole range rather than RFC 7919 §5.2's shorter exponents (OpenSSL
+ *     uses 225 bits for ffdhe2048): one rule for every group, and the cost
+ *     is one exponentiation per key.
+ * The result behaves as mlab_dh_keygen's (the same derive, check and free).
+ * MLAB_E_ARG when n is not priv_len or the group has no keys (explicit by
+ * name only), MLAB_E_GROUP_PARAMS for an explicit group with q < 4. */
+#define MLAB_DH_MAX_PRIV (1024 + 8) /* the largest priv_len of any group */
+size_t mlab_dh_priv_len(const struct mlab_group *g);
+int mlab_dh_keygen_from(const struct mlab_group *g, const uint8_t *priv, size_t n, struct mlab_dh *dh);
 int mlab_dh_check(const struct mlab_group *g, const uint8_t *share, size_t len);
 /* Checks the share (length first, then the group's own checks) unless
  * validate is false, and computes the shared secret into out (MLAB_MAX_SECRET). */
@@ -84,6 +107,12 @@ int mlab_lab_params(const struct mlab_group *g, struct bignum_st **p, struct big
 bool mlab_group_finite_field(const struct mlab_group *g);
 /* The same for every finite-field group, ffdhe included (via EVP). */
 int mlab_group_params(const struct mlab_group *g, struct bignum_st **p, struct bignum_st **q, struct bignum_st **gen);
+/* For the finite-field groups' keygen_from: x = 2 + (B mod (q - 3)) with B the
+ * big-endian number in b[0..n) (see mlab_dh_keygen_from); x should be a
+ * BN_secure_new(). MLAB_E_GROUP_PARAMS when q < 4. */
+struct bignum_ctx;
+int mlab_ff_exponent(const uint8_t *b, size_t n, const struct bignum_st *q, struct bignum_st *x,
+		     struct bignum_ctx *ctx);
 
 /* Explicit-parameter mode (legacy, as TLS 1.2's ServerKeyExchange): the
  * negotiated group id is MLAB_GROUP_EXPLICIT (mlab_wire.h) and the responder's KeyShare

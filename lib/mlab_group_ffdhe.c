@@ -144,8 +144,6 @@ static void ff_free(struct mlab_dh *dh)
 	dh->priv = NULL;
 }
 
-const struct mlab_group_ops mlab_ffdhe_ops = {ff_keygen, ff_check, ff_derive, ff_free};
-
 /* p, q and g of a named ffdhe group, from OpenSSL's own tables. */
 static int ff_params(const struct mlab_group *g, BIGNUM **p, BIGNUM **q, BIGNUM **gen)
 {
@@ -159,6 +157,60 @@ static int ff_params(const struct mlab_group *g, BIGNUM **p, BIGNUM **q, BIGNUM 
 	EVP_PKEY_free(k);
 	return e;
 }
+
+/* x from the given bytes (mlab_dh_keygen_from) and y = g^x mod p, both handed
+ * to OpenSSL as a key pair of the named group, so derive is ff_derive as for
+ * a generated key. */
+static int ff_keygen_from(const struct mlab_group *g, const uint8_t *priv, size_t n, struct mlab_dh *dh)
+{
+	BIGNUM *p = NULL, *q = NULL, *gen = NULL, *x = BN_secure_new(), *y = BN_new();
+	BN_CTX *ctx = BN_CTX_new();
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+	EVP_PKEY *k = NULL;
+	int len = (int)g->share_len, e = MLAB_E_NOMEM;
+
+	if (!x || !y || !ctx || !bld)
+		goto out;
+	if ((e = ff_params(g, &p, &q, &gen)) != 0 || (e = mlab_ff_exponent(priv, n, q, x, ctx)) != 0)
+		goto out;
+	e = MLAB_E_CRYPTO;
+	if (!BN_mod_exp(y, gen, x, p, ctx) || BN_bn2binpad(y, dh->pub, len) != len ||
+	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, g->ossl_name, 0) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, x) || !(params = OSSL_PARAM_BLD_to_param(bld)) ||
+	    !(pctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL)) || EVP_PKEY_fromdata_init(pctx) != 1 ||
+	    EVP_PKEY_fromdata(pctx, &k, EVP_PKEY_KEYPAIR, params) != 1)
+		goto out;
+	dh->priv = k;
+	dh->pub_len = g->share_len;
+	e = 0;
+out:
+	EVP_PKEY_CTX_free(pctx);
+	OSSL_PARAM_free(params); /* its copy of x is on the secure heap (x is), cleared there */
+	OSSL_PARAM_BLD_free(bld);
+	BN_CTX_free(ctx);
+	BN_clear_free(x);
+	BN_free(y);
+	BN_free(p);
+	BN_free(q);
+	BN_free(gen);
+	return e;
+}
+
+/* p's length and 8 bytes more (mlab_dh_keygen_from). */
+static size_t ff_priv_len(const struct mlab_group *g)
+{
+	return g->share_len + 8;
+}
+
+const struct mlab_group_ops mlab_ffdhe_ops = {.keygen = ff_keygen,
+					      .keygen_from = ff_keygen_from,
+					      .priv_len = ff_priv_len,
+					      .check = ff_check,
+					      .derive = ff_derive,
+					      .free_priv = ff_free};
 
 bool mlab_group_finite_field(const struct mlab_group *g)
 {

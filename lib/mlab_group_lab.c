@@ -40,6 +40,7 @@
  *
  * The same code computes with explicit parameters from the wire
  * (lib/mlab_group_explicit.c): anything with a modp runs through it. */
+#include <stdint.h>
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -99,6 +100,63 @@ out:
 	BN_CTX_free(ctx);
 	free3(p, q, gen);
 	return e;
+}
+
+int mlab_ff_exponent(const uint8_t *b, size_t n, const BIGNUM *q, BIGNUM *x, BN_CTX *ctx)
+{
+	BIGNUM *r = BN_new(), *big = NULL;
+	int e = MLAB_E_GROUP_PARAMS;
+
+	if (!r || n > INT32_MAX) {
+		e = r ? MLAB_E_ARG : MLAB_E_NOMEM;
+		goto out;
+	}
+	/* q - 3 values from 2 to q-2; a group with q < 4 has none. */
+	if (BN_is_negative(q) || BN_num_bits(q) < 3)
+		goto out;
+	e = MLAB_E_CRYPTO;
+	BN_set_flags(x, BN_FLG_CONSTTIME);
+	if (!BN_copy(r, q) || !BN_sub_word(r, 3) || !(big = BN_secure_new()) || !BN_bin2bn(b, (int)n, big) ||
+	    !BN_mod(x, big, r, ctx) || !BN_add_word(x, 2))
+		goto out;
+	e = 0;
+out:
+	BN_clear_free(big);
+	BN_free(r);
+	return e;
+}
+
+/* x from the given bytes (mlab_dh_keygen_from), share g^x mod p. */
+static int lab_keygen_from(const struct mlab_group *g, const uint8_t *priv, size_t len, struct mlab_dh *dh)
+{
+	BIGNUM *p, *q, *gen, *x = BN_secure_new(), *y = BN_new();
+	BN_CTX *ctx = BN_CTX_new();
+	int n = (int)g->share_len, e = mlab_lab_params(g, &p, &q, &gen);
+
+	if (e != 0)
+		goto out;
+	e = MLAB_E_NOMEM;
+	if (!x || !y || !ctx || (e = mlab_ff_exponent(priv, len, q, x, ctx)) != 0)
+		goto out;
+	e = MLAB_E_CRYPTO;
+	if (!BN_mod_exp(y, gen, x, p, ctx) || BN_bn2binpad(y, dh->pub, n) != n)
+		goto out;
+	dh->pub_len = (size_t)n;
+	dh->priv = x;
+	x = NULL;
+	e = 0;
+out:
+	BN_clear_free(x);
+	BN_free(y);
+	BN_CTX_free(ctx);
+	free3(p, q, gen);
+	return e;
+}
+
+/* p's length and 8 bytes more (mlab_dh_keygen_from); 0 without parameters. */
+static size_t lab_priv_len(const struct mlab_group *g)
+{
+	return g->modp && g->share_len ? g->share_len + 8 : 0;
 }
 
 /* The same checks as ffdhe, in the same order: length, 2 <= y <= p-2 (never
@@ -182,4 +240,9 @@ static void lab_free(struct mlab_dh *dh)
 	dh->priv = NULL;
 }
 
-const struct mlab_group_ops mlab_lab_ops = {lab_keygen, lab_check, lab_derive, lab_free};
+const struct mlab_group_ops mlab_lab_ops = {.keygen = lab_keygen,
+					    .keygen_from = lab_keygen_from,
+					    .priv_len = lab_priv_len,
+					    .check = lab_check,
+					    .derive = lab_derive,
+					    .free_priv = lab_free};

@@ -6,9 +6,9 @@
 #include "mlab_err.h"
 #include "mlab_group.h"
 
-static int x_keygen(const struct mlab_group *g, struct mlab_dh *dh)
+/* Takes k as dh's private key and fills in its public share. */
+static int x_set(const struct mlab_group *g, EVP_PKEY *k, struct mlab_dh *dh)
 {
-	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, g->ossl_name);
 	size_t n = sizeof dh->pub;
 
 	if (!k)
@@ -18,6 +18,22 @@ static int x_keygen(const struct mlab_group *g, struct mlab_dh *dh)
 		return MLAB_E_CRYPTO;
 	dh->pub_len = n;
 	return 0;
+}
+
+static int x_keygen(const struct mlab_group *g, struct mlab_dh *dh)
+{
+	return x_set(g, EVP_PKEY_Q_keygen(NULL, NULL, g->ossl_name), dh);
+}
+
+/* The raw scalar as RFC 7748 §5 decodes it: OpenSSL clamps on use. */
+static int x_keygen_from(const struct mlab_group *g, const uint8_t *priv, size_t n, struct mlab_dh *dh)
+{
+	return x_set(g, EVP_PKEY_new_raw_private_key_ex(NULL, g->ossl_name, NULL, priv, n), dh);
+}
+
+static size_t x_priv_len(const struct mlab_group *g)
+{
+	return g->share_len; /* 32: a scalar is as long as a u-coordinate */
 }
 
 /* Every 32-byte string is a valid X25519 input (RFC 7748 §5); what must be
@@ -65,4 +81,9 @@ static void x_free(struct mlab_dh *dh)
 	dh->priv = NULL;
 }
 
-const struct mlab_group_ops mlab_x25519_ops = {x_keygen, x_check, x_derive, x_free};
+const struct mlab_group_ops mlab_x25519_ops = {.keygen = x_keygen,
+					       .keygen_from = x_keygen_from,
+					       .priv_len = x_priv_len,
+					       .check = x_check,
+					       .derive = x_derive,
+					       .free_priv = x_free};
