@@ -3,7 +3,7 @@
 #   make test         every test suite; the last line reads "N passed, M failed"
 #   make check-asan   the same suites, built with ASan+UBSan in build/asan
 #   make demo         bob and alice run a signed exchange on loopback
-#   make bench        handshake benchmark (prints medians; asserts nothing)
+#   make bench        handshake and RSA decryption benchmarks (print medians; assert nothing)
 #   make fuzz         libFuzzer over the codec and the engines (FUZZ_SECONDS=60)
 #   make install PREFIX=/usr/local DESTDIR=
 # V=1 shows full command lines.
@@ -131,6 +131,7 @@ bench: all $(BENCH_BIN)
 	$(Q)$(BUILD)/tests/bench_dlog
 	$(Q)MLAB_BIN=$(abspath $(BIN)) tools/bench-lab.sh
 	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) $(BUILD)/tests/bench_lab
+	$(Q)$(BUILD)/tests/bench_rsa
 
 $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBMALLORY) $(OPTAB_OBJ) $(LIBMLAB)
 	@mkdir -p $(@D)
