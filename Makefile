@@ -3,7 +3,8 @@
 #   make test         every test suite; the last line reads "N passed, M failed"
 #   make check-asan   the same suites, built with ASan+UBSan in build/asan
 #   make demo         bob and alice run a signed exchange on loopback
-#   make bench        handshake, dlog, lab and seed-search benchmarks (prints medians; asserts nothing)
+#   make bench        handshake, dlog, seed-search, lab and RSA decryption benchmarks (prints medians;
+#                     asserts nothing)
 #   make fuzz         libFuzzer over the codec and the engines (FUZZ_SECONDS=60)
 #   make install PREFIX=/usr/local DESTDIR=
 # V=1 shows full command lines.
@@ -45,6 +46,8 @@ LIBLAB := $(BUILD)/liblab.a
 
 PROGRAMS := $(BIN)/alice $(BIN)/bob $(BIN)/mallory $(BIN)/mitmlab $(BIN)/mitmlab-keygen
 KEYS := $(foreach who,alice bob mallory,$(BIN)/keys/$(who).key)
+# bob's RSA key pair for RSA key transport (lib/mlab_rsa.h).
+RSA_KEYS := $(BIN)/keys/bob-rsa.key $(BIN)/keys/bob-rsa.pub
 PKI := $(BIN)/keys/pki/bob.chain.pem
 
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -54,7 +57,7 @@ TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 .PHONY: all test check-asan bench demo fuzz install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
-all: $(PROGRAMS) $(KEYS) $(PKI)
+all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(PKI)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -82,6 +85,12 @@ $(PROGRAMS):
 $(BIN)/keys/%.key: | $(BIN)/mitmlab-keygen
 	@mkdir -p $(@D)
 	$(call say,KEYGEN,$@)$(BIN)/mitmlab-keygen --quiet $@
+
+# An explicit rule, so the pattern above (Ed25519) does not make bob-rsa.key.
+# Both files are one group: either missing remakes the pair (hence --force).
+$(RSA_KEYS) &: | $(BIN)/mitmlab-keygen
+	@mkdir -p $(@D)
+	$(call say,KEYGEN,$(BIN)/keys/bob-rsa.key)$(BIN)/mitmlab-keygen --rsa --force --quiet $(BIN)/keys/bob-rsa.key
 
 # The lab PKI over bob's and mallory's keys (lib/mlab_pki.h), also made at build
 # time. Its certificates age, so it is remade whenever bob's expires within a
@@ -124,6 +133,7 @@ bench: all $(BENCH_BIN)
 	$(Q)$(BUILD)/tests/bench_rng
 	$(Q)MLAB_BIN=$(abspath $(BIN)) tools/bench-lab.sh
 	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) $(BUILD)/tests/bench_lab
+	$(Q)$(BUILD)/tests/bench_rsa
 
 $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBMALLORY) $(OPTAB_OBJ) $(LIBMLAB)
 	@mkdir -p $(@D)

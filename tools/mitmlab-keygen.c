@@ -1,5 +1,6 @@
 /* tools/: small helpers around the lab. mitmlab-keygen makes an Ed25519 key
- * pair for alice, bob or mallory: FILE (private, mode 0600) and its .pub;
+ * pair for alice, bob or mallory: FILE (private, mode 0600) and its .pub
+ * (--rsa: a 2048-bit RSA pair instead, for RSA key transport);
  * `pki` makes the lab's whole PKI (lib/mlab_pki.h) and `cert` one leaf
  * certificate from a CA of one's own choosing. */
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include "mlab_crypto.h"
 #include "mlab_err.h"
 #include "mlab_pki.h"
+#include "mlab_rsa.h"
 
 #define PROG "mitmlab-keygen"
 #define EXIT_USAGE 2
@@ -26,13 +28,15 @@
 
 static int usage(FILE *f, int code)
 {
-	fputs("usage: mitmlab-keygen [--force] [--quiet] FILE\n"
+	fputs("usage: mitmlab-keygen [--rsa] [--force] [--quiet] FILE\n"
 	      "       mitmlab-keygen pki ...    the lab's PKI (mitmlab-keygen pki --help)\n"
 	      "       mitmlab-keygen cert ...   one certificate from a CA (mitmlab-keygen cert --help)\n\n"
 	      "Makes an Ed25519 key pair: FILE holds the private key (PEM, readable by you only) and\n"
 	      "FILE with .key replaced by .pub (or FILE.pub) the public key to give to peers\n"
 	      "(alice --peer-key, bob --peer-key). Prints the public key's id. (A key file named\n"
 	      "pki or cert is written as ./pki or ./cert.)\n\n"
+	      "  --rsa     a 2048-bit RSA key pair instead (PKCS#8 and SubjectPublicKeyInfo PEM), the\n"
+	      "            key alice encrypts the premaster secret to in RSA key transport\n"
 	      "  --force   overwrite existing files\n"
 	      "  --quiet   print nothing\n\n"
 	      "exit status: 0 success, 2 usage, 4 cannot write the files\n",
@@ -92,7 +96,7 @@ static int cert_usage(FILE *f, int code)
 static int key_main(int argc, char **argv)
 {
 	const char *path = NULL;
-	int force = 0, quiet = 0;
+	int force = 0, quiet = 0, rsa = 0;
 	char pub_path[4096];
 	uint8_t raw[32];
 	char kid[9];
@@ -106,6 +110,8 @@ static int key_main(int argc, char **argv)
 			force = 1;
 		else if (strcmp(argv[i], "--quiet") == 0)
 			quiet = 1;
+		else if (strcmp(argv[i], "--rsa") == 0)
+			rsa = 1;
 		else if (argv[i][0] == '-' || path)
 			return usage(stderr, 2);
 		else
@@ -124,15 +130,21 @@ static int key_main(int argc, char **argv)
 		fprintf(stderr, "mitmlab-keygen: %s or %s exists; use --force to replace it\n", path, pub_path);
 		return 2;
 	}
-	if (mlab_ed25519_generate(&key) != 0 || mlab_key_save(path, pub_path, key) != 0 ||
-	    mlab_ed25519_raw_public(key, raw) != 0 || mlab_key_id(raw, sizeof raw, kid) != 0) {
+	int e = rsa ? mlab_rsa_generate(MLAB_RSA_BITS, &key) : mlab_ed25519_generate(&key);
+	if (e == 0)
+		e = rsa ? mlab_rsa_save(path, pub_path, key) : mlab_key_save(path, pub_path, key);
+	if (e == 0 && rsa)
+		e = mlab_rsa_key_id(key, kid);
+	else if (e == 0 && (e = mlab_ed25519_raw_public(key, raw)) == 0)
+		e = mlab_key_id(raw, sizeof raw, kid);
+	if (e != 0) {
 		fprintf(stderr, "mitmlab-keygen: cannot write %s and %s\n", path, pub_path);
 		EVP_PKEY_free(key);
 		return 4;
 	}
 	if (!quiet)
-		printf("wrote %s (private: keep it) and %s (public: give it to peers); key id %s\n", path, pub_path,
-		       kid);
+		printf("wrote %s (private: keep it) and %s (public: give it to peers); %skey id %s\n", path, pub_path,
+		       rsa ? "RSA-2048, " : "", kid);
 	EVP_PKEY_free(key);
 	return 0;
 }
