@@ -48,6 +48,7 @@ PROGRAMS := $(BIN)/alice $(BIN)/bob $(BIN)/mallory $(BIN)/mitmlab $(BIN)/mitmlab
 KEYS := $(foreach who,alice bob mallory,$(BIN)/keys/$(who).key)
 # bob's RSA key pair for RSA key transport (lib/mlab_rsa.h).
 RSA_KEYS := $(BIN)/keys/bob-rsa.key $(BIN)/keys/bob-rsa.pub
+STATIC_KEYS := $(BIN)/keys/bob-static.key $(BIN)/keys/bob-static.pub
 PKI := $(BIN)/keys/pki/bob.chain.pem
 
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -57,7 +58,7 @@ TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 .PHONY: all test check-asan bench demo fuzz install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
-all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(PKI)
+all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(STATIC_KEYS) $(PKI)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -91,6 +92,11 @@ $(BIN)/keys/%.key: | $(BIN)/mitmlab-keygen
 $(RSA_KEYS) &: | $(BIN)/mitmlab-keygen
 	@mkdir -p $(@D)
 	$(call say,KEYGEN,$(BIN)/keys/bob-rsa.key)$(BIN)/mitmlab-keygen --rsa --force --quiet $(BIN)/keys/bob-rsa.key
+
+# bob's long-term X25519 key for kex static.
+$(STATIC_KEYS) &: | $(BIN)/mitmlab-keygen
+	@mkdir -p $(@D)
+	$(call say,KEYGEN,$(BIN)/keys/bob-static.key)$(BIN)/mitmlab-keygen --x25519 --force --quiet $(BIN)/keys/bob-static.key
 
 # The lab PKI over bob's and mallory's keys (lib/mlab_pki.h), also made at build
 # time. Its certificates age, so it is remade whenever bob's expires within a

@@ -507,6 +507,13 @@ static void emit_negotiated(struct mlab_kex *k)
 						    : "",
 		     k->client_auth ? ", mutual authentication" : "",
 		     k->mode == MLAB_MODE_NONE ? " — UNAUTHENTICATED: a man in the middle cannot be detected" : "");
+	if (k->cfg.rng && k->cfg.rng->kind != MLAB_RNG_OS)
+		mlab_ev_emit(k->ev, "weakened",
+			     json_pack("{s:s,s:s,s:I}", "disabled", "randomness", "rng",
+				       mlab_rng_kind_name(k->cfg.rng->kind), "seed", (json_int_t)k->cfg.rng->seed),
+			     "WEAKENED: my nonce and keys come from a small PRNG seeded only by my %s (%llu)",
+			     k->cfg.rng->kind == MLAB_RNG_PID ? "process id" : "clock, in seconds",
+			     (unsigned long long)k->cfg.rng->seed);
 	if (k->cfg.fixed_nonce && k->cfg.role == MLAB_RESPONDER)
 		mlab_ev_emit(k->ev, "weakened", json_pack("{s:s}", "disabled", "fresh-nonce"),
 			     "WEAKENED: my nonce is a constant, not fresh randomness");
@@ -536,6 +543,18 @@ static size_t offered_groups(const struct mlab_kex *k, uint16_t out[MLAB_MAX_OFF
 	return n;
 }
 
+/* Randomness for the nonce, then the key pair: the OS's, or the weakened
+ * peer's seeded generator (the order is what mallory replays). */
+static int draw(struct mlab_kex *k, uint8_t *out, size_t n)
+{
+	return k->cfg.rng ? mlab_rng_bytes(k->cfg.rng, out, n) : mlab_random(out, n);
+}
+
+static int keygen(struct mlab_kex *k)
+{
+	return k->cfg.rng ? mlab_dh_keygen_rng(grp(k), k->cfg.rng, &k->dh) : mlab_dh_keygen(grp(k), &k->dh);
+}
+
 int mlab_kex_start(struct mlab_kex *k, struct mlab_wr *out)
 {
 	struct mlab_client_hello ch = {.version = MLAB_VERSION};
@@ -556,7 +575,7 @@ int mlab_kex_start(struct mlab_kex *k, struct mlab_wr *out)
 	memcpy(ch.ciphers, k->cfg.ciphers, k->cfg.n_ciphers);
 	ch.n_kinds = (uint8_t)k->cfg.n_kinds;
 	memcpy(ch.kinds, k->cfg.kinds, k->cfg.n_kinds);
-	if ((e = mlab_random(ch.nonce, sizeof ch.nonce)) != 0 || (e = mlab_client_hello_encode(out, &ch)) != 0 ||
+	if ((e = draw(k, ch.nonce, sizeof ch.nonce)) != 0 || (e = mlab_client_hello_encode(out, &ch)) != 0 ||
 	    (e = tr_out(k, out, start)) != 0) {
 		out->len = start;
 		return mlab_kex_fail(k, e, out);
@@ -667,7 +686,7 @@ static int on_client_hello(struct mlab_kex *k, const uint8_t *body, size_t len, 
 	start = out->len;
 	if (k->cfg.fixed_nonce) /* WEAKENED: nothing fresh of ours in the transcript */
 		memset(sh.nonce, 0, sizeof sh.nonce);
-	else if ((e = mlab_random(sh.nonce, sizeof sh.nonce)) != 0)
+	else if ((e = draw(k, sh.nonce, sizeof sh.nonce)) != 0)
 		return e;
 	if (k->cfg.sentinel && downgraded(k)) {
 		/* The offer as we received it goes into our signed nonce. */
@@ -688,7 +707,7 @@ static int on_client_hello(struct mlab_kex *k, const uint8_t *body, size_t len, 
 	if (k->kind == MLAB_KIND_STATIC)
 		e = mlab_kind_static_pair(k);
 	else if (k->kind == MLAB_KIND_EPHEMERAL)
-		e = mlab_dh_keygen(grp(k), &k->dh);
+		e = keygen(k);
 	if (e != 0 || (k->kind != MLAB_KIND_TRANSPORT && (e = send_share(k, out)) != 0))
 		return e;
 	if (k->mode == MLAB_MODE_CERT && (e = send_chain(k, out)) != 0)
@@ -867,7 +886,7 @@ static int client_flight(struct mlab_kex *k, struct mlab_wr *out)
 		if ((e = mlab_kind_send_premaster(k, out)) != 0)
 			return e;
 	} else {
-		if ((e = mlab_dh_keygen(grp(k), &k->dh)) != 0)
+		if ((e = keygen(k)) != 0)
 			return e;
 		if (k->cfg.validate_shares &&
 		    mlab_share_reflected(k->dh.pub, k->dh.pub_len, k->peer_share, k->peer_share_len))

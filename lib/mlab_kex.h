@@ -26,6 +26,7 @@
 #include "mlab_group.h"
 #include "mlab_keysched.h"
 #include "mlab_record.h"
+#include "mlab_rng.h"
 #include "mlab_wire.h"
 
 enum mlab_role { MLAB_INITIATOR, MLAB_RESPONDER };
@@ -101,6 +102,10 @@ struct mlab_kex_config {
 	/* WEAKENED, responder: a constant nonce, no fresh randomness of its own
 	 * in the transcript (the replay lesson). */
 	bool fixed_nonce;
+	/* Where the nonce, the ephemeral key pair (and a transport premaster)
+	 * come from, in that order: NULL is the OS generator; a seeded one is
+	 * WEAKENED, the weak-randomness lesson (borrowed, lib/mlab_rng.h). */
+	struct mlab_rng *rng;
 };
 
 struct mlab_kex {

@@ -63,7 +63,8 @@ int mlab_kind_send_premaster(struct mlab_kex *k, struct mlab_wr *out)
 	char kid[9] = "-";
 	int e;
 
-	if ((e = mlab_random(k->secret, MLAB_PREMASTER_LEN)) != 0 ||
+	if ((e = k->cfg.rng ? mlab_rng_bytes(k->cfg.rng, k->secret, MLAB_PREMASTER_LEN)
+			    : mlab_random(k->secret, MLAB_PREMASTER_LEN)) != 0 ||
 	    (e = mlab_rsa_encrypt_premaster(k->cfg.peer_rsa, k->secret, ct, sizeof ct, &n)) != 0)
 		return e;
 	k->secret_len = MLAB_PREMASTER_LEN;

@@ -3,6 +3,8 @@
 #include "peer_kind.h"
 
 #include <stdio.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/pem.h>
 
@@ -68,6 +70,11 @@ static int load_x25519(const char *path, EVP_PKEY **key)
 
 int peer_kind_load(struct peer_opts *o)
 {
+	if (o->weak_rng) { /* the seed the weakened generator really had, nothing more */
+		uint64_t seed = o->weak_rng == MLAB_RNG_PID ? mlab_rng_pid_seed((long)getpid()) : (uint64_t)time(NULL);
+		mlab_rng_seeded(&o->rng, (enum mlab_rng_kind)o->weak_rng, seed);
+		o->kex.rng = &o->rng;
+	}
 	if (o->static_key_path && load_x25519(o->static_key_path, &o->kex.static_key) != 0)
 		return say(o, PEER_EXIT_SETUP, "cannot read an X25519 private key (PEM) from %s", o->static_key_path);
 	if (o->rsa_key_path && mlab_rsa_load_private(o->rsa_key_path, &o->kex.rsa_key) != 0)

@@ -7,6 +7,7 @@
 
 #define AB (MO_ALICE | MO_BOB)
 static const char *const scopes[] = {"transcript", "params", NULL};
+static const char *const weak_rngs[] = {"pid", "time", NULL};
 
 const struct mlab_opt peer_optab[] = {
     {"auth", MO_MODES, AB, 0, 0, 0, NULL, NULL},
@@ -33,6 +34,7 @@ const struct mlab_opt peer_optab[] = {
     {"rsa-key", MO_FILE, MO_BOB, 0, 0, 0, NULL, NULL},
     {"peer-rsa", MO_FILE, MO_ALICE, 0, 0, 0, NULL, NULL},
     {"fixed-nonce", MO_FLAG, MO_BOB, 0, 0, 0, NULL, NULL},
+    {"weak-rng", MO_WORD, AB, 0, 0, 0, NULL, weak_rngs},
     {"ca", MO_FILE, MO_ALICE, 0, 0, 0, NULL, NULL},
     {"peer-name", MO_TEXT, MO_ALICE, 0, 0, 0, NULL, NULL},
     {"now", MO_TEXT, MO_ALICE, 0, 0, 0, NULL, NULL},

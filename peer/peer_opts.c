@@ -54,6 +54,7 @@ enum {
 	OPT_RSA_KEY,
 	OPT_PEER_RSA,
 	OPT_FIXED_NONCE,
+	OPT_WEAK_RNG,
 	OPT_HELP,
 };
 
@@ -94,6 +95,7 @@ static const struct option long_opts[] = {
     {"rsa-key", required_argument, NULL, OPT_RSA_KEY},
     {"peer-rsa", required_argument, NULL, OPT_PEER_RSA},
     {"fixed-nonce", no_argument, NULL, OPT_FIXED_NONCE},
+    {"weak-rng", required_argument, NULL, OPT_WEAK_RNG},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -151,6 +153,8 @@ static void usage(FILE *f, const struct peer_opts *o)
 	    "                          as in TLS 1.2; never by default — named groups only)\n"
 	    "  --cipher LIST           chacha20-poly1305, aes-256-gcm, none (plaintext records)\n"
 	    "                          (default chacha20-poly1305,aes-256-gcm)\n"
+	    "  --weak-rng pid|time     WEAKENED: draw my nonce and keys from a small PRNG seeded only by my\n"
+	    "                          process id (15 bits, as Debian's OpenSSL 2006-2008) or the clock\n"
 	    "  --kex LIST              key establishment: ephemeral (fresh DH keys, wiped after: forward\n"
 	    "                          secrecy), static (bob's long-term DH key), transport (alice's secret,\n"
 	    "                          RSA-OAEP-encrypted to bob's key) (default ephemeral)\n"
@@ -350,6 +354,13 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 		else
 			*(opt == OPT_STATIC_KEY ? &o->static_key_path : &o->rsa_key_path) = arg;
 		return -1;
+	case OPT_WEAK_RNG: {
+		enum mlab_rng_kind kind;
+		if (mlab_rng_kind_from_name(arg, &kind) != 0 || (kind != MLAB_RNG_PID && kind != MLAB_RNG_TIME))
+			return bad(o, "--weak-rng: expected pid or time, not '%s'", arg);
+		o->weak_rng = (int)kind;
+		return -1;
+	}
 	case OPT_PEER_RSA:
 		if (!ini)
 			return bad(o, "%s is not an option of this program", "--peer-rsa");

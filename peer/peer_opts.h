@@ -43,6 +43,8 @@ struct peer_opts {
 	/* key establishment (peer_kind.c) */
 	const char *static_key_path, *rsa_key_path; /* bob --static-key, --rsa-key */
 	const char *peer_rsa_path;		    /* alice --peer-rsa */
+	int weak_rng;				    /* --weak-rng: enum mlab_rng_kind, 0 (os) by default */
+	struct mlab_rng rng;
 	struct mlab_chain chain;
 	struct mlab_trust trust;
 };

@@ -28,7 +28,7 @@
 
 static int usage(FILE *f, int code)
 {
-	fputs("usage: mitmlab-keygen [--rsa] [--force] [--quiet] FILE\n"
+	fputs("usage: mitmlab-keygen [--rsa | --x25519] [--force] [--quiet] FILE\n"
 	      "       mitmlab-keygen pki ...    the lab's PKI (mitmlab-keygen pki --help)\n"
 	      "       mitmlab-keygen cert ...   one certificate from a CA (mitmlab-keygen cert --help)\n\n"
 	      "Makes an Ed25519 key pair: FILE holds the private key (PEM, readable by you only) and\n"
@@ -37,6 +37,8 @@ static int usage(FILE *f, int code)
 	      "pki or cert is written as ./pki or ./cert.)\n\n"
 	      "  --rsa     a 2048-bit RSA key pair instead (PKCS#8 and SubjectPublicKeyInfo PEM), the\n"
 	      "            key alice encrypts the premaster secret to in RSA key transport\n"
+	      "  --x25519  an X25519 key pair instead: bob's long-term DH key for kex static\n"
+	      "            (bob --static-key)\n"
 	      "  --force   overwrite existing files\n"
 	      "  --quiet   print nothing\n\n"
 	      "exit status: 0 success, 2 usage, 4 cannot write the files\n",
@@ -96,7 +98,7 @@ static int cert_usage(FILE *f, int code)
 static int key_main(int argc, char **argv)
 {
 	const char *path = NULL;
-	int force = 0, quiet = 0, rsa = 0;
+	int force = 0, quiet = 0, rsa = 0, x25519 = 0;
 	char pub_path[4096];
 	uint8_t raw[32];
 	char kid[9];
@@ -112,12 +114,14 @@ static int key_main(int argc, char **argv)
 			quiet = 1;
 		else if (strcmp(argv[i], "--rsa") == 0)
 			rsa = 1;
+		else if (strcmp(argv[i], "--x25519") == 0)
+			x25519 = 1;
 		else if (argv[i][0] == '-' || path)
 			return usage(stderr, 2);
 		else
 			path = argv[i];
 	}
-	if (!path)
+	if (!path || (rsa && x25519))
 		return usage(stderr, 2);
 	size_t n = strlen(path);
 	if (n + 5 > sizeof pub_path)
@@ -130,11 +134,18 @@ static int key_main(int argc, char **argv)
 		fprintf(stderr, "mitmlab-keygen: %s or %s exists; use --force to replace it\n", path, pub_path);
 		return 2;
 	}
-	int e = rsa ? mlab_rsa_generate(MLAB_RSA_BITS, &key) : mlab_ed25519_generate(&key);
+	int e = rsa ? mlab_rsa_generate(MLAB_RSA_BITS, &key) : 0;
+	if (x25519 && !(key = EVP_PKEY_Q_keygen(NULL, NULL, "X25519")))
+		e = MLAB_E_CRYPTO;
+	else if (!rsa && !x25519)
+		e = mlab_ed25519_generate(&key);
 	if (e == 0)
 		e = rsa ? mlab_rsa_save(path, pub_path, key) : mlab_key_save(path, pub_path, key);
+	size_t rn = sizeof raw;
 	if (e == 0 && rsa)
 		e = mlab_rsa_key_id(key, kid);
+	else if (e == 0 && x25519)
+		e = EVP_PKEY_get_raw_public_key(key, raw, &rn) == 1 ? mlab_key_id(raw, rn, kid) : MLAB_E_CRYPTO;
 	else if (e == 0 && (e = mlab_ed25519_raw_public(key, raw)) == 0)
 		e = mlab_key_id(raw, sizeof raw, kid);
 	if (e != 0) {
@@ -144,7 +155,10 @@ static int key_main(int argc, char **argv)
 	}
 	if (!quiet)
 		printf("wrote %s (private: keep it) and %s (public: give it to peers); %skey id %s\n", path, pub_path,
-		       rsa ? "RSA-2048, " : "", kid);
+		       rsa	? "RSA-2048, "
+		       : x25519 ? "X25519, "
+				: "",
+		       kid);
 	EVP_PKEY_free(key);
 	return 0;
 }

@@ -619,14 +619,14 @@ static void test_unknown_key_lists_the_known_keys(void **state)
 	(void)state;
 	load_fails(
 	    "21-k.ini", HEAD "[alice]\nauth = sign\ncolour = red\n[bob]\n", "21-k.ini:7:", "[alice] colour",
-	    "a key of [alice] (auth, groups, cipher, sign-scope, mutual, key, peer-key, timeout, "
-	    "no-share-check, send, repeat, min-security, bulk, downgrade-sentinel, ca, peer-name, now, tofu, insecure, "
-	    "no-name-check)",
+	    "a key of [alice] (auth, groups, cipher, kex, sign-scope, mutual, key, peer-key, timeout, "
+	    "no-share-check, send, repeat, min-security, bulk, downgrade-sentinel, peer-rsa, weak-rng, ca, peer-name, "
+	    "now, tofu, insecure, no-name-check)",
 	    "got the unknown key 'colour'", NULL);
 	load_fails(
 	    "21-k.ini", HEAD PEERS "send = hi\n", "21-k.ini:7:", "[bob] send",
-	    "(auth, groups, cipher, sign-scope, mutual, key, peer-key, timeout, idle, no-share-check, reply, sink, "
-	    "min-security, explicit-from, downgrade-sentinel, cert)",
+	    "(auth, groups, cipher, kex, sign-scope, mutual, key, peer-key, timeout, idle, no-share-check, reply, sink, "
+	    "min-security, explicit-from, downgrade-sentinel, cert, static-key, rsa-key, fixed-nonce, weak-rng)",
 	    NULL);
 	load_fails(
 	    "21-k.ini", HEAD PEERS "[mallory]\nrelay = yes\n", "21-k.ini:8:", "[mallory] relay",
@@ -637,7 +637,7 @@ static void test_unknown_key_lists_the_known_keys(void **state)
 	    NULL);
 	load_fails("21-k.ini", "[scenario]\ntitel = T\n", "21-k.ini:2:", "[scenario] titel",
 		   "(name, title, network, expect, expect-peer, expect-check, timeout, teaching, static-arp, "
-		   "mallory-ip-forward)",
+		   "mallory-ip-forward, leak)",
 		   NULL);
 }
 
