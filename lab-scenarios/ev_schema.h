@@ -112,7 +112,7 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "signer {signer_key:key} not pinned {pinned_key:key}")                                                       \
 	X(EV_SIGNATURE_VERIFIED, "signature-verified", EW_AB, KN_OWN, EM_OK, SQ_RECV, MSG_SIG,                         \
 	  "scope:s signer_key:s trust:s", "signature \xe2\x9c\x94 {?trust|{trust}}{!trust|pinned} {signer_key:key}")   \
-	X(EV_SESSION_KEY, "session-key", EW_AB | EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "key_id:s cipher:s with:s", \
+	X(EV_SESSION_KEY, "session-key", EW_AB | EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "key_id:s cipher:s with:s how:s", \
 	  "{?with|key with {with:who} }{!with|session key }{key_id:key}")                                              \
 	X(EV_FINISHED_SENT, "finished-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_FIN, "", "Finished sent")            \
 	X(EV_FINISHED_VERIFIED, "finished-verified", EW_AB, KN_OWN, EM_OK, SQ_RECV, MSG_FIN, "",                       \
@@ -201,6 +201,10 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "toward:s n:i replaced:i key_id:s", "certificate replaced (mallory {key_id:key})")                           \
 	X(EV_CERT_MINTED, "cert-minted", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "name:s issuer:s key_id:s",         \
 	  "minted {name} with the stolen CA key")                                                                      \
+	X(EV_SEED_FOUND, "seed-found", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "who:s rng:s seed:i tried:i",         \
+	  "cracked {who}'s {rng} seed {seed}")                                                                         \
+	X(EV_KEYS_UNRECOVERED, "keys-unrecovered", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "why:s detail:s",         \
+	  "no keys: {detail}")                                                                                         \
 	X(EV_SIGNATURE_FORWARDED, "signature-forwarded", EW_M, KN_OWN, EM_NONE, SQ_PASS, MSG_SIG,                      \
 	  "toward:s signer_key:s", "signature forwarded \xe2\x86\x92 {toward:who}")                                    \
 	X(EV_SIGNATURE_FORGED, "signature-forged", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_SIG,                          \
