@@ -5,7 +5,7 @@
 #   make demo         bob and alice run a signed exchange on loopback
 #   make bench        handshake, dlog, seed-search, lab and RSA decryption benchmarks (prints medians;
 #                     asserts nothing)
-#   make fuzz         libFuzzer over the codec and the engines (FUZZ_SECONDS=60)
+#   make fuzz         libFuzzer over the codec, the engines and the certificate path (FUZZ_SECONDS=60 each)
 #   make install PREFIX=/usr/local DESTDIR=
 # V=1 shows full command lines.
 
@@ -55,7 +55,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/tes
 INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 
-.PHONY: all test check-asan bench demo fuzz install uninstall clean format pki-refresh
+.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
 all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(STATIC_KEYS) $(PKI)
@@ -145,15 +145,28 @@ $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBM
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
-# libFuzzer over the codec and both engines (clang). FUZZ_SECONDS bounds the run;
-# the corpus lives in build/fuzz/corpus and grows between runs.
+# libFuzzer (clang): fuzz_frames over the codec and both engines, fuzz_cert
+# over the certificate path (decode, checks, an initiator in
+# wait-server-certificate). `make fuzz` runs each for FUZZ_SECONDS;
+# fuzz-frames and fuzz-cert run one. The corpora live in build/fuzz and grow
+# between runs; fuzz_cert also reads its seeds from tests/fuzz/corpus_cert.
 FUZZ_SECONDS ?= 60
-fuzz: $(wildcard lib/*.c lib/*.h) tests/fuzz/fuzz_frames.c
+FUZZ_CC := clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Itests/helpers -fsanitize=fuzzer,address,undefined \
+	$(shell pkg-config --cflags $(PKGS))
+fuzz: fuzz-frames fuzz-cert
+fuzz-frames: build/fuzz/fuzz_frames
 	@mkdir -p build/fuzz/corpus
-	$(call say,CLANG,build/fuzz/fuzz_frames)clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib \
-		-fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS)) \
-		tests/fuzz/fuzz_frames.c lib/*.c -o build/fuzz/fuzz_frames $(LDLIBS)
 	$(Q)build/fuzz/fuzz_frames -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus
+fuzz-cert: build/fuzz/fuzz_cert
+	@mkdir -p build/fuzz/corpus_cert
+	$(Q)build/fuzz/fuzz_cert -max_total_time=$(FUZZ_SECONDS) -max_len=16384 build/fuzz/corpus_cert \
+		tests/fuzz/corpus_cert
+build/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c $(wildcard lib/*.c lib/*.h)
+	@mkdir -p $(@D)
+	$(call say,CLANG,$@)$(FUZZ_CC) tests/fuzz/fuzz_frames.c lib/*.c -o $@ $(LDLIBS)
+build/fuzz/fuzz_cert: tests/fuzz/fuzz_cert.c tests/helpers/cert_fx.c tests/helpers/cert_fx.h $(wildcard lib/*.c lib/*.h)
+	@mkdir -p $(@D)
+	$(call say,CLANG,$@)$(FUZZ_CC) tests/fuzz/fuzz_cert.c tests/helpers/cert_fx.c lib/*.c -o $@ $(LDLIBS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/mitmlab

@@ -235,6 +235,9 @@ static enum mlab_cert_check check_of(int verr, int *err)
 struct collect {
 	struct mlab_cert_result *r;
 	int depth[MLAB_CC_N];
+	/* The validity of the certificate that failed its check, which need
+	 * not be the leaf (an expired intermediate). */
+	long long not_before, not_after;
 };
 
 /* OpenSSL's callback: record every failure (the first of each check) and
@@ -249,6 +252,11 @@ static int collect_cb(int ok, X509_STORE_CTX *ctx)
 	if (c->r->err[k] == 0) {
 		c->r->err[k] = err;
 		c->depth[k] = X509_STORE_CTX_get_error_depth(ctx);
+		X509 *x = X509_STORE_CTX_get_current_cert(ctx);
+		if (k == MLAB_CC_VALIDITY && x) {
+			c->not_before = asn1_epoch(X509_get0_notBefore(x));
+			c->not_after = asn1_epoch(X509_get0_notAfter(x));
+		}
 		snprintf(c->r->detail[k], sizeof c->r->detail[k], "%s (certificate %d)",
 			 X509_verify_cert_error_string(verr), c->depth[k]);
 	}
@@ -265,25 +273,30 @@ static void fmt_day(long long t, char out[24])
 
 /* The details of the checks that passed, and of the usage beyond OpenSSL's
  * purpose check: the leaf must allow digitalSignature (it signs). */
-static void finish_details(const struct mlab_trust *t, X509 *leaf, struct mlab_cert_result *r)
+static void finish_details(const struct mlab_trust *t, X509 *leaf, const struct collect *c, struct mlab_cert_result *r)
 {
-	char nb[24], na[24], now[24];
+	char nb[24], na[24], now[24], which[32] = "";
 	const struct mlab_cert_info *in = &r->info[0];
+	int vd = c->depth[MLAB_CC_VALIDITY];
 
 	if (!r->err[MLAB_CC_ISSUER])
 		snprintf(r->detail[MLAB_CC_ISSUER], sizeof r->detail[0], "issued by %s, which chains to a trusted root",
 			 in->issuer);
-	fmt_day(in->not_before, nb);
-	fmt_day(in->not_after, na);
+	/* A failed validity shows the dates of the certificate that failed. */
+	bool other = r->err[MLAB_CC_VALIDITY] && vd != 0;
+	fmt_day(other ? c->not_before : in->not_before, nb);
+	fmt_day(other ? c->not_after : in->not_after, na);
 	fmt_day(r->now, now);
+	if (other)
+		snprintf(which, sizeof which, "certificate %d ", vd);
 	if (!r->err[MLAB_CC_VALIDITY])
 		snprintf(r->detail[MLAB_CC_VALIDITY], sizeof r->detail[0], "valid %s .. %s, lab clock %s", nb, na, now);
 	else if (r->err[MLAB_CC_VALIDITY] == MLAB_E_CERT_EXPIRED)
-		snprintf(r->detail[MLAB_CC_VALIDITY], sizeof r->detail[0], "expired: valid %s .. %s, lab clock %s", nb,
-			 na, now);
+		snprintf(r->detail[MLAB_CC_VALIDITY], sizeof r->detail[0], "expired: %svalid %s .. %s, lab clock %s",
+			 which, nb, na, now);
 	else
 		snprintf(r->detail[MLAB_CC_VALIDITY], sizeof r->detail[0],
-			 "not yet valid: valid %s .. %s, lab clock %s", nb, na, now);
+			 "not yet valid: %svalid %s .. %s, lab clock %s", which, nb, na, now);
 	if (r->skipped[MLAB_CC_NAME])
 		snprintf(r->detail[MLAB_CC_NAME], sizeof r->detail[0],
 			 "NOT CHECKED (weakened): wanted %s, certificate names %s", t->name,
@@ -299,12 +312,11 @@ static void finish_details(const struct mlab_trust *t, X509 *leaf, struct mlab_c
 				       : "serverAuth, digitalSignature");
 }
 
-static int verify_chain(const struct mlab_trust *t, X509 *const *xs, size_t n, struct mlab_cert_result *r)
+static int verify_chain(const struct mlab_trust *t, X509 *const *xs, size_t n, struct collect *c)
 {
 	X509_STORE *store = t->store ? t->store : X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	STACK_OF(X509) *rest = sk_X509_new_null();
-	struct collect c = {.r = r};
 	int e = MLAB_E_CRYPTO;
 
 	if (!store || !ctx || !rest)
@@ -315,12 +327,12 @@ static int verify_chain(const struct mlab_trust *t, X509 *const *xs, size_t n, s
 	if (X509_STORE_CTX_init(ctx, store, xs[0], rest) != 1)
 		goto out;
 	X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(ctx);
-	X509_VERIFY_PARAM_set_time(vp, (time_t)r->now);
+	X509_VERIFY_PARAM_set_time(vp, (time_t)c->r->now);
 	if (t->check_name && X509_VERIFY_PARAM_set1_host(vp, t->name, 0) != 1)
 		goto out;
 	if (X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER) != 1)
 		goto out;
-	X509_STORE_CTX_set_app_data(ctx, &c);
+	X509_STORE_CTX_set_app_data(ctx, c);
 	X509_STORE_CTX_set_verify_cb(ctx, collect_cb);
 	/* With the callback carrying on, the result is in r->err; a negative
 	 * return is OpenSSL's own failure. */
@@ -366,9 +378,10 @@ int mlab_cert_verify(const struct mlab_trust *t, const struct mlab_certificate *
 			goto out;
 		}
 	r->skipped[MLAB_CC_NAME] = !t->check_name;
-	if ((e = verify_chain(t, xs, m->n, r)) != 0)
+	struct collect c = {.r = r};
+	if ((e = verify_chain(t, xs, m->n, &c)) != 0)
 		goto out;
-	finish_details(t, xs[0], r);
+	finish_details(t, xs[0], &c, r);
 	for (int k = 0; k < MLAB_CC_N && !e; k++)
 		e = r->err[k];
 out:

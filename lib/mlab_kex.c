@@ -306,12 +306,21 @@ static void emit_chain(struct mlab_kex *k, const struct mlab_cert_result *r)
 	}
 }
 
+/* The errors of the four checks (not of the message, the parse or the
+ * library): only these can be shown as checks, and clicked through. */
+static bool cert_check_failure(int e)
+{
+	return e == MLAB_E_CERT_ISSUER || e == MLAB_E_CERT_EXPIRED || e == MLAB_E_CERT_NOT_YET ||
+	       e == MLAB_E_CERT_NAME || e == MLAB_E_CERT_USAGE;
+}
+
 /* Mode cert, initiator: parse, then the checks in their order; the first
  * that fails ends the handshake — unless this alice clicks through. */
 static int check_chain(struct mlab_kex *k, const uint8_t *body, size_t len)
 {
 	struct mlab_certificate m;
 	struct mlab_cert_result *r = calloc(1, sizeof *r);
+	bool ran = false;
 	int e;
 
 	if (!r)
@@ -320,12 +329,13 @@ static int check_chain(struct mlab_kex *k, const uint8_t *body, size_t len)
 		mlab_ev_emit(k->ev, "cert-received", json_pack("{s:i}", "n", (int)m.n),
 			     "received a certificate chain of %u certificates", (unsigned)m.n);
 		e = mlab_cert_verify(k->cfg.trust, &m, r);
-		if (e == 0 || r->n == m.n) /* parsed: the checks ran */
+		/* A chain that did not parse (or in order, or with an unknown
+		 * critical extension) was never checked: no chain or check
+		 * events, no click-through. */
+		if ((ran = e == 0 || cert_check_failure(e)))
 			emit_chain(k, r);
 	}
-	bool parsed =
-	    e == 0 || (r->n == m.n && e != MLAB_E_CERT_PARSE && e != MLAB_E_CERT_ORDER && e != MLAB_E_CERT_CRITICAL);
-	if (e != 0 && parsed && k->cfg.trust->insecure) {
+	if (e != 0 && ran && k->cfg.trust->insecure) {
 		mlab_ev_emit(k->ev, "cert-ignored", json_pack("{s:s}", "error", mlab_err_name(e)),
 			     "WEAKENED: %s — clicked through the warning and went on", mlab_err_text(e));
 		e = 0;
