@@ -51,6 +51,12 @@ int mlab_chain_load(const char *path, struct mlab_chain *c)
 	fclose(f);
 	if (e == 0 && c->n == 0)
 		e = MLAB_E_KEYFILE;
+	/* What bob could never send: the whole message must fit its limit. */
+	size_t body = 1;
+	for (size_t i = 0; i < c->n; i++)
+		body += 2 + c->len[i];
+	if (e == 0 && body > MLAB_MAX_CERT_BODY)
+		e = MLAB_E_TOO_LONG;
 	if (e != 0)
 		mlab_chain_free(c);
 	return e;
