@@ -22,18 +22,16 @@ struct sniff_ctx {
 	int err; /* first error of the stream tracker (out of memory) */
 };
 
-static void on_frame(void *arg, const uint8_t *p, size_t caplen, size_t wirelen)
+int sniff_frame(struct mlab_ev *ev, struct sniff_stream *ss, uint64_t n, const uint8_t *p, size_t caplen,
+		size_t wirelen, json_t *extra)
 {
-	struct sniff_ctx *c = arg;
 	struct dissect_frame f;
 	char line[256], mac[DISSECT_MAC_STR];
 	json_t *j;
-	int e;
 
-	c->frames++;
 	(void)dissect_frame(p, caplen, &f); /* a malformed frame is still reported */
 	dissect_summary(&f, line, sizeof line);
-	j = json_pack("{s:I,s:I}", "n", (json_int_t)c->frames, "len", (json_int_t)wirelen);
+	j = json_pack("{s:I,s:I}", "n", (json_int_t)n, "len", (json_int_t)wirelen);
 	if (caplen < wirelen)
 		json_object_set_new(j, "caplen", json_integer((json_int_t)caplen));
 	if (f.have_eth) {
@@ -42,8 +40,20 @@ static void on_frame(void *arg, const uint8_t *p, size_t caplen, size_t wirelen)
 	}
 	json_object_set_new(j, "proto", json_string(dissect_proto_name(f.proto)));
 	json_object_set_new(j, "summary", json_string(line));
-	mlab_ev_emit(c->ev, "frame", j, "%s", line);
-	if ((e = sniff_stream_input(c->ss, &f)) != 0 && c->err == 0)
+	if (extra)
+		json_object_update(j, extra);
+	json_decref(extra);
+	mlab_ev_emit(ev, "frame", j, "%s", line);
+	return sniff_stream_input(ss, &f);
+}
+
+static void on_frame(void *arg, const uint8_t *p, size_t caplen, size_t wirelen)
+{
+	struct sniff_ctx *c = arg;
+	int e;
+
+	c->frames++;
+	if ((e = sniff_frame(c->ev, c->ss, c->frames, p, caplen, wirelen, NULL)) != 0 && c->err == 0)
 		c->err = e;
 }
 

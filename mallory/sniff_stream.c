@@ -23,8 +23,6 @@
 #include "mlab_err.h"
 #include "mlab_group.h"
 
-enum { SNIFF_C2S = 0, SNIFF_S2C = 1 };
-
 #define SNIFF_ENDPOINT_STR 24 /* "255.255.255.255:65535" */
 
 struct sniff_dir {
@@ -40,6 +38,7 @@ struct sniff_dir {
 
 struct sniff_flow {
 	bool used;
+	uint64_t id; /* sniff_conn.id */
 	uint8_t cli_ip[DISSECT_IP4_LEN], srv_ip[DISSECT_IP4_LEN];
 	uint16_t cli_port, srv_port;
 	uint64_t last;	/* s->clock when last seen */
@@ -53,6 +52,7 @@ struct sniff_stream {
 	struct mlab_ev *ev;
 	uint64_t clock;
 	struct sniff_stats st;
+	struct sniff_observer obs;
 	struct sniff_flow flows[SNIFF_MAX_FLOWS];
 	char hex[2 * MLAB_MAX_PLAINTEXT + 1]; /* scratch for message-read */
 };
@@ -80,6 +80,14 @@ void sniff_stream_free(struct sniff_stream *s)
 const struct sniff_stats *sniff_stream_stats(const struct sniff_stream *s)
 {
 	return &s->st;
+}
+
+void sniff_stream_observe(struct sniff_stream *s, const struct sniff_observer *o)
+{
+	if (o)
+		s->obs = *o;
+	else
+		memset(&s->obs, 0, sizeof s->obs);
 }
 
 size_t sniff_stream_flows(const struct sniff_stream *s)
@@ -199,6 +207,7 @@ static struct sniff_flow *flow_new(struct sniff_stream *s, const struct dissect_
 		s->st.evicted++;
 	flow_clear(fl);
 	fl->used = true;
+	fl->id = ++s->st.connections;
 	memcpy(fl->cli_ip, to_server ? ip->src : ip->dst, DISSECT_IP4_LEN);
 	memcpy(fl->srv_ip, to_server ? ip->dst : ip->src, DISSECT_IP4_LEN);
 	fl->cli_port = to_server ? t->sport : t->dport;
@@ -455,25 +464,24 @@ static int on_alert(struct sniff_stream *s, struct sniff_flow *fl, int d, const 
 	return 0;
 }
 
-static int on_plain_record(struct sniff_stream *s, struct sniff_flow *fl, int d, uint64_t seq, struct mlab_rd *r)
+/* A record's content, read in clear (cipher none) or given by the observer
+ * (decrypted). */
+static int report_plain(struct sniff_stream *s, struct sniff_flow *fl, int d, uint64_t seq, uint8_t content,
+			const uint8_t *data, size_t n, bool decrypted)
 {
-	uint8_t content;
-	const uint8_t *data;
-	size_t n;
 	char shown[256];
 	json_t *j, *text;
 
-	if (mlab_rd_u8(r, &content) != 0)
-		return MLAB_E_TRUNCATED;
-	n = mlab_rd_left(r);
 	if (n > MLAB_MAX_PLAINTEXT)
 		return MLAB_E_TOO_LONG;
-	(void)mlab_rd_view(r, &data, n);
 	j = ends_json(fl, d);
 	json_object_set_new(j, "seq", json_u64(seq));
+	if (decrypted)
+		json_object_set_new(j, "decrypted", json_true());
 	switch (content) {
 	case MLAB_CONTENT_DATA:
 		s->st.messages_read++;
+		s->st.records_decrypted += decrypted;
 		mlab_hex(data, n, s->hex);
 		json_object_set_new(j, "len", json_integer((json_int_t)n));
 		json_object_set_new(j, "hex", json_string(s->hex));
@@ -486,6 +494,7 @@ static int on_plain_record(struct sniff_stream *s, struct sniff_flow *fl, int d,
 	case MLAB_CONTENT_CLOSE:
 		if (n != 0)
 			break;
+		s->st.records_decrypted += decrypted;
 		mlab_ev_emit(s->ev, "close-seen", j, "close notification (record #%llu, %s > %s)",
 			     (unsigned long long)seq, from_of(fl, d), to_of(fl, d));
 		return 0;
@@ -496,7 +505,21 @@ static int on_plain_record(struct sniff_stream *s, struct sniff_flow *fl, int d,
 	return MLAB_E_BAD_FIELD;
 }
 
-static int on_record(struct sniff_stream *s, struct sniff_flow *fl, int d, const uint8_t *body, size_t len)
+static int on_plain_record(struct sniff_stream *s, struct sniff_flow *fl, int d, uint64_t seq, struct mlab_rd *r)
+{
+	uint8_t content;
+	const uint8_t *data;
+	size_t n;
+
+	if (mlab_rd_u8(r, &content) != 0)
+		return MLAB_E_TRUNCATED;
+	n = mlab_rd_left(r);
+	(void)mlab_rd_view(r, &data, n);
+	return report_plain(s, fl, d, seq, content, data, n, false);
+}
+
+static int on_record(struct sniff_stream *s, struct sniff_flow *fl, int d, const uint8_t *body, size_t len,
+		     const struct sniff_plain *plain)
 {
 	struct mlab_rd r;
 	uint64_t seq;
@@ -508,6 +531,8 @@ static int on_record(struct sniff_stream *s, struct sniff_flow *fl, int d, const
 		return MLAB_E_TRUNCATED;
 	if (fl->cipher == MLAB_CIPHER_NONE)
 		return on_plain_record(s, fl, d, seq, &r);
+	if (plain)
+		return report_plain(s, fl, d, seq, plain->content, plain->data, plain->len, true);
 	/* AEAD, or a cipher never seen (joined after the server hello: then
 	 * nothing is assumed about the layout beyond the sequence number). */
 	if (fl->cipher && mlab_rd_left(&r) < 1 + MLAB_TAG_LEN)
@@ -528,8 +553,29 @@ static int on_record(struct sniff_stream *s, struct sniff_flow *fl, int d, const
 	return 0;
 }
 
+/* Shows the frame to the observer; the plaintext it gave for a record, or NULL. */
+static const struct sniff_plain *observe(struct sniff_stream *s, struct sniff_flow *fl, int d, uint8_t type,
+					 const uint8_t *body, size_t len, struct sniff_plain *plain)
+{
+	struct sniff_conn c = {.id = fl->id,
+			       .slot = (unsigned)(fl - s->flows),
+			       .client = fl->cli,
+			       .server = fl->srv,
+			       .cipher = fl->cipher};
+	bool got;
+
+	if (!s->obs.frame)
+		return NULL;
+	memset(plain, 0, sizeof *plain);
+	got = s->obs.frame(s->obs.arg, &c, d, type, body, len, plain);
+	return got && type == MLAB_MSG_RECORD && fl->cipher != MLAB_CIPHER_NONE ? plain : NULL;
+}
+
 static int on_frame(struct sniff_stream *s, struct sniff_flow *fl, int d, uint8_t type, const uint8_t *body, size_t len)
 {
+	struct sniff_plain plain;
+	const struct sniff_plain *got = observe(s, fl, d, type, body, len, &plain);
+
 	s->st.frames++;
 	switch (type) {
 	case MLAB_MSG_CLIENT_HELLO:
@@ -545,7 +591,7 @@ static int on_frame(struct sniff_stream *s, struct sniff_flow *fl, int d, uint8_
 	case MLAB_MSG_FINISHED:
 		return on_finished(s, fl, d, body, len);
 	case MLAB_MSG_RECORD:
-		return on_record(s, fl, d, body, len);
+		return on_record(s, fl, d, body, len, got);
 	case MLAB_MSG_ALERT:
 		return on_alert(s, fl, d, body, len);
 	default:
@@ -615,6 +661,47 @@ static void dir_feed(struct sniff_stream *s, struct sniff_flow *fl, int d, const
 
 /* ---------------------------------------------------------------- input */
 
+/* Half sessions (sniff_observer.report_partial, sniff_stream_finish): a
+ * stream-gap that, unlike dir_resync's, drops nothing. */
+static json_t *partial_gap(struct sniff_stream *s, struct sniff_flow *fl, int d, const char *reason, uint64_t bytes)
+{
+	json_t *j = ends_json(fl, d);
+
+	s->st.gaps++;
+	json_object_set_new(j, "reason", json_string(reason));
+	json_object_set_new(j, "bytes", json_integer((json_int_t)bytes));
+	return j;
+}
+
+/* bytes: what the first segment carries before a frame boundary (all of it
+ * unless it starts with a valid frame header, as dir_feed decides). */
+static void report_joined(struct sniff_stream *s, struct sniff_flow *fl, int d, const uint8_t *p, size_t n)
+{
+	uint8_t type;
+	uint32_t len;
+	bool starts = n >= MLAB_FRAME_HDR && mlab_frame_check(p, &type, &len) == 0;
+
+	mlab_ev_emit(s->ev, "stream-gap", partial_gap(s, fl, d, "joined", starts ? 0 : n),
+		     "%s > %s: joined mid-connection, its start is not here (%zu bytes before a frame boundary); "
+		     "reading from the next frame",
+		     from_of(fl, d), to_of(fl, d), starts ? (size_t)0 : n);
+}
+
+void sniff_stream_finish(struct sniff_stream *s)
+{
+	for (size_t i = 0; i < SNIFF_MAX_FLOWS; i++) {
+		struct sniff_flow *fl = &s->flows[i];
+		for (int d = 0; fl->used && d < 2; d++) {
+			struct sniff_dir *D = &fl->d[d];
+			if (D->seq_known && !D->fin && !D->failed)
+				mlab_ev_emit(s->ev, "stream-gap", partial_gap(s, fl, d, "unfinished", D->len),
+					     "%s > %s: the input ends before this direction closed (%zu bytes of an "
+					     "unfinished frame)",
+					     from_of(fl, d), to_of(fl, d), D->len);
+		}
+	}
+}
+
 static void on_segment(struct sniff_stream *s, struct sniff_flow *fl, int d, const struct dissect_tcp *t)
 {
 	struct sniff_dir *D = &fl->d[d], *O = &fl->d[!d];
@@ -639,6 +726,7 @@ static void on_segment(struct sniff_stream *s, struct sniff_flow *fl, int d, con
 			if (d == SNIFF_C2S && !(t->flags & DISSECT_TCP_ACK)) {
 				dir_clear(O);
 				fl->cipher = 0;
+				fl->id = ++s->st.connections;
 			}
 		}
 		dir_clear(D);
@@ -652,6 +740,8 @@ static void on_segment(struct sniff_stream *s, struct sniff_flow *fl, int d, con
 		D->seq_known = true;
 		D->next_seq = seq;
 		D->sync = false;
+		if (s->obs.report_partial)
+			report_joined(s, fl, d, p, n);
 	}
 	if (n > 0) {
 		int32_t off = (int32_t)(seq - D->next_seq);
