@@ -155,7 +155,7 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	X(EV_SNIFFING, "sniffing", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "iface:s port:i mac:s",                   \
 	  "sniffing {iface} port {port}")                                                                              \
 	X(EV_FRAME, "frame", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                                 \
-	  "n:i len:i caplen:i dst_mac:s src_mac:s proto:s summary:s", "{summary}")                                     \
+	  "n:i len:i caplen:i dst_mac:s src_mac:s proto:s summary:s ts:n", "{summary}")                                \
 	X(EV_HANDSHAKE_SEEN, "handshake-seen", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                               \
 	  "msg:s from:s to:s modes:a groups:a ciphers:a client_auth:b mode:s group:s cipher:s share_len:i "            \
 	  "signer_key:s certs:i",                                                                                      \
@@ -163,8 +163,8 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	X(EV_ALERT_SEEN, "alert-seen", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "from:s to:s error:s check:s code:i", \
 	  "alert {from:who}\xe2\x86\x92{to:who} {error}")                                                              \
 	X(EV_MESSAGE_READ, "message-read", EW_M, KN_OWN, EM_WARN, SQ_PASS, MSG_DATA,                                   \
-	  "from:s to:s seq:i len:i hex:s text:s", "read {from:who}\xe2\x86\x92{to:who} {hex:snip}")                    \
-	X(EV_CLOSE_SEEN, "close-seen", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "from:s to:s seq:i",                  \
+	  "from:s to:s seq:i decrypted:b len:i hex:s text:s", "read {from:who}\xe2\x86\x92{to:who} {hex:snip}")        \
+	X(EV_CLOSE_SEEN, "close-seen", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "from:s to:s seq:i decrypted:b",      \
 	  "saw close {from:who}\xe2\x86\x92{to:who}")                                                                  \
 	X(EV_RECORD_SEEN, "record-seen", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                     \
 	  "from:s to:s seq:i len:i cipher:s readable:b", "record {from:who}\xe2\x86\x92{to:who} unreadable")           \
@@ -172,6 +172,12 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "gap {from:who}\xe2\x86\x92{to:who} ({reason})")                                                             \
 	X(EV_STREAM_ERROR, "stream-error", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "from:s to:s error:s message:s",  \
 	  "lost {from:who}\xe2\x86\x92{to:who}: {error}")                                                              \
+	/* mallory --decrypt (mallory/offline.c), §2.6 */                                                             \
+	X(EV_DECRYPT_START, "decrypt-start", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                 \
+	  "capture:s format:s snaplen:i port:i key:s", "reading {capture} port {port}")                                \
+	X(EV_DECRYPT_DONE, "decrypt-done", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                   \
+	  "frames:i connections:i records:i decrypted:i reason:s",                                                     \
+	  "read {frames} frames: {records} records, {decrypted} decrypted ({reason})")                                 \
 	/* mallory, active modes (mallory/active.c, mitm_flow.c, attack_dhmitm.c), §2.7 */                            \
 	X(EV_REFUSED, "refused", EW_M, KN_OWN, EM_FAIL, SQ_NONE, MSG_NONE, "iface:s reason:s", "refused to transmit")  \
 	X(EV_TARGET_RESOLVED, "target-resolved", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "ip:s mac:s",               \

@@ -9,16 +9,20 @@
  *   netsum        checksums of re-emitted frames
  *   lab_guard     the safety rail: transmit only inside a lab namespace
  *   active        the active modes' loop: poison, relay, attack, restore
+ *   pcap_file     a recorded capture file (libpcap), checked as hostile input
+ *   offline       the --decrypt mode: a recorded capture through the sniffing path
  *
  * Sniff mode never transmits: it opens a capture and nothing else, so it
  * needs no --armed (docs/events.md §2.6) and is safe on any interface. The active
- * modes refuse to transmit outside a lab namespace unless armed. */
+ * modes refuse to transmit outside a lab namespace unless armed. --decrypt
+ * reads a file and opens neither an interface nor a socket. */
 #include <signal.h>
 #include <stdio.h>
 
 #include "active.h"
 #include "mallory_opts.h"
 #include "mlab_event.h"
+#include "offline.h"
 #include "sniff.h"
 
 /* Set by SIGINT/SIGTERM; the poll loop looks at it, the handler does nothing else. */
@@ -49,6 +53,8 @@ int main(int argc, char **argv)
 		return sniff_run(&o, &ev, &stop_requested);
 	case MALLORY_MODE_ATTACK:
 		return active_run(&o, &ev, &stop_requested);
+	case MALLORY_MODE_DECRYPT:
+		return decrypt_run(&o, &ev, &stop_requested);
 	case MALLORY_MODE_NONE:
 		break;
 	}

@@ -26,5 +26,7 @@ const struct mlab_opt mallory_optab[] = {
     {"max-frames", MO_UINT, M, MO_NOFILE, 1, 18446744073709551615ULL, "frames", NULL},
     {"quiet", MO_FLAG, M, MO_NOFILE, 0, 0, NULL, NULL},
     {"armed", MO_FLAG, M, MO_NOFILE, 0, 0, NULL, NULL},
+    {"decrypt", MO_FILE, M, MO_NOFILE, 0, 0, NULL, NULL},
+    {"key", MO_FILE, M, MO_NOFILE, 0, 0, NULL, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, NULL},
 };

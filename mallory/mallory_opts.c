@@ -38,6 +38,8 @@ enum {
 	OPT_SMALL_SUBGROUP,
 	OPT_STRIP_AUTH,
 	OPT_DOWNGRADE_GROUP,
+	OPT_DECRYPT,
+	OPT_KEY,
 	OPT_HELP,
 };
 
@@ -61,6 +63,8 @@ static const struct option long_opts[] = {
     {"small-subgroup", no_argument, NULL, OPT_SMALL_SUBGROUP},
     {"strip-auth", no_argument, NULL, OPT_STRIP_AUTH},
     {"downgrade-group", required_argument, NULL, OPT_DOWNGRADE_GROUP},
+    {"decrypt", required_argument, NULL, OPT_DECRYPT},
+    {"key", required_argument, NULL, OPT_KEY},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -69,7 +73,8 @@ static void usage(FILE *f)
 {
 	fputs(
 	    "usage: mallory --sniff [options]\n"
-	    "       mallory --attack relay|dh-mitm --targets IP1,IP2 [options]\n\n"
+	    "       mallory --attack relay|dh-mitm --targets IP1,IP2 [options]\n"
+	    "       mallory --decrypt CAPTURE [--key FILE] [--port N]\n\n"
 	    "mallory, the attacker of the lab. Choose one mode:\n"
 	    "  --sniff                 passive eavesdropping: capture every frame on --iface, follow the\n"
 	    "                          protocol's TCP connections and report what she learns (every handshake\n"
@@ -79,7 +84,11 @@ static void usage(FILE *f)
 	    "                          what she can read; on stop, restore the true ARP mappings\n"
 	    "  --attack dh-mitm        the same, and swap her own Diffie-Hellman shares into the handshake\n"
 	    "  --attack poison         poison only and relay nothing (a benchmark baseline: her kernel forwards\n"
-	    "                          when the lab sets ip_forward=1 for her)\n\n"
+	    "                          when the lab sets ip_forward=1 for her)\n"
+	    "  --decrypt CAPTURE       record now, decrypt later: read a recorded capture (a run's wire.pcap;\n"
+	    "                          pcap or pcapng, Ethernet) and report it as sniffing would have, every\n"
+	    "                          connection's half sessions included. Opens no interface, never transmits\n"
+	    "  --key FILE              --decrypt: the leaked key to recover session keys with\n\n"
 	    "  --targets IP1,IP2       the two victims (alice and bob)\n"
 	    "  --interval MS           re-poison every MS milliseconds (default 1000)\n"
 	    "  --tamper 'FROM=>TO'     dh-mitm: replace FROM by TO in application data (repeatable)\n"
@@ -104,11 +113,14 @@ static void usage(FILE *f)
 	    "                          run inside the lab (mitmlab run) or as root\n"
 	    "  --port N                the protocol's TCP port (default 4433)\n"
 	    "  --events FD             write JSON-lines events to descriptor FD (docs/events.md)\n"
-	    "  --max-frames N          stop after N captured frames (default: until SIGINT/SIGTERM)\n"
+	    "  --max-frames N          stop after N captured frames (default: until SIGINT/SIGTERM; --decrypt:\n"
+	    "                          the whole capture)\n"
 	    "  --quiet                 no readable log on stderr\n"
 	    "  --help                  this text\n\n"
-	    "exit status: 0 success (also after SIGINT/SIGTERM), 2 usage, 3 capture failed (no such interface,\n"
-	    "             no permission, interface down), 5 internal error (out of memory)\n",
+	    "exit status: 0 success (also after SIGINT/SIGTERM; --decrypt: the capture was read, even if cut\n"
+	    "             short), 2 usage, 3 capture failed (no such interface, no permission, interface down;\n"
+	    "             --decrypt: missing, not a regular file, not a pcap capture, not Ethernet, corrupt),\n"
+	    "             5 internal error (out of memory)\n",
 	    f);
 }
 
@@ -246,6 +258,17 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 		o->downgrade_group = g->id;
 		return -1;
 	}
+	case OPT_DECRYPT:
+	case OPT_KEY:
+		if (arg[0] == '\0')
+			return bad("--%s: empty file name", opt == OPT_DECRYPT ? "decrypt" : "key");
+		if (opt == OPT_DECRYPT) {
+			o->mode = MALLORY_MODE_DECRYPT;
+			o->capture = arg;
+		} else {
+			o->key = arg;
+		}
+		return -1;
 	case OPT_HELP:
 		usage(stdout);
 		return MALLORY_EXIT_OK;
@@ -265,19 +288,34 @@ int mallory_opts_parse(struct mallory_opts *o, int argc, char **argv)
 	o->port = 4433;
 	o->events_fd = -1;
 	o->interval_ms = 1000;
-	bool iface_given = false;
+	bool iface_given = false, live_mode = false, decrypt = false;
+	const char *live_only = NULL; /* an option --decrypt has no use for */
 
 	optind = 1;
 	opterr = 1;
 	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		iface_given |= opt == OPT_IFACE;
+		live_mode |= opt == OPT_SNIFF || opt == OPT_ATTACK;
+		decrypt |= opt == OPT_DECRYPT;
+		if (!live_only && (opt == OPT_IFACE || opt == OPT_TARGETS || opt == OPT_ARMED || opt == OPT_INTERVAL))
+			live_only = opt == OPT_IFACE	 ? "--iface"
+				    : opt == OPT_TARGETS ? "--targets"
+				    : opt == OPT_ARMED	 ? "--armed"
+							 : "--interval";
 		if ((r = parse_one(o, opt, optarg)) >= 0)
 			return r;
 	}
 	if (optind < argc)
 		return bad("unexpected argument: %s", argv[optind]);
 	if (o->mode == MALLORY_MODE_NONE)
-		return bad("choose a mode: --sniff (passive capture) or --attack relay|dh-mitm");
+		return bad("choose a mode: --sniff (passive capture), --attack relay|dh-mitm or --decrypt CAPTURE");
+	/* --decrypt reads a file: it must not look like it could capture or send. */
+	if (decrypt && live_mode)
+		return bad("--decrypt reads a recorded capture: give it alone, without --sniff or --attack%s", "");
+	if (decrypt && live_only)
+		return bad("%s belongs to the live modes: --decrypt reads CAPTURE and opens no interface", live_only);
+	if (o->key && !decrypt)
+		return bad("--key belongs to --decrypt%s", "");
 	if (o->mode == MALLORY_MODE_ATTACK && !o->targets[0])
 		return bad("--attack needs --targets IP1,IP2 (the two victims)");
 	if (o->armed && !iface_given)

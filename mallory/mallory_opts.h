@@ -10,14 +10,15 @@
 enum mallory_exit {
 	MALLORY_EXIT_OK = 0,
 	MALLORY_EXIT_USAGE = 2,	   /* bad command line, --events not writable */
-	MALLORY_EXIT_NETWORK = 3,  /* the capture could not be opened or failed */
+	MALLORY_EXIT_NETWORK = 3,  /* the capture could not be opened or failed (--decrypt: read) */
 	MALLORY_EXIT_INTERNAL = 5, /* out of memory */
 };
 
 enum mallory_mode {
 	MALLORY_MODE_NONE = 0,
-	MALLORY_MODE_SNIFF,  /* passive: capture and report, never transmit */
-	MALLORY_MODE_ATTACK, /* active: poison ARP caches, relay, run an attack */
+	MALLORY_MODE_SNIFF,   /* passive: capture and report, never transmit */
+	MALLORY_MODE_ATTACK,  /* active: poison ARP caches, relay, run an attack */
+	MALLORY_MODE_DECRYPT, /* offline: read a recorded capture (mallory/offline.h), never transmit */
 };
 
 enum mallory_attack {
@@ -49,6 +50,8 @@ struct mallory_opts {
 	bool strip_auth;			/* dh-mitm: remove "sign" from alice's offer */
 	uint16_t downgrade_group;		/* dh-mitm: force this weak group and break it live (0: off) */
 	size_t n_tamper;
+	const char *capture; /* --decrypt: the recorded capture */
+	const char *key;     /* --decrypt: the leaked key for key recovery (NULL: none) */
 };
 
 /* Parses argv into o (defaults first). Returns -1 to go on, or an exit code
