@@ -55,7 +55,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/tes
 INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 
-.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert install uninstall clean format pki-refresh
+.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
 all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(STATIC_KEYS) $(PKI)
@@ -147,13 +147,15 @@ $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBM
 
 # libFuzzer (clang): fuzz_frames over the codec and both engines, fuzz_cert
 # over the certificate path (decode, checks, an initiator in
-# wait-server-certificate). `make fuzz` runs each for FUZZ_SECONDS;
-# fuzz-frames and fuzz-cert run one. The corpora live in build/fuzz and grow
-# between runs; fuzz_cert also reads its seeds from tests/fuzz/corpus_cert.
+# wait-server-certificate), fuzz_pcap over mallory --decrypt (a capture file
+# through libpcap, pcap_file, the dissector, sniff_stream and offline).
+# `make fuzz` runs each for FUZZ_SECONDS; fuzz-frames, fuzz-cert and fuzz-pcap
+# run one. The corpora live in build/fuzz and grow between runs; fuzz_cert and
+# fuzz_pcap also read their seeds from tests/fuzz/corpus_cert and corpus_pcap.
 FUZZ_SECONDS ?= 60
 FUZZ_CC := clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Itests/helpers -fsanitize=fuzzer,address,undefined \
 	$(shell pkg-config --cflags $(PKGS))
-fuzz: fuzz-frames fuzz-cert
+fuzz: fuzz-frames fuzz-cert fuzz-pcap
 fuzz-frames: build/fuzz/fuzz_frames
 	@mkdir -p build/fuzz/corpus
 	$(Q)build/fuzz/fuzz_frames -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus
@@ -161,12 +163,21 @@ fuzz-cert: build/fuzz/fuzz_cert
 	@mkdir -p build/fuzz/corpus_cert
 	$(Q)build/fuzz/fuzz_cert -max_total_time=$(FUZZ_SECONDS) -max_len=16384 build/fuzz/corpus_cert \
 		tests/fuzz/corpus_cert
+fuzz-pcap: build/fuzz/fuzz_pcap
+	@mkdir -p build/fuzz/corpus_pcap
+	$(Q)build/fuzz/fuzz_pcap -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus_pcap \
+		tests/fuzz/corpus_pcap
 build/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c $(wildcard lib/*.c lib/*.h)
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)$(FUZZ_CC) tests/fuzz/fuzz_frames.c lib/*.c -o $@ $(LDLIBS)
 build/fuzz/fuzz_cert: tests/fuzz/fuzz_cert.c tests/helpers/cert_fx.c tests/helpers/cert_fx.h $(wildcard lib/*.c lib/*.h)
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)$(FUZZ_CC) tests/fuzz/fuzz_cert.c tests/helpers/cert_fx.c lib/*.c -o $@ $(LDLIBS)
+FUZZ_PCAP_SRC := mallory/pcap_file.c mallory/offline.c mallory/sniff.c mallory/sniff_stream.c mallory/dissect.c \
+	mallory/capture.c
+build/fuzz/fuzz_pcap: tests/fuzz/fuzz_pcap.c $(FUZZ_PCAP_SRC) $(wildcard lib/*.c lib/*.h mallory/*.h)
+	@mkdir -p $(@D)
+	$(call say,CLANG,$@)$(FUZZ_CC) -Imallory tests/fuzz/fuzz_pcap.c $(FUZZ_PCAP_SRC) lib/*.c -o $@ $(LDLIBS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/mitmlab
