@@ -400,6 +400,24 @@ static int on_key_share(struct sniff_stream *s, struct sniff_flow *fl, int d, co
 	return 0;
 }
 
+/* Kind transport: the premaster travels encrypted to bob's RSA key; she
+ * sees its length (and, with that key leaked, --decrypt's hooks see it all). */
+static int on_premaster(struct sniff_stream *s, struct sniff_flow *fl, int d, const uint8_t *body, size_t len)
+{
+	struct mlab_premaster m;
+	char line[64];
+	json_t *j;
+	int e = mlab_premaster_decode(body, len, &m);
+
+	if (e != 0)
+		return e;
+	j = hs_json(fl, d, MLAB_MSG_PREMASTER);
+	json_object_set_new(j, "premaster_len", json_integer(m.len));
+	snprintf(line, sizeof line, "RSA-encrypted premaster, %u bytes", m.len);
+	handshake_seen(s, fl, d, MLAB_MSG_PREMASTER, j, line);
+	return 0;
+}
+
 static int on_signature(struct sniff_stream *s, struct sniff_flow *fl, int d, const uint8_t *body, size_t len)
 {
 	struct mlab_signature m;
@@ -584,6 +602,8 @@ static int on_frame(struct sniff_stream *s, struct sniff_flow *fl, int d, uint8_
 		return on_server_hello(s, fl, d, body, len);
 	case MLAB_MSG_KEY_SHARE:
 		return on_key_share(s, fl, d, body, len);
+	case MLAB_MSG_PREMASTER:
+		return on_premaster(s, fl, d, body, len);
 	case MLAB_MSG_SIGNATURE:
 		return on_signature(s, fl, d, body, len);
 	case MLAB_MSG_CERTIFICATE:

@@ -798,6 +798,66 @@ static void test_hooks_see_the_transcript_and_decrypt(void **state)
 	}
 }
 
+/* Kind transport: alice's EncryptedPremaster in place of her KeyShare is a
+ * handshake message like the others (the hooks need what follows it too). */
+static void test_transport_kind_premaster_seen(void **state)
+{
+	static struct fake_recovery r;
+	struct offline_hooks hooks = {.arg = &r, .on_handshake_frame = fake_hs};
+	struct mlab_client_hello ch = {
+	    .version = MLAB_VERSION, .n_modes = 1, .n_groups = 1, .n_ciphers = 1, .n_kinds = 1};
+	struct mlab_server_hello sh = {.version = MLAB_VERSION,
+				       .mode = MLAB_MODE_NONE,
+				       .group = MLAB_GROUP_X25519,
+				       .cipher = MLAB_CIPHER_AES_256_GCM,
+				       .kind = MLAB_KIND_TRANSPORT};
+	uint8_t ct[256];
+	struct mlab_premaster pm = {.len = sizeof ct, .ct = ct};
+	struct mlab_finished fin;
+	struct mlab_rec tx;
+	struct mlab_dir_keys keys;
+	struct conn k;
+	static struct msgbuf m;
+	(void)state;
+
+	memset(&r, 0, sizeof r);
+	memset(ct, 0xc7, sizeof ct);
+	memset(fin.mac, 0xf1, sizeof fin.mac);
+	ch.modes[0] = MLAB_MODE_NONE;
+	ch.groups[0] = MLAB_GROUP_X25519;
+	ch.ciphers[0] = MLAB_CIPHER_AES_256_GCM;
+	ch.kinds[0] = MLAB_KIND_TRANSPORT;
+	conn_open(&k, 1, 2);
+	mb_init(&m);
+	assert_err(mlab_client_hello_encode(&m.w, &ch), 0);
+	flush_msgs(&k, C2S, &m);
+	assert_err(mlab_server_hello_encode(&m.w, &sh), 0);
+	flush_msgs(&k, S2C, &m);
+	assert_err(mlab_premaster_encode(&m.w, &pm), 0);
+	assert_err(mlab_finished_encode(&m.w, &fin), 0);
+	flush_msgs(&k, C2S, &m);
+	assert_err(mlab_finished_encode(&m.w, &fin), 0);
+	flush_msgs(&k, S2C, &m);
+	memset(&keys, 0x42, sizeof keys);
+	mlab_rec_init(&tx, MLAB_CIPHER_AES_256_GCM, &keys);
+	assert_err(mlab_rec_seal(&tx, MLAB_CONTENT_DATA, (const uint8_t *)"hi", 2, &m.w), 0);
+	flush_msgs(&k, C2S, &m);
+	conn_close(&k);
+
+	assert_int_equal(run_hooks(write_pcap("a.pcap", 0, PK.n), &hooks, 0), MALLORY_EXIT_OK);
+	assert_int_equal(count("stream-error"), 0);
+	assert_int_equal(count("handshake-seen"), 5);
+	json_t *e = nth("handshake-seen", 2);
+	assert_string_equal(str(e, "msg"), "encrypted-premaster");
+	assert_ends(e, C2S);
+	assert_int_equal(num(e, "premaster_len"), sizeof ct);
+	assert_string_equal(str(nth("handshake-seen", 3), "msg"), "finished");
+	assert_int_equal(r.n_hs, 5);
+	assert_int_equal(r.types[2], MLAB_MSG_PREMASTER);
+	assert_int_equal(count("record-seen"), 1);
+	assert_done(PK.n, 1, 1, 0, "end");
+}
+
 static bool bad_plain(void *arg, const struct sniff_conn *flow, int dir, const uint8_t *body, size_t len,
 		      struct sniff_plain *plain)
 {
@@ -1175,6 +1235,7 @@ int main(void)
 	    T(test_descriptor_of_a_memfd),
 	    T(test_hooks_see_the_transcript_and_decrypt),
 	    T(test_hook_bad_plaintext_is_a_stream_error),
+	    T(test_transport_kind_premaster_seen),
 	    T(test_second_half_of_a_connection),
 	    T(test_joined_mid_frame_and_cut_before_the_close),
 	    T(test_whole_start_no_close),
