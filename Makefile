@@ -5,7 +5,8 @@
 #   make demo         bob and alice run a signed exchange on loopback
 #   make bench        handshake, dlog, seed-search, lab and RSA decryption benchmarks (prints medians;
 #                     asserts nothing)
-#   make fuzz         libFuzzer over the codec, the engines and the certificate path (FUZZ_SECONDS=60 each)
+#   make fuzz         libFuzzer over the codec, the engines, the certificate path and mallory's capture
+#                     reader (FUZZ_SECONDS=60 each)
 #   make install PREFIX=/usr/local DESTDIR=
 # V=1 shows full command lines.
 
