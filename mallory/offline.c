@@ -16,6 +16,7 @@ struct offline {
 	struct mlab_ev *ev;
 	struct sniff_stream *ss;
 	uint64_t frames, records;
+	double ts;	    /* the current packet's capture time */
 	const char *reason; /* decrypt-done's */
 	int err;	    /* the stream tracker's (out of memory) */
 };
@@ -29,22 +30,24 @@ static bool observe(void *arg, const struct sniff_conn *flow, int dir, uint8_t t
 
 	if (type != MLAB_MSG_RECORD) {
 		if (h && h->on_handshake_frame)
-			h->on_handshake_frame(h->arg, flow, dir, type, body, len);
+			h->on_handshake_frame(h->arg, flow, dir, x->ts, type, body, len);
 		return false;
 	}
 	x->records++;
 	if (flow->cipher == MLAB_CIPHER_NONE || !h || !h->on_record)
 		return false;
-	return h->on_record(h->arg, flow, dir, body, len, plain);
+	return h->on_record(h->arg, flow, dir, x->ts, body, len, plain);
 }
 
 static bool on_packet(void *arg, const struct pcap_file_pkt *pkt)
 {
 	struct offline *x = arg;
-	/* The capture's own clock; "t" stays the time of the event. */
-	json_t *ts = json_pack("{s:f}", "ts", (double)pkt->sec + (double)pkt->nsec / 1e9);
+	json_t *ts;
 	int e;
 
+	/* The capture's own clock; "t" stays the time of the event. */
+	x->ts = (double)pkt->sec + (double)pkt->nsec / 1e9;
+	ts = json_pack("{s:f}", "ts", x->ts);
 	x->frames++;
 	if ((e = sniff_frame(x->ev, x->ss, x->frames, pkt->data, pkt->caplen, pkt->len, ts)) != 0) {
 		x->err = e;

@@ -31,15 +31,17 @@ struct offline_hooks {
 	/* Every frame that is not a record (handshake messages, alerts) of a
 	 * followed connection, before mallory decodes it: the transcript, in
 	 * order, per connection (flow->id) and direction (SNIFF_C2S, SNIFF_S2C).
-	 * flow->cipher is set from the server hello on. May be NULL. */
-	void (*on_handshake_frame)(void *arg, const struct sniff_conn *flow, int dir, uint8_t type, const uint8_t *body,
-				   size_t len);
+	 * flow->cipher is set from the server hello on. ts: the capture time
+	 * (seconds since the epoch) of the packet that completed the frame,
+	 * e.g. the centre of a seed search's time window. May be NULL. */
+	void (*on_handshake_frame)(void *arg, const struct sniff_conn *flow, int dir, double ts, uint8_t type,
+				   const uint8_t *body, size_t len);
 	/* Every record of a connection whose cipher is not "none" (0, unknown,
 	 * when the capture missed the server hello); body is the frame's body
 	 * as on the wire (seq | ciphertext | tag). Return true with *plain
 	 * filled (content, plaintext in the hook's memory) when it decrypted;
 	 * false leaves the record unreadable (record-seen). May be NULL. */
-	bool (*on_record)(void *arg, const struct sniff_conn *flow, int dir, const uint8_t *body, size_t len,
+	bool (*on_record)(void *arg, const struct sniff_conn *flow, int dir, double ts, const uint8_t *body, size_t len,
 			  struct sniff_plain *plain);
 	/* The capture is over, before decrypt-done (not after an error). May be NULL. */
 	void (*on_end)(void *arg);

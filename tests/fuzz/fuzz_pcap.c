@@ -21,9 +21,11 @@ struct fuzz_state {
 	uint8_t plain[MLAB_MAX_PLAINTEXT];
 };
 
-static void on_hs(void *arg, const struct sniff_conn *flow, int dir, uint8_t type, const uint8_t *body, size_t len)
+static void on_hs(void *arg, const struct sniff_conn *flow, int dir, double ts, uint8_t type, const uint8_t *body,
+		  size_t len)
 {
 	struct fuzz_state *s = arg;
+	(void)ts;
 	s->sum += (unsigned)(flow->slot + (unsigned)dir + type + strlen(flow->client) + strlen(flow->server));
 	for (size_t i = 0; i < len; i++)
 		s->sum += body[i];
@@ -31,10 +33,11 @@ static void on_hs(void *arg, const struct sniff_conn *flow, int dir, uint8_t typ
 
 /* The record's bytes after its sequence number as plaintext; the first of them
  * as the content type, so bad types and lengths reach the reporter too. */
-static bool on_record(void *arg, const struct sniff_conn *flow, int dir, const uint8_t *body, size_t len,
+static bool on_record(void *arg, const struct sniff_conn *flow, int dir, double ts, const uint8_t *body, size_t len,
 		      struct sniff_plain *plain)
 {
 	struct fuzz_state *s = arg;
+	(void)ts;
 	(void)flow;
 	(void)dir;
 	if (len < MLAB_SEQ_LEN + 1)

@@ -694,16 +694,23 @@ struct fake_recovery {
 	struct mlab_rec rx[2];
 	uint64_t conn;
 	unsigned n_hs, ends;
+	double last_ts;
 	uint8_t types[16];
 	int dirs[16];
 	uint8_t plain[MLAB_MAX_PLAINTEXT];
 };
 
-static void fake_hs(void *arg, const struct sniff_conn *flow, int dir, uint8_t type, const uint8_t *body, size_t len)
+static void fake_hs(void *arg, const struct sniff_conn *flow, int dir, double ts, uint8_t type, const uint8_t *body,
+		    size_t len)
 {
 	struct fake_recovery *r = arg;
 	(void)body;
 	(void)len;
+	/* The capture's clock: frame i was written at TS0 + i ms. */
+	assert_true(ts > TS0 && ts < TS0 + 1.0);
+	if (r->n_hs > 0)
+		assert_true(ts >= r->last_ts);
+	r->last_ts = ts;
 	assert_string_equal(flow->client, A_NAME);
 	assert_string_equal(flow->server, B_NAME);
 	assert_true(flow->slot < SNIFF_MAX_FLOWS);
@@ -718,12 +725,13 @@ static void fake_hs(void *arg, const struct sniff_conn *flow, int dir, uint8_t t
 }
 
 /* "Recovered" keys: the test's own, as the lead's code will derive them. */
-static bool fake_record(void *arg, const struct sniff_conn *flow, int dir, const uint8_t *body, size_t len,
+static bool fake_record(void *arg, const struct sniff_conn *flow, int dir, double ts, const uint8_t *body, size_t len,
 			struct sniff_plain *plain)
 {
 	struct fake_recovery *r = arg;
 	size_t n;
 
+	assert_true(ts > r->last_ts); /* records come after the handshake */
 	assert_int_equal(flow->cipher, MLAB_CIPHER_CHACHA20_POLY1305);
 	if (mlab_rec_open(&r->rx[dir], body, len, &plain->content, r->plain, &n) != 0)
 		return false;
@@ -858,10 +866,11 @@ static void test_transport_kind_premaster_seen(void **state)
 	assert_done(PK.n, 1, 1, 0, "end");
 }
 
-static bool bad_plain(void *arg, const struct sniff_conn *flow, int dir, const uint8_t *body, size_t len,
+static bool bad_plain(void *arg, const struct sniff_conn *flow, int dir, double ts, const uint8_t *body, size_t len,
 		      struct sniff_plain *plain)
 {
 	(void)arg;
+	(void)ts;
 	(void)flow;
 	(void)dir;
 	(void)body;
