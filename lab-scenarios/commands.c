@@ -87,8 +87,9 @@ static char *path_join(const char *dir, const char *name)
  * flags, two of them: A:B); --tofu names a store to seed (or "new"). */
 static int is_key_flag(const char *flag)
 {
-	static const char *const flags[] = {"--key", "--peer-key", "--forge-key",   "--cert",
-					    "--ca",  "--tofu",	   "--impersonate", "--mint"};
+	static const char *const flags[] = {"--key",	 "--peer-key", "--forge-key",	"--cert",
+					    "--ca",	 "--tofu",     "--impersonate", "--mint",
+					    "--rsa-key", "--peer-rsa", "--static-key"};
 	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
 		if (strcmp(flag, flags[i]) == 0)
 			return 1;

@@ -112,8 +112,8 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "signer {signer_key:key} not pinned {pinned_key:key}")                                                       \
 	X(EV_SIGNATURE_VERIFIED, "signature-verified", EW_AB, KN_OWN, EM_OK, SQ_RECV, MSG_SIG,                         \
 	  "scope:s signer_key:s trust:s", "signature \xe2\x9c\x94 {?trust|{trust}}{!trust|pinned} {signer_key:key}")   \
-	X(EV_SESSION_KEY, "session-key", EW_AB | EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "key_id:s cipher:s with:s how:s", \
-	  "{?with|key with {with:who} }{!with|session key }{key_id:key}")                                              \
+	X(EV_SESSION_KEY, "session-key", EW_AB | EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                             \
+	  "key_id:s cipher:s with:s how:s", "{?with|key with {with:who} }{!with|session key }{key_id:key}")            \
 	X(EV_FINISHED_SENT, "finished-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_FIN, "", "Finished sent")            \
 	X(EV_FINISHED_VERIFIED, "finished-verified", EW_AB, KN_OWN, EM_OK, SQ_RECV, MSG_FIN, "",                       \
 	  "Finished \xe2\x9c\x94")                                                                                     \

@@ -602,6 +602,7 @@ static void write_reports(const struct run *r, const struct verdict *v)
 int lab_run(const struct scenario *sc, const struct lab_paths *paths, const struct run_opts *o, struct verdict *v,
 	    struct run_times *times, char *err, size_t errlen)
 {
+	bool conversation = false; /* phase 1 ran to alice's end: phase 2 may follow */
 	static const char *const names[3] = {"bob", "mallory", "alice"};
 	struct run *r = calloc(1, sizeof *r);
 	char *argvs[3][LAB_MAX_ARGV] = {{NULL}};
@@ -709,6 +710,7 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 	struct prog *alice = &r->progs[r->n_progs - 1];
 	while (alice->running && !must_end(r))
 		pump(r, 50);
+	conversation = true;
 	/* bob ends by himself after his one connection. */
 	wait_exit(r, &r->progs[0], GRACE_MS);
 finish:
@@ -742,7 +744,7 @@ finish:
 		pcap_close(r->cap);
 	r->dump = NULL;
 	r->cap = NULL;
-	if (rc == 0 && sc->leak && sc->mallory.present && !must_end(r)) {
+	if (rc == 0 && conversation && sc->leak && sc->mallory.present && !must_end(r)) {
 		r->cleaning_up = false;
 		later(r, &net, paths);
 		for (double limit = now_s() + 1.0; now_s() < limit && r->progs[r->n_progs - 1].ev_fd >= 0;)

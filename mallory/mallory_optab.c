@@ -5,6 +5,7 @@
 
 #define M MO_MALLORY
 static const char *const attacks[] = {"relay", "dh-mitm", "poison", NULL};
+static const char *const weak_rngs[] = {"pid", "time", NULL};
 
 const struct mlab_opt mallory_optab[] = {
     {"sniff", MO_FLAG, M, 0, 0, 0, NULL, NULL},
@@ -20,6 +21,7 @@ const struct mlab_opt mallory_optab[] = {
     {"downgrade-group", MO_TEXT, M, 0, 0, 0, NULL, NULL},
     {"malicious-g", MO_TEXT, M, 0, 0, 0, NULL, NULL},
     {"small-subgroup", MO_FLAG, M, 0, 0, 0, NULL, NULL},
+    {"crack-rng", MO_WORD, M, 0, 0, 0, NULL, weak_rngs},
     {"iface", MO_TEXT, M, MO_RUNNER, 0, 0, NULL, NULL},
     {"targets", MO_ADDR, M, MO_RUNNER, 0, 0, NULL, NULL},
     {"events", MO_UINT, M, MO_RUNNER, 0, 2147483647, "descriptor", NULL},

@@ -1,6 +1,7 @@
 /* mallory's options (see mallory_opts.h), in the house style of peer/peer_opts.c:
  * long options only, every value checked, a usage error names the culprit. */
 #include "mallory_opts.h"
+#include "mlab_rng.h"
 #include "mallory_optab.h"
 
 #include <errno.h>
@@ -40,6 +41,7 @@ enum {
 	OPT_DOWNGRADE_GROUP,
 	OPT_DECRYPT,
 	OPT_KEY,
+	OPT_CRACK_RNG,
 	OPT_HELP,
 };
 
@@ -65,6 +67,7 @@ static const struct option long_opts[] = {
     {"downgrade-group", required_argument, NULL, OPT_DOWNGRADE_GROUP},
     {"decrypt", required_argument, NULL, OPT_DECRYPT},
     {"key", required_argument, NULL, OPT_KEY},
+    {"crack-rng", required_argument, NULL, OPT_CRACK_RNG},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -88,7 +91,11 @@ static void usage(FILE *f)
 	    "  --decrypt CAPTURE       record now, decrypt later: read a recorded capture (a run's wire.pcap;\n"
 	    "                          pcap or pcapng, Ethernet) and report it as sniffing would have, every\n"
 	    "                          connection's half sessions included. Opens no interface, never transmits\n"
-	    "  --key FILE              --decrypt: the leaked key to recover session keys with\n\n"
+	    "  --key FILE              --decrypt: the leaked key to recover session keys with (bob's RSA key:\n"
+	    "                          key transport; his static X25519 key: static DH)\n"
+	    "  --crack-rng pid|time    --sniff or --decrypt, passive: search the seed of a WEAKENED peer's\n"
+	    "                          generator (every pid 1..32768, or an hour either side of the traffic),\n"
+	    "                          recover its private key and decrypt the session\n\n"
 	    "  --targets IP1,IP2       the two victims (alice and bob)\n"
 	    "  --interval MS           re-poison every MS milliseconds (default 1000)\n"
 	    "  --tamper 'FROM=>TO'     dh-mitm: replace FROM by TO in application data (repeatable)\n"
@@ -269,6 +276,13 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 			o->key = arg;
 		}
 		return -1;
+	case OPT_CRACK_RNG: {
+		enum mlab_rng_kind kind;
+		if (mlab_rng_kind_from_name(arg, &kind) != 0 || kind == MLAB_RNG_OS)
+			return bad("--crack-rng: expected pid or time, not '%s'", arg);
+		o->crack_rng = (int)kind;
+		return -1;
+	}
 	case OPT_HELP:
 		usage(stdout);
 		return MALLORY_EXIT_OK;
@@ -316,6 +330,8 @@ int mallory_opts_parse(struct mallory_opts *o, int argc, char **argv)
 		return bad("%s belongs to the live modes: --decrypt reads CAPTURE and opens no interface", live_only);
 	if (o->key && !decrypt)
 		return bad("--key belongs to --decrypt%s", "");
+	if (o->crack_rng && o->mode != MALLORY_MODE_SNIFF && !decrypt)
+		return bad("--crack-rng is passive: it belongs to --sniff or --decrypt%s", "");
 	if (o->mode == MALLORY_MODE_ATTACK && !o->targets[0])
 		return bad("--attack needs --targets IP1,IP2 (the two victims)");
 	if (o->armed && !iface_given)

@@ -2,6 +2,7 @@
  * sniffing path, with an observer on the stream tracker that counts records
  * and hands frames to the key-recovery hooks. */
 #include "offline.h"
+#include "recover.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -141,14 +142,46 @@ out:
 	return r;
 }
 
+/* Key recovery (mallory/recover.h) over the recording. */
+static void hs_frame(void *arg, const struct sniff_conn *flow, int dir, double ts, uint8_t type, const uint8_t *body,
+		     size_t len)
+{
+	struct sniff_plain unused;
+	recover_set_now(arg, ts);
+	(void)recover_set_frame(arg, flow, dir, type, body, len, &unused);
+}
+
+static bool rec_frame(void *arg, const struct sniff_conn *flow, int dir, double ts, const uint8_t *body, size_t len,
+		      struct sniff_plain *plain)
+{
+	recover_set_now(arg, ts);
+	return recover_set_frame(arg, flow, dir, MLAB_MSG_RECORD, body, len, plain);
+}
+
 int decrypt_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_atomic_t *stop)
 {
+	struct recover_cfg rc = {.ev = ev, .crack = o->crack_rng != 0, .crack_kind = (enum mlab_rng_kind)o->crack_rng};
+	char msg[256];
+	int r;
+
+	if (o->key && recover_load_key(o->key, &rc, msg, sizeof msg) != 0)
+		return fail(ev, MLAB_E_KEYFILE, "setup", msg) == MALLORY_EXIT_INTERNAL ? MALLORY_EXIT_INTERNAL
+										       : MALLORY_EXIT_USAGE;
+	struct recover_set *set = recover_set_new(&rc);
+	if (!set) {
+		recover_cfg_free(&rc);
+		return fail(ev, MLAB_E_NOMEM, "setup", "out of memory");
+	}
+	struct offline_hooks h = {.arg = set, .on_handshake_frame = hs_frame, .on_record = rec_frame};
 	struct offline_config c = {.capture = o->capture,
 				   .fd = -1,
 				   .port = o->port,
 				   .max_frames = o->max_frames,
 				   .key = o->key,
-				   .hooks = NULL, /* key recovery (issue 12) plugs in here */
+				   .hooks = (o->key || o->crack_rng) ? &h : NULL,
 				   .stop = stop};
-	return offline_run(&c, ev);
+	r = offline_run(&c, ev);
+	recover_set_free(set);
+	recover_cfg_free(&rc);
+	return r;
 }

@@ -4,10 +4,12 @@
 #include "recover.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "mlab_crypto.h"
 #include "mlab_err.h"
@@ -54,8 +56,8 @@ static int take_share(struct recover *r, int dir, const uint8_t *body, size_t le
 
 /* The secret of the session, if what she holds opens it: 0 with secret
  * set, or a reason in why. */
-static int find_secret(struct recover *r, const struct recover_cfg *c, const struct mlab_premaster *pm,
-		       uint8_t *secret, size_t *secret_len, const char **how, char *why, size_t n)
+static int find_secret(struct recover *r, const struct recover_cfg *c, const struct mlab_premaster *pm, uint8_t *secret,
+		       size_t *secret_len, const char **how, char *why, size_t n)
 {
 	const struct mlab_group *g = mlab_group_by_id(r->group);
 	struct mlab_dh dh = {0};
@@ -65,7 +67,8 @@ static int find_secret(struct recover *r, const struct recover_cfg *c, const str
 
 	if (r->kind == MLAB_KIND_TRANSPORT) {
 		if (!c->rsa) {
-			snprintf(why, n, "key transport: the premaster is encrypted to bob's RSA key, which I do not have");
+			snprintf(why, n,
+				 "key transport: the premaster is encrypted to bob's RSA key, which I do not have");
 			return MLAB_E_NO_KEY;
 		}
 		*how = "leaked-rsa-key";
@@ -76,11 +79,20 @@ static int find_secret(struct recover *r, const struct recover_cfg *c, const str
 		snprintf(why, n, "a group I do not know");
 		return MLAB_E_ARG;
 	}
+	if ((c->rsa || c->signing_key) && !c->crack && r->kind != MLAB_KIND_TRANSPORT) {
+		snprintf(why, n,
+			 r->kind == MLAB_KIND_STATIC
+			     ? "static DH: the secret comes from bob's static DH key, not from the key that leaked"
+			     : "forward secrecy: this session used ephemeral DH; the keys that protected it were wiped "
+			       "after the handshake, and bob's leaked long-term key never touched them");
+		return MLAB_E_NO_KEY;
+	}
 	if (c->x25519) {
 		if (r->kind != MLAB_KIND_STATIC) {
-			snprintf(why, n,
-				 "forward secrecy: this session used ephemeral DH, and the key that protected it was wiped "
-				 "after the handshake; bob's leaked long-term key never touched it");
+			snprintf(
+			    why, n,
+			    "forward secrecy: this session used ephemeral DH, and the key that protected it was wiped "
+			    "after the handshake; bob's leaked long-term key never touched it");
 			return MLAB_E_NO_KEY;
 		}
 		if (EVP_PKEY_get_raw_public_key(c->x25519, pub, &pl) != 1 || pl != r->share_b_len ||
@@ -106,16 +118,17 @@ static int find_secret(struct recover *r, const struct recover_cfg *c, const str
 				return f;
 			}
 			if (f == 0) {
-				mlab_ev_emit(c->ev, "seed-found",
-					     json_pack("{s:s,s:s,s:I,s:I}", "who", side ? "bob" : "alice", "rng",
-						       mlab_rng_kind_name(c->crack_kind), "seed", (json_int_t)seed, "tried",
-						       (json_int_t)tried),
-					     "%s's generator: seed %llu (%s) reproduces the nonce and the share, after %llu "
-					     "tries — I have the private key",
-					     side ? "bob" : "alice", (unsigned long long)seed, mlab_rng_kind_name(c->crack_kind),
-					     (unsigned long long)tried);
-				e = mlab_dh_derive(&dh, side ? r->share_a : r->share_b, side ? r->share_a_len : r->share_b_len,
-						   false, secret, secret_len);
+				mlab_ev_emit(
+				    c->ev, "seed-found",
+				    json_pack("{s:s,s:s,s:I,s:I}", "who", side ? "bob" : "alice", "rng",
+					      mlab_rng_kind_name(c->crack_kind), "seed", (json_int_t)seed, "tried",
+					      (json_int_t)tried),
+				    "%s's generator: seed %llu (%s) reproduces the nonce and the share, after %llu "
+				    "tries — I have the private key",
+				    side ? "bob" : "alice", (unsigned long long)seed, mlab_rng_kind_name(c->crack_kind),
+				    (unsigned long long)tried);
+				e = mlab_dh_derive(&dh, side ? r->share_a : r->share_b,
+						   side ? r->share_a_len : r->share_b_len, false, secret, secret_len);
 				mlab_dh_free(&dh);
 				*how = "cracked-seed";
 				return e;
@@ -148,8 +161,9 @@ static void derive(struct recover *r, const struct recover_cfg *c, const struct 
 	r->st = RC_KEYS;
 	mlab_rec_init(&r->rx[0], r->cipher, &r->keys.c2s);
 	mlab_rec_init(&r->rx[1], r->cipher, &r->keys.s2c);
-	mlab_ev_emit(c->ev, "session-key", json_pack("{s:s,s:s,s:s,s:s}", "key_id", r->keys.key_id, "with", "alice",
-						     "cipher", mlab_cipher_name(r->cipher), "how", how),
+	mlab_ev_emit(c->ev, "session-key",
+		     json_pack("{s:s,s:s,s:s,s:s}", "key_id", r->keys.key_id, "with", "alice", "cipher",
+			       mlab_cipher_name(r->cipher), "how", how),
 		     "recovered the session key %s (%s)", r->keys.key_id, how);
 }
 
@@ -192,7 +206,8 @@ static void handshake(struct recover *r, const struct recover_cfg *c, int dir, u
 			if ((e = mlab_finished_decode(body, len, &f)) == 0 &&
 			    mlab_finished_verify(&r->tr, r->keys.fin_client, f.mac) != 0) {
 				give_up(r, c, "the recovered keys are not the session's",
-					"alice's Finished does not verify under them (a wrong key, or a tampered recording)");
+					"alice's Finished does not verify under them (a wrong key, or a tampered "
+					"recording)");
 				return;
 			}
 			r->fin_checked = e == 0;
@@ -211,54 +226,127 @@ static void handshake(struct recover *r, const struct recover_cfg *c, int dir, u
 	}
 	/* The keys are derived where the peers derive them: after the
 	 * initiator's share (or premaster), or its signature when it signs. */
-	bool initiator_done = dir == 0 && ((type == MLAB_MSG_SIGNATURE && r->client_auth) ||
-					   ((type == MLAB_MSG_KEY_SHARE || type == MLAB_MSG_PREMASTER) && !r->client_auth));
+	bool initiator_done =
+	    dir == 0 && ((type == MLAB_MSG_SIGNATURE && r->client_auth) ||
+			 ((type == MLAB_MSG_KEY_SHARE || type == MLAB_MSG_PREMASTER) && !r->client_auth));
 	if (initiator_done && r->st == RC_HANDSHAKE)
 		derive(r, c, type == MLAB_MSG_PREMASTER ? &pm : NULL);
 }
 
-static void record(struct recover *r, const struct recover_cfg *c, int dir, const uint8_t *body, size_t len)
+static bool record(struct recover *r, const struct recover_cfg *c, int dir, const uint8_t *body, size_t len,
+		   struct sniff_plain *plain)
 {
 	uint8_t content;
 	size_t n;
-	uint64_t seq = r->rx[dir].seq;
-	char shown[256];
 
 	if (!r->fin_checked) {
 		give_up(r, c, "records before alice's Finished", "the recording misses the end of the handshake");
-		return;
+		return false;
 	}
 	if (mlab_rec_open(&r->rx[dir], body, len, &content, r->pt, &n) != 0) {
 		give_up(r, c, "a record does not open", "the recording misses a record, or it was altered");
-		return;
+		return false;
 	}
-	if (content != MLAB_CONTENT_DATA)
-		return;
 	r->records++;
-	json_t *j = json_pack("{s:s,s:s,s:I,s:i}", "from", dir ? "bob" : "alice", "to", dir ? "alice" : "bob", "seq",
-			      (json_int_t)seq, "len", (int)n);
-	mlab_hex(r->pt, n, r->hex);
-	json_object_set_new(j, "hex", json_string(r->hex));
-	json_t *t = json_stringn((const char *)r->pt, n);
-	if (t)
-		json_object_set_new(j, "text", t);
-	sniff_printable(r->pt, n, shown, sizeof shown);
-	mlab_ev_emit(c->ev, "message-read", j, "decrypted \"%s\" (record #%llu, %s > %s)", shown,
-		     (unsigned long long)seq, dir ? "bob" : "alice", dir ? "alice" : "bob");
-	OPENSSL_cleanse(r->pt, n);
+	plain->content = content;
+	plain->data = r->pt;
+	plain->len = n;
+	return true;
 }
 
-void recover_frame(struct recover *r, const struct recover_cfg *c, int dir, uint8_t type, const uint8_t *body,
-		   size_t len)
+bool recover_frame(struct recover *r, const struct recover_cfg *c, int dir, uint8_t type, const uint8_t *body,
+		   size_t len, struct sniff_plain *plain)
 {
 	if (r->st == RC_NONE || r->st == RC_DONE || (dir != 0 && dir != 1))
-		return;
-	if (type == MLAB_MSG_RECORD) {
-		if (r->st == RC_KEYS)
-			record(r, c, dir, body, len);
-		return;
+		return false;
+	if (type == MLAB_MSG_RECORD)
+		return r->st == RC_KEYS && record(r, c, dir, body, len, plain);
+	if (type != MLAB_MSG_ALERT)
+		handshake(r, c, dir, type, body, len);
+	return false;
+}
+
+struct recover_set {
+	struct recover_cfg cfg;
+	struct recover *slot[SNIFF_MAX_FLOWS];
+	uint64_t id[SNIFF_MAX_FLOWS];
+};
+
+struct recover_set *recover_set_new(const struct recover_cfg *c)
+{
+	struct recover_set *s = calloc(1, sizeof *s);
+	if (s)
+		s->cfg = *c;
+	return s;
+}
+
+bool recover_set_frame(void *arg, const struct sniff_conn *conn, int dir, uint8_t type, const uint8_t *body, size_t len,
+		       struct sniff_plain *plain)
+{
+	struct recover_set *s = arg;
+	if (!conn || conn->slot >= SNIFF_MAX_FLOWS)
+		return false;
+	struct recover **r = &s->slot[conn->slot];
+	if (*r && s->id[conn->slot] != conn->id) { /* a new connection in this slot */
+		recover_free(*r);
+		free(*r);
+		*r = NULL;
 	}
-	if (type == MLAB_MSG_ALERT)
+	if (!*r) {
+		if (!(*r = malloc(sizeof **r)) || recover_init(*r) != 0) {
+			free(*r);
+			*r = NULL;
+			return false;
+		}
+		s->id[conn->slot] = conn->id;
+	}
+	return recover_frame(*r, &s->cfg, dir == SNIFF_C2S ? 0 : 1, type, body, len, plain);
+}
+
+void recover_set_now(struct recover_set *s, double now)
+{
+	s->cfg.now = now;
+}
+
+void recover_set_free(struct recover_set *s)
+{
+	if (!s)
 		return;
-	handshake(r, c, dir, type, body, len);
+	for (size_t i = 0; i < SNIFF_MAX_FLOWS; i++)
+		if (s->slot[i]) {
+			recover_free(s->slot[i]);
+			free(s->slot[i]);
+		}
+	free(s);
+}
+
+int recover_load_key(const char *path, struct recover_cfg *c, char *msg, size_t n)
+{
+	FILE *f = fopen(path, "re");
+	EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	if (f)
+		fclose(f);
+	if (k && EVP_PKEY_is_a(k, "RSA")) {
+		EVP_PKEY_free(k);
+		if (mlab_rsa_load_private(path, &c->rsa) == 0) /* its own checks: size, consistency */
+			return 0;
+		k = NULL;
+	} else if (k && EVP_PKEY_is_a(k, "X25519")) {
+		c->x25519 = k;
+		return 0;
+	} else if (k && EVP_PKEY_is_a(k, "ED25519")) {
+		c->signing_key = true;
+		EVP_PKEY_free(k);
+		return 0;
+	}
+	EVP_PKEY_free(k);
+	snprintf(msg, n, "--key %s: not a private key mallory can use (RSA, X25519 or Ed25519, PEM)", path);
+	return MLAB_E_KEYFILE;
+}
+
+void recover_cfg_free(struct recover_cfg *c)
+{
+	EVP_PKEY_free(c->rsa);
+	EVP_PKEY_free(c->x25519);
+	c->rsa = c->x25519 = NULL;
 }

@@ -18,13 +18,15 @@
 #include "mlab_rng.h"
 #include "mlab_transcript.h"
 #include "mlab_wire.h"
+#include "sniff_stream.h"
 
 struct recover_cfg {
-	EVP_PKEY *rsa;	   /* bob's leaked RSA private key, or NULL */
-	EVP_PKEY *x25519;  /* bob's leaked static X25519 key, or NULL */
-	bool crack;	   /* search a weakened generator's seed */
+	EVP_PKEY *rsa;	  /* bob's leaked RSA private key, or NULL */
+	EVP_PKEY *x25519; /* bob's leaked static X25519 key, or NULL */
+	bool signing_key; /* the leaked key is bob's Ed25519 signing key: it opens nothing */
+	bool crack;	  /* search a weakened generator's seed */
 	enum mlab_rng_kind crack_kind;
-	double now;	   /* time window centre for crack_kind time: when the traffic was seen */
+	double now; /* time window centre for crack_kind time: when the traffic was seen */
 	struct mlab_ev *ev;
 };
 
@@ -49,11 +51,30 @@ struct recover {
 };
 
 int recover_init(struct recover *r);
-/* One complete frame of the session; dir 0: alice → bob, 1: bob → alice.
- * Never fails: what cannot be followed ends the recovery with one event. */
-void recover_frame(struct recover *r, const struct recover_cfg *c, int dir, uint8_t type, const uint8_t *body,
-		   size_t len);
+/* One complete frame of the session; dir 0: alice → bob, 1: bob → alice. A
+ * record that opens under the recovered keys is returned in *plain (the
+ * session's memory, valid until the next call) with true. Never fails: what
+ * cannot be followed ends the recovery with one event. */
+bool recover_frame(struct recover *r, const struct recover_cfg *c, int dir, uint8_t type, const uint8_t *body,
+		   size_t len, struct sniff_plain *plain);
 /* Wipes every key and frees. */
 void recover_free(struct recover *r);
+
+/* Every session of a capture or a live sniff, one per sniff_stream slot. */
+struct recover_set;
+struct recover_set *recover_set_new(const struct recover_cfg *c);
+/* A sniff_frame_fn (sniff_stream.h): arg is the set. */
+bool recover_set_frame(void *arg, const struct sniff_conn *conn, int dir, uint8_t type, const uint8_t *body, size_t len,
+		       struct sniff_plain *plain);
+void recover_set_free(struct recover_set *s);
+/* When the traffic was seen (seconds since the epoch): the centre of a time
+ * seed's search window. */
+void recover_set_now(struct recover_set *s, double now);
+
+/* --key FILE for recovery: bob's RSA or static X25519 private key into c; an
+ * Ed25519 key is accepted and named (it signs, it never encrypted anything).
+ * 0, or MLAB_E_KEYFILE with msg. */
+int recover_load_key(const char *path, struct recover_cfg *c, char *msg, size_t n);
+void recover_cfg_free(struct recover_cfg *c);
 
 #endif

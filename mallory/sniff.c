@@ -3,6 +3,10 @@
  * each frame emit "frame" and hand it to the stream tracker. */
 #include "sniff.h"
 
+#include <time.h>
+
+#include "recover.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -19,8 +23,17 @@ struct sniff_ctx {
 	struct mlab_ev *ev;
 	struct sniff_stream *ss;
 	uint64_t frames;
-	int err; /* first error of the stream tracker (out of memory) */
+	int err;		   /* first error of the stream tracker (out of memory) */
+	struct recover_set *crack; /* --crack-rng: passive key recovery, or NULL */
 };
+
+/* --crack-rng: every frame to the recovery, the time window around now. */
+static bool crack_frame(void *arg, const struct sniff_conn *conn, int dir, uint8_t type, const uint8_t *body,
+			size_t len, struct sniff_plain *plain)
+{
+	recover_set_now(arg, (double)time(NULL));
+	return recover_set_frame(arg, conn, dir, type, body, len, plain);
+}
 
 int sniff_frame(struct mlab_ev *ev, struct sniff_stream *ss, uint64_t n, const uint8_t *p, size_t caplen,
 		size_t wirelen, json_t *extra)
@@ -79,6 +92,15 @@ int sniff_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_ato
 		r = fail(ev, MLAB_E_NOMEM, "setup", "out of memory");
 		goto out;
 	}
+	if (o->crack_rng) {
+		struct recover_cfg rc = {.ev = ev, .crack = true, .crack_kind = (enum mlab_rng_kind)o->crack_rng};
+		if (!(c.crack = recover_set_new(&rc))) {
+			r = fail(ev, MLAB_E_NOMEM, "setup", "out of memory");
+			goto out;
+		}
+		struct sniff_observer obs = {.frame = crack_frame, .arg = c.crack};
+		sniff_stream_observe(c.ss, &obs);
+	}
 	if ((e = capture_open(o->iface, &cap, msg)) != 0) {
 		r = fail(ev, e, "capture", msg);
 		goto out;
@@ -131,5 +153,6 @@ int sniff_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_ato
 out:
 	capture_close(cap);
 	sniff_stream_free(c.ss);
+	recover_set_free(c.crack);
 	return r;
 }

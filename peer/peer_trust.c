@@ -118,8 +118,9 @@ static int load_bob(struct peer_opts *o)
 		return -1;
 	if ((e = mlab_chain_load(o->cert_path, &o->chain)) != 0)
 		return say(o, PEER_EXIT_SETUP,
-			   e == MLAB_E_TOO_LONG ? "--cert %s: more than 8 certificates, one above 8192 bytes, or above 16384 in all"
-						: "--cert %s: cannot read a PEM certificate chain from it",
+			   e == MLAB_E_TOO_LONG
+			       ? "--cert %s: more than 8 certificates, one above 8192 bytes, or above 16384 in all"
+			       : "--cert %s: cannot read a PEM certificate chain from it",
 			   o->cert_path);
 	uint8_t leaf[MLAB_ED25519_PUB], own[MLAB_ED25519_PUB];
 	if (mlab_chain_leaf_pub(&o->chain, leaf) != 0)

@@ -623,11 +623,11 @@ static void test_unknown_key_lists_the_known_keys(void **state)
 	    "no-share-check, send, repeat, min-security, bulk, downgrade-sentinel, peer-rsa, weak-rng, ca, peer-name, "
 	    "now, tofu, insecure, no-name-check)",
 	    "got the unknown key 'colour'", NULL);
-	load_fails(
-	    "21-k.ini", HEAD PEERS "send = hi\n", "21-k.ini:7:", "[bob] send",
-	    "(auth, groups, cipher, kex, sign-scope, mutual, key, peer-key, timeout, idle, no-share-check, reply, sink, "
-	    "min-security, explicit-from, downgrade-sentinel, cert, static-key, rsa-key, fixed-nonce, weak-rng)",
-	    NULL);
+	load_fails("21-k.ini", HEAD PEERS "send = hi\n", "21-k.ini:7:", "[bob] send",
+		   "(auth, groups, cipher, kex, sign-scope, mutual, key, peer-key, timeout, idle, no-share-check, "
+		   "reply, sink, "
+		   "min-security, explicit-from, downgrade-sentinel, cert, static-key, rsa-key, fixed-nonce, weak-rng)",
+		   NULL);
 	load_fails(
 	    "21-k.ini", HEAD PEERS "[mallory]\nrelay = yes\n", "21-k.ini:8:", "[mallory] relay",
 	    "a key of [mallory] (sniff, port, attack, interval, tamper, forge-key, impersonate, mint, key-fixing, "
