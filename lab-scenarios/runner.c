@@ -562,6 +562,8 @@ static void later(struct run *r, const struct lab_net *net, const struct lab_pat
 				      json_string("bob's static DH key (it recomputes every recorded secret)"));
 	else
 		json_array_append_new(wiped, json_string("both ephemeral DH key pairs, wiped after the handshake"));
+	json_array_append_new(remains, json_string("bob's Ed25519 signing key (it proves who bob was; it decrypts "
+						   "nothing)"));
 	json_array_append_new(wiped, json_string("the session keys, wiped when the session closed"));
 	lab_event(r, "phase",
 		  json_pack("{s:i,s:s,s:s,s:o,s:o}", "phase", 2, "leak", r->sc->leak, "kind", kind ? kind : "none",
