@@ -176,8 +176,37 @@ static void keys_seen(const json_t *events, struct keys_seen *k)
 	}
 }
 
+/* Phase 2: the leaked key, and which secrets were still there for it. */
+static void phase_truth(const json_t *events, report_line_fn line, void *arg)
+{
+	size_t i;
+	const json_t *e;
+	char t[TEXT_MAX], a[80], b[16];
+	json_array_foreach(events, i, e)
+	{
+		const char *who, *name;
+		if (!ev_head(e, &who, &name) || ev_id_of(name) != EV_PHASE)
+			continue;
+		snprintf(t, sizeof t, "later: %s leaks to mallory (phase 1's key establishment: %s)",
+			 clean(a, sizeof a, e, "leak", 64), clean(b, sizeof b, e, "kind", 12));
+		line(arg, "phase 2", t);
+		const char *keys[] = {"remains", "wiped"};
+		for (int k = 0; k < 2; k++) {
+			const json_t *l = json_object_get(e, keys[k]);
+			for (size_t j = 0; j < json_array_size(l); j++) {
+				const char *s = json_string_value(json_array_get(l, j));
+				if (!s)
+					continue;
+				snprintf(t, sizeof t, "%s %.300s", k ? "gone:" : "still exists:", s);
+				line(arg, "", t);
+			}
+		}
+	}
+}
+
 void report_cert_truth(const json_t *events, report_line_fn line, void *arg)
 {
+	phase_truth(events, line, arg);
 	struct keys_seen k;
 	char t[TEXT_MAX];
 	keys_seen(events, &k);

@@ -373,6 +373,23 @@ static void truth_of(struct build *b, size_t idx, const json_t *e, enum ev_id id
 		if (mark_of(b, idx) == JM_BOGUS)
 			add_truth(b, "mallory claims to have read a message nobody sent: ignored", VM_MARK_NONE, idx);
 		break;
+	case EV_PHASE: {
+		/* Later: which secrets still exist decides what the leak opens. */
+		const json_t *rem = json_object_get(e, "remains"), *wip = json_object_get(e, "wiped");
+		ev_render(t, sizeof t, "phase {phase}, later: {leak} leaks to mallory", e, false);
+		add_truth(b, t, VM_MARK_WARN, idx);
+		for (size_t i = 0; i < json_array_size(rem); i++)
+			if (json_is_string(json_array_get(rem, i))) {
+				snprintf(t, sizeof t, "still exists: %.90s", json_string_value(json_array_get(rem, i)));
+				add_truth(b, t, VM_MARK_WARN, idx);
+			}
+		for (size_t i = 0; i < json_array_size(wip); i++)
+			if (json_is_string(json_array_get(wip, i))) {
+				snprintf(t, sizeof t, "gone: %.90s", json_string_value(json_array_get(wip, i)));
+				add_truth(b, t, VM_MARK_OK, idx);
+			}
+		break;
+	}
 	case EV_NEIGHBOUR:
 		if (ev_true(e, "poisoned")) {
 			ev_render(t, sizeof t, "{host}'s cache: {ip} at {mac} is mallory's MAC: POISONED", e, false);
