@@ -158,7 +158,7 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "n:i len:i caplen:i dst_mac:s src_mac:s proto:s summary:s ts:n", "{summary}")                                \
 	X(EV_HANDSHAKE_SEEN, "handshake-seen", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                               \
 	  "msg:s from:s to:s modes:a groups:a ciphers:a client_auth:b mode:s group:s cipher:s share_len:i "            \
-	  "signer_key:s certs:i premaster_len:i",                                                                      \
+	  "signer_key:s certs:i premaster_len:i kind:s",                                                                      \
 	  "saw {msg} {from:who}\xe2\x86\x92{to:who}{?signer_key| {signer_key:key}}")                                   \
 	X(EV_ALERT_SEEN, "alert-seen", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "from:s to:s error:s check:s code:i", \
 	  "alert {from:who}\xe2\x86\x92{to:who} {error}")                                                              \
