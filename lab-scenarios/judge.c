@@ -137,6 +137,12 @@ static bool pool_take(struct pool *p, const char *hex)
 	return true;
 }
 
+/* Whether hex was in the pool at all, taken or not. */
+static bool pool_has(const struct pool *p, const char *hex)
+{
+	return p->n && bsearch(&hex, p->s, p->n, sizeof *p->s, cmp_hex) != NULL;
+}
+
 static void pool_free(struct pool *p)
 {
 	free(p->s);
@@ -210,8 +216,9 @@ int judge_marks(const json_t *events, enum judge_mark *marks, size_t n)
 		bool alice = strcmp(actor, "alice") == 0, bob = strcmp(actor, "bob") == 0;
 		if ((alice || bob) && strcmp(name, "message-received") == 0) {
 			/* A broken received event (no bytes) cannot be judged either way. */
+			struct pool *from = alice ? &from_bob : &from_alice;
 			if (hex)
-				marks[i] = pool_take(alice ? &from_bob : &from_alice, hex) ? JM_INTACT : JM_ALTERED;
+				marks[i] = pool_take(from, hex) ? JM_INTACT : pool_has(from, hex) ? JM_REPLAYED : JM_ALTERED;
 		} else if (strcmp(actor, "mallory") == 0 && strcmp(name, "message-read") == 0) {
 			marks[i] = hex && pool_take(&any, hex) ? JM_GENUINE : JM_BOGUS;
 		}
@@ -336,6 +343,8 @@ static void party_event(struct judge_state *st, struct track *tr, enum ev_id id,
 			p->received_intact++;
 		else if (mark == JM_ALTERED)
 			p->received_altered++;
+		else if (mark == JM_REPLAYED)
+			p->received_replayed++;
 		break;
 	case EV_MESSAGE_READ:
 		if (honest)
@@ -483,6 +492,11 @@ static void reason_attack(struct judge_state *st)
 		appendf(r, n, "bob received %zu message%s alice never sent", v->bob.received_altered,
 			plural(v->bob.received_altered));
 	}
+	if (v->bob.received_replayed) {
+		append_sep(r, n);
+		appendf(r, n, "bob received %zu message%s once more than alice sent %s: replayed", v->bob.received_replayed,
+			plural(v->bob.received_replayed), v->bob.received_replayed == 1 ? "it" : "them");
+	}
 	if (v->alice.received_altered) {
 		append_sep(r, n);
 		appendf(r, n, "alice received %zu message%s bob never sent", v->alice.received_altered,
@@ -540,7 +554,8 @@ static void decide(struct judge_state *st)
 
 	/* b. mallory read or changed application data, by ground truth */
 	size_t total = v->alice.sent + v->bob.sent;
-	if (v->read_genuine || v->alice.received_altered || v->bob.received_altered ||
+	if (v->read_genuine || v->alice.received_altered || v->bob.received_altered || v->bob.received_replayed ||
+	    v->alice.received_replayed ||
 	    (v->mallory_keys_held && total)) {
 		v->kind = V_ATTACK_SUCCEEDED;
 		reason_attack(st);
@@ -710,6 +725,7 @@ static json_t *party_json(const struct party *p)
 	json_object_set_new(o, "received", json_integer((json_int_t)p->received));
 	json_object_set_new(o, "received_intact", json_integer((json_int_t)p->received_intact));
 	json_object_set_new(o, "received_altered", json_integer((json_int_t)p->received_altered));
+	json_object_set_new(o, "received_replayed", json_integer((json_int_t)p->received_replayed));
 	json_object_set_new(o, "exit_status", json_integer(p->exit_status));
 	return o;
 }

@@ -25,6 +25,7 @@ struct party {
 	size_t sent, received;
 	size_t received_intact;	 /* received messages equal to one the other side sent */
 	size_t received_altered; /* received messages the other side never sent */
+	size_t received_replayed; /* received more often than the other side sent them: a replay */
 	int exit_status;	 /* from the runner's "exit" event, -1 unknown */
 };
 
@@ -54,6 +55,7 @@ enum judge_mark {
 	JM_NONE,    /* not a message the judge classifies */
 	JM_INTACT,  /* alice's/bob's "message-received": the other side sent these bytes */
 	JM_ALTERED, /* ... the other side never sent these bytes: tampering */
+	JM_REPLAYED, /* ... the other side sent these bytes, but fewer times: a replay */
 	JM_GENUINE, /* mallory's "message-read": alice or bob really sent these bytes */
 	JM_BOGUS,   /* ... nothing sent matches: her claim is ignored */
 };

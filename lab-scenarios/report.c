@@ -381,6 +381,9 @@ void report_headline(const struct verdict *v, char *buf, size_t n)
 				 v->bob.received_altered && v->alice.received_altered ? "alice and bob"
 				 : v->bob.received_altered			      ? "bob"
 										      : "alice");
+		else if (v->bob.received_replayed || v->alice.received_replayed)
+			snprintf(buf, n, "mallory replayed a recorded session and %s acted on it again",
+				 v->bob.received_replayed ? "bob" : "alice");
 		else
 			snprintf(buf, n, "mallory holds the session key%s: she could read everything",
 				 v->mallory_keys_held == 1 ? "" : "s");
@@ -970,9 +973,10 @@ static void text_truth(struct out *o, const struct view *w)
 			enum judge_mark mk = mark_at(w, i);
 			show_message(msg, sizeof msg, e, o->ascii);
 			outf(o, LABEL "%s's %s%s  %s\n", "message", actor, nbuf, msg,
-			     mk == JM_INTACT	? "\xe2\x9c\x94 intact: the other side sent exactly this"
-			     : mk == JM_ALTERED ? "\xe2\x9c\x98 ALTERED: the other side never sent this"
-						: "(not classified)");
+			     mk == JM_INTACT	 ? "\xe2\x9c\x94 intact: the other side sent exactly this"
+			     : mk == JM_ALTERED	 ? "\xe2\x9c\x98 ALTERED: the other side never sent this"
+			     : mk == JM_REPLAYED ? "\xe2\x9c\x98 REPLAYED: the other side sent this, but fewer times"
+						 : "(not classified)");
 		}
 	}
 	if (w->events)
