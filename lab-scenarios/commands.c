@@ -160,8 +160,12 @@ int lab_argv(const struct scenario *sc, const struct lab_paths *p, const char *p
 	} else if (strcmp(prog, "bob") == 0) {
 		argv[n++] = xstrdup("--listen");
 		argv[n++] = xstrdup(addr);
-		argv[n++] = xstrdup("--max-conns"); /* one conversation per run */
-		argv[n++] = xstrdup("1");
+		/* one conversation per run, and mallory's replay of it */
+		bool replay = false;
+		for (size_t i = 0; i < sc->mallory.n_args; i++)
+			replay |= strcmp(sc->mallory.args[i], "--replay") == 0;
+		argv[n++] = xstrdup("--max-conns");
+		argv[n++] = xstrdup(replay ? "2" : "1");
 	} else {
 		argv[n++] = xstrdup("--iface");
 		argv[n++] = xstrdup(LAB_HOST_IF);

@@ -158,7 +158,7 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "n:i len:i caplen:i dst_mac:s src_mac:s proto:s summary:s ts:n", "{summary}")                                \
 	X(EV_HANDSHAKE_SEEN, "handshake-seen", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                               \
 	  "msg:s from:s to:s modes:a groups:a ciphers:a client_auth:b mode:s group:s cipher:s share_len:i "            \
-	  "signer_key:s certs:i premaster_len:i kind:s",                                                                      \
+	  "signer_key:s certs:i premaster_len:i kind:s",                                                               \
 	  "saw {msg} {from:who}\xe2\x86\x92{to:who}{?signer_key| {signer_key:key}}")                                   \
 	X(EV_ALERT_SEEN, "alert-seen", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "from:s to:s error:s check:s code:i", \
 	  "alert {from:who}\xe2\x86\x92{to:who} {error}")                                                              \
@@ -207,6 +207,10 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "toward:s n:i replaced:i key_id:s", "certificate replaced (mallory {key_id:key})")                           \
 	X(EV_CERT_MINTED, "cert-minted", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "name:s issuer:s key_id:s",         \
 	  "minted {name} with the stolen CA key")                                                                      \
+	X(EV_REPLAY_START, "replay-start", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "to:s frames:i cut:b",            \
+	  "replaying alice's {frames} frames to {to:who}")                                                             \
+	X(EV_REPLAY_DONE, "replay-done", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                     \
+	  "sent:i answered:i reason:s error:s", "replay {reason}: {sent} sent, {answered} answered")                   \
 	X(EV_SEED_FOUND, "seed-found", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "who:s rng:s seed:i tried:i",         \
 	  "cracked {who}'s {rng} seed {seed}")                                                                         \
 	X(EV_KEYS_UNRECOVERED, "keys-unrecovered", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "why:s detail:s",         \

@@ -218,7 +218,9 @@ int judge_marks(const json_t *events, enum judge_mark *marks, size_t n)
 			/* A broken received event (no bytes) cannot be judged either way. */
 			struct pool *from = alice ? &from_bob : &from_alice;
 			if (hex)
-				marks[i] = pool_take(from, hex) ? JM_INTACT : pool_has(from, hex) ? JM_REPLAYED : JM_ALTERED;
+				marks[i] = pool_take(from, hex)	 ? JM_INTACT
+					   : pool_has(from, hex) ? JM_REPLAYED
+								 : JM_ALTERED;
 		} else if (strcmp(actor, "mallory") == 0 && strcmp(name, "message-read") == 0) {
 			marks[i] = hex && pool_take(&any, hex) ? JM_GENUINE : JM_BOGUS;
 		}
@@ -494,8 +496,9 @@ static void reason_attack(struct judge_state *st)
 	}
 	if (v->bob.received_replayed) {
 		append_sep(r, n);
-		appendf(r, n, "bob received %zu message%s once more than alice sent %s: replayed", v->bob.received_replayed,
-			plural(v->bob.received_replayed), v->bob.received_replayed == 1 ? "it" : "them");
+		appendf(r, n, "bob received %zu message%s once more than alice sent %s: replayed",
+			v->bob.received_replayed, plural(v->bob.received_replayed),
+			v->bob.received_replayed == 1 ? "it" : "them");
 	}
 	if (v->alice.received_altered) {
 		append_sep(r, n);
@@ -555,8 +558,7 @@ static void decide(struct judge_state *st)
 	/* b. mallory read or changed application data, by ground truth */
 	size_t total = v->alice.sent + v->bob.sent;
 	if (v->read_genuine || v->alice.received_altered || v->bob.received_altered || v->bob.received_replayed ||
-	    v->alice.received_replayed ||
-	    (v->mallory_keys_held && total)) {
+	    v->alice.received_replayed || (v->mallory_keys_held && total)) {
 		v->kind = V_ATTACK_SUCCEEDED;
 		reason_attack(st);
 		reason_ignored(v);

@@ -23,10 +23,10 @@ struct party {
 	char check[32];	     /* first error's check */
 	bool peer_alert;     /* the first error was only the peer's alert */
 	size_t sent, received;
-	size_t received_intact;	 /* received messages equal to one the other side sent */
-	size_t received_altered; /* received messages the other side never sent */
+	size_t received_intact;	  /* received messages equal to one the other side sent */
+	size_t received_altered;  /* received messages the other side never sent */
 	size_t received_replayed; /* received more often than the other side sent them: a replay */
-	int exit_status;	 /* from the runner's "exit" event, -1 unknown */
+	int exit_status;	  /* from the runner's "exit" event, -1 unknown */
 };
 
 struct verdict {
@@ -52,12 +52,12 @@ int judge_run(const json_t *events, struct verdict *v);
  * each message sent vouches for at most one received message and at most
  * one of mallory's read claims. */
 enum judge_mark {
-	JM_NONE,    /* not a message the judge classifies */
-	JM_INTACT,  /* alice's/bob's "message-received": the other side sent these bytes */
-	JM_ALTERED, /* ... the other side never sent these bytes: tampering */
+	JM_NONE,     /* not a message the judge classifies */
+	JM_INTACT,   /* alice's/bob's "message-received": the other side sent these bytes */
+	JM_ALTERED,  /* ... the other side never sent these bytes: tampering */
 	JM_REPLAYED, /* ... the other side sent these bytes, but fewer times: a replay */
-	JM_GENUINE, /* mallory's "message-read": alice or bob really sent these bytes */
-	JM_BOGUS,   /* ... nothing sent matches: her claim is ignored */
+	JM_GENUINE,  /* mallory's "message-read": alice or bob really sent these bytes */
+	JM_BOGUS,    /* ... nothing sent matches: her claim is ignored */
 };
 /* Fills marks[0..n) for the entries of events (n must be at least
  * json_array_size(events)). Returns 0, or -1 (not an array, n too small, no

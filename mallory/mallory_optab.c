@@ -22,6 +22,7 @@ const struct mlab_opt mallory_optab[] = {
     {"malicious-g", MO_TEXT, M, 0, 0, 0, NULL, NULL},
     {"small-subgroup", MO_FLAG, M, 0, 0, 0, NULL, NULL},
     {"crack-rng", MO_WORD, M, 0, 0, 0, NULL, weak_rngs},
+    {"replay", MO_FLAG, M, 0, 0, 0, NULL, NULL},
     {"iface", MO_TEXT, M, MO_RUNNER, 0, 0, NULL, NULL},
     {"targets", MO_ADDR, M, MO_RUNNER, 0, 0, NULL, NULL},
     {"events", MO_UINT, M, MO_RUNNER, 0, 2147483647, "descriptor", NULL},

@@ -42,6 +42,7 @@ enum {
 	OPT_DECRYPT,
 	OPT_KEY,
 	OPT_CRACK_RNG,
+	OPT_REPLAY,
 	OPT_HELP,
 };
 
@@ -68,6 +69,7 @@ static const struct option long_opts[] = {
     {"decrypt", required_argument, NULL, OPT_DECRYPT},
     {"key", required_argument, NULL, OPT_KEY},
     {"crack-rng", required_argument, NULL, OPT_CRACK_RNG},
+    {"replay", no_argument, NULL, OPT_REPLAY},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -95,7 +97,9 @@ static void usage(FILE *f)
 	    "                          key transport; his static X25519 key: static DH)\n"
 	    "  --crack-rng pid|time    --sniff or --decrypt, passive: search the seed of a WEAKENED peer's\n"
 	    "                          generator (every pid 1..32768, or an hour either side of the traffic),\n"
-	    "                          recover its private key and decrypt the session\n\n"
+	    "                          recover its private key and decrypt the session\n"
+	    "  --replay                --sniff: record alice's side of the first session, then play it back to\n"
+	    "                          bob from a connection of my own (transmits: the safety rail applies)\n\n"
 	    "  --targets IP1,IP2       the two victims (alice and bob)\n"
 	    "  --interval MS           re-poison every MS milliseconds (default 1000)\n"
 	    "  --tamper 'FROM=>TO'     dh-mitm: replace FROM by TO in application data (repeatable)\n"
@@ -276,6 +280,9 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 			o->key = arg;
 		}
 		return -1;
+	case OPT_REPLAY:
+		o->replay = true;
+		return -1;
 	case OPT_CRACK_RNG: {
 		enum mlab_rng_kind kind;
 		if (mlab_rng_kind_from_name(arg, &kind) != 0 || kind == MLAB_RNG_OS)
@@ -330,6 +337,10 @@ int mallory_opts_parse(struct mallory_opts *o, int argc, char **argv)
 		return bad("%s belongs to the live modes: --decrypt reads CAPTURE and opens no interface", live_only);
 	if (o->key && !decrypt)
 		return bad("--key belongs to --decrypt%s", "");
+	if (o->replay && o->mode != MALLORY_MODE_SNIFF)
+		return bad("--replay belongs to --sniff (she records first, then plays it back)%s", "");
+	if (o->replay && o->crack_rng)
+		return bad("--replay and --crack-rng are two lessons: give one%s", "");
 	if (o->crack_rng && o->mode != MALLORY_MODE_SNIFF && !decrypt)
 		return bad("--crack-rng is passive: it belongs to --sniff or --decrypt%s", "");
 	if (o->mode == MALLORY_MODE_ATTACK && !o->targets[0])

@@ -52,6 +52,7 @@ struct mallory_opts {
 	size_t n_tamper;
 	const char *capture; /* --decrypt: the recorded capture */
 	const char *key;     /* --decrypt: the leaked key for key recovery (NULL: none) */
+	bool replay;	     /* --sniff: play the first session's client frames back to its server */
 	int crack_rng;	     /* --sniff or --decrypt: search a weak generator's seed (enum mlab_rng_kind; 0: no) */
 };
 

@@ -5,7 +5,9 @@
 
 #include <time.h>
 
+#include "lab_guard.h"
 #include "recover.h"
+#include "replay.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -25,6 +27,7 @@ struct sniff_ctx {
 	uint64_t frames;
 	int err;		   /* first error of the stream tracker (out of memory) */
 	struct recover_set *crack; /* --crack-rng: passive key recovery, or NULL */
+	struct replay *replay;	   /* --replay, or NULL */
 };
 
 /* --crack-rng: every frame to the recovery, the time window around now. */
@@ -92,6 +95,22 @@ int sniff_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_ato
 		r = fail(ev, MLAB_E_NOMEM, "setup", "out of memory");
 		goto out;
 	}
+	if (o->replay) { /* she will transmit: only where the rail allows it */
+		if (lab_guard_check(o->iface, o->armed, msg, sizeof msg) != 0) {
+			mlab_ev_emit(ev, "refused", json_pack("{s:s,s:s}", "iface", o->iface, "reason", msg), "%s",
+				     msg);
+			if (!ev->text)
+				fprintf(stderr, "mallory: %s\n", msg);
+			r = MALLORY_EXIT_USAGE;
+			goto out;
+		}
+		if (!(c.replay = replay_new(ev))) {
+			r = fail(ev, MLAB_E_NOMEM, "setup", "out of memory");
+			goto out;
+		}
+		struct sniff_observer obs = {.frame = replay_observe, .arg = c.replay};
+		sniff_stream_observe(c.ss, &obs);
+	}
 	if (o->crack_rng) {
 		struct recover_cfg rc = {.ev = ev, .crack = true, .crack_kind = (enum mlab_rng_kind)o->crack_rng};
 		if (!(c.crack = recover_set_new(&rc))) {
@@ -128,8 +147,11 @@ int sniff_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_ato
 				r = fail(ev, MLAB_E_IO, "capture", msg);
 				goto out;
 			}
-			if (n <= 0)
+			if (n <= 0) {
+				if (c.replay)
+					(void)replay_maybe(c.replay, 0);
 				continue; /* timeout or a signal: look at *stop again */
+			}
 		} else {
 			(void)poll(NULL, 0, CAPTURE_TIMEOUT_MS);
 		}
@@ -154,5 +176,6 @@ out:
 	capture_close(cap);
 	sniff_stream_free(c.ss);
 	recover_set_free(c.crack);
+	replay_free(c.replay);
 	return r;
 }

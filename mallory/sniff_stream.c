@@ -377,11 +377,13 @@ static int on_server_hello(struct sniff_stream *s, struct sniff_flow *fl, int d,
 	json_object_set_new(j, "cipher", id_json(cipher_name(m.cipher), m.cipher));
 	json_object_set_new(j, "client_auth", json_boolean(m.flags & MLAB_FLAG_CLIENT_AUTH));
 	if (m.kind != MLAB_KIND_EPHEMERAL) /* as on the wire: absent means ephemeral */
-		json_object_set_new(j, "kind",
-				    mlab_kind_name(m.kind) ? json_string(mlab_kind_name(m.kind)) : json_integer(m.kind));
+		json_object_set_new(
+		    j, "kind", mlab_kind_name(m.kind) ? json_string(mlab_kind_name(m.kind)) : json_integer(m.kind));
 	snprintf(line, sizeof line, "chose mode %s, group %s, cipher %s%s%s", id_text(mode_name(m.mode), m.mode, b1),
 		 id_text(group_name(m.group), m.group, b2), id_text(cipher_name(m.cipher), m.cipher, b3),
-		 m.kind == MLAB_KIND_TRANSPORT ? ", key transport" : m.kind == MLAB_KIND_STATIC ? ", static DH" : "",
+		 m.kind == MLAB_KIND_TRANSPORT ? ", key transport"
+		 : m.kind == MLAB_KIND_STATIC  ? ", static DH"
+					       : "",
 		 m.cipher == MLAB_CIPHER_NONE ? " (records will be readable)" : "");
 	handshake_seen(s, fl, d, MLAB_MSG_SERVER_HELLO, j, line);
 	return 0;

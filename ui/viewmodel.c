@@ -370,7 +370,8 @@ static void truth_of(struct build *b, size_t idx, const json_t *e, enum ev_id id
 		} else if (mark_of(b, idx) == JM_REPLAYED) {
 			char msg[48];
 			ev_render(msg, sizeof msg, "#{n} {hex:snip}", e, false);
-			snprintf(t, sizeof t, "%s's %s is a REPLAY: %s sent it only once", who_, msg, PARTIES[other_peer(col)]);
+			snprintf(t, sizeof t, "%s's %s is a REPLAY: %s sent it only once", who_, msg,
+				 PARTIES[other_peer(col)]);
 			add_truth(b, t, VM_MARK_FAIL, idx);
 		}
 		break;
