@@ -207,6 +207,8 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "toward:s n:i replaced:i key_id:s", "certificate replaced (mallory {key_id:key})")                           \
 	X(EV_CERT_MINTED, "cert-minted", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "name:s issuer:s key_id:s",         \
 	  "minted {name} with the stolen CA key")                                                                      \
+	X(EV_RECORD_REPLAYED, "record-replayed", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "toward:s n:i seq:i",       \
+	  "record #{seq} replayed to {toward:who}")                                                                    \
 	X(EV_REPLAY_START, "replay-start", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "to:s frames:i cut:b",            \
 	  "replaying alice's {frames} frames to {to:who}")                                                             \
 	X(EV_REPLAY_DONE, "replay-done", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                                     \

@@ -227,6 +227,7 @@ int active_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_at
 					 .downgrade_group = o->downgrade_group,
 					 .malicious_g = o->malicious_g,
 					 .small_subgroup = o->small_subgroup,
+					 .replay_record = o->replay_record,
 					 .send = send_frame,
 					 .send_arg = a,
 					 .ev = ev};

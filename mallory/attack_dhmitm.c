@@ -51,6 +51,8 @@ int dhmitm_new(struct dhmitm **out, const struct dhmitm_config *cfg, struct mlab
 		m->on[m->n_on++] = (struct dhmitm_active){mv, st};
 	}
 	m->st = ST_WAIT_CLIENT_HELLO;
+	if ((m->replay_record = cfg->replay_record) != 0)
+		m->st = ST_TRANSPARENT; /* she attacks the records, not the handshake */
 out:
 	if (e != 0)
 		dhmitm_free(m);
@@ -89,8 +91,29 @@ int dhmitm_on_frame(struct dhmitm *m, enum dhmitm_dir dir, uint8_t type, const u
 	if (out->cap < out->len || out->cap - out->len < DHMITM_OUT_ROOM(len))
 		return MLAB_E_NOSPACE;
 	start = out->len;
-	if (m->st == ST_TRANSPARENT)
-		return dhmitm_put_raw(out, type, body, len);
+	if (m->st == ST_TRANSPARENT) {
+		if ((e = dhmitm_put_raw(out, type, body, len)) != 0 || !m->replay_record || dir != DHMITM_TO_BOB ||
+		    type != MLAB_MSG_RECORD || ++m->records_to_bob != m->replay_record)
+			return e;
+		/* The same bytes again: a record bob has already accepted. */
+		if (out->cap - out->len < MLAB_FRAME_HDR + len || dhmitm_put_raw(out, type, body, len) != 0) {
+			out->len = start + MLAB_FRAME_HDR + len;
+			return 0;
+		}
+		uint64_t seq = 0;
+		for (size_t i = 0; i < 8 && i < len; i++)
+			seq = seq << 8 | body[i];
+		json_t *j = json_pack("{s:s,s:i}", "toward", "bob", "n", (int)m->replay_record);
+		json_object_set_new(j, "seq", dhmitm_json_u64(seq));
+		mlab_ev_emit(m->ev, "record-replayed", j,
+			     "sent alice's record #%llu (her %u%s record) to bob a second time, byte for byte",
+			     (unsigned long long)seq, m->replay_record,
+			     m->replay_record == 1   ? "st"
+			     : m->replay_record == 2 ? "nd"
+			     : m->replay_record == 3 ? "rd"
+						     : "th");
+		return 0;
+	}
 	if (type == MLAB_MSG_ALERT) {
 		/* Whatever the state: the peer aborts, the other one should know. */
 		dhmitm_on_alert(m, dir, body, len);

@@ -69,6 +69,7 @@
  *   message-changed     from, to, seq, original_len, len, original_hex, hex, original_text?, text?  [move_tamper]
  *   tamper-skipped      from, to, seq, reason ("too-long": the rewritten text would not fit a record)  [move_tamper]
  *   close-relayed       from, to, seq  [core]
+ *   record-replayed     toward "bob", n, seq — --replay-record: alice's Nth record sent twice  [attack_dhmitm.c]
  *   alert-seen          from, to, error, check, code (forwarded unchanged)  [core]
  *   error               (mlab_ev_error, where "dh-mitm") — then transparent  [core]
  */
@@ -146,6 +147,10 @@ struct dhmitm_config {
 	 * share, which confines her secret to {1, p-1}; her Finished tells
 	 * which. Finite-field groups only; share validation refuses it. */
 	bool small_subgroup;
+	/* Record replay (0: off): she leaves the handshake alone (transparent
+	 * from the start: nothing to swap, nothing to read) and sends alice's
+	 * Nth record to bob twice, byte for byte. */
+	unsigned replay_record;
 };
 
 /* "1", "p", "p-1" to DHMITM_G_*; DHMITM_G_OFF for anything else. */

@@ -154,6 +154,8 @@ struct dhmitm {
 	bool client_auth;
 	struct mlab_xgroup xg[2]; /* group "explicit": each leg's (p, g), by leg index */
 	struct dhmitm_leg leg[2];
+	unsigned replay_record;	 /* --replay-record: alice's record number to send twice, 0: off */
+	uint64_t records_to_bob; /* alice's records seen so far */
 
 	/* Scratch for one record: its plaintext, a rewritten text, hex. */
 	uint8_t pt[MLAB_MAX_PLAINTEXT], alt[MLAB_MAX_PLAINTEXT];

@@ -23,6 +23,7 @@ const struct mlab_opt mallory_optab[] = {
     {"small-subgroup", MO_FLAG, M, 0, 0, 0, NULL, NULL},
     {"crack-rng", MO_WORD, M, 0, 0, 0, NULL, weak_rngs},
     {"replay", MO_FLAG, M, 0, 0, 0, NULL, NULL},
+    {"replay-record", MO_UINT, M, 0, 1, 1000000, "records", NULL},
     {"iface", MO_TEXT, M, MO_RUNNER, 0, 0, NULL, NULL},
     {"targets", MO_ADDR, M, MO_RUNNER, 0, 0, NULL, NULL},
     {"events", MO_UINT, M, MO_RUNNER, 0, 2147483647, "descriptor", NULL},

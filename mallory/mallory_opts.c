@@ -43,6 +43,7 @@ enum {
 	OPT_KEY,
 	OPT_CRACK_RNG,
 	OPT_REPLAY,
+	OPT_REPLAY_RECORD,
 	OPT_HELP,
 };
 
@@ -70,6 +71,7 @@ static const struct option long_opts[] = {
     {"key", required_argument, NULL, OPT_KEY},
     {"crack-rng", required_argument, NULL, OPT_CRACK_RNG},
     {"replay", no_argument, NULL, OPT_REPLAY},
+    {"replay-record", required_argument, NULL, OPT_REPLAY_RECORD},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -99,7 +101,9 @@ static void usage(FILE *f)
 	    "                          generator (every pid 1..32768, or an hour either side of the traffic),\n"
 	    "                          recover its private key and decrypt the session\n"
 	    "  --replay                --sniff: record alice's side of the first session, then play it back to\n"
-	    "                          bob from a connection of my own (transmits: the safety rail applies)\n\n"
+	    "                          bob from a connection of my own (transmits: the safety rail applies)\n"
+	    "  --replay-record N       dh-mitm: leave the handshake alone and send alice's Nth record to bob\n"
+	    "                          twice, byte for byte\n\n"
 	    "  --targets IP1,IP2       the two victims (alice and bob)\n"
 	    "  --interval MS           re-poison every MS milliseconds (default 1000)\n"
 	    "  --tamper 'FROM=>TO'     dh-mitm: replace FROM by TO in application data (repeatable)\n"
@@ -283,6 +287,11 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 	case OPT_REPLAY:
 		o->replay = true;
 		return -1;
+	case OPT_REPLAY_RECORD:
+		if ((r = parse_opt("replay-record", arg, &v)) >= 0)
+			return r;
+		o->replay_record = (unsigned)v;
+		return -1;
 	case OPT_CRACK_RNG: {
 		enum mlab_rng_kind kind;
 		if (mlab_rng_kind_from_name(arg, &kind) != 0 || kind == MLAB_RNG_OS)
@@ -353,6 +362,8 @@ int mallory_opts_parse(struct mallory_opts *o, int argc, char **argv)
 		return bad("--impersonate and --mint are two sources of one chain: give one%s", "");
 	if ((o->impersonate || o->mint) && o->forge_key)
 		return bad("%s brings its own key: leave out --forge-key", o->mint ? "--mint" : "--impersonate");
+	if (o->replay_record && o->attack != MALLORY_ATTACK_DH_MITM)
+		return bad("--replay-record belongs to --attack dh-mitm%s", "");
 	if ((o->forge_key || o->n_tamper || o->key_fixing || o->strip_auth || o->downgrade_group || o->malicious_g ||
 	     o->small_subgroup) &&
 	    o->attack != MALLORY_ATTACK_DH_MITM)

@@ -50,10 +50,11 @@ struct mallory_opts {
 	bool strip_auth;			/* dh-mitm: remove "sign" from alice's offer */
 	uint16_t downgrade_group;		/* dh-mitm: force this weak group and break it live (0: off) */
 	size_t n_tamper;
-	const char *capture; /* --decrypt: the recorded capture */
-	const char *key;     /* --decrypt: the leaked key for key recovery (NULL: none) */
-	bool replay;	     /* --sniff: play the first session's client frames back to its server */
-	int crack_rng;	     /* --sniff or --decrypt: search a weak generator's seed (enum mlab_rng_kind; 0: no) */
+	const char *capture;	/* --decrypt: the recorded capture */
+	const char *key;	/* --decrypt: the leaked key for key recovery (NULL: none) */
+	bool replay;		/* --sniff: play the first session's client frames back to its server */
+	unsigned replay_record; /* dh-mitm: alice's Nth record to send twice (0: off) */
+	int crack_rng;		/* --sniff or --decrypt: search a weak generator's seed (enum mlab_rng_kind; 0: no) */
 };
 
 /* Parses argv into o (defaults first). Returns -1 to go on, or an exit code

@@ -159,7 +159,8 @@ static struct mitm_flow *flow_new(struct mitm_table *t, const struct dissect_fra
 				   .strip_auth = t->p.strip_auth,
 				   .downgrade_group = t->p.downgrade_group,
 				   .malicious_g = (enum dhmitm_g)t->p.malicious_g,
-				   .small_subgroup = t->p.small_subgroup};
+				   .small_subgroup = t->p.small_subgroup,
+				   .replay_record = t->p.replay_record};
 	if (dhmitm_new(&fl->dm, &dc, t->p.ev) != 0)
 		return NULL;
 	struct tcp_stream_cfg tc = {.emit = emit, .emit_arg = fl, .mss = MITM_MSS};

@@ -38,6 +38,7 @@ struct mitm_params {
 	uint16_t downgrade_group;
 	int malicious_g; /* enum dhmitm_g */
 	bool small_subgroup;
+	unsigned replay_record;
 	mitm_send_fn send;
 	void *send_arg;
 	struct mlab_ev *ev;
