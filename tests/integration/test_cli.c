@@ -229,6 +229,12 @@ static void test_mallory_refuses_outside_the_lab(void **state)
 	const char *c[] = {"mallory", "--attack", "relay", NULL};
 	assert_int_equal(run(c, out, sizeof out), 2);
 	assert_non_null(strstr(out, "--targets"));
+	/* --replay transmits too (a connection of her own to bob): the same rail,
+	 * before any capture is opened */
+	const char *d[] = {"mallory", "--sniff", "--replay", "--iface", "lo", NULL};
+	assert_int_equal(run(d, out, sizeof out), 2);
+	assert_non_null(strstr(out, "refusing to transmit on lo"));
+	assert_null(strstr(out, "sniffing on"));
 }
 
 /* A scenario file whose options contradict each other is refused by show and
