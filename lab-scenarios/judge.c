@@ -500,6 +500,11 @@ static void reason_attack(struct judge_state *st)
 			v->bob.received_replayed, plural(v->bob.received_replayed),
 			v->bob.received_replayed == 1 ? "it" : "them");
 	}
+	if (v->alice.received_replayed) {
+		append_sep(r, n);
+		appendf(r, n, "alice received %zu message%s once more than bob sent %s: replayed", v->alice.received_replayed,
+			plural(v->alice.received_replayed), v->alice.received_replayed == 1 ? "it" : "them");
+	}
 	if (v->alice.received_altered) {
 		append_sep(r, n);
 		appendf(r, n, "alice received %zu message%s bob never sent", v->alice.received_altered,

@@ -248,8 +248,9 @@ static void test_bob_receives_forged_message(void **state)
 	json_decref(s);
 }
 
-/* bob sent "ok" once; alice got it twice: the second one is a replay. */
-static void test_replayed_message_is_altered(void **state)
+/* bob sent "ok" once; alice got it twice: the second one is a replay, not
+ * a message bob never sent. */
+static void test_replayed_message_is_replayed(void **state)
 {
 	(void)state;
 	json_t *s = baseline("1a2b3c4d", "1a2b3c4d");
@@ -258,8 +259,9 @@ static void test_replayed_message_is_altered(void **state)
 	judge(s, &v, V_ATTACK_SUCCEEDED);
 	assert_int_equal(v.alice.received, 2);
 	assert_int_equal(v.alice.received_intact, 1);
-	assert_int_equal(v.alice.received_altered, 1);
-	assert_reason_has(&v, "alice received 1 message bob never sent");
+	assert_int_equal(v.alice.received_altered, 0);
+	assert_int_equal(v.alice.received_replayed, 1);
+	assert_reason_has(&v, "alice received 1 message once more than bob sent it: replayed");
 	json_decref(s);
 }
 
@@ -656,7 +658,7 @@ static void test_marks(void **state)
 	assert_int_equal(judge_marks(s, m, 6), 0);
 	assert_int_equal(m[0], JM_NONE);
 	assert_int_equal(m[1], JM_INTACT);
-	assert_int_equal(m[2], JM_ALTERED);
+	assert_int_equal(m[2], JM_REPLAYED); /* "a" was sent, once */
 	assert_int_equal(m[3], JM_GENUINE);
 	assert_int_equal(m[4], JM_BOGUS);
 	assert_int_equal(m[5], JM_NONE);
@@ -730,7 +732,7 @@ int main(void)
 	    cmocka_unit_test(test_duplicate_claim_counts_once),
 	    cmocka_unit_test(test_claim_hex_case_insensitive),
 	    cmocka_unit_test(test_bob_receives_forged_message),
-	    cmocka_unit_test(test_replayed_message_is_altered),
+	    cmocka_unit_test(test_replayed_message_is_replayed),
 	    cmocka_unit_test(test_mallory_holds_keys),
 	    cmocka_unit_test(test_mallory_holds_alices_key),
 	    cmocka_unit_test(test_key_without_messages_is_not_attack),
