@@ -102,7 +102,7 @@ static int deliver(struct ks_session *s, int dir, struct ks_party *to, uint8_t t
 	if (len > KS_TMP_CAP)
 		return MLAB_E_TOO_LONG;
 	memcpy(s->tmp, body, len);
-	if (s->edit && !s->edit(s->edit_arg, dir, type, s->tmp, &len, KS_TMP_CAP))
+	if (s->edit && !s->edit(s->edit_arg, dir, &type, s->tmp, &len, KS_TMP_CAP))
 		return 0;
 	if ((e = log_frame(s, dir, type, s->tmp, len)) != 0)
 		return e;

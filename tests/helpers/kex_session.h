@@ -35,8 +35,9 @@ struct ks_party {
 	size_t data_len, n_opened;
 };
 
-/* May change body (cap bytes of room) and *len in place; false drops the frame. */
-typedef bool (*ks_edit_fn)(void *arg, int dir, uint8_t type, uint8_t *body, size_t *len, size_t cap);
+/* May change the frame's type, its body (cap bytes of room) and *len in
+ * place; false drops the frame. */
+typedef bool (*ks_edit_fn)(void *arg, int dir, uint8_t *type, uint8_t *body, size_t *len, size_t cap);
 
 struct ks_session {
 	struct ks_party a, b; /* alice the initiator, bob the responder */

@@ -285,12 +285,12 @@ static void test_transport_mutual(void **state)
 /* What the edit hooks do to the EncryptedPremaster. */
 enum pm_edit { PM_FLIP, PM_ZERO, PM_ONES, PM_SHORT, PM_LONG, PM_EMPTY };
 
-static bool edit_premaster(void *arg, int dir, uint8_t type, uint8_t *body, size_t *len, size_t cap)
+static bool edit_premaster(void *arg, int dir, uint8_t *type, uint8_t *body, size_t *len, size_t cap)
 {
 	enum pm_edit how = *(const enum pm_edit *)arg;
 	size_t ct = *len - PM_CT_OFF;
 
-	if (dir != KS_A2B || type != MLAB_MSG_PREMASTER)
+	if (dir != KS_A2B || *type != MLAB_MSG_PREMASTER)
 		return true;
 	assert_true(*len > PM_CT_OFF + 100 && *len + 1 <= cap);
 	switch (how) {
@@ -395,6 +395,49 @@ static void test_transport_premaster_from_rng(void **state)
 	assert_err(mlab_premaster_decode(fr->body, fr->len, &pm), 0);
 	assert_err(mlab_rsa_decrypt_premaster(f->rsa, pm.ct, pm.len, got), 0);
 	assert_memory_equal(got, want + MLAB_NONCE_LEN, MLAB_PREMASTER_LEN);
+}
+
+struct retype {
+	uint8_t from, to;
+};
+
+static bool edit_retype(void *arg, int dir, uint8_t *type, uint8_t *body, size_t *len, size_t cap)
+{
+	const struct retype *x = arg;
+	(void)body;
+	(void)len;
+	(void)cap;
+	if (dir == KS_A2B && *type == x->from)
+		*type = x->to;
+	return true;
+}
+
+/* alice's key material of the other kind: bob refuses the message type
+ * before reading it. */
+static void test_key_material_of_the_other_kind(void **state)
+{
+	static const struct retype to_share = {MLAB_MSG_PREMASTER, MLAB_MSG_KEY_SHARE},
+				   to_pm = {MLAB_MSG_KEY_SHARE, MLAB_MSG_PREMASTER};
+	struct fx *f = *state;
+	struct mlab_kex_config ca = alice_cfg(f, MLAB_MODE_SIGN, K_TRANSPORT, 1),
+			       cb = bob_cfg(f, MLAB_MODE_SIGN, K_TRANSPORT, 1);
+
+	struct ks_session *s = session(f, &ca, &cb);
+	s->edit = edit_retype;
+	s->edit_arg = (void *)&to_share;
+	assert_err(ks_handshake(s), MLAB_E_UNEXPECTED);
+	assert_failed(&s->b, MLAB_E_UNEXPECTED, "wait-client-share");
+	assert_no_event(&s->b, "premaster-received");
+	cleanup(state);
+
+	set_kinds(&ca, K_EPH, 1);
+	set_kinds(&cb, K_EPH, 1);
+	s = session(f, &ca, &cb);
+	s->edit = edit_retype;
+	s->edit_arg = (void *)&to_pm;
+	assert_err(ks_handshake(s), MLAB_E_UNEXPECTED);
+	assert_failed(&s->b, MLAB_E_UNEXPECTED, "wait-client-share");
+	assert_no_event(&s->b, "share-received");
 }
 
 /* ======================================================================
@@ -544,11 +587,11 @@ struct sh_edit {
 	uint8_t value; /* ... or write this one */
 };
 
-static bool edit_sh_kind(void *arg, int dir, uint8_t type, uint8_t *body, size_t *len, size_t cap)
+static bool edit_sh_kind(void *arg, int dir, uint8_t *type, uint8_t *body, size_t *len, size_t cap)
 {
 	const struct sh_edit *x = arg;
 	(void)cap;
-	if (dir != KS_B2A || type != MLAB_MSG_SERVER_HELLO)
+	if (dir != KS_B2A || *type != MLAB_MSG_SERVER_HELLO)
 		return true;
 	assert_int_equal(*len, SH_KIND_OFF + 1);
 	if (x->strip)
@@ -777,6 +820,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_transport_bad_ciphertext_fails_at_finished, cleanup),
 	    cmocka_unit_test_teardown(test_transport_premaster_wrong_length, cleanup),
 	    cmocka_unit_test_teardown(test_transport_premaster_from_rng, cleanup),
+	    cmocka_unit_test_teardown(test_key_material_of_the_other_kind, cleanup),
 	    cmocka_unit_test_teardown(test_static_two_sessions, cleanup),
 	    cmocka_unit_test_teardown(test_static_needs_x25519, cleanup),
 	    cmocka_unit_test_teardown(test_neg_transport_offered_ephemeral_chosen, cleanup),
