@@ -56,8 +56,8 @@ static int take_share(struct recover *r, int dir, const uint8_t *body, size_t le
 
 /* The secret of the session, if what she holds opens it: 0 with secret
  * set, or a reason in why. */
-static int find_secret(struct recover *r, const struct recover_cfg *c, const struct mlab_premaster *pm, uint8_t *secret,
-		       size_t *secret_len, const char **how, char *why, size_t n)
+static int find_secret(struct recover *r, const struct recover_cfg *c, uint8_t *secret, size_t *secret_len,
+		       const char **how, char *why, size_t n)
 {
 	const struct mlab_group *g = mlab_group_by_id(r->group);
 	struct mlab_dh dh = {0};
@@ -71,9 +71,13 @@ static int find_secret(struct recover *r, const struct recover_cfg *c, const str
 				 "key transport: the premaster is encrypted to bob's RSA key, which I do not have");
 			return MLAB_E_NO_KEY;
 		}
+		if (!r->pm_len) { /* a KeyShare came in its place */
+			snprintf(why, n, "key transport, but alice sent no EncryptedPremaster");
+			return MLAB_E_UNEXPECTED;
+		}
 		*how = "leaked-rsa-key";
 		*secret_len = MLAB_PREMASTER_LEN;
-		return mlab_rsa_decrypt_premaster(c->rsa, pm->ct, pm->len, secret);
+		return mlab_rsa_decrypt_premaster(c->rsa, r->pm_ct, r->pm_len, secret);
 	}
 	if (!g) {
 		snprintf(why, n, "a group I do not know");
@@ -143,13 +147,13 @@ static int find_secret(struct recover *r, const struct recover_cfg *c, const str
 }
 
 /* After the initiator's key material (and signature): her keys, as theirs. */
-static void derive(struct recover *r, const struct recover_cfg *c, const struct mlab_premaster *pm)
+static void derive(struct recover *r, const struct recover_cfg *c)
 {
 	uint8_t secret[MLAB_MAX_SECRET];
 	size_t n = 0;
 	const char *how = "";
 	char why[256] = "";
-	int e = find_secret(r, c, pm, secret, &n, &how, why, sizeof why);
+	int e = find_secret(r, c, secret, &n, &how, why, sizeof why);
 
 	if (e == 0)
 		e = mlab_keysched_derive_tr(&r->tr, secret, n, &r->keys);
@@ -199,6 +203,9 @@ static void handshake(struct recover *r, const struct recover_cfg *c, int dir, u
 	case MLAB_MSG_PREMASTER:
 		if (dir != 0 || (e = mlab_premaster_decode(body, len, &pm)) != 0)
 			break;
+		/* Kept: with --mutual the keys come after alice's Signature. */
+		memcpy(r->pm_ct, pm.ct, pm.len);
+		r->pm_len = pm.len;
 		break;
 	case MLAB_MSG_FINISHED:
 		if (dir == 0 && r->st == RC_KEYS) {
@@ -230,7 +237,7 @@ static void handshake(struct recover *r, const struct recover_cfg *c, int dir, u
 	    dir == 0 && ((type == MLAB_MSG_SIGNATURE && r->client_auth) ||
 			 ((type == MLAB_MSG_KEY_SHARE || type == MLAB_MSG_PREMASTER) && !r->client_auth));
 	if (initiator_done && r->st == RC_HANDSHAKE)
-		derive(r, c, type == MLAB_MSG_PREMASTER ? &pm : NULL);
+		derive(r, c);
 }
 
 static bool record(struct recover *r, const struct recover_cfg *c, int dir, const uint8_t *body, size_t len,

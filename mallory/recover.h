@@ -42,6 +42,8 @@ struct recover {
 	bool client_auth;
 	uint8_t share_a[MLAB_MAX_SHARE], share_b[MLAB_MAX_SHARE];
 	size_t share_a_len, share_b_len;
+	uint8_t pm_ct[MLAB_MAX_PREMASTER_CT]; /* alice's EncryptedPremaster (kind transport) */
+	size_t pm_len;
 	struct mlab_keys keys;
 	struct mlab_rec rx[2]; /* [0] alice → bob, [1] bob → alice */
 	bool fin_checked;

@@ -1,4 +1,4 @@
-/* make bench, part 5: how fast mallory finds the seed of a weakened peer
+/* make bench, part 6: how fast mallory finds the seed of a weakened peer
  * (lib/mlab_rng.h, issue 12), one core, medians of RUNS runs:
  *   - the nonce test alone (seeds per second), over a window where nothing
  *     matches;
