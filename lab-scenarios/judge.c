@@ -502,8 +502,9 @@ static void reason_attack(struct judge_state *st)
 	}
 	if (v->alice.received_replayed) {
 		append_sep(r, n);
-		appendf(r, n, "alice received %zu message%s once more than bob sent %s: replayed", v->alice.received_replayed,
-			plural(v->alice.received_replayed), v->alice.received_replayed == 1 ? "it" : "them");
+		appendf(r, n, "alice received %zu message%s once more than bob sent %s: replayed",
+			v->alice.received_replayed, plural(v->alice.received_replayed),
+			v->alice.received_replayed == 1 ? "it" : "them");
 	}
 	if (v->alice.received_altered) {
 		append_sep(r, n);

@@ -165,10 +165,7 @@ static void derive(struct recover *r, const struct recover_cfg *c)
 	r->st = RC_KEYS;
 	mlab_rec_init(&r->rx[0], r->cipher, &r->keys.c2s);
 	mlab_rec_init(&r->rx[1], r->cipher, &r->keys.s2c);
-	mlab_ev_emit(c->ev, "session-key",
-		     json_pack("{s:s,s:s,s:s,s:s}", "key_id", r->keys.key_id, "with", "alice", "cipher",
-			       mlab_cipher_name(r->cipher), "how", how),
-		     "recovered the session key %s (%s)", r->keys.key_id, how);
+	r->how = how; /* reported once alice's Finished proves the keys */
 }
 
 static void handshake(struct recover *r, const struct recover_cfg *c, int dir, uint8_t type, const uint8_t *body,
@@ -218,6 +215,12 @@ static void handshake(struct recover *r, const struct recover_cfg *c, int dir, u
 				return;
 			}
 			r->fin_checked = e == 0;
+			if (r->fin_checked)
+				mlab_ev_emit(c->ev, "session-key",
+					     json_pack("{s:s,s:s,s:s,s:s}", "key_id", r->keys.key_id, "with", "alice",
+						       "cipher", mlab_cipher_name(r->cipher), "how", r->how),
+					     "recovered the session key %s (%s); alice's Finished verifies under it",
+					     r->keys.key_id, r->how);
 		}
 		break;
 	default:

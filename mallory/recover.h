@@ -47,6 +47,7 @@ struct recover {
 	struct mlab_keys keys;
 	struct mlab_rec rx[2]; /* [0] alice → bob, [1] bob → alice */
 	bool fin_checked;
+	const char *how; /* how the keys were recovered (a static string) */
 	uint64_t records;
 	uint8_t pt[MLAB_MAX_PLAINTEXT];
 	char hex[2 * MLAB_MAX_PLAINTEXT + 1];
