@@ -11,46 +11,32 @@
 #include "mlab_err.h"
 #include "mlab_rsa.h"
 
-static bool kind_listed(const struct peer_opts *o, uint8_t kind)
-{
-	for (size_t i = 0; i < o->kex.n_kinds; i++)
-		if (o->kex.kinds[i] == kind)
-			return true;
-	return false;
-}
-
-static int say(const struct peer_opts *o, int code, const char *fmt, const char *arg)
-{
-	fprintf(stderr, "%s: ", o->prog);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return code;
-}
-
 int peer_kind_check(const struct peer_opts *o)
 {
 	bool ini = o->role == MLAB_INITIATOR;
-	bool st = kind_listed(o, MLAB_KIND_STATIC), tr = kind_listed(o, MLAB_KIND_TRANSPORT);
+	bool st = peer_offers_kind(o, MLAB_KIND_STATIC), tr = peer_offers_kind(o, MLAB_KIND_TRANSPORT);
 
 	if (!ini && st && !o->static_key_path)
-		return say(o, PEER_EXIT_USAGE,
-			   "--kex static needs --static-key FILE, bob's long-term X25519 key (the lab's: %s)",
-			   "bin/keys/bob-static.key");
+		return peer_say(o, PEER_EXIT_USAGE,
+				"--kex static needs --static-key FILE, bob's long-term X25519 key (the lab's: %s)",
+				"bin/keys/bob-static.key");
 	if (!ini && tr && !o->rsa_key_path)
-		return say(o, PEER_EXIT_USAGE,
-			   "--kex transport needs --rsa-key FILE, bob's RSA private key (the lab's: %s)",
-			   "bin/keys/bob-rsa.key");
+		return peer_say(o, PEER_EXIT_USAGE,
+				"--kex transport needs --rsa-key FILE, bob's RSA private key (the lab's: %s)",
+				"bin/keys/bob-rsa.key");
 	if (ini && tr && !o->peer_rsa_path)
-		return say(o, PEER_EXIT_USAGE,
-			   "--kex transport needs --peer-rsa FILE, bob's RSA public key to encrypt to (the lab's: %s)",
-			   "bin/keys/bob-rsa.pub");
+		return peer_say(
+		    o, PEER_EXIT_USAGE,
+		    "--kex transport needs --peer-rsa FILE, bob's RSA public key to encrypt to (the lab's: %s)",
+		    "bin/keys/bob-rsa.pub");
 	if (!ini && o->static_key_path && !st)
-		return say(o, PEER_EXIT_USAGE, "--static-key is used only with static in --kex%s", "");
+		return peer_say(o, PEER_EXIT_USAGE, "--static-key is used only with static in --kex%s", "");
 	if (!ini && o->rsa_key_path && !tr)
-		return say(o, PEER_EXIT_USAGE, "--rsa-key is used only with transport in --kex%s", "");
+		return peer_say(o, PEER_EXIT_USAGE, "--rsa-key is used only with transport in --kex%s", "");
 	if (tr && o->kex.scope == MLAB_SCOPE_PARAMS)
-		return say(o, PEER_EXIT_USAGE,
-			   "--sign-scope params signs a share, and transport has none: use the transcript scope%s", "");
+		return peer_say(o, PEER_EXIT_USAGE,
+				"--sign-scope params signs a share, and transport has none: use the transcript scope%s",
+				"");
 	return -1;
 }
 
@@ -76,13 +62,14 @@ int peer_kind_load(struct peer_opts *o)
 		o->kex.rng = &o->rng;
 	}
 	if (o->static_key_path && load_x25519(o->static_key_path, &o->kex.static_key) != 0)
-		return say(o, PEER_EXIT_SETUP, "cannot read an X25519 private key (PEM) from %s", o->static_key_path);
+		return peer_say(o, PEER_EXIT_SETUP, "cannot read an X25519 private key (PEM) from %s",
+				o->static_key_path);
 	if (o->rsa_key_path && mlab_rsa_load_private(o->rsa_key_path, &o->kex.rsa_key) != 0)
-		return say(o, PEER_EXIT_SETUP, "cannot read an RSA private key (PEM, 2048 to 4096 bits) from %s",
-			   o->rsa_key_path);
+		return peer_say(o, PEER_EXIT_SETUP, "cannot read an RSA private key (PEM, 2048 to 4096 bits) from %s",
+				o->rsa_key_path);
 	if (o->peer_rsa_path && mlab_rsa_load_public(o->peer_rsa_path, &o->kex.peer_rsa) != 0)
-		return say(o, PEER_EXIT_SETUP, "cannot read an RSA public key (PEM, 2048 to 4096 bits) from %s",
-			   o->peer_rsa_path);
+		return peer_say(o, PEER_EXIT_SETUP, "cannot read an RSA public key (PEM, 2048 to 4096 bits) from %s",
+				o->peer_rsa_path);
 	return -1;
 }
 

@@ -568,6 +568,32 @@ void peer_opts_free(struct peer_opts *o)
 	peer_kind_free(o);
 }
 
+int peer_say(const struct peer_opts *o, int code, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", o->prog);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return code;
+}
+
+static bool listed(const uint8_t *l, size_t n, uint8_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i] == v)
+			return true;
+	return false;
+}
+
+bool peer_offers_mode(const struct peer_opts *o, uint8_t mode)
+{
+	return listed(o->kex.modes, o->kex.n_modes, mode);
+}
+
+bool peer_offers_kind(const struct peer_opts *o, uint8_t kind)
+{
+	return listed(o->kex.kinds, o->kex.n_kinds, kind);
+}
+
 int peer_exit_for(int err)
 {
 	if (err == 0)

@@ -58,6 +58,11 @@ void peer_opts_free(struct peer_opts *o);
 /* Everything a peer's main does first: parse, check --events, load keys, and
  * set up the event emitter. Returns -1 to go on, or an exit code. */
 int peer_setup(struct peer_opts *o, enum mlab_role role, int argc, char **argv, struct mlab_ev *ev);
+/* "prog: " and fmt (one %s: arg) on stderr; returns code. */
+int peer_say(const struct peer_opts *o, int code, const char *fmt, const char *arg);
+/* Whether the --auth list holds mode / the --kex list holds kind. */
+bool peer_offers_mode(const struct peer_opts *o, uint8_t mode);
+bool peer_offers_kind(const struct peer_opts *o, uint8_t kind);
 /* The exit code for an error: network trouble or a failed check. */
 int peer_exit_for(int err);
 /* Refuses an --events descriptor that is not open for writing. */

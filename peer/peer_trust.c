@@ -27,59 +27,46 @@ bool peer_name_valid(const char *name)
 	return true;
 }
 
-static bool offers(const struct peer_opts *o, uint8_t mode)
-{
-	for (size_t i = 0; i < o->kex.n_modes; i++)
-		if (o->kex.modes[i] == mode)
-			return true;
-	return false;
-}
-
-static int say(const struct peer_opts *o, int code, const char *fmt, const char *arg)
-{
-	fprintf(stderr, "%s: ", o->prog);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return code;
-}
-
 /* The rules between alice's options, before any file is read. */
 static int check_alice(const struct peer_opts *o)
 {
-	bool cert = offers(o, MLAB_MODE_CERT);
+	bool cert = peer_offers_mode(o, MLAB_MODE_CERT);
 
 	if (!cert && (o->ca_path || o->insecure || o->no_name_check))
-		return say(o, PEER_EXIT_USAGE, "--ca, --insecure and --no-name-check belong to --auth cert%s", "");
-	if (o->tofu_path && !offers(o, MLAB_MODE_SIGN))
-		return say(o, PEER_EXIT_USAGE, "--tofu trusts a signer's key on first use: it needs --auth sign%s", "");
+		return peer_say(o, PEER_EXIT_USAGE, "--ca, --insecure and --no-name-check belong to --auth cert%s", "");
+	if (o->tofu_path && !peer_offers_mode(o, MLAB_MODE_SIGN))
+		return peer_say(o, PEER_EXIT_USAGE, "--tofu trusts a signer's key on first use: it needs --auth sign%s",
+				"");
 	if (o->tofu_path && o->peer_key_path)
-		return say(o, PEER_EXIT_USAGE, "--tofu and --peer-key are two ways to know bob's key: give one (%s)",
-			   o->tofu_path);
+		return peer_say(o, PEER_EXIT_USAGE,
+				"--tofu and --peer-key are two ways to know bob's key: give one (%s)", o->tofu_path);
 	if (cert && !o->ca_path && !o->insecure)
-		return say(o, PEER_EXIT_USAGE,
-			   "--auth cert needs --ca FILE, the root certificate(s) alice trusts (the lab's: %s)",
-			   "bin/keys/pki/root.pem");
+		return peer_say(o, PEER_EXIT_USAGE,
+				"--auth cert needs --ca FILE, the root certificate(s) alice trusts (the lab's: %s)",
+				"bin/keys/pki/root.pem");
 	if (o->now_arg) {
 		long long t;
 		if (mlab_time_parse(o->now_arg, &t) != 0)
-			return say(o, PEER_EXIT_USAGE,
-				   "--now: expected 2026-12-03T12:00:00Z, 2026-12-03 or @SECONDS-SINCE-EPOCH, not '%s'",
-				   o->now_arg);
+			return peer_say(
+			    o, PEER_EXIT_USAGE,
+			    "--now: expected 2026-12-03T12:00:00Z, 2026-12-03 or @SECONDS-SINCE-EPOCH, not '%s'",
+			    o->now_arg);
 	}
 	return -1;
 }
 
 static int check_bob(const struct peer_opts *o)
 {
-	if (!offers(o, MLAB_MODE_CERT))
-		return o->cert_path ? say(o, PEER_EXIT_USAGE, "--cert %s is sent only in mode cert: add cert to --auth",
-					  o->cert_path)
+	if (!peer_offers_mode(o, MLAB_MODE_CERT))
+		return o->cert_path ? peer_say(o, PEER_EXIT_USAGE,
+					       "--cert %s is sent only in mode cert: add cert to --auth", o->cert_path)
 				    : -1;
 	if (!o->cert_path || !o->key_path)
-		return say(o, PEER_EXIT_USAGE,
-			   "--auth cert needs --cert FILE (bob's chain, PEM, leaf first) and --key FILE (the leaf's "
-			   "private key); the lab's: --cert bin/keys/pki/bob.chain.pem --key bin/keys/bob.key%s",
-			   "");
+		return peer_say(
+		    o, PEER_EXIT_USAGE,
+		    "--auth cert needs --cert FILE (bob's chain, PEM, leaf first) and --key FILE (the leaf's "
+		    "private key); the lab's: --cert bin/keys/pki/bob.chain.pem --key bin/keys/bob.key%s",
+		    "");
 	return -1;
 }
 
@@ -91,7 +78,7 @@ int peer_trust_check(const struct peer_opts *o)
 static int load_alice(struct peer_opts *o)
 {
 	struct mlab_trust *t = &o->trust;
-	bool cert = offers(o, MLAB_MODE_CERT);
+	bool cert = peer_offers_mode(o, MLAB_MODE_CERT);
 	int e;
 
 	snprintf(t->name, sizeof t->name, "%s", o->peer_name ? o->peer_name : "bob.lab");
@@ -101,10 +88,10 @@ static int load_alice(struct peer_opts *o)
 	if (o->now_arg) /* checked by peer_trust_check */
 		t->have_now = mlab_time_parse(o->now_arg, &t->now) == 0;
 	if (o->ca_path && (e = mlab_trust_load_ca(t, o->ca_path)) != 0)
-		return say(o, PEER_EXIT_SETUP,
-			   e == MLAB_E_TOO_LONG ? "--ca %s: more than 64 certificates"
-						: "--ca %s: cannot read a PEM certificate from it",
-			   o->ca_path);
+		return peer_say(o, PEER_EXIT_SETUP,
+				e == MLAB_E_TOO_LONG ? "--ca %s: more than 64 certificates"
+						     : "--ca %s: cannot read a PEM certificate from it",
+				o->ca_path);
 	if (cert || o->tofu_path)
 		o->kex.trust = t;
 	return -1;
@@ -114,20 +101,21 @@ static int load_bob(struct peer_opts *o)
 {
 	int e;
 
-	if (!offers(o, MLAB_MODE_CERT))
+	if (!peer_offers_mode(o, MLAB_MODE_CERT))
 		return -1;
 	if ((e = mlab_chain_load(o->cert_path, &o->chain)) != 0)
-		return say(o, PEER_EXIT_SETUP,
-			   e == MLAB_E_TOO_LONG
-			       ? "--cert %s: more than 8 certificates, one above 8192 bytes, or above 16384 in all"
-			       : "--cert %s: cannot read a PEM certificate chain from it",
-			   o->cert_path);
+		return peer_say(o, PEER_EXIT_SETUP,
+				e == MLAB_E_TOO_LONG
+				    ? "--cert %s: more than 8 certificates, one above 8192 bytes, or above 16384 in all"
+				    : "--cert %s: cannot read a PEM certificate chain from it",
+				o->cert_path);
 	uint8_t leaf[MLAB_ED25519_PUB], own[MLAB_ED25519_PUB];
 	if (mlab_chain_leaf_pub(&o->chain, leaf) != 0)
-		return say(o, PEER_EXIT_SETUP, "--cert %s: its first certificate has no Ed25519 key", o->cert_path);
+		return peer_say(o, PEER_EXIT_SETUP, "--cert %s: its first certificate has no Ed25519 key",
+				o->cert_path);
 	if (mlab_ed25519_raw_public(o->kex.own_key, own) != 0 || memcmp(leaf, own, sizeof own) != 0)
-		return say(o, PEER_EXIT_SETUP, "--cert %s certifies another key than --key: give the leaf's own key",
-			   o->cert_path);
+		return peer_say(o, PEER_EXIT_SETUP,
+				"--cert %s certifies another key than --key: give the leaf's own key", o->cert_path);
 	o->kex.chain = &o->chain;
 	return -1;
 }
