@@ -471,6 +471,60 @@ static bool own_detection(const struct party *p)
 	return true;
 }
 
+/* The first field value of actor's first `event` (NULL when absent). */
+static const json_t *first_field(const json_t *events, const char *actor, const char *event, const char *field)
+{
+	size_t i;
+	const json_t *e;
+	json_array_foreach(events, i, e)
+	{
+		const char *a, *name;
+		if (ev_head(e, &a, &name) && strcmp(a, actor) == 0 && strcmp(name, event) == 0)
+			return json_object_get(e, field);
+	}
+	return NULL;
+}
+
+/* Was an attack attempted? First from ground truth — what one victim
+ * received against what the other sent —, then from mallory's word. */
+static void find_attempt(const json_t *events, struct verdict *v)
+{
+	static const char *const offer[] = {"modes", "groups", "ciphers", "kinds", "client_auth"};
+	static const char *const claims[] = {
+	    "share-swapped",	"offer-stripped",   "offer-downgraded", "offer-explicit",  "generator-replaced",
+	    "signature-forged", "cert-substituted", "message-changed",	"record-replayed", "replay-start"};
+	const char *sides[2][2] = {{"alice", "bob"}, {"bob", "alice"}};
+	size_t i;
+	const json_t *e;
+
+	for (int s = 0; s < 2 && !v->attempt[0]; s++) {
+		const json_t *got = first_field(events, sides[s][0], "share-received", "share");
+		const json_t *sent = first_field(events, sides[s][1], "share-sent", "share");
+		if (json_is_string(got) && json_is_string(sent) &&
+		    strcasecmp(json_string_value(got), json_string_value(sent)) != 0)
+			snprintf(v->attempt, sizeof v->attempt, "%s received a key share %s never sent", sides[s][0],
+				 sides[s][1]);
+	}
+	for (size_t k = 0; k < sizeof offer / sizeof offer[0] && !v->attempt[0]; k++) {
+		const json_t *sent = first_field(events, "alice", "hello-sent", offer[k]);
+		const json_t *got = first_field(events, "bob", "hello-received", offer[k]);
+		if (sent && got && !json_equal(sent, got))
+			snprintf(v->attempt, sizeof v->attempt, "bob received another offer (%s) than alice sent",
+				 offer[k]);
+	}
+	json_array_foreach(events, i, e)
+	{
+		const char *a, *name;
+		if (v->attempt[0])
+			break;
+		if (!ev_head(e, &a, &name) || strcmp(a, "mallory") != 0)
+			continue;
+		for (size_t k = 0; k < sizeof claims / sizeof claims[0]; k++)
+			if (strcmp(name, claims[k]) == 0)
+				snprintf(v->attempt, sizeof v->attempt, "mallory's %s", name);
+	}
+}
+
 /* Does a stop earlier than b? By time when both are known, else by stream order. */
 static bool earlier(const struct track *a, const struct track *b)
 {
@@ -573,6 +627,19 @@ static void decide(struct judge_state *st)
 
 	/* c. an honest peer detected it */
 	bool a = own_detection(&v->alice), b = own_detection(&v->bob);
+	/* A check that fires with no attack attempted defends nothing: the
+	 * peers cannot talk as configured. */
+	if ((a || b) && !v->attempt[0]) {
+		bool pick_alice = a && (!b || earlier(&st->alice, &st->bob));
+		const struct party *p = pick_alice ? &v->alice : &v->bob;
+		v->kind = V_MISCONFIGURED;
+		appendf(r, n,
+			"%s's %s check stopped the conversation (%s), but no attack was attempted: the peers cannot "
+			"talk as configured",
+			pick_alice ? "alice" : "bob", p->check, p->error[0] ? p->error : "error");
+		reason_ignored(v);
+		return;
+	}
 	if (a || b) {
 		bool pick_alice = a && (!b || earlier(&st->alice, &st->bob));
 		const char *who = pick_alice ? "alice" : "bob";
@@ -580,7 +647,8 @@ static void decide(struct judge_state *st)
 		v->kind = V_BLOCKED;
 		snprintf(v->peer, sizeof v->peer, "%s", who);
 		snprintf(v->check, sizeof v->check, "%s", p->check);
-		appendf(r, n, "%s stopped it: %s check (%s)", who, p->check, p->error[0] ? p->error : "error");
+		appendf(r, n, "%s stopped it: %s check (%s) after %s", who, p->check, p->error[0] ? p->error : "error",
+			v->attempt);
 		reason_ignored(v);
 		return;
 	}
@@ -680,6 +748,7 @@ int judge_run(const json_t *events, struct verdict *v)
 			}
 	}
 
+	find_attempt(events, v);
 	decide(&st);
 	return 0;
 }
@@ -687,11 +756,9 @@ int judge_run(const json_t *events, struct verdict *v)
 /* ---- names and JSON ---- */
 
 static const char *const verdict_names[] = {
-    [V_ATTACK_SUCCEEDED] = "attack-succeeded",
-    [V_BLOCKED] = "blocked",
-    [V_CONFIDENTIAL] = "confidential",
-    [V_DISRUPTED] = "disrupted",
-    [V_ERROR] = "error",
+    [V_ATTACK_SUCCEEDED] = "attack-succeeded", [V_BLOCKED] = "blocked",
+    [V_CONFIDENTIAL] = "confidential",	       [V_DISRUPTED] = "disrupted",
+    [V_MISCONFIGURED] = "misconfigured",       [V_ERROR] = "error",
 };
 
 const char *verdict_name(enum verdict_kind k)

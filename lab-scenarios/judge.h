@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-enum verdict_kind { V_ATTACK_SUCCEEDED, V_BLOCKED, V_CONFIDENTIAL, V_DISRUPTED, V_ERROR };
+enum verdict_kind { V_ATTACK_SUCCEEDED, V_BLOCKED, V_CONFIDENTIAL, V_DISRUPTED, V_MISCONFIGURED, V_ERROR };
 
 struct party {
 	bool present;	     /* it emitted any event */
@@ -38,6 +38,10 @@ struct verdict {
 	size_t read_genuine;	  /* mallory's "message-read" claims that match a sent message */
 	size_t read_bogus;	  /* claims that match nothing sent: ignored */
 	size_t mallory_keys_held; /* mallory's key ids equal to alice's or bob's */
+	/* What shows an attack was attempted: the victims' own bytes disagree
+	 * (a share or an offer one received is not what the other sent), or
+	 * mallory says she changed or injected something. Empty: none. */
+	char attempt[96];
 };
 
 /* events: a JSON array of event objects, in arrival order. Always fills *v;

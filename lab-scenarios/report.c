@@ -398,6 +398,9 @@ void report_headline(const struct verdict *v, char *buf, size_t n)
 	case V_DISRUPTED:
 		snprintf(buf, n, "no conversation completed, and mallory learned nothing");
 		break;
+	case V_MISCONFIGURED:
+		snprintf(buf, n, "the peers cannot talk as configured: no defense was exercised");
+		break;
 	case V_ERROR:
 	default:
 		snprintf(buf, n, "the lab itself failed: this run shows nothing about the attack");

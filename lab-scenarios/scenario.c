@@ -80,7 +80,8 @@ struct sc_key {
 
 static const char *const networks[] = {"switch", "hub", NULL};
 static const char *const peers[] = {"alice", "bob", NULL};
-static const char *const expectations[] = {"attack-succeeded", "blocked", "confidential", "disrupted", NULL};
+static const char *const expectations[] = {"attack-succeeded", "blocked",	"confidential",
+					   "disrupted",	       "misconfigured", NULL};
 static const char *const yes_no[] = {"yes", "no", NULL};
 
 /* [scenario]: the indices are used by load_fields(). */

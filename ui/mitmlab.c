@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "dashboard.h"
 #include "judge.h"
+#include "jobs.h"
 #include "lab_child.h"
 #include "lab_net.h"
 #include "report.h"
@@ -499,11 +500,102 @@ static int matches(const struct scenario *sc, const json_t *v)
 	return strcmp(jstr(v, "peer"), sc->expect_peer) == 0 && strcmp(jstr(v, "check"), sc->expect_check) == 0;
 }
 
-static int cmd_check(const struct lab_paths *paths, char **names, size_t n_names, const char *out)
+struct check_ctx {
+	const struct lab_paths *paths;
+	char **names;
+	const char *base;
+	size_t w;
+};
+
+/* The control of a blocked run: the same peers without mallory. A defense
+ * earns the verdict only if they talk when nobody attacks. NULL: they do;
+ * else why not (into why). */
+static const char *control(const struct scenario *sc, const struct lab_paths *paths, const char *dir, char *why,
+			   size_t n)
 {
-	char base[PATH_MAX], err[1024] = "";
+	struct scenario c = *sc; /* a shallow copy: only the copy's flags change */
+	struct child_result res;
+	char cdir[PATH_MAX + 160], err[1024] = "";
+	c.mallory.present = false;
+	c.leak = NULL;
+	snprintf(cdir, sizeof cdir, "%s-control", dir);
+	struct child_opts co = {.run_dir = cdir};
+	if (ui_make_run_dir(cdir, err, sizeof err) != 0 || ui_run_child(&c, paths, &co, &res) != 0) {
+		snprintf(why, n, "the control run (without mallory) could not run: %s", err);
+		return why;
+	}
+	const char *kind = res.verdict ? jstr(res.verdict, "kind") : "no verdict";
+	if (res.status == 0 && strcmp(kind, "confidential") == 0) {
+		json_decref(res.verdict);
+		return NULL;
+	}
+	snprintf(
+	    why, n,
+	    "misconfigured: without mallory the same peers do not talk either (control: %.40s: %.600s; see %.600s)",
+	    kind, res.verdict ? jstr(res.verdict, "reason") : res.error, cdir);
+	json_decref(res.verdict);
+	return why;
+}
+
+#define OUTF(...)                                                                                                      \
+	(off += (size_t)snprintf(text + off, off < cap ? cap - off : 0, __VA_ARGS__), off = off < cap ? off : cap)
+
+/* One scenario of mitmlab check (in a worker process of its own). */
+static bool check_one(size_t i, char *text, size_t cap, void *arg)
+{
+	const struct check_ctx *x = arg;
+	struct scenario sc;
+	struct child_result res;
+	char dir[PATH_MAX + 128], nc[NAME_COL_MAX * 4], err[1024] = "", why[1600];
+	size_t off = 0;
+	bool ok = false;
+
+	if (load(x->names[i], x->paths, &sc) != 0) {
+		OUTF("FAIL %s bad scenario file\n", col(nc, sizeof nc, x->names[i], x->w));
+		return false;
+	}
+	snprintf(dir, sizeof dir, "%s/%s", x->base, sc.name);
+	struct child_opts co = {.run_dir = dir};
+	snprintf(err, sizeof err, "cannot start the lab process");
+	if (ui_make_run_dir(dir, err, sizeof err) != 0 || ui_run_child(&sc, x->paths, &co, &res) != 0) {
+		OUTF("FAIL %s %s\n", col(nc, sizeof nc, sc.name, x->w), err);
+		scenario_free(&sc);
+		return false;
+	}
+	char expect[96], got[96];
+	snprintf(expect, sizeof expect, "%s%s%s%s%s%s", sc.expect, sc.expect_peer ? " (" : "",
+		 sc.expect_peer ? sc.expect_peer : "", sc.expect_peer ? ", " : "",
+		 sc.expect_check ? sc.expect_check : "", sc.expect_peer ? ")" : "");
+	bool blocked = res.verdict && strcmp(jstr(res.verdict, "kind"), "blocked") == 0;
+	if (blocked)
+		snprintf(got, sizeof got, "blocked (%s, %s)", jstr(res.verdict, "peer"), jstr(res.verdict, "check"));
+	else
+		snprintf(got, sizeof got, "%s", res.verdict ? jstr(res.verdict, "kind") : "no verdict");
+	const char *ctl = NULL;
+	if (res.status == 0 && blocked && !res.interrupted)
+		ctl = control(&sc, x->paths, dir, why, sizeof why);
+	if (ctl)
+		snprintf(got, sizeof got, "misconfigured");
+	if (res.status == 0 && res.verdict && !ctl && matches(&sc, res.verdict)) {
+		OUTF("ok   %s %-32s %6.2f s\n", col(nc, sizeof nc, sc.name, x->w), got, res.total_ms / 1000.0);
+		ok = true;
+	} else {
+		OUTF("FAIL %s expected %s, got %s: %s\n", col(nc, sizeof nc, sc.name, x->w), expect, got,
+		     ctl	   ? ctl
+		     : res.verdict ? jstr(res.verdict, "reason")
+				   : res.error);
+		OUTF("     details: %s/report.txt\n", dir);
+	}
+	json_decref(res.verdict);
+	scenario_free(&sc);
+	return ok;
+}
+
+static int cmd_check(const struct lab_paths *paths, char **names, size_t n_names, const char *out, unsigned jobs)
+{
+	char base[PATH_MAX];
 	char **files = NULL;
-	size_t n_files = 0, passed = 0, failed = 0;
+	size_t n_files = 0;
 
 	if (out && !out[0]) {
 		fprintf(stderr, "mitmlab: --out needs a directory\n");
@@ -534,53 +626,15 @@ static int cmd_check(const struct lab_paths *paths, char **names, size_t n_names
 			scenario_free(&pre);
 		}
 	}
-	for (size_t i = 0; i < n_names; i++) {
-		struct scenario sc;
-		struct child_result res;
-		char dir[PATH_MAX + 128], nc[NAME_COL_MAX * 4];
-
-		if (load(names[i], paths, &sc) != 0) {
-			printf("FAIL %s bad scenario file\n", col(nc, sizeof nc, names[i], w));
-			failed++;
-			continue;
-		}
-		snprintf(dir, sizeof dir, "%s/%s", base, sc.name);
-		struct child_opts co = {.run_dir = dir};
-		snprintf(err, sizeof err, "cannot start the lab process");
-		if (ui_make_run_dir(dir, err, sizeof err) != 0 || ui_run_child(&sc, paths, &co, &res) != 0) {
-			printf("FAIL %s %s\n", col(nc, sizeof nc, sc.name, w), err);
-			failed++;
-			scenario_free(&sc);
-			continue;
-		}
-		char expect[96], got[96];
-		snprintf(expect, sizeof expect, "%s%s%s%s%s%s", sc.expect, sc.expect_peer ? " (" : "",
-			 sc.expect_peer ? sc.expect_peer : "", sc.expect_peer ? ", " : "",
-			 sc.expect_check ? sc.expect_check : "", sc.expect_peer ? ")" : "");
-		if (res.verdict && strcmp(jstr(res.verdict, "kind"), "blocked") == 0)
-			snprintf(got, sizeof got, "blocked (%s, %s)", jstr(res.verdict, "peer"),
-				 jstr(res.verdict, "check"));
-		else
-			snprintf(got, sizeof got, "%s", res.verdict ? jstr(res.verdict, "kind") : "no verdict");
-		if (res.status == 0 && res.verdict && matches(&sc, res.verdict)) {
-			printf("ok   %s %-32s %6.2f s\n", col(nc, sizeof nc, sc.name, w), got, res.total_ms / 1000.0);
-			passed++;
-		} else {
-			printf("FAIL %s expected %s, got %s: %s\n", col(nc, sizeof nc, sc.name, w), expect, got,
-			       res.verdict ? jstr(res.verdict, "reason") : res.error);
-			printf("     details: %s/report.txt\n", dir);
-			failed++;
-		}
-		fflush(stdout);
-		json_decref(res.verdict);
-		scenario_free(&sc);
-		if (res.interrupted)
-			break;
-	}
+	struct check_ctx x = {.paths = paths, .names = names, .base = base, .w = w};
+	struct jobs_result jr;
+	jobs_run(n_names, jobs, check_one, &x, &jr);
 	if (files)
 		scenario_paths_free(files, n_files);
-	printf("%zu passed, %zu failed\n", passed, failed);
-	return failed ? EXIT_FAIL : EXIT_OK;
+	if (jr.interrupted)
+		jr.failed += n_names - jr.passed - jr.failed;
+	printf("%zu passed, %zu failed\n", jr.passed, jr.failed);
+	return jr.failed ? EXIT_FAIL : EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -590,6 +644,7 @@ int main(int argc, char **argv)
 	char *names[256];
 	size_t n_names = 0;
 	int json = 0, headless = 0, ascii = 0;
+	unsigned jobs = jobs_default();
 
 	if (argc < 2)
 		return usage(stderr, EXIT_USAGE);
@@ -604,7 +659,15 @@ int main(int argc, char **argv)
 			out = argv[++i];
 		else if (strncmp(argv[i], "--out=", 6) == 0)
 			out = argv[i] + 6;
-		else if (strcmp(argv[i], "--json") == 0)
+		else if (strcmp(argv[i], "--jobs") == 0 && i + 1 < argc) {
+			char *end;
+			unsigned long v = strtoul(argv[++i], &end, 10);
+			if (*end || v < 1 || v > 64 || argv[i][0] == '-') {
+				fprintf(stderr, "mitmlab: --jobs: a number from 1 to 64, not '%s'\n", argv[i]);
+				return EXIT_USAGE;
+			}
+			jobs = (unsigned)v;
+		} else if (strcmp(argv[i], "--json") == 0)
 			json = 1;
 		else if (strcmp(argv[i], "--headless") == 0)
 			headless = 1;
@@ -628,7 +691,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "replay") == 0 && n_names == 1)
 		return cmd_replay(&paths, names[0], ascii);
 	if (strcmp(cmd, "check") == 0)
-		return cmd_check(&paths, names, n_names, out);
+		return cmd_check(&paths, names, n_names, out, jobs);
 	fprintf(stderr, "mitmlab: '%s' needs %s\n", cmd,
 		strcmp(cmd, "show") == 0 || strcmp(cmd, "run") == 0 ? "exactly one scenario NAME"
 		: strcmp(cmd, "replay") == 0			    ? "exactly one run DIR"
