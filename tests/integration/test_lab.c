@@ -328,6 +328,54 @@ static void test_bad_scenario_file(void **state)
 		fail_msg("the error must name the file and the key:\n%s", out);
 }
 
+/* The issue's incompatible pair — alice insists on signatures, bob knows
+ * none — is misconfigured, with mallory and without her: no attack was
+ * attempted, so bob's negotiation check defends nothing. */
+static void test_incompatible_peers_are_misconfigured(void **state)
+{
+	(void)state;
+	char bin[4096], path[300], dir[320];
+	static const char *const mallory[] = {"", "[mallory]\nsniff = yes\n", "[mallory]\nattack = relay\n"};
+	for (size_t i = 0; i < sizeof mallory / sizeof mallory[0]; i++) {
+		snprintf(path, sizeof path, "%s/9%zu-incompatible.ini", tmpdir(), i);
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fprintf(f,
+			"[scenario]\ntitle = sign against none\nexpect = misconfigured\nteaching = x\n"
+			"[alice]\nauth = sign\npeer-key = bob.pub\nsend = hi\n[bob]\nauth = none\n%s",
+			mallory[i]);
+		fclose(f);
+		snprintf(dir, sizeof dir, "%s/incompatible-%zu", tmpdir(), i);
+		const char *argv[] = {proc_bin("mitmlab", bin, sizeof bin), "check", path, "--out", dir, NULL};
+		int rc = run_cmd(argv, out, sizeof out);
+		if (rc != 0 || !strstr(out, "1 passed, 0 failed") || !strstr(out, "misconfigured"))
+			fail_msg("case %zu: mitmlab check exited %d:\n%s", i, rc, out);
+	}
+}
+
+/* A defense that only breaks the conversation earns nothing: the control
+ * run (the same peers without mallory) must talk. Here mallory strips
+ * nothing that matters and bob's policy refuses every group alice offers:
+ * a blocked verdict on the run, misconfigured after the control. */
+static void test_control_run_refuses_broken_peers(void **state)
+{
+	(void)state;
+	char bin[4096], path[300], dir[320];
+	snprintf(path, sizeof path, "%s/97-broken.ini", tmpdir());
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[scenario]\ntitle = broken\nexpect = blocked\nexpect-peer = alice\nexpect-check = signature\n"
+	      "teaching = x\n[alice]\nauth = sign\npeer-key = mallory.pub\nsend = hi\n"
+	      "[bob]\nauth = sign\nkey = bob.key\n[mallory]\nattack = dh-mitm\n",
+	      f);
+	fclose(f);
+	snprintf(dir, sizeof dir, "%s/broken", tmpdir());
+	const char *argv[] = {proc_bin("mitmlab", bin, sizeof bin), "check", path, "--out", dir, NULL};
+	int rc = run_cmd(argv, out, sizeof out);
+	if (rc == 0 || !strstr(out, "0 passed, 1 failed") || !strstr(out, "without mallory the same peers do not talk"))
+		fail_msg("the control must refuse the defense credit; mitmlab check exited %d:\n%s", rc, out);
+}
+
 /* The neutral observer's capture is a real pcap: tshark reads the TCP
  * exchange between alice and bob from it. */
 static void test_wire_pcap_readable(void **state)
@@ -423,7 +471,7 @@ static void test_list_and_show(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[64];
+	struct CMUnitTest tests[128];
 	static char names[32][64];
 	char src[4096];
 	size_t n = 0, k = 0;
@@ -461,6 +509,8 @@ int main(void)
 	    (struct CMUnitTest){"poisoning on the wire and restored (06)",
 				test_poisoning_confirmed_restored_and_on_the_wire, NULL, NULL, (void *)"06-dh-mitm"};
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bad_scenario_file);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_incompatible_peers_are_misconfigured);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_control_run_refuses_broken_peers);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_time_limit_gives_error);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_no_userns_message);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sigkill_leaves_nothing);

@@ -333,6 +333,7 @@ static void test_signature_blocked_by_alice(void **state)
 	json_t *s = run_start();
 	ev(s, 1.0, "alice", "negotiated", "{s:s,s:s,s:s}", "mode", "sign", "group", "x25519", "cipher", "aes-256-gcm");
 	ev(s, 1.0, "bob", "negotiated", "{s:s,s:s,s:s}", "mode", "sign", "group", "x25519", "cipher", "aes-256-gcm");
+	ev(s, 1.1, "mallory", "share-swapped", "{s:s}", "toward", "alice");
 	error_ev(s, 1.2, "alice", "signature-invalid", "signature");
 	ev(s, 1.3, "bob", "alert-received", "{s:s,s:s,s:i}", "error", "signature-invalid", "check", "signature", "code",
 	   -28);
@@ -343,13 +344,51 @@ static void test_signature_blocked_by_alice(void **state)
 	judge(s, &v, V_BLOCKED);
 	assert_string_equal(v.peer, "alice");
 	assert_string_equal(v.check, "signature");
-	assert_string_equal(v.reason, "alice stopped it: signature check (signature-invalid)");
+	assert_string_equal(v.reason,
+			    "alice stopped it: signature check (signature-invalid) after mallory's share-swapped");
 	assert_true(v.alice.aborted && !v.alice.peer_alert);
 	assert_string_equal(v.alice.error, "signature-invalid");
 	assert_true(v.bob.aborted && v.bob.peer_alert);
 	assert_string_equal(v.bob.error, "peer-alert");
 	assert_string_equal(v.bob.check, "peer");
 	assert_int_equal(v.alice.exit_status, 1);
+	json_decref(s);
+}
+
+/* The issue's pair: alice wants signatures, bob knows none. bob's
+ * negotiation check fires with nobody attacking: misconfigured. */
+static void test_check_without_attack_is_misconfigured(void **state)
+{
+	(void)state;
+	json_t *s = run_start();
+	ev(s, 1.0, "alice", "hello-sent", "{s:[s],s:[s],s:[s]}", "modes", "sign", "groups", "x25519", "ciphers",
+	   "aes-256-gcm");
+	ev(s, 1.0, "bob", "hello-received", "{s:[s],s:[s],s:[s]}", "modes", "sign", "groups", "x25519", "ciphers",
+	   "aes-256-gcm");
+	error_ev(s, 1.1, "bob", "no-common-mode", "negotiation");
+	error_ev(s, 1.2, "alice", "peer-alert", "peer");
+	struct verdict v;
+	judge(s, &v, V_MISCONFIGURED);
+	assert_string_equal(v.attempt, "");
+	assert_reason_has(&v, "no attack was attempted");
+	assert_string_equal(verdict_name(v.kind), "misconfigured");
+	json_decref(s);
+}
+
+/* Ground truth shows the attempt even when mallory says nothing: bob got
+ * another offer than alice sent. */
+static void test_changed_offer_is_an_attempt(void **state)
+{
+	(void)state;
+	json_t *s = run_start();
+	ev(s, 1.0, "alice", "hello-sent", "{s:[s,s],s:[s],s:[s]}", "modes", "sign", "none", "groups", "x25519",
+	   "ciphers", "aes-256-gcm");
+	ev(s, 1.0, "bob", "hello-received", "{s:[s],s:[s],s:[s]}", "modes", "none", "groups", "x25519", "ciphers",
+	   "aes-256-gcm");
+	error_ev(s, 1.1, "bob", "no-common-mode", "negotiation");
+	struct verdict v;
+	judge(s, &v, V_BLOCKED);
+	assert_reason_has(&v, "bob received another offer (modes) than alice sent");
 	json_decref(s);
 }
 
@@ -360,6 +399,7 @@ static void test_both_abort_earlier_wins(void **state)
 	json_t *s = run_start();
 	handshake(s, 1.0, "alice", "1a2b3c4d");
 	handshake(s, 1.0, "bob", "5e6f7a8b");
+	ev(s, 1.1, "mallory", "message-changed", NULL);
 	error_ev(s, 1.6, "alice", "record-auth", "record");
 	error_ev(s, 1.5, "bob", "finished-mismatch", "finished");
 	struct verdict v;
@@ -390,6 +430,7 @@ static void test_missing_check_recovered(void **state)
 {
 	(void)state;
 	json_t *s = run_start();
+	ev(s, 0.9, "mallory", "signature-forged", NULL);
 	ev(s, 1.0, "alice", "error", "{s:s}", "error", "pinned-key-mismatch");
 	struct verdict v;
 	judge(s, &v, V_BLOCKED);
@@ -689,6 +730,7 @@ static void test_verdict_json(void **state)
 	(void)state;
 	json_t *s = run_start();
 	handshake(s, 1.0, "alice", "1a2b3c4d");
+	ev(s, 1.1, "mallory", "signature-forged", NULL);
 	error_ev(s, 1.2, "alice", "pinned-key-mismatch", "pinned-key");
 	error_ev(s, 1.3, "bob", "peer-alert", "peer");
 	mallory_read(s, 1.25, "alice", "bob", "nothing");
@@ -760,6 +802,8 @@ int main(void)
 	    cmocka_unit_test(test_marks),
 	    cmocka_unit_test(test_verdict_names),
 	    cmocka_unit_test(test_verdict_json),
+	    cmocka_unit_test(test_check_without_attack_is_misconfigured),
+	    cmocka_unit_test(test_changed_offer_is_an_attempt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,6 +69,7 @@ static json_t *blocked_run(void)
 	ev(s, 1.0, "alice", "negotiated", "{s:s,s:s,s:s,s:b}", "mode", "sign", "group", "x25519", "cipher",
 	   "chacha20-poly1305", "client_auth", 0);
 	ev(s, 1.0, "bob", "signature-sent", "{s:s,s:s}", "scope", "transcript", "signer_key", "2cd41d8c");
+	ev(s, 1.05, "mallory", "share-swapped", "{s:s}", "toward", "alice"); /* the attempt */
 	ev(s, 1.1, "alice", "error", "{s:s,s:s,s:s,s:i,s:s}", "error", "signature-invalid", "check", "signature",
 	   "message", "the signature does not verify over what this side saw", "code", -28, "where",
 	   "wait-server-signature");
@@ -190,7 +191,7 @@ static void test_blocked_text(void **state)
 	assert_has(t, "10.0.0.66");
 	assert_has(t, "--auth sign");
 	assert_has(t, "VERDICT: blocked \xe2\x80\x94 alice's signature check stopped it");
-	assert_has(t, "why: alice stopped it: signature check (signature-invalid)");
+	assert_has(t, "why: alice stopped it: signature check (signature-invalid) after mallory's share-swapped");
 	assert_has(t, "\xe2\x9c\x94 matches the scenario's expectation");
 	assert_has(t, "\xe2\x9c\x98 the peer's signature failed the signature check (signature-invalid)");
 	assert_has(t, "ABORTED");
