@@ -824,5 +824,6 @@ json_t *verdict_json(const struct verdict *v)
 	json_object_set_new(o, "read_genuine", json_integer((json_int_t)v->read_genuine));
 	json_object_set_new(o, "read_bogus", json_integer((json_int_t)v->read_bogus));
 	json_object_set_new(o, "mallory_keys_held", json_integer((json_int_t)v->mallory_keys_held));
+	json_object_set_new(o, "attempt", json_string(v->attempt));
 	return o;
 }
