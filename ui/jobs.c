@@ -85,7 +85,25 @@ static void finish(struct slot *s, struct done *d)
 	s->fd = -1;
 }
 
+static void run_all(size_t n, unsigned jobs, jobs_task_fn task, void *arg, char **texts, bool *oks,
+		    struct jobs_result *r);
+
 void jobs_run(size_t n, unsigned jobs, jobs_task_fn task, void *arg, struct jobs_result *r)
+{
+	run_all(n, jobs, task, arg, NULL, NULL, r);
+}
+
+void jobs_collect(size_t n, unsigned jobs, jobs_task_fn task, void *arg, char **texts, bool *oks, struct jobs_result *r)
+{
+	for (size_t i = 0; i < n; i++) {
+		texts[i] = NULL;
+		oks[i] = false;
+	}
+	run_all(n, jobs, task, arg, texts, oks, r);
+}
+
+static void run_all(size_t n, unsigned jobs, jobs_task_fn task, void *arg, char **texts, bool *oks,
+		    struct jobs_result *r)
 {
 	struct sigaction sa = {.sa_handler = on_int}, old;
 	struct slot *slots = calloc(jobs ? jobs : 1, sizeof *slots);
@@ -136,13 +154,18 @@ void jobs_run(size_t n, unsigned jobs, jobs_task_fn task, void *arg, struct jobs
 				}
 			}
 		while (printed < n && d[printed].finished) {
-			fputs(d[printed].text ? d[printed].text : "", stdout);
-			fflush(stdout);
+			if (texts) {
+				texts[printed] = d[printed].text;
+				oks[printed] = d[printed].ok;
+			} else {
+				fputs(d[printed].text ? d[printed].text : "", stdout);
+				fflush(stdout);
+				free(d[printed].text);
+			}
 			if (d[printed].ok)
 				r->passed++;
 			else
 				r->failed++;
-			free(d[printed].text);
 			printed++;
 		}
 		if (jobs_stop && !running && next > printed) {

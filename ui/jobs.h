@@ -22,6 +22,10 @@ struct jobs_result {
 /* Runs tasks 0..n-1, at most jobs at once, printing each task's text on
  * stdout in task order as soon as it and all before it are done. */
 void jobs_run(size_t n, unsigned jobs, jobs_task_fn task, void *arg, struct jobs_result *r);
+/* The same, printing nothing: texts[i] gets task i's text (malloc'ed, NULL
+ * when it never ran) and oks[i] its flag. */
+void jobs_collect(size_t n, unsigned jobs, jobs_task_fn task, void *arg, char **texts, bool *oks,
+		  struct jobs_result *r);
 /* The default for --jobs: the number of online cores (at least 1). */
 unsigned jobs_default(void);
 

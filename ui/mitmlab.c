@@ -14,6 +14,8 @@
 #include "commands.h"
 #include "dashboard.h"
 #include "judge.h"
+#include "control.h"
+#include "grade.h"
 #include "jobs.h"
 #include "lab_child.h"
 #include "lab_net.h"
@@ -40,7 +42,11 @@ static int usage(FILE *f, int code)
 	    "                               run scenarios (default: all) and compare with their expected verdicts,\n"
 	    "                               a blocked one only if the same peers talk without mallory (the control\n"
 	    "                               run); N labs at once (default: the cores); the last line reads\n"
-	    "                               \"N passed, M failed\"\n\n"
+	    "                               \"N passed, M failed\"\n"
+	    "  grade EXERCISE SUBMISSION... [--out DIR] [--jobs N]\n"
+	    "                               run each submission of an exercise (exercises/*.ini), refuse changes to\n"
+	    "                               locked keys, run the control, and write a table, grades.json, "
+	    "grades.csv\n\n"
 	    "NAME is a catalog name (01-baseline), its number (1) or suffix (baseline), or a path to an .ini file.\n"
 	    "Dashboard keys: space pause/play, n/p one event forward/back, +/- speed, Home/End, d details, t what it\n"
 	    "teaches, r run again live, s next scenario, ? help, q quit. --ascii: no UTF-8 symbols (also when the\n"
@@ -510,36 +516,6 @@ struct check_ctx {
 	size_t w;
 };
 
-/* The control of a blocked run: the same peers without mallory. A defense
- * earns the verdict only if they talk when nobody attacks. NULL: they do;
- * else why not (into why). */
-static const char *control(const struct scenario *sc, const struct lab_paths *paths, const char *dir, char *why,
-			   size_t n)
-{
-	struct scenario c = *sc; /* a shallow copy: only the copy's flags change */
-	struct child_result res;
-	char cdir[PATH_MAX + 160], err[1024] = "";
-	c.mallory.present = false;
-	c.leak = NULL;
-	snprintf(cdir, sizeof cdir, "%s-control", dir);
-	struct child_opts co = {.run_dir = cdir};
-	if (ui_make_run_dir(cdir, err, sizeof err) != 0 || ui_run_child(&c, paths, &co, &res) != 0) {
-		snprintf(why, n, "the control run (without mallory) could not run: %s", err);
-		return why;
-	}
-	const char *kind = res.verdict ? jstr(res.verdict, "kind") : "no verdict";
-	if (res.status == 0 && strcmp(kind, "confidential") == 0) {
-		json_decref(res.verdict);
-		return NULL;
-	}
-	snprintf(
-	    why, n,
-	    "misconfigured: without mallory the same peers do not talk either (control: %.40s: %.600s; see %.600s)",
-	    kind, res.verdict ? jstr(res.verdict, "reason") : res.error, cdir);
-	json_decref(res.verdict);
-	return why;
-}
-
 #define OUTF(...)                                                                                                      \
 	(off += (size_t)snprintf(text + off, off < cap ? cap - off : 0, __VA_ARGS__), off = off < cap ? off : cap)
 
@@ -576,7 +552,7 @@ static bool check_one(size_t i, char *text, size_t cap, void *arg)
 		snprintf(got, sizeof got, "%s", res.verdict ? jstr(res.verdict, "kind") : "no verdict");
 	const char *ctl = NULL;
 	if (res.status == 0 && blocked && !res.interrupted)
-		ctl = control(&sc, x->paths, dir, why, sizeof why);
+		ctl = ui_control(&sc, x->paths, dir, why, sizeof why);
 	if (ctl)
 		snprintf(got, sizeof got, "misconfigured");
 	if (res.status == 0 && res.verdict && !ctl && matches(&sc, res.verdict)) {
@@ -695,6 +671,8 @@ int main(int argc, char **argv)
 		return cmd_replay(&paths, names[0], ascii);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(&paths, names, n_names, out, jobs);
+	if (strcmp(cmd, "grade") == 0 && n_names >= 2)
+		return cmd_grade(&paths, names[0], names + 1, n_names - 1, out, jobs);
 	fprintf(stderr, "mitmlab: '%s' needs %s\n", cmd,
 		strcmp(cmd, "show") == 0 || strcmp(cmd, "run") == 0 ? "exactly one scenario NAME"
 		: strcmp(cmd, "replay") == 0			    ? "exactly one run DIR"
