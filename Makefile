@@ -139,6 +139,7 @@ bench: all $(BENCH_BIN)
 	$(Q)$(BUILD)/tests/bench_dlog
 	$(Q)$(BUILD)/tests/bench_rng
 	$(Q)MLAB_BIN=$(abspath $(BIN)) tools/bench-lab.sh
+	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) tools/bench-catalog.sh
 	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) $(BUILD)/tests/bench_lab
 	$(Q)$(BUILD)/tests/bench_rsa
 	$(Q)$(BUILD)/tests/bench_kinds
