@@ -307,7 +307,8 @@ static int spawn(struct run *r, const struct lab_net *net, const char *name, cha
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 			_exit(127);
 		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (setns(h->ns_fd, CLONE_NEWNET) != 0 || devnull < 0 || dup2(devnull, 0) < 0 || dup2(log_fd, 1) < 0 ||
+		int in = strcmp(name, "alice") == 0 && r->o->alice_stdin >= 0 ? r->o->alice_stdin : devnull;
+		if (setns(h->ns_fd, CLONE_NEWNET) != 0 || devnull < 0 || dup2(in, 0) < 0 || dup2(log_fd, 1) < 0 ||
 		    dup2(log_fd, 2) < 0)
 			_exit(127);
 		/* fd 3 is the event channel; dup2 onto itself would keep O_CLOEXEC. */
@@ -491,6 +492,22 @@ static void copy_scenario(const struct scenario *sc, const char *run_dir)
 		fclose(out);
 }
 
+/* --interactive: alice's scenario messages give way to what is typed. */
+static void drop_sends(char **argv)
+{
+	size_t w = 0;
+	for (size_t i = 0; argv[i]; i++) {
+		if (argv[i + 1] && (strcmp(argv[i], "--send") == 0 || strcmp(argv[i], "--repeat") == 0)) {
+			free(argv[i]);
+			free(argv[i + 1]);
+			i++;
+			continue;
+		}
+		argv[w++] = argv[i];
+	}
+	argv[w] = NULL;
+}
+
 /* alice's trust-on-first-use store lives in the run directory, so a run
  * never changes the catalog's seed: `tofu = new` starts empty, `tofu = FILE`
  * from a copy of FILE (bounded: a store is small). */
@@ -620,7 +637,7 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 	r->sc = sc;
 	r->o = o;
 	r->events = json_array();
-	r->deadline = t0 + sc->timeout_s;
+	r->deadline = t0 + (o->alice_stdin >= 0 ? INTERACTIVE_LIMIT_S : sc->timeout_s);
 	snprintf(path, sizeof path, "%s/events.jsonl", o->run_dir);
 	if (!(r->jsonl = fopen(path, "we"))) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
@@ -643,6 +660,10 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 	for (int i = 0; i < 3; i++)
 		if (strcmp(names[i], "alice") == 0 && seed_tofu(argvs[i], o->run_dir, err, errlen) != 0)
 			goto out;
+	if (o->alice_stdin >= 0) /* the person at the keyboard writes alice's messages */
+		for (int i = 0; i < 3; i++)
+			if (strcmp(names[i], "alice") == 0)
+				drop_sends(argvs[i]);
 	write_commands(o->run_dir, argvs, names);
 	copy_scenario(sc, o->run_dir);
 	lab_event(r, "run-start",

@@ -18,7 +18,13 @@ struct run_opts {
 	const char *run_dir;	     /* exists, empty */
 	int live_fd;		     /* -1, or where each event line is also written as it arrives */
 	volatile sig_atomic_t *stop; /* set by the caller's signal handler: end the run now */
+	/* --interactive: alice reads her messages from this descriptor (a
+	 * person typing) instead of the scenario's `send` lines, and the run
+	 * may last up to INTERACTIVE_LIMIT_S. -1: the scenario's messages. */
+	int alice_stdin;
 };
+
+#define INTERACTIVE_LIMIT_S 900
 
 struct run_times {
 	double net_build_ms, net_release_ms, total_ms;

@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include <curses.h>
@@ -63,7 +65,10 @@ struct dash {
 	int seq;       /* the sequence view: -1 not chosen yet (default by width), 0 off, 1 on */
 	enum overlay overlay;
 	int scroll;
-	char msg[512]; /* one-off status text, cleared by the next key */
+	char msg[512];	 /* one-off status text, cleared by the next key */
+	char typed[512]; /* --interactive: alice's line being typed */
+	size_t n_typed;
+	long long seen_size; /* --interactive: events.jsonl's size at the last load */
 	bool utf8, color;
 	struct vm *vm;
 };
@@ -783,7 +788,12 @@ static void draw_banner(const struct dash *d, const struct vm *m, int y, int W)
 {
 	char label[64], buf[512];
 	fill(y, 0, W, A_NORMAL);
-	if (!m->finished) {
+	if (d->src->live) { /* no verdict before the run is over */
+		int x = put(d, y, 0, W, " LIVE ", A_REVERSE | A_BOLD);
+		tf(buf, sizeof buf,
+		   " the lab is running: type alice's messages below; the verdict comes when she is done");
+		put(d, y, x, W - x, buf, pair_attr(d, P_DIM, A_DIM));
+	} else if (!m->finished) {
 		tf(label, sizeof label, " %s ", d->playing ? "PLAYING" : "PAUSED");
 		int x = put(d, y, 0, W, label, A_REVERSE);
 		tf(buf, sizeof buf, " the verdict appears after the last event (End jumps there)");
@@ -844,6 +854,12 @@ static void draw_status(const struct dash *d, int y, int W)
 	tf(buf, sizeof buf, " step %zu/%zu %s %s ", d->cursor, d->n_events,
 	   d->playing ? S_PLAY(d) : (d->cursor == d->n_events ? "end" : "||"), speed);
 	int x = put(d, y, 0, W, buf, A_REVERSE | A_BOLD);
+	if (d->src->live) { /* the line alice will send, being typed */
+		tf(buf, sizeof buf, " alice> %s_   (Enter: send; Ctrl-D: alice is done; Ctrl-C: stop)", d->typed);
+		put(d, y, x, W - x, d->src->input_fd >= 0 ? buf : " alice has sent her last message; the run ends",
+		    A_REVERSE);
+		return;
+	}
 	if (d->msg[0]) {
 		tf(buf, sizeof buf, " %s", d->msg);
 		put(d, y, x, W - x, buf, A_REVERSE);
@@ -1236,6 +1252,36 @@ static unsigned dash_key(struct dash *d, int ch, double now)
 
 /* ---- the loop ---- */
 
+/* --interactive: a key goes to the line being typed. */
+static unsigned live_key(struct dash *d, int ch)
+{
+	if (d->src->input_fd < 0)
+		return 0;
+	if (ch == 4) { /* Ctrl-D: alice has nothing more to say */
+		close(d->src->input_fd);
+		d->src->input_fd = -1;
+	} else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		d->typed[d->n_typed++] = '\n';
+		ssize_t w = write(d->src->input_fd, d->typed, d->n_typed);
+		(void)w; /* a closed pipe: alice has ended, the poll will say so */
+		d->n_typed = 0;
+	} else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && d->n_typed) {
+		d->n_typed--;
+	} else if (ch >= 0x20 && ch < 0x7f && d->n_typed + 2 < sizeof d->typed) {
+		d->typed[d->n_typed++] = (char)ch;
+	}
+	d->typed[d->n_typed] = '\0';
+	return DK_REDRAW;
+}
+
+static long long file_size(const char *dir)
+{
+	char path[PATH_MAX + 16];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/events.jsonl", dir);
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
 static int dash_load(struct dash *d, char *err, size_t errlen)
 {
 	json_t *ev = vm_load_run(d->src->run_dir, err, errlen);
@@ -1320,6 +1366,10 @@ int dashboard_run(struct dashboard_src *src)
 	}
 	d->src = src;
 	d->seq = -1;
+	/* a live run writes its first events a moment after it starts */
+	for (int i = 0; src->live && file_size(src->run_dir) <= 0 && i < 100; i++)
+		if (src->poll(src, 50) == 1)
+			break;
 	if (dash_load(d, err, sizeof err) != 0) {
 		fprintf(stderr, "mitmlab: %s\n", err);
 		goto out_free;
@@ -1382,6 +1432,26 @@ int dashboard_run(struct dashboard_src *src)
 			ms = left <= 0 ? 0 : left > 0.25 ? 250 : (int)(left * 1000.0) + 1;
 		}
 		timeout(ms);
+		if (src->live) { /* the run goes on: its new events, and is it over? */
+			timeout(100);
+			int ch = getch();
+			flags = ch == ERR ? 0 : live_key(d, ch);
+			long long sz = file_size(src->run_dir);
+			bool over = src->poll(src, 0) == 1;
+			if (over) {
+				src->live = false;
+				if (src->input_fd >= 0)
+					close(src->input_fd);
+				src->input_fd = -1;
+			}
+			if ((sz != d->seen_size || over) && dash_load(d, err, sizeof err) == 0) {
+				d->seen_size = sz;
+				d->cursor = d->n_events;
+				d->playing = false;
+				flags |= DK_REDRAW;
+			}
+			continue;
+		}
 		int ch = getch();
 		now = now_s();
 		flags = ch == ERR ? 0 : dash_key(d, ch, now);

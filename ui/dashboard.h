@@ -30,6 +30,14 @@ struct dashboard_src {
 	 * sc and run_dir. NULL: s is not offered. */
 	int (*next)(struct dashboard_src *src, char *err, size_t errlen);
 	void *ctx; /* the callbacks' own */
+	/* --interactive: the run is still going. events.jsonl is read again as
+	 * it grows and the view follows its end; what is typed goes to input_fd
+	 * as alice's next message on Enter, Ctrl-D ends her messages. poll
+	 * returns 1 once the run is over (then the dashboard is as after any
+	 * run). live false: a finished run, as before. */
+	bool live;
+	int input_fd;
+	int (*poll)(struct dashboard_src *src, int ms);
 };
 
 /* Shows the run until q. Returns 0 after q; 128+N after signal N (SIGINT,

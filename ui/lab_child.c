@@ -91,7 +91,10 @@ fail:
 static void child_main(const struct scenario *sc, const struct lab_paths *paths, const struct child_opts *o, int out)
 {
 	struct sigaction sa = {.sa_handler = on_stop};
-	struct run_opts ro = {.run_dir = o->run_dir, .live_fd = -1, .stop = &stop_flag};
+	struct run_opts ro = {.run_dir = o->run_dir,
+			      .live_fd = -1,
+			      .stop = &stop_flag,
+			      .alice_stdin = o->interactive ? o->alice_stdin : -1};
 	struct verdict v;
 	struct run_times times;
 	char err[1024] = "";
@@ -114,6 +117,101 @@ static void child_main(const struct scenario *sc, const struct lab_paths *paths,
 	}
 	json_decref(msg);
 	_exit(rc == 0 ? 0 : 3);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int ui_child_start(const struct scenario *sc, const struct lab_paths *paths, const struct child_opts *o,
+		   struct child_handle *h)
+{
+	int pfd[2];
+	memset(h, 0, sizeof *h);
+	h->o = o;
+	if (pipe2(pfd, O_CLOEXEC) != 0)
+		return -1;
+	fflush(NULL);
+	stop_flag = 0;
+	pid_t parent = getpid(), pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(127);
+		/* Only the caller writes alice's lines: her EOF is the caller's close. */
+		if (o->interactive)
+			close(o->alice_stdin_w);
+		child_main(sc, paths, o, pfd[1]);
+	}
+	close(pfd[1]);
+	h->pid = pid;
+	h->fd = pfd[0];
+	h->open_pipe = true;
+	h->deadline = mono_s() + (o->interactive ? INTERACTIVE_LIMIT_S : (double)sc->timeout_s) + 60.0;
+	return 0;
+}
+
+static void collect(struct child_handle *h, int status, struct child_result *res)
+{
+	memset(res, 0, sizeof *res);
+	close(h->fd);
+	h->buf[h->len] = '\0';
+	res->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	res->interrupted = h->sent > 0;
+	json_t *msg = json_loads(h->buf, 0, NULL);
+	if (msg) {
+		const char *e = json_string_value(json_object_get(msg, "error"));
+		snprintf(res->error, sizeof res->error, "%s", e ? e : "");
+		res->total_ms = json_real_value(json_object_get(msg, "total_ms"));
+		res->net_build_ms = json_real_value(json_object_get(msg, "net_build_ms"));
+		res->net_release_ms = json_real_value(json_object_get(msg, "net_release_ms"));
+		res->verdict = json_incref(json_object_get(msg, "verdict"));
+		json_decref(msg);
+	} else if (!res->error[0]) {
+		snprintf(res->error, sizeof res->error, "the lab process ended without a result (status %d)",
+			 res->status);
+	}
+}
+
+int ui_child_poll(struct child_handle *h, int ms, bool stop, struct child_result *res)
+{
+	if (stop && h->sent == 0) {
+		kill(h->pid, SIGTERM);
+		h->sent = 1;
+	}
+	if (mono_s() > h->deadline && h->sent < 2) {
+		kill(h->pid, SIGKILL);
+		h->sent = 2;
+	}
+	if (h->open_pipe) {
+		struct pollfd pf = {.fd = h->fd, .events = POLLIN};
+		if (poll(&pf, 1, ms) > 0) {
+			ssize_t n = read(h->fd, h->buf + h->len, sizeof h->buf - 1 - h->len);
+			if (n > 0)
+				h->len += (size_t)n;
+			else if (n == 0 || errno != EINTR)
+				h->open_pipe = false;
+		}
+		return 0;
+	}
+	int status;
+	pid_t w = waitpid(h->pid, &status, WNOHANG);
+	if (w == 0) {
+		(void)poll(NULL, 0, ms < 50 ? ms : 50);
+		return 0;
+	}
+	if (w != h->pid)
+		status = 0x7f00; /* lost: reported as a failed lab process */
+	collect(h, status, res);
+	return 1;
 }
 
 int ui_run_child(const struct scenario *sc, const struct lab_paths *paths, const struct child_opts *o,

@@ -17,6 +17,10 @@ struct child_opts {
 	bool print_report; /* the child prints the text report on stdout */
 	bool print_json;   /* ... or report.json */
 	bool ascii;
+	/* --interactive: alice reads her messages from alice_stdin (the read
+	 * end of a pipe the caller writes typed lines into). */
+	bool interactive;
+	int alice_stdin, alice_stdin_w; /* the pipe's ends: the child closes the write end */
 };
 
 struct child_result {
@@ -31,5 +35,23 @@ struct child_result {
 int ui_make_run_dir(const char *dir, char *err, size_t errlen);
 int ui_run_child(const struct scenario *sc, const struct lab_paths *paths, const struct child_opts *o,
 		 struct child_result *res);
+
+/* The same in steps, for a caller that keeps its own loop (the interactive
+ * dashboard): start, then poll until it says the run is over. */
+struct child_handle {
+	pid_t pid;
+	int fd;
+	char buf[16384];
+	size_t len;
+	int sent; /* 1: SIGTERM sent, 2: SIGKILL */
+	bool open_pipe;
+	double deadline;
+	const struct child_opts *o;
+};
+int ui_child_start(const struct scenario *sc, const struct lab_paths *paths, const struct child_opts *o,
+		   struct child_handle *h);
+/* Waits up to ms; 1 when the run is over (res filled), 0 not yet. stop asks
+ * the lab to end (Ctrl-C). */
+int ui_child_poll(struct child_handle *h, int ms, bool stop, struct child_result *res);
 
 #endif

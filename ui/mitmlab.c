@@ -4,6 +4,8 @@
  * happens in a child process (lab_child.c). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +33,13 @@ static int usage(FILE *f, int code)
 	    "usage: mitmlab COMMAND [options]\n\n"
 	    "  list                         the catalog: number, name, network, expected verdict, title\n"
 	    "  show NAME                    what the scenario teaches and the command lines to run by hand\n"
-	    "  run NAME [--out DIR] [--json] [--headless] [--ascii]\n"
+	    "  run NAME [--out DIR] [--json] [--headless] [--ascii] [--interactive]\n"
 	    "                               build the private network, run the scenario, judge it, print the report\n"
 	    "                               (the run directory keeps events.jsonl, wire.pcap, reports, logs); on a\n"
 	    "                               terminal (without --json or --headless) the dashboard then plays the\n"
-	    "                               run back at teaching pace, and the report is printed when you quit it\n"
+	    "                               run back at teaching pace, and the report is printed when you quit it;\n"
+	    "                               --interactive: you type alice's messages on the dashboard while the\n"
+	    "                               lab runs (Enter sends, Ctrl-D ends them) and watch them live\n"
 	    "  replay DIR [--ascii]         the dashboard on a run directory: no lab, no privileges needed;\n"
 	    "                               without a terminal, print the run's text report instead\n"
 	    "  check [NAME...] [--out DIR] [--jobs N]\n"
@@ -377,7 +381,65 @@ static int on_terminal(void)
 	return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 }
 
-static int cmd_run(const struct lab_paths *paths, const char *name, const char *out, int json, int headless, int ascii)
+/* --interactive: the lab runs beside the dashboard, which polls it. */
+struct live_run {
+	struct child_handle h;
+	struct child_result res;
+	bool over;
+};
+
+static int live_poll(struct dashboard_src *src, int ms)
+{
+	struct live_run *lr = src->ctx;
+	if (!lr->over && ui_child_poll(&lr->h, ms, false, &lr->res) == 1)
+		lr->over = true;
+	return lr->over ? 1 : 0;
+}
+
+/* mitmlab run NAME --interactive: alice's messages are typed on the
+ * dashboard while the lab runs; it shows them sent, read, altered, live. */
+static int cmd_run_interactive(const struct lab_paths *paths, struct scenario *sc, const char *dir, int ascii)
+{
+	int pfd[2];
+	struct live_run lr = {.over = false};
+	if (!on_terminal()) {
+		fprintf(stderr,
+			"mitmlab: --interactive needs a terminal: alice's messages are typed on the dashboard\n");
+		return EXIT_USAGE;
+	}
+	if (pipe2(pfd, O_CLOEXEC) != 0) {
+		fprintf(stderr, "mitmlab: %s\n", strerror(errno));
+		return EXIT_LAB;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	struct child_opts co = {.run_dir = dir, .interactive = true, .alice_stdin = pfd[0], .alice_stdin_w = pfd[1]};
+	if (ui_child_start(sc, paths, &co, &lr.h) != 0) {
+		fprintf(stderr, "mitmlab: cannot start the lab process: %s\n", strerror(errno));
+		return EXIT_LAB;
+	}
+	close(pfd[0]);
+	struct dashboard_src src = {
+	    .sc = sc, .ascii = ascii != 0, .live = true, .input_fd = pfd[1], .poll = live_poll, .ctx = &lr};
+	snprintf(src.run_dir, sizeof src.run_dir, "%s", dir);
+	int drc = dashboard_run(&src);
+	if (src.input_fd >= 0)
+		close(src.input_fd);
+	while (!lr.over) /* quit early: the lab is stopped, as by Ctrl-C */
+		if (ui_child_poll(&lr.h, 100, true, &lr.res) == 1)
+			lr.over = true;
+	bool ok = lr.res.status == 0 && lr.res.verdict && strcmp(jstr(lr.res.verdict, "kind"), "error") != 0;
+	json_decref(lr.res.verdict);
+	if (lr.res.status == 0)
+		print_run_report(dir, sc, ascii);
+	else
+		fprintf(stderr, "mitmlab: %s\n", lr.res.error[0] ? lr.res.error : "the lab could not run");
+	if (drc > 128)
+		return 130;
+	return ok ? EXIT_OK : lr.res.status == 0 ? EXIT_FAIL : EXIT_LAB;
+}
+
+static int cmd_run(const struct lab_paths *paths, const char *name, const char *out, int json, int headless, int ascii,
+		   int interactive)
 {
 	struct scenario sc;
 	struct child_result res;
@@ -399,6 +461,11 @@ static int cmd_run(const struct lab_paths *paths, const char *name, const char *
 		fprintf(stderr, "mitmlab: %s\n", err);
 		scenario_free(&sc);
 		return EXIT_USAGE;
+	}
+	if (interactive) {
+		int irc = cmd_run_interactive(paths, &sc, dir, ascii);
+		scenario_free(&sc);
+		return irc;
 	}
 	struct child_opts co = {
 	    .run_dir = dir, .print_report = !json && !dash && !ascii, .print_json = json != 0, .ascii = ascii != 0};
@@ -622,7 +689,7 @@ int main(int argc, char **argv)
 	const char *out = NULL;
 	char *names[256];
 	size_t n_names = 0;
-	int json = 0, headless = 0, ascii = 0;
+	int json = 0, headless = 0, ascii = 0, interactive = 0;
 	unsigned jobs = jobs_default();
 
 	if (argc < 2)
@@ -652,6 +719,8 @@ int main(int argc, char **argv)
 			headless = 1;
 		else if (strcmp(argv[i], "--ascii") == 0)
 			ascii = 1;
+		else if (strcmp(argv[i], "--interactive") == 0)
+			interactive = 1;
 		else if (strcmp(argv[i], "--help") == 0)
 			return usage(stdout, EXIT_OK);
 		else if (argv[i][0] == '-') {
@@ -666,7 +735,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "show") == 0 && n_names == 1)
 		return cmd_show(&paths, names[0]);
 	if (strcmp(cmd, "run") == 0 && n_names == 1)
-		return cmd_run(&paths, names[0], out, json, headless, ascii);
+		return cmd_run(&paths, names[0], out, json, headless, ascii, interactive);
 	if (strcmp(cmd, "replay") == 0 && n_names == 1)
 		return cmd_replay(&paths, names[0], ascii);
 	if (strcmp(cmd, "check") == 0)

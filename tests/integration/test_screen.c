@@ -827,6 +827,30 @@ static void run_live(const char *name, const char *out_name, const char *banner,
 		fail_msg("no \"%s\" after the dashboard:\n%s", verdict, screen);
 }
 
+/* --interactive 06: a message typed on the dashboard is sent by alice and
+ * read by mallory, on screen while the lab runs; Ctrl-D ends alice's
+ * messages, then the verdict. */
+static void test_interactive_06(void **state)
+{
+	(void)state;
+	char t[16], args[PATH_MAX + 128];
+	snprintf(args, sizeof args, "run 06-dh-mitm --interactive --out '%s/inter06'", tmp);
+	start(t, sizeof t, 160, 48, "", args);
+	expect_text(t, "alice> ", WAIT_RUN_MS);
+	expect_text(t, "LIVE", WAIT_MS);
+	keys(t, "typed on the spot");
+	expect_text(t, "alice> typed on the spot", WAIT_MS);
+	keys(t, "Enter");
+	expect_text(t, "read alice", WAIT_RUN_MS);
+	if (!lines_with("read alice", "typed on the") || !lines_with("sent #1", "typed on the"))
+		fail_msg("mallory's column does not read the typed message:\n%s", screen);
+	keys(t, "C-d");
+	expect_text(t, "ATTACK SUCCEEDED", WAIT_RUN_MS);
+	quit_cleanly(t);
+	if (!strstr(screen, "VERDICT: attack-succeeded"))
+		fail_msg("no report after the interactive run:\n%s", screen);
+}
+
 static void test_run_06_opens_dashboard(void **state)
 {
 	(void)state;
@@ -846,6 +870,7 @@ int main(void)
 	    cmocka_unit_test(test_replay_06_80x24),
 	    cmocka_unit_test(test_replay_08_80x24),
 	    cmocka_unit_test(test_cert_and_tofu_views_29_34),
+	    cmocka_unit_test(test_interactive_06),
 	    cmocka_unit_test(test_sequence_06),
 	    cmocka_unit_test(test_timeline_13_in_order),
 	    cmocka_unit_test(test_truthful_columns_07),
