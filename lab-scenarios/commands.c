@@ -3,6 +3,8 @@
 
 #include "commands.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -135,6 +137,8 @@ static char *key_value(const char *keys_dir, const char *flag, const char *v)
 
 bool lab_is_active(const struct scenario *sc)
 {
+	if (sc->command)
+		return false;
 	for (size_t i = 0; i < sc->mallory.n_args; i++)
 		if (strcmp(sc->mallory.args[i], "--attack") == 0)
 			return true;
@@ -150,6 +154,18 @@ int lab_argv(const struct scenario *sc, const struct lab_paths *p, const char *p
 	char addr[64];
 	size_t n = 0;
 
+	if (sp == &sc->mallory && sc->command) { /* the attacker's own: its interface is its environment */
+		for (; sc->command[n]; n++) {
+			if (n + 1 >= max) {
+				argv[n] = NULL;
+				lab_argv_free(argv);
+				return -1;
+			}
+			argv[n] = xstrdup(sc->command[n]);
+		}
+		argv[n] = NULL;
+		return (int)n;
+	}
 	if (max < 8 + sp->n_args)
 		return -1;
 	argv[n++] = path_join(p->bin_dir, prog);
@@ -184,6 +200,73 @@ int lab_argv(const struct scenario *sc, const struct lab_paths *p, const char *p
 	}
 	argv[n] = NULL;
 	return (int)n;
+}
+
+static char *mac_text(const uint8_t m[6])
+{
+	char s[18];
+	snprintf(s, sizeof s, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return xstrdup(s);
+}
+
+static char *env_var(const char *name, const char *value)
+{
+	char *s;
+	if (asprintf(&s, "MITMLAB_%s=%s", name, value) < 0)
+		abort();
+	return s;
+}
+
+char **lab_command_env(const char *run_dir)
+{
+	static const char *const who[3] = {"alice", "bob", "mallory"};
+	static const char *const key[3][2] = {
+	    {"ALICE_IP", "ALICE_MAC"}, {"BOB_IP", "BOB_MAC"}, {"MALLORY_IP", "MALLORY_MAC"}};
+	extern char **environ;
+	size_t n = 0, k = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 16, sizeof *env);
+	if (!env)
+		abort();
+	/* Ours only: a MITMLAB_ variable of the caller's (MITMLAB_BIN, ...) would
+	 * read as a fact about the lab. */
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "MITMLAB_", 8) != 0)
+			env[k++] = xstrdup(environ[i]);
+	char targets[64], *abs = realpath(run_dir, NULL);
+	snprintf(targets, sizeof targets, "%s,%s", lab_plan("alice")->ip, lab_plan("bob")->ip);
+	env[k++] = env_var("IFACE", LAB_HOST_IF);
+	env[k++] = env_var("TARGETS", targets);
+	for (int i = 0; i < 3; i++) {
+		const struct lab_host *h = lab_plan(who[i]);
+		char *mac = mac_text(h->mac);
+		env[k++] = env_var(key[i][0], h->ip);
+		env[k++] = env_var(key[i][1], mac);
+		free(mac);
+	}
+	env[k++] = env_var("PORT", LAB_PORT);
+	env[k++] = env_var("EVENTS_FD", "3");
+	env[k++] = env_var("RUN_DIR", abs ? abs : run_dir);
+	env[k] = NULL;
+	free(abs);
+	return env;
+}
+
+bool lab_command_problem(const struct scenario *sc, char *why, size_t n)
+{
+	struct stat st;
+	const char *prog = sc->command ? sc->command[0] : NULL;
+	const char *what = !prog		     ? "no [mallory] command"
+			   : stat(prog, &st) != 0    ? strerror(errno)
+			   : !S_ISREG(st.st_mode)    ? "not a regular file"
+			   : access(prog, X_OK) != 0 ? "not executable (chmod +x it)"
+						     : NULL;
+	if (what)
+		/* the cause first: the verdict's reason keeps only the start of it */
+		snprintf(why, n, "the [mallory] command cannot be started (%s): %s, in %s", what, prog ? prog : "-",
+			 sc->path ? sc->path : "the scenario");
+	return what != NULL;
 }
 
 void lab_argv_free(char **argv)

@@ -235,23 +235,35 @@ static bool seen(struct run *r, const char *actor, const char *name, size_t *fro
 	return false;
 }
 
-/* Waits until p says `ready_event`. false: it died, or time ran out. */
-static bool wait_ready(struct run *r, struct prog *p, const char *ready_event)
+/* Waits until p says one of `ready` (NULL-terminated); returns its index, or
+ * -1 when it died or time ran out. */
+static int wait_ready(struct run *r, struct prog *p, const char *const *ready)
 {
-	size_t from = 0;
 	double limit = now_s() + READY_MS / 1000.0;
-	while (!seen(r, p->name, ready_event, &from)) {
-		if (!p->running || must_end(r) || now_s() > limit) {
-			char why[160];
-			snprintf(why, sizeof why, "%s did not become ready (no \"%s\" event); see %s.log", p->name,
-				 ready_event, p->name);
-			lab_event(r, "lab-error", json_pack("{s:s}", "reason", why));
-			return false;
+	for (;;) {
+		for (int i = 0; ready[i]; i++) {
+			size_t from = 0;
+			if (seen(r, p->name, ready[i], &from))
+				return i;
 		}
-		from = 0;
+		if (!p->running || must_end(r) || now_s() > limit)
+			break;
 		pump(r, 50);
 	}
-	return true;
+	char why[PATH_MAX + 256];
+	if (r->sc->command && strcmp(p->name, "mallory") == 0) /* an attacker of one's own: say what it owes */
+		snprintf(why, sizeof why, /* what to do first: the verdict's reason keeps only the start */
+			 "the [mallory] command did not become ready (no \"poisoning\" or \"sniffing\" event on "
+			 "descriptor 3: %s); see mallory.log (%s)",
+			 !p->running   ? "it ended first"
+			 : must_end(r) ? "the run ended first"
+				       : "none within 10 s",
+			 r->sc->command[0]);
+	else
+		snprintf(why, sizeof why, "%s did not become ready (no \"%s\" event); see %s.log", p->name, ready[0],
+			 p->name);
+	lab_event(r, "lab-error", json_pack("{s:s}", "reason", why));
+	return -1;
 }
 
 static void wait_exit(struct run *r, struct prog *p, int ms)
@@ -274,16 +286,18 @@ static void stop(struct run *r, struct prog *p)
 	}
 }
 
-static int spawn(struct run *r, const struct lab_net *net, const char *name, char **argv)
+/* Starts argv in host name's namespace. envp is a [mallory] command's
+ * environment (lab_command_env), NULL for the lab's own programs. */
+static int spawn(struct run *r, const struct lab_net *net, const char *name, char **argv, char **envp)
 {
 	struct prog *p = &r->progs[r->n_progs];
 	const struct lab_host *h = lab_net_host(net, name);
-	char log[PATH_MAX];
+	char log[PATH_MAX], why[2 * PATH_MAX];
 	int pfd[2];
 
-	if (access(argv[0], X_OK) != 0) {
-		char why[PATH_MAX + 64];
-		snprintf(why, sizeof why, "missing program %s: build it with make", argv[0]);
+	if (envp ? lab_command_problem(r->sc, why, sizeof why) : access(argv[0], X_OK) != 0) {
+		if (!envp)
+			snprintf(why, sizeof why, "missing program %s: build it with make", argv[0]);
 		lab_event(r, "lab-error", json_pack("{s:s}", "reason", why));
 		return -1;
 	}
@@ -292,7 +306,6 @@ static int spawn(struct run *r, const struct lab_net *net, const char *name, cha
 	pid_t parent = getpid(), pid = -1;
 	pfd[0] = pfd[1] = -1;
 	if (log_fd < 0 || pipe2(pfd, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
-		char why[PATH_MAX + 64];
 		snprintf(why, sizeof why, "cannot start %s: %s", name, strerror(errno));
 		lab_event(r, "lab-error", json_pack("{s:s}", "reason", why));
 		for (int i = 0; i < 2; i++)
@@ -321,7 +334,10 @@ static int spawn(struct run *r, const struct lab_net *net, const char *name, cha
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
-		execv(argv[0], argv);
+		if (envp)
+			execve(argv[0], argv, envp);
+		else
+			execv(argv[0], argv);
 		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
@@ -459,7 +475,10 @@ static int open_capture(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
-static void write_commands(const char *run_dir, char *argvs[3][LAB_MAX_ARGV], const char *const names[3])
+/* A [mallory] command's line starts with env and the lab's MITMLAB_
+ * variables (mallory_env), so it can be repeated by hand too. */
+static void write_commands(const char *run_dir, char *argvs[3][LAB_MAX_ARGV], const char *const names[3],
+			   char **mallory_env)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s/commands.txt", run_dir);
@@ -471,7 +490,18 @@ static void write_commands(const char *run_dir, char *argvs[3][LAB_MAX_ARGV], co
 		if (argvs[i][0]) {
 			const struct lab_host *h = lab_plan(names[i]);
 			fprintf(f, "# %s (%s)\n", names[i], h ? h->ip : "?");
-			lab_argv_print(f, argvs[i]);
+			char *line[2 * LAB_MAX_ARGV];
+			size_t n = 0;
+			if (i == 1 && mallory_env) {
+				line[n++] = "env";
+				for (size_t k = 0; mallory_env[k] && n < LAB_MAX_ARGV; k++)
+					if (strncmp(mallory_env[k], "MITMLAB_", 8) == 0)
+						line[n++] = mallory_env[k];
+			}
+			for (size_t k = 0; argvs[i][k]; k++)
+				line[n++] = argvs[i][k];
+			line[n] = NULL;
+			lab_argv_print(f, line);
 		}
 	fclose(f);
 }
@@ -590,7 +620,7 @@ static void later(struct run *r, const struct lab_net *net, const struct lab_pat
 		snprintf(bin, nb, "%s/mallory", paths->bin_dir);
 		char *argv[] = {bin, "--decrypt", pcap, "--key", key, "--events", "3", NULL};
 		r->later = true;
-		if (spawn(r, net, "mallory", argv) == 0) {
+		if (spawn(r, net, "mallory", argv, NULL) == 0) {
 			struct prog *p = &r->progs[r->n_progs - 1];
 			while (p->running && !must_end(r))
 				pump(r, 50);
@@ -625,6 +655,7 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 	static const char *const names[3] = {"bob", "mallory", "alice"};
 	struct run *r = calloc(1, sizeof *r);
 	char *argvs[3][LAB_MAX_ARGV] = {{NULL}};
+	char **mallory_env = NULL; /* a [mallory] command's */
 	char path[PATH_MAX];
 	const char *hosts[3] = {"alice", "bob", "mallory"};
 	struct lab_net net = {.switch_fd = -1};
@@ -650,6 +681,8 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 				snprintf(err, errlen, "too many arguments for %s", names[i]);
 				goto out;
 			}
+			if (i == 1 && sc->command) /* its descriptor 3 is in its environment */
+				continue;
 			/* Each program's private event channel is its descriptor 3. */
 			argvs[i][argc] = strdup("--events");
 			argvs[i][argc + 1] = strdup("3");
@@ -664,7 +697,9 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 		for (int i = 0; i < 3; i++)
 			if (strcmp(names[i], "alice") == 0)
 				drop_sends(argvs[i]);
-	write_commands(o->run_dir, argvs, names);
+	if (sc->command)
+		mallory_env = lab_command_env(o->run_dir);
+	write_commands(o->run_dir, argvs, names, mallory_env);
 	copy_scenario(sc, o->run_dir);
 	lab_event(r, "run-start",
 		  json_pack("{s:s,s:s,s:s}", "scenario", sc->name, "network", scenario_network_name(sc->network),
@@ -711,12 +746,24 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 	/* bob, then mallory, then alice: each waits for the one before. */
 	rc = 0;
 	bool active = sc->mallory.present && lab_is_active(sc);
-	if (spawn(r, &net, "bob", argvs[0]) != 0 || !wait_ready(r, &r->progs[0], "listening"))
+	static const char *const listening[] = {"listening", NULL}, *const poisoning[] = {"poisoning", NULL},
+				 *const sniffing[] = {"sniffing", NULL},
+				 *const either[] = {"poisoning", "sniffing", NULL};
+	if (spawn(r, &net, "bob", argvs[0], NULL) != 0 || wait_ready(r, &r->progs[0], listening) < 0)
 		goto finish;
 	double mallory_started = now_s();
-	if (sc->mallory.present && (spawn(r, &net, "mallory", argvs[1]) != 0 ||
-				    !wait_ready(r, &r->progs[1], active ? "poisoning" : "sniffing")))
-		goto finish;
+	if (sc->mallory.present) {
+		/* A command says by its ready event whether it attacks. */
+		int got = -1;
+		if (spawn(r, &net, "mallory", argvs[1], mallory_env) != 0 ||
+		    (got = wait_ready(r, &r->progs[1],
+				      sc->command ? either
+				      : active	  ? poisoning
+						  : sniffing)) < 0)
+			goto finish;
+		if (sc->command)
+			active = got == 0;
+	}
 	/* Poisoning is confirmed in the victims' own tables, not assumed; if it
 	 * does not take (static entries), the run goes on: that is the lesson. */
 	if (active) {
@@ -728,7 +775,7 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 			lab_event(r, "poisoned", json_pack("{s:f}", "ms", (now_s() - mallory_started) * 1e3));
 		neigh_snapshot(r, &net, "before-alice", true);
 	}
-	if (spawn(r, &net, "alice", argvs[2]) != 0)
+	if (spawn(r, &net, "alice", argvs[2], NULL) != 0)
 		goto finish;
 	struct prog *alice = &r->progs[r->n_progs - 1];
 	while (alice->running && !must_end(r))
@@ -795,6 +842,9 @@ out:
 	for (int i = 0; i < 3; i++)
 		if (argvs[i][0])
 			lab_argv_free(argvs[i]);
+	if (mallory_env)
+		lab_argv_free(mallory_env);
+	free(mallory_env);
 	if (r->dump)
 		pcap_dump_close(r->dump);
 	if (r->cap)

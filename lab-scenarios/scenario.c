@@ -175,6 +175,7 @@ struct sc_parse {
 	size_t n_keys[SEC_N];
 	size_t n_messages[SEC_N];
 	char *val[S_N]; /* [scenario] values */
+	char *command;	/* [mallory] command, as written */
 
 	/* the first error */
 	char *err;
@@ -490,6 +491,10 @@ static void build_keys(struct sc_parse *p)
 			};
 		}
 	}
+	/* Not a flag of mallory's: the program that runs in her place. */
+	if (p->n_keys[SEC_MALLORY] == SC_MAX_KEYS)
+		abort();
+	p->keys[SEC_MALLORY][p->n_keys[SEC_MALLORY]++] = (struct sc_key){.name = "command", .kind = K_TEXT};
 }
 
 static const struct sc_key *sec_keys(const struct sc_parse *p, int s)
@@ -699,6 +704,10 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		size_t i = (size_t)(k - scenario_keys);
 		p->val[i] = norm ? norm : strdup(value);
 		return p->val[i] ? 1 : fail(p, p->line, "out of memory");
+	}
+	if (s == SEC_MALLORY && strcmp(k->name, "command") == 0) { /* split when the file has loaded */
+		p->command = strdup(value);
+		return p->command ? 1 : fail(p, p->line, "out of memory");
 	}
 	r = add_flag(p, k, value, norm, truth);
 	free(norm);
@@ -939,6 +948,87 @@ static int cross_rules(struct sc_parse *p)
 	return 1;
 }
 
+/* name in the directory of file, made absolute when it can be (the file was
+ * read, so its directory exists). NULL when out of memory. */
+static char *beside(const char *file, const char *name)
+{
+	const char *slash = strrchr(file, '/');
+	char *dir = slash ? strndup(file, slash == file ? 1 : (size_t)(slash - file)) : strdup(".");
+	char *abs = dir ? realpath(dir, NULL) : NULL, *out = NULL;
+	const char *d = abs ? abs : dir;
+
+	while (strncmp(name, "./", 2) == 0)
+		name += 2;
+	if (d && asprintf(&out, "%s%s%s", d, d[strlen(d) - 1] == '/' ? "" : "/", name) < 0)
+		out = NULL;
+	free(dir);
+	free(abs);
+	return out;
+}
+
+/* [mallory] command, split on blanks (no shell: no quotes, no variables), the
+ * program resolved against the scenario file's directory unless absolute, so
+ * a file and its attacker travel together. Returns 1, or 0 after fail(). */
+static int split_command(struct sc_parse *p, unsigned line)
+{
+	char *copy = strdup(p->command), *save = NULL;
+	char **argv = calloc(SC_MAX_ARGS + 1, sizeof *argv);
+	size_t n = 0;
+	int ok = 0;
+
+	if (!copy || !argv) {
+		fail(p, line, "out of memory");
+		goto out;
+	}
+	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save), n++) {
+		if (n == SC_MAX_ARGS) {
+			fail(p, line, "[mallory] command: at most %d words, got more in '%s'", SC_MAX_ARGS, p->command);
+			goto out;
+		}
+		if (!(argv[n] = n == 0 && w[0] != '/' ? beside(p->file, w) : strdup(w))) {
+			fail(p, line, "out of memory");
+			goto out;
+		}
+	}
+	if (n == 0) { /* inih trims, and an empty text is refused before */
+		fail(p, line, "[mallory] command: a program to run, got '%s'", p->command);
+		goto out;
+	}
+	p->sc->command = argv;
+	argv = NULL;
+	ok = 1;
+out:
+	for (size_t i = 0; argv && i < n; i++)
+		free(argv[i]);
+	free(argv);
+	free(copy);
+	return ok;
+}
+
+/* A command runs instead of bin/mallory, and every other [mallory] key is one
+ * of her flags: they cannot go together. Phase 2 (leak) is bin/mallory's
+ * --decrypt. Returns 1, or 0 after fail(). */
+static int command_rules(struct sc_parse *p)
+{
+	unsigned cl = key_at(p, SEC_MALLORY, "command");
+	for (size_t k = 0; k < p->n_keys[SEC_MALLORY]; k++) {
+		const char *name = p->keys[SEC_MALLORY][k].name;
+		unsigned l = p->key_line[SEC_MALLORY][k];
+		if (l && strcmp(name, "command") != 0)
+			return fail(
+			    p, l,
+			    "[mallory] %s: not with command (line %u): the command runs instead of bin/mallory, "
+			    "and the other [mallory] keys are bin/mallory's options; keep the command or her keys",
+			    name, cl);
+	}
+	if (p->sc->leak)
+		return fail(p, p->key_line[SEC_SCENARIO][S_LEAK],
+			    "[scenario] leak: phase 2 runs bin/mallory --decrypt on phase 1's recording, not a "
+			    "[mallory] command (line %u): remove one",
+			    cl);
+	return split_command(p, cl);
+}
+
 /* Defaults, required keys, and the rules between keys. Returns 1, or 0 after fail(). */
 static int load_fields(struct sc_parse *p)
 {
@@ -996,6 +1086,8 @@ static int load_fields(struct sc_parse *p)
 	sc->alice.present = p->sec_line[SEC_ALICE] != 0;
 	sc->bob.present = p->sec_line[SEC_BOB] != 0;
 	sc->mallory.present = p->sec_line[SEC_MALLORY] != 0;
+	if (p->command && !command_rules(p))
+		return 0;
 	/* Phase 2 opens phase 1's recording: mallory must have recorded it,
 	 * and only listened (an active attack needs no later). */
 	if (sc->leak && !(sc->mallory.present && prog_has(&sc->mallory, "--sniff")))
@@ -1070,6 +1162,7 @@ static int load_file(const char *path, struct scenario *sc, char *err, size_t er
 out:
 	for (size_t i = 0; i < S_N; i++)
 		free(p.val[i]);
+	free(p.command);
 	free(p.probes);
 	free(text);
 	return rc;
@@ -1224,6 +1317,9 @@ void scenario_free(struct scenario *sc)
 	prog_free(&sc->alice);
 	prog_free(&sc->bob);
 	prog_free(&sc->mallory);
+	for (size_t i = 0; sc->command && sc->command[i]; i++)
+		free(sc->command[i]);
+	free(sc->command);
 	memset(sc, 0, sizeof *sc);
 }
 

@@ -8,7 +8,9 @@
  *               teaching = TEXT (continuation lines indented)
  *   [alice] [bob] [mallory]   one key per command-line flag of that program:
  *               "auth = sign" -> "--auth sign", "mutual = yes" -> "--mutual";
- *               repeatable keys (send, reply) keep their order. */
+ *               repeatable keys (send, reply) keep their order.
+ *   [mallory] command = PROGRAM ARGS   an attacker of one's own, run in
+ *               mallory's place; no other [mallory] key with it. */
 #ifndef LAB_SCENARIO_H
 #define LAB_SCENARIO_H
 
@@ -41,6 +43,10 @@ struct scenario {
 	 * bob's leaks to mallory, who opens phase 1's recording with it. */
 	char *leak;
 	struct sc_prog alice, bob, mallory;
+	/* [mallory] command (NULL: bin/mallory runs): the attacker's own program
+	 * and its arguments, split on blanks, NULL-terminated; the program is
+	 * resolved against the scenario file's directory unless absolute. */
+	char **command;
 };
 
 /* Loads a scenario by path (anything containing '/' or ending in .ini) or by

@@ -18,6 +18,7 @@ packages=(
 	tshark          # reading wire.pcap in tests
 	tmux            # the dashboard's screen tests (a real terminal)
 	pari-gp         # make bench: PARI/GP znlog as the discrete-log yardstick
+	python3-scapy   # examples/scapy_arp_relay.py, an attacker of one's own (tests/integration/test_byoa.c)
 )
 sudo=
 if [ "$(id -u)" -ne 0 ]; then

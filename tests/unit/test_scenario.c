@@ -633,7 +633,7 @@ static void test_unknown_key_lists_the_known_keys(void **state)
 	    "a key of [mallory] (sniff, port, attack, interval, tamper, forge-key, impersonate, mint, key-fixing, "
 	    "strip-auth, "
 	    "downgrade-group, "
-	    "malicious-g, small-subgroup, crack-rng, replay, replay-record)",
+	    "malicious-g, small-subgroup, crack-rng, replay, replay-record, command)",
 	    NULL);
 	load_fails("21-k.ini", "[scenario]\ntitel = T\n", "21-k.ini:2:", "[scenario] titel",
 		   "(name, title, network, expect, expect-peer, expect-check, timeout, teaching, static-arp, "
