@@ -249,6 +249,8 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "static ARP entries in place")                                                                               \
 	X(EV_MALLORY_IP_FORWARD, "mallory-ip-forward", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "",                   \
 	  "mallory's kernel forwards")                                                                                 \
+	X(EV_PAUSED, "paused", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "ms:n",                                       \
+	  "paused {ms:ms}, then the programs started")                                                                 \
 	X(EV_POISONED, "poisoned", EW_L, KN_LAB, EM_WARN, SQ_NONE, MSG_NONE, "ms:n",                                   \
 	  "both victims poisoned ({ms:ms})")                                                                           \
 	X(EV_NEIGHBOUR, "neighbour", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE,                                         \

@@ -3,9 +3,10 @@
  * (README.md, "The lab"). Built in-process with netlink (libmnl); no ip(8) calls.
  *
  * Namespaces are held by open descriptors in this process and by the
- * programs running inside them, nothing else: no bind mounts, no names in
- * /run/netns. When the process tree ends — however it ends — the kernel
- * removes them. The host namespace is never touched: after lab_userns_enter
+ * programs running inside them (and, in a lab others may enter, by its
+ * holder processes and their shells: lab_hold.h), nothing else: no bind
+ * mounts, no names in /run/netns. When the process tree ends — however it
+ * ends — the kernel removes them. The host namespace is never touched: after lab_userns_enter
  * this process has no capability over it. */
 #ifndef LAB_NET_H
 #define LAB_NET_H

@@ -17,6 +17,7 @@
 #include <pcap/pcap.h>
 
 #include "ev_fields.h"
+#include "lab_hold.h"
 #include "lab_net.h"
 #include "report.h"
 
@@ -631,6 +632,86 @@ static void later(struct run *r, const struct lab_net *net, const struct lab_pat
 	free(key);
 }
 
+/* One line to the front end, which tells the user what it means. */
+static void notice(const struct run *r, json_t *msg)
+{
+	char *line = msg ? json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	if (line) /* a front end that went away does not stop the lab: its end does */
+		(void)dprintf(r->o->notice_fd, "%s\n", line);
+	free(line);
+	json_decref(msg);
+}
+
+static json_t *hold_notice(const char *what, const struct lab_holders *h)
+{
+	json_t *hosts = json_array();
+	for (size_t i = 0; i < h->st.n_hosts; i++)
+		json_array_append_new(hosts, json_string(h->st.hosts[i].name));
+	return json_pack("{s:s,s:s,s:i,s:i,s:o}", "notice", what, "state", h->path, "lab_pid", (int)h->st.lab_pid,
+			 "idle_s", h->st.idle_s, "hosts", hosts);
+}
+
+/* --paused: the network is up and nobody runs in it yet. One byte from the
+ * front end (Enter or SIGUSR1 there) starts the scenario; its time limit
+ * starts then. The capture is already on: what shells send now is on the
+ * wire, and in wire.pcap. false: stopped (or the front end went away). */
+static bool pause_lab(struct run *r, struct lab_holders *h)
+{
+	double t0 = now_s();
+	bool go = false, gone = false;
+
+	r->deadline = t0 + 1e9;
+	notice(r, hold_notice("paused", h));
+	while (!go && !gone && !must_end(r)) {
+		struct pollfd pf = {.fd = r->o->ctl_fd, .events = POLLIN};
+		if (poll(&pf, 1, 0) > 0) {
+			char c;
+			ssize_t n = read(r->o->ctl_fd, &c, 1);
+			go = n == 1;
+			gone = n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN);
+		}
+		pump(r, 100);
+		(void)lab_hold_reap(h);
+	}
+	if (gone && !must_end(r))
+		lab_event(r, "lab-error", json_pack("{s:s}", "reason", "the pause ended without a go-ahead"));
+	if (go && !must_end(r)) {
+		lab_event(r, "paused", json_pack("{s:f}", "ms", (now_s() - t0) * 1e3));
+		notice(r, json_pack("{s:s}", "notice", "resumed"));
+	}
+	r->deadline = now_s() + (r->o->alice_stdin >= 0 ? INTERACTIVE_LIMIT_S : r->sc->timeout_s);
+	return go && !must_end(r);
+}
+
+/* --hold: the run is over and judged; its namespaces stay for mitmlab
+ * shell until a stop request, or until idle_s have passed with nobody
+ * inside (counted from the hold's start, or the last time someone was). */
+static void hold_lab(struct run *r, struct lab_holders *h)
+{
+	double last = now_s(), next_scan = 0;
+	const char *why = "stopped";
+
+	notice(r, hold_notice("held", h));
+	while (!(r->o->stop && *r->o->stop)) {
+		double t = now_s();
+		if (!lab_hold_reap(h)) {
+			why = "a holder process ended";
+			break;
+		}
+		if (t >= next_scan) {
+			if (lab_hold_inside(h) > 0)
+				last = t;
+			next_scan = t + 1.0;
+		}
+		if (r->o->idle_s > 0 && t - last >= r->o->idle_s) {
+			why = "idle";
+			break;
+		}
+		(void)poll(NULL, 0, 200);
+	}
+	notice(r, json_pack("{s:s,s:s,s:i}", "notice", "released", "why", why, "idle_s", r->o->idle_s));
+}
+
 static void write_reports(const struct run *r, const struct verdict *v)
 {
 	char path[PATH_MAX];
@@ -659,6 +740,7 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 	char path[PATH_MAX];
 	const char *hosts[3] = {"alice", "bob", "mallory"};
 	struct lab_net net = {.switch_fd = -1};
+	struct lab_holders holders = {.n = 0};
 	double t0 = now_s(), t;
 	int rc = -1;
 
@@ -717,6 +799,15 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 	times->net_build_ms = (now_s() - t) * 1e3;
 	lab_event(r, "network-ready",
 		  json_pack("{s:f,s:s}", "ms", times->net_build_ms, "kind", scenario_network_name(sc->network)));
+	/* Enterable from now on: holders, and the state file mitmlab shell reads. */
+	if (o->hold_path) {
+		struct lab_hold_state base = {.mitmlab_pid = o->mitmlab_pid, .idle_s = o->idle_s};
+		char abs[PATH_MAX];
+		snprintf(base.scenario, sizeof base.scenario, "%s", sc->name);
+		snprintf(base.run_dir, sizeof base.run_dir, "%s", realpath(o->run_dir, abs) ? abs : o->run_dir);
+		if (lab_hold_start(&holders, &net, &base, o->hold_path, err, errlen) != 0)
+			goto out;
+	}
 	if (open_capture(r, err, errlen) != 0)
 		goto out;
 
@@ -749,6 +840,8 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 	static const char *const listening[] = {"listening", NULL}, *const poisoning[] = {"poisoning", NULL},
 				 *const sniffing[] = {"sniffing", NULL},
 				 *const either[] = {"poisoning", "sniffing", NULL};
+	if (o->hold_path && o->paused && !pause_lab(r, &holders))
+		goto finish;
 	if (spawn(r, &net, "bob", argvs[0], NULL) != 0 || wait_ready(r, &r->progs[0], listening) < 0)
 		goto finish;
 	double mallory_started = now_s();
@@ -825,13 +918,20 @@ finish:
 		}
 		t = now_s();
 	}
-	lab_net_release(&net);
-	times->net_release_ms = (now_s() - t) * 1e3;
+	/* Held, the network outlives the run's record: its release is not timed. */
+	bool keep = o->hold_path && o->hold && !r->interrupted;
+	if (!keep) {
+		lab_hold_stop(&holders);
+		lab_net_release(&net);
+	}
+	times->net_release_ms = keep ? 0 : (now_s() - t) * 1e3;
 	times->total_ms = (now_s() - t0) * 1e3;
 	lab_event(r, "run-end", json_pack("{s:f,s:f}", "ms", times->total_ms, "net_release_ms", times->net_release_ms));
 	write_in_order(r);
 	judge_run(r->events, v);
 	write_reports(r, v);
+	if (keep)
+		hold_lab(r, &holders);
 out:
 	if (rc != 0 && r->jsonl) {
 		lab_event(r, "lab-error", json_pack("{s:s}", "reason", err));
@@ -849,6 +949,7 @@ out:
 		pcap_dump_close(r->dump);
 	if (r->cap)
 		pcap_close(r->cap);
+	lab_hold_stop(&holders);
 	lab_net_release(&net);
 	if (r->jsonl)
 		fclose(r->jsonl);

@@ -4,11 +4,15 @@
  * bridge, starts bob, mallory (if any) and alice in their hosts in that order
  * — each next one only after the previous said it is ready — collects every
  * event, stops everything at the end or at the time limit, and judges.
- * Call it in a fresh child process: a process enters a user namespace once. */
+ * Call it in a fresh child process: a process enters a user namespace once.
+ * With --paused the programs start only when the front end says so; with
+ * --hold the lab outlives the verdict (run_opts below). */
 #ifndef LAB_RUNNER_H
 #define LAB_RUNNER_H
 
 #include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
 
 #include "commands.h"
 #include "judge.h"
@@ -22,6 +26,18 @@ struct run_opts {
 	 * person typing) instead of the scenario's `send` lines, and the run
 	 * may last up to INTERACTIVE_LIMIT_S. -1: the scenario's messages. */
 	int alice_stdin;
+	/* An enterable lab (lab_hold.h; mitmlab run --hold / --paused): with
+	 * hold_path set, holders and the state file there from the moment the
+	 * network is up; each step is told on notice_fd as one JSON line
+	 * {"notice":"paused"|"resumed"|"held"|"released",...}. Without
+	 * hold_path the other fields are not used. */
+	const char *hold_path;
+	bool paused;	   /* before bob starts, wait for one byte on ctl_fd (or a stop) */
+	bool hold;	   /* after the verdict, keep the lab up until a stop, or idle_s with nobody inside */
+	int idle_s;	   /* 0: no idle limit */
+	int ctl_fd;	   /* read end, from the front end */
+	int notice_fd;	   /* write end, to the front end */
+	pid_t mitmlab_pid; /* named in the state file: the process to signal */
 };
 
 #define INTERACTIVE_LIMIT_S 900
