@@ -16,6 +16,8 @@ packages=(
 	iproute2        # ip(8), for people inspecting a lab by hand
 	util-linux      # setpriv/runuser, for the rootless test
 	tshark          # reading wire.pcap in tests
+	tcpdump         # inside a held lab (mitmlab shell), and test_shell
+	bash            # test_shell sends datagrams with bash's /dev/udp
 	tmux            # the dashboard's screen tests (a real terminal)
 	pari-gp         # make bench: PARI/GP znlog as the discrete-log yardstick
 	python3-scapy   # examples/scapy_arp_relay.py, an attacker of one's own (tests/integration/test_byoa.c)

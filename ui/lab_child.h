@@ -21,6 +21,13 @@ struct child_opts {
 	 * end of a pipe the caller writes typed lines into). */
 	bool interactive;
 	int alice_stdin, alice_stdin_w; /* the pipe's ends: the child closes the write end */
+	/* An enterable lab (mitmlab run --hold / --paused; ui/shell.h): the
+	 * state file's path, or NULL for neither (not with interactive). */
+	const char *hold_path;
+	bool hold, paused; /* --paused: Enter on stdin or SIGUSR1 starts the programs */
+	int idle_s;
+	void (*on_held)(void *ctx); /* once held, after the report printed here (if any) */
+	void *ctx;
 };
 
 struct child_result {
@@ -28,7 +35,8 @@ struct child_result {
 	json_t *verdict;  /* verdict_json of the run, or NULL */
 	char error[1024]; /* why the lab could not run */
 	double total_ms, net_build_ms, net_release_ms;
-	bool interrupted;
+	bool interrupted; /* stopped before the verdict (a stop that ends a hold is not one) */
+	bool held;	  /* the lab was held after the verdict (the report is already printed) */
 };
 
 /* Makes DIR (and parents); fails if it exists and is not empty. */

@@ -20,9 +20,11 @@
 #include "grade.h"
 #include "jobs.h"
 #include "lab_child.h"
+#include "lab_hold.h"
 #include "lab_net.h"
 #include "report.h"
 #include "scenario.h"
+#include "shell.h"
 #include "viewmodel.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_LAB = 3 };
@@ -33,13 +35,21 @@ static int usage(FILE *f, int code)
 	    "usage: mitmlab COMMAND [options]\n\n"
 	    "  list                         the catalog: number, name, network, expected verdict, title\n"
 	    "  show NAME                    what the scenario teaches and the command lines to run by hand\n"
-	    "  run NAME [--out DIR] [--json] [--headless] [--ascii] [--interactive]\n"
+	    "  run NAME [--out DIR] [--json] [--headless] [--ascii] [--interactive] [--hold [--idle S]] [--paused]\n"
 	    "                               build the private network, run the scenario, judge it, print the report\n"
 	    "                               (the run directory keeps events.jsonl, wire.pcap, reports, logs); on a\n"
-	    "                               terminal (without --json or --headless) the dashboard then plays the\n"
-	    "                               run back at teaching pace, and the report is printed when you quit it;\n"
-	    "                               --interactive: you type alice's messages on the dashboard while the\n"
-	    "                               lab runs (Enter sends, Ctrl-D ends them) and watch them live\n"
+	    "                               terminal (without --json, --headless or --hold) the dashboard then plays\n"
+	    "                               the run back at teaching pace, and the report is printed when you quit\n"
+	    "                               it; --interactive: you type alice's messages on the dashboard while the\n"
+	    "                               lab runs (Enter sends, Ctrl-D ends them) and watch them live.\n"
+	    "                               --hold: print the report, then keep the lab up for `mitmlab shell` until\n"
+	    "                               Ctrl-C, SIGTERM, or S seconds (default 600, 0: no limit) with nobody\n"
+	    "                               inside. --paused: once the network is up, wait for Enter (or SIGUSR1)\n"
+	    "                               before starting the programs; the lab can be entered meanwhile\n"
+	    "  shell HOST [-- COMMAND...]   enter host alice, bob, mallory or switch of your held lab (from another\n"
+	    "                               terminal, no root): $SHELL or COMMAND in its network namespace, where\n"
+	    "                               ip, tcpdump, tshark and python3 work; exit status COMMAND's, 2 usage,\n"
+	    "                               3 no held lab, 126/127 COMMAND cannot run / not found\n"
 	    "  replay DIR [--ascii]         the dashboard on a run directory: no lab, no privileges needed;\n"
 	    "                               without a terminal, print the run's text report instead\n"
 	    "  check [NAME...] [--out DIR] [--jobs N]\n"
@@ -438,18 +448,42 @@ static int cmd_run_interactive(const struct lab_paths *paths, struct scenario *s
 	return ok ? EXIT_OK : lr.res.status == 0 ? EXIT_FAIL : EXIT_LAB;
 }
 
+/* mitmlab run --hold [--idle S] / --paused: an enterable lab (ui/shell.c). */
+struct hold_cli {
+	int hold, paused, idle_s;
+};
+
+/* With --hold and --ascii, the report once the lab is held. */
+struct ascii_ctx {
+	const char *dir;
+	const struct scenario *sc;
+};
+
+static void print_ascii_report(void *ctx)
+{
+	const struct ascii_ctx *a = ctx;
+	print_run_report(a->dir, a->sc, 1);
+}
+
 static int cmd_run(const struct lab_paths *paths, const char *name, const char *out, int json, int headless, int ascii,
-		   int interactive)
+		   int interactive, const struct hold_cli *hc)
 {
 	struct scenario sc;
 	struct child_result res;
-	char dir[PATH_MAX], err[1024];
+	char dir[PATH_MAX], err[1024], hold_path[PATH_MAX];
 	/* On a terminal the run happens first, as headless, then the dashboard
-	 * plays it back; the report is printed after it, so it stays on screen. */
-	int dash = !json && !headless && on_terminal();
+	 * plays it back; the report is printed after it, so it stays on screen.
+	 * A held lab prints its report when it is held, and shows no dashboard. */
+	int dash = !json && !headless && !hc->hold && on_terminal();
 
 	if (load(name, paths, &sc) != 0)
 		return EXIT_USAGE;
+	/* One held lab at a time, refused before anything is made. */
+	if ((hc->hold || hc->paused) && ui_hold_prepare(hold_path, sizeof hold_path, err, sizeof err) != 0) {
+		fprintf(stderr, "mitmlab: %s\n", err);
+		scenario_free(&sc);
+		return EXIT_LAB;
+	}
 	int made = 0;
 	if (out)
 		snprintf(dir, sizeof dir, "%s", out);
@@ -469,6 +503,17 @@ static int cmd_run(const struct lab_paths *paths, const char *name, const char *
 	}
 	struct child_opts co = {
 	    .run_dir = dir, .print_report = !json && !dash && !ascii, .print_json = json != 0, .ascii = ascii != 0};
+	struct ascii_ctx actx = {.dir = dir, .sc = &sc};
+	if (hc->hold || hc->paused) {
+		co.hold_path = hold_path;
+		co.hold = hc->hold != 0;
+		co.paused = hc->paused != 0;
+		co.idle_s = hc->idle_s;
+		if (!json && ascii) {
+			co.on_held = print_ascii_report;
+			co.ctx = &actx;
+		}
+	}
 	int rc = ui_run_child(&sc, paths, &co, &res);
 	if (rc == 0 && res.interrupted) {
 		scenario_free(&sc);
@@ -484,7 +529,7 @@ static int cmd_run(const struct lab_paths *paths, const char *name, const char *
 	int verdict_error = strcmp(jstr(res.verdict, "kind"), "error") == 0;
 	json_decref(res.verdict);
 	if (!dash) {
-		if (!json && ascii)
+		if (!json && ascii && !res.held)
 			print_run_report(dir, &sc, ascii);
 		scenario_free(&sc);
 		return verdict_error ? EXIT_FAIL : EXIT_OK;
@@ -691,11 +736,16 @@ int main(int argc, char **argv)
 	size_t n_names = 0;
 	int json = 0, headless = 0, ascii = 0, interactive = 0;
 	unsigned jobs = jobs_default();
+	struct hold_cli hc = {.idle_s = LAB_HOLD_IDLE_DEFAULT};
+	bool idle_given = false;
 
 	if (argc < 2)
 		return usage(stderr, EXIT_USAGE);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0)
 		return usage(stdout, EXIT_OK);
+	/* Its own command line: everything after "--" is the command to run. */
+	if (strcmp(argv[1], "shell") == 0)
+		return ui_shell(argc - 2, argv + 2);
 	if (lab_paths_find(&paths) != 0) {
 		fprintf(stderr, "mitmlab: cannot find my own directory (/proc/self/exe)\n");
 		return EXIT_LAB;
@@ -721,7 +771,22 @@ int main(int argc, char **argv)
 			ascii = 1;
 		else if (strcmp(argv[i], "--interactive") == 0)
 			interactive = 1;
-		else if (strcmp(argv[i], "--help") == 0)
+		else if (strcmp(argv[i], "--hold") == 0)
+			hc.hold = 1;
+		else if (strcmp(argv[i], "--paused") == 0)
+			hc.paused = 1;
+		else if ((strcmp(argv[i], "--idle") == 0 && i + 1 < argc) || strncmp(argv[i], "--idle=", 7) == 0) {
+			const char *v = argv[i][6] == '=' ? argv[i] + 7 : argv[++i];
+			char *end;
+			long s = strtol(v, &end, 10);
+			if (!*v || *end || s < 0 || s > LAB_HOLD_IDLE_MAX) {
+				fprintf(stderr, "mitmlab: --idle needs a number of seconds, 0 to %d (0: no limit)\n",
+					LAB_HOLD_IDLE_MAX);
+				return EXIT_USAGE;
+			}
+			hc.idle_s = (int)s;
+			idle_given = true;
+		} else if (strcmp(argv[i], "--help") == 0)
 			return usage(stdout, EXIT_OK);
 		else if (argv[i][0] == '-') {
 			fprintf(stderr, "mitmlab: unknown option %s\n", argv[i]);
@@ -730,12 +795,24 @@ int main(int argc, char **argv)
 			names[n_names++] = argv[i];
 	}
 	const char *cmd = argv[1];
+	if ((hc.hold || hc.paused || idle_given) && strcmp(cmd, "run") != 0) {
+		fprintf(stderr, "mitmlab: --hold, --idle and --paused go with run\n");
+		return EXIT_USAGE;
+	}
+	if (idle_given && !hc.hold) {
+		fprintf(stderr, "mitmlab: --idle goes with --hold\n");
+		return EXIT_USAGE;
+	}
+	if ((hc.hold || hc.paused) && interactive) {
+		fprintf(stderr, "mitmlab: --interactive does not go with --hold or --paused\n");
+		return EXIT_USAGE;
+	}
 	if (strcmp(cmd, "list") == 0 && n_names == 0)
 		return cmd_list(&paths);
 	if (strcmp(cmd, "show") == 0 && n_names == 1)
 		return cmd_show(&paths, names[0]);
 	if (strcmp(cmd, "run") == 0 && n_names == 1)
-		return cmd_run(&paths, names[0], out, json, headless, ascii, interactive);
+		return cmd_run(&paths, names[0], out, json, headless, ascii, interactive, &hc);
 	if (strcmp(cmd, "replay") == 0 && n_names == 1)
 		return cmd_replay(&paths, names[0], ascii);
 	if (strcmp(cmd, "check") == 0)
