@@ -2,6 +2,7 @@
  * long options only, every value checked, a usage error names the culprit. */
 #include "mallory_opts.h"
 #include "mlab_rng.h"
+#include "mlab_version.h"
 #include "mallory_optab.h"
 
 #include <errno.h>
@@ -45,6 +46,7 @@ enum {
 	OPT_REPLAY,
 	OPT_REPLAY_RECORD,
 	OPT_HELP,
+	OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -73,6 +75,7 @@ static const struct option long_opts[] = {
     {"replay", no_argument, NULL, OPT_REPLAY},
     {"replay-record", required_argument, NULL, OPT_REPLAY_RECORD},
     {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
 
@@ -131,7 +134,8 @@ static void usage(FILE *f)
 	    "  --max-frames N          stop after N captured frames (default: until SIGINT/SIGTERM; --decrypt:\n"
 	    "                          the whole capture)\n"
 	    "  --quiet                 no readable log on stderr\n"
-	    "  --help                  this text\n\n"
+	    "  --help                  this text\n"
+	    "  --version               the version, and the OpenSSL it runs with\n\n"
 	    "exit status: 0 success (also after SIGINT/SIGTERM; --decrypt: the capture was read, even if cut\n"
 	    "             short), 2 usage, 3 capture failed (no such interface, no permission, interface down;\n"
 	    "             --decrypt: missing, not a regular file, not a pcap capture, not Ethernet, corrupt),\n"
@@ -299,6 +303,9 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 		o->crack_rng = (int)kind;
 		return -1;
 	}
+	case OPT_VERSION:
+		mlab_print_version("mallory");
+		return MALLORY_EXIT_OK;
 	case OPT_HELP:
 		usage(stdout);
 		return MALLORY_EXIT_OK;

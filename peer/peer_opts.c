@@ -15,6 +15,7 @@
 #include "mlab_group.h"
 #include "peer_net.h"
 #include "peer_optab.h"
+#include "mlab_version.h"
 #include "peer_kind.h"
 #include "peer_trust.h"
 
@@ -56,6 +57,7 @@ enum {
 	OPT_FIXED_NONCE,
 	OPT_WEAK_RNG,
 	OPT_HELP,
+	OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -97,6 +99,7 @@ static const struct option long_opts[] = {
     {"fixed-nonce", no_argument, NULL, OPT_FIXED_NONCE},
     {"weak-rng", required_argument, NULL, OPT_WEAK_RNG},
     {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
 
@@ -169,7 +172,8 @@ static void usage(FILE *f, const struct peer_opts *o)
 	    "  --min-security BITS     never use a group below this security level (x25519 128, ffdhe2048 103,\n"
 	    "                          ffdhe3072 125, lab groups 8-24); default: no policy\n"
 	    "  --quiet                 no readable log on stderr\n"
-	    "  --help                  this text\n\n"
+	    "  --help                  this text\n"
+	    "  --version               the version, and the OpenSSL it runs with\n\n"
 	    "%s",
 	    ini ? "offered in this order" : "accepted by policy",
 	    ini ? "also sign as alice (needs --key); bob checks it with his --peer-key"
@@ -480,6 +484,9 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 	case OPT_INSECURE:
 	case OPT_NO_NAME_CHECK:
 		return parse_trust(o, opt, arg);
+	case OPT_VERSION:
+		mlab_print_version(o->prog);
+		return PEER_EXIT_OK;
 	case OPT_HELP:
 		usage(stdout, o);
 		return PEER_EXIT_OK;

@@ -20,6 +20,7 @@
 #include "mlab_err.h"
 #include "mlab_pki.h"
 #include "mlab_rsa.h"
+#include "mlab_version.h"
 
 #define PROG "mitmlab-keygen"
 #define EXIT_USAGE 2
@@ -40,7 +41,8 @@ static int usage(FILE *f, int code)
 	      "  --x25519  an X25519 key pair instead: bob's long-term DH key for kex static\n"
 	      "            (bob --static-key)\n"
 	      "  --force   overwrite existing files\n"
-	      "  --quiet   print nothing\n\n"
+	      "  --quiet   print nothing\n"
+	      "  --version the version, and the OpenSSL it runs with\n\n"
 	      "exit status: 0 success, 2 usage, 4 cannot write the files\n",
 	      f);
 	return code;
@@ -486,6 +488,10 @@ static int cert_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+		mlab_print_version("mitmlab-keygen");
+		return 0;
+	}
 	if (argc > 1 && strcmp(argv[1], "pki") == 0)
 		return pki_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "cert") == 0)

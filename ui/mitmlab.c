@@ -18,6 +18,7 @@
 #include "judge.h"
 #include "control.h"
 #include "grade.h"
+#include "mlab_version.h"
 #include "jobs.h"
 #include "lab_child.h"
 #include "lab_hold.h"
@@ -65,7 +66,8 @@ static int usage(FILE *f, int code)
 	    "Dashboard keys: space pause/play, n/p one event forward/back, +/- speed, Home/End, d details, t what it\n"
 	    "teaches, r run again live, s next scenario, ? help, q quit. --ascii: no UTF-8 symbols (also when the\n"
 	    "locale is not UTF-8); NO_COLOR=1 turns colour off.\n"
-	    "No root needed: the lab lives in a private user namespace and vanishes when mitmlab exits.\n\n"
+	    "mitmlab --version: the version. No root needed: the lab lives in a private user namespace and vanishes\n"
+	    "when mitmlab exits.\n\n"
 	    "exit status: 0 success; 1 check: a verdict differed (or a scenario could not run), run: the verdict\n"
 	    "is \"error\"; 2 usage, a bad scenario file or an unreadable run directory; 3 the lab could not be\n"
 	    "built (e.g. user namespaces disabled: the message says how); 130 interrupted (Ctrl-C)\n",
@@ -741,6 +743,10 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return usage(stderr, EXIT_USAGE);
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		mlab_print_version("mitmlab");
+		return EXIT_OK;
+	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0)
 		return usage(stdout, EXIT_OK);
 	/* Its own command line: everything after "--" is the command to run. */

@@ -40,6 +40,21 @@ static void test_help(void **state)
 	}
 }
 
+/* Every program says which version it is, and exits 0. */
+static void test_version(void **state)
+{
+	(void)state;
+	const char *progs[] = {"alice", "bob", "mallory", "mitmlab", "mitmlab-keygen"};
+	for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) {
+		const char *argv[] = {progs[i], "--version", NULL};
+		assert_int_equal(run(argv, out, sizeof out), 0);
+		char want[64];
+		snprintf(want, sizeof want, "%s (mitmlab) ", progs[i]);
+		if (strncmp(out, want, strlen(want)) != 0 || !strstr(out, "OpenSSL"))
+			fail_msg("%s --version printed:\n%s", progs[i], out);
+	}
+}
+
 static void test_unknown_option_is_usage_error(void **state)
 {
 	(void)state;
@@ -330,6 +345,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_help),
+	    cmocka_unit_test(test_version),
 	    cmocka_unit_test(test_unknown_option_is_usage_error),
 	    cmocka_unit_test(test_attack_and_defense_options_checked),
 	    cmocka_unit_test(test_sign_needs_keys),
