@@ -123,6 +123,8 @@ int main(int argc, char **argv)
 		r = PEER_EXIT_INTERNAL;
 		goto out_conn;
 	}
+	c->keylog = o.keylog;
+	c->party = "alice";
 	if ((e = peer_conn_handshake(c)) == 0)
 		e = converse(c, &o);
 	if (e == 0)

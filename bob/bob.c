@@ -113,8 +113,11 @@ int main(int argc, char **argv)
 		peer_describe(fd, peer, sizeof peer);
 		mlab_ev_emit(&ev, "accepted", json_pack("{s:s,s:i}", "peer", peer, "conn", (int)served),
 			     "connection #%u from %s", served, peer);
-		if ((e = peer_conn_init(c, fd, &o.kex, &ev, o.timeout_ms)) == 0)
+		if ((e = peer_conn_init(c, fd, &o.kex, &ev, o.timeout_ms)) == 0) {
+			c->keylog = o.keylog;
+			c->party = "bob";
 			e = serve(c, &o);
+		}
 		if (e == MLAB_E_FAILED)
 			e = c->kex.err;
 		mlab_ev_emit(&ev, "connection-end",

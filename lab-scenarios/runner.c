@@ -758,13 +758,19 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 	}
 	for (int i = 0; i < 3; i++)
 		if (strcmp(names[i], "mallory") != 0 || sc->mallory.present) {
-			int argc = lab_argv(sc, paths, names[i], argvs[i], LAB_MAX_ARGV - 2);
+			int argc = lab_argv(sc, paths, names[i], argvs[i], LAB_MAX_ARGV - 4);
 			if (argc < 0) {
 				snprintf(err, errlen, "too many arguments for %s", names[i]);
 				goto out;
 			}
 			if (i == 1 && sc->command) /* its descriptor 3 is in its environment */
 				continue;
+			if (strcmp(names[i], "mallory") != 0) { /* keys.log: the run's sessions, for Wireshark */
+				char kl[PATH_MAX];
+				snprintf(kl, sizeof kl, "%s/keys.log", o->run_dir);
+				argvs[i][argc++] = strdup("--keylog");
+				argvs[i][argc++] = strdup(kl);
+			}
 			/* Each program's private event channel is its descriptor 3. */
 			argvs[i][argc] = strdup("--events");
 			argvs[i][argc + 1] = strdup("3");

@@ -1,9 +1,11 @@
 /* A protocol connection over TCP (see peer_conn.h). */
 #include "peer_conn.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -62,6 +64,31 @@ static int read_frame(struct peer_conn *c, int wait_ms, uint8_t *type, uint32_t 
 	return e;
 }
 
+/* --keylog: one line per party and session (docs/protocol.md §12.6), so a
+ * recording can be opened later with that session's keys, as SSLKEYLOGFILE
+ * does for TLS. One write(2) of a short line to an O_APPEND file: alice's and
+ * bob's lines never interleave. */
+static void keylog(const struct peer_conn *c)
+{
+	const struct mlab_keys *k = &c->kex.keys;
+	char nc[2 * MLAB_NONCE_LEN + 1], ck[2 * MLAB_AEAD_KEY + 1], ci[2 * MLAB_AEAD_IV + 1], sk[2 * MLAB_AEAD_KEY + 1],
+	    si[2 * MLAB_AEAD_IV + 1], line[512];
+	int fd = open(c->keylog, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return;
+	mlab_hex(c->kex.nonce_c, MLAB_NONCE_LEN, nc);
+	mlab_hex(k->c2s.key, MLAB_AEAD_KEY, ck);
+	mlab_hex(k->c2s.iv, MLAB_AEAD_IV, ci);
+	mlab_hex(k->s2c.key, MLAB_AEAD_KEY, sk);
+	mlab_hex(k->s2c.iv, MLAB_AEAD_IV, si);
+	int n = snprintf(line, sizeof line, "MITMLAB_KEYS %s %s %s %s %s %s %s %s\n", c->party ? c->party : "-", nc,
+			 mlab_cipher_name(c->kex.cipher), ck, ci, sk, si, k->key_id);
+	if (n > 0 && (size_t)n < sizeof line && write(fd, line, (size_t)n) != n)
+		n = -1; /* nothing to do: the key log is a convenience, never the session's failure */
+	OPENSSL_cleanse(line, sizeof line);
+	close(fd);
+}
+
 int peer_conn_handshake(struct peer_conn *c)
 {
 	int e = 0;
@@ -84,6 +111,8 @@ int peer_conn_handshake(struct peer_conn *c)
 		if (f != 0)
 			return peer_conn_fail(c, f);
 	}
+	if (c->keylog)
+		keylog(c);
 	return 0;
 }
 

@@ -23,6 +23,8 @@ struct peer_conn {
 	uint8_t in[MLAB_MAX_FRAME];
 	uint8_t out[2 * MLAB_MAX_FRAME];
 	struct mlab_wr wr;
+	const char *keylog; /* --keylog FILE: the session's keys appended there, or NULL */
+	const char *party;  /* "alice" or "bob", for the key log */
 };
 
 int peer_conn_init(struct peer_conn *c, int fd, const struct mlab_kex_config *cfg, struct mlab_ev *ev, int timeout_ms);

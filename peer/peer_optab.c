@@ -45,6 +45,7 @@ const struct mlab_opt peer_optab[] = {
     {"listen", MO_ADDR, MO_BOB, MO_RUNNER, 0, 0, NULL, NULL},
     {"max-conns", MO_UINT, MO_BOB, MO_RUNNER, 0, 4294967295ULL, "connections", NULL},
     {"events", MO_UINT, AB, MO_RUNNER, 0, 2147483647, "descriptor", NULL},
+    {"keylog", MO_FILE, AB, MO_RUNNER, 0, 0, NULL, NULL},
     {"quiet", MO_FLAG, AB, MO_NOFILE, 0, 0, NULL, NULL},
     {NULL, 0, 0, 0, 0, 0, NULL, NULL},
 };

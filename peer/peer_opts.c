@@ -56,6 +56,7 @@ enum {
 	OPT_PEER_RSA,
 	OPT_FIXED_NONCE,
 	OPT_WEAK_RNG,
+	OPT_KEYLOG,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -98,6 +99,7 @@ static const struct option long_opts[] = {
     {"peer-rsa", required_argument, NULL, OPT_PEER_RSA},
     {"fixed-nonce", no_argument, NULL, OPT_FIXED_NONCE},
     {"weak-rng", required_argument, NULL, OPT_WEAK_RNG},
+    {"keylog", required_argument, NULL, OPT_KEYLOG},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -171,6 +173,8 @@ static void usage(FILE *f, const struct peer_opts *o)
 	    "  --downgrade-sentinel    %s\n"
 	    "  --min-security BITS     never use a group below this security level (x25519 128, ffdhe2048 103,\n"
 	    "                          ffdhe3072 125, lab groups 8-24); default: no policy\n"
+	    "  --keylog FILE           append each session's keys to FILE (one line per session: read a capture\n"
+	    "                          later, as SSLKEYLOGFILE does for TLS; docs/protocol.md §12.6)\n"
 	    "  --quiet                 no readable log on stderr\n"
 	    "  --help                  this text\n"
 	    "  --version               the version, and the OpenSSL it runs with\n\n"
@@ -357,6 +361,11 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 			o->kex.fixed_nonce = true;
 		else
 			*(opt == OPT_STATIC_KEY ? &o->static_key_path : &o->rsa_key_path) = arg;
+		return -1;
+	case OPT_KEYLOG:
+		if (!arg[0])
+			return bad(o, "--keylog: expected a file name%s", "");
+		o->keylog = arg;
 		return -1;
 	case OPT_WEAK_RNG: {
 		enum mlab_rng_kind kind;

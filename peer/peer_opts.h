@@ -44,6 +44,7 @@ struct peer_opts {
 	const char *static_key_path, *rsa_key_path; /* bob --static-key, --rsa-key */
 	const char *peer_rsa_path;		    /* alice --peer-rsa */
 	int weak_rng;				    /* --weak-rng: enum mlab_rng_kind, 0 (os) by default */
+	const char *keylog; /* --keylog FILE: each session's keys appended (docs/protocol.md §12.6) */
 	struct mlab_rng rng;
 	struct mlab_chain chain;
 	struct mlab_trust trust;

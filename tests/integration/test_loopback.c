@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -451,6 +452,47 @@ static void test_tofu_first_then_known_then_changed(void **state)
 	rmdir(store);
 }
 
+/* --keylog: alice and bob each append one line for the session; the keys
+ * agree (nobody in the middle) and the key id is the session-key event's. */
+static void test_keylog(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/mlab-keylog-XXXXXX", path[64], line[2][512];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/keys.log", dir);
+	const char *const bob_flags[] = {"--keylog", path, NULL};
+	const char *const alice_flags[] = {"--keylog", path, "--send", "x", NULL};
+	struct proc bob, alice;
+	unsigned port = start_bob(&bob, 1, bob_flags);
+	assert_int_equal(run_alice(&alice, port, alice_flags), 0);
+	assert_int_equal(proc_wait(&bob, T_MS), 0);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	int n = 0;
+	while (n < 2 && fgets(line[n], sizeof line[n], f))
+		n++;
+	assert_int_equal(n, 2);
+	assert_null(fgets(line[0] + 500, 8, f)); /* exactly two lines */
+	fclose(f);
+	char party[2][16], nonce[2][80], cipher[2][32], keys[2][4][80], kid[2][16];
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(sscanf(line[i], "MITMLAB_KEYS %15s %79s %31s %79s %79s %79s %79s %15s", party[i],
+					nonce[i], cipher[i], keys[i][0], keys[i][1], keys[i][2], keys[i][3], kid[i]),
+				 8);
+	assert_string_not_equal(party[0], party[1]);
+	assert_string_equal(nonce[0], nonce[1]);
+	for (int k = 0; k < 4; k++)
+		assert_string_equal(keys[0][k], keys[1][k]);
+	assert_string_equal(kid[0], key_id(&alice));
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	proc_free(&alice);
+	proc_free(&bob);
+	unlink(path);
+	rmdir(dir);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -528,5 +570,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sentinel_rewritten_offer);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_cert_mode_with_the_lab_pki);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_tofu_first_then_known_then_changed);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_keylog);
 	return _cmocka_run_group_tests("loopback", tests, n, setup, NULL);
 }
