@@ -646,11 +646,11 @@ static void test_runner_flags_are_not_keys(void **state)
 	(void)state;
 	/* section, key, what the message says the runner sets for that program (from its option table) */
 	static const char *const cases[][3] = {
-	    {"alice", "connect", "mitmlab adds --connect, --events itself"},
-	    {"bob", "listen", "mitmlab adds --listen, --max-conns, --events itself"},
+	    {"alice", "connect", "mitmlab adds --connect, --events, --keylog itself"},
+	    {"bob", "listen", "mitmlab adds --listen, --max-conns, --events, --keylog itself"},
 	    {"mallory", "iface", "mitmlab adds --iface, --targets, --events itself"},
-	    {"alice", "events", "mitmlab adds --connect, --events itself"},
-	    {"bob", "max-conns", "mitmlab adds --listen, --max-conns, --events itself"},
+	    {"alice", "events", "mitmlab adds --connect, --events, --keylog itself"},
+	    {"bob", "max-conns", "mitmlab adds --listen, --max-conns, --events, --keylog itself"},
 	    {"mallory", "targets", "mitmlab adds --iface, --targets, --events itself"}};
 	char text[256], want[64];
 	for (size_t i = 0; i < N_OF(cases); i++) {
