@@ -188,6 +188,9 @@ install: all
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/mitmlab/
 	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/lab-scenarios
 	install -m 0644 lab-scenarios/*.ini $(DESTDIR)$(PREFIX)/share/mitmlab/lab-scenarios/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	for p in mitmlab alice bob mallory mitmlab-keygen; do \
+		install -m 0644 tools/completion/mitmlab.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$p; done
 	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/exercises
 	install -m 0644 exercises/*.ini $(DESTDIR)$(PREFIX)/share/mitmlab/exercises/
 	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/keys

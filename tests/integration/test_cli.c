@@ -55,6 +55,30 @@ static void test_version(void **state)
 	}
 }
 
+/* Bash completion offers the commands, the catalog's names, shell's hosts
+ * and each program's options (tools/completion/mitmlab.bash). */
+static void test_bash_completion(void **state)
+{
+	(void)state;
+	const char *bin = getenv("MLAB_BIN"), *src = getenv("MLAB_SRC");
+	char cmd[8192];
+	snprintf(cmd, sizeof cmd,
+		 "bash -c 'source \"%s/tools/completion/mitmlab.bash\"; PATH=\"%s:$PATH\"; "
+		 "COMP_WORDS=(mitmlab r); COMP_CWORD=1; _mitmlab; echo \"${COMPREPLY[*]}\"; "
+		 "COMP_WORDS=(mitmlab run 06); COMP_CWORD=2; _mitmlab; echo \"${COMPREPLY[*]}\"; "
+		 "COMP_WORDS=(mitmlab shell b); COMP_CWORD=2; _mitmlab; echo \"${COMPREPLY[*]}\"; "
+		 "COMP_WORDS=(mallory --crack); COMP_CWORD=1; _mitmlab_prog mallory; echo \"${COMPREPLY[*]}\"' 2>&1",
+		 src && *src ? src : ".", bin && *bin ? bin : "bin");
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t n = fread(out, 1, sizeof out - 1, p);
+	out[n] = '\0';
+	assert_int_equal(pclose(p), 0);
+	if (!strstr(out, "run replay") || !strstr(out, "06-dh-mitm") || !strstr(out, "bob") ||
+	    !strstr(out, "--crack-rng"))
+		fail_msg("completion offered:\n%s", out);
+}
+
 static void test_unknown_option_is_usage_error(void **state)
 {
 	(void)state;
@@ -346,6 +370,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_help),
 	    cmocka_unit_test(test_version),
+	    cmocka_unit_test(test_bash_completion),
 	    cmocka_unit_test(test_unknown_option_is_usage_error),
 	    cmocka_unit_test(test_attack_and_defense_options_checked),
 	    cmocka_unit_test(test_sign_needs_keys),
