@@ -188,6 +188,10 @@ install: all
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/mitmlab/
 	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/lab-scenarios
 	install -m 0644 lab-scenarios/*.ini $(DESTDIR)$(PREFIX)/share/mitmlab/lab-scenarios/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	for p in mitmlab alice bob mallory mitmlab-keygen; do \
 		install -m 0644 tools/completion/mitmlab.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$p; done
