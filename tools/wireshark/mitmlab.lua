@@ -452,6 +452,13 @@ local function heuristic(tvb, pinfo, tree)
 		end
 	end
 	pinfo.conversation = mitmlab
+	if tvb:len() < HDR + len then
+		-- dissect_tcp_pdus's request for more bytes is lost when it comes from
+		-- a Lua heuristic (tshark 4.0); asking directly works
+		pinfo.desegment_offset = 0
+		pinfo.desegment_len = HDR + len - tvb:len()
+		return true
+	end
 	mitmlab.dissector(tvb, pinfo, tree)
 	return true
 end
