@@ -197,6 +197,8 @@ install: all
 		install -m 0644 tools/completion/mitmlab.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$p; done
 	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/exercises
 	install -m 0644 exercises/*.ini $(DESTDIR)$(PREFIX)/share/mitmlab/exercises/
+	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/wireshark
+	install -m 0644 tools/wireshark/mitmlab.lua $(DESTDIR)$(PREFIX)/share/mitmlab/wireshark/
 	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/keys
 	install -m 0644 $(BIN)/keys/*.pub $(DESTDIR)$(PREFIX)/share/mitmlab/keys/
 	install -m 0600 $(BIN)/keys/*.key $(DESTDIR)$(PREFIX)/share/mitmlab/keys/
