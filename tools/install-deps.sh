@@ -19,6 +19,7 @@ packages=(
 	tcpdump         # inside a held lab (mitmlab shell), and test_shell
 	bash            # test_shell sends datagrams with bash's /dev/udp
 	tmux            # the dashboard's screen tests (a real terminal)
+	mandoc          # man pages: mandoc -T lint in test_docs
 	pari-gp         # make bench: PARI/GP znlog as the discrete-log yardstick
 	python3-scapy   # examples/scapy_arp_relay.py, an attacker of one's own (tests/integration/test_byoa.c)
 )

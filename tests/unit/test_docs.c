@@ -212,12 +212,34 @@ static void test_readme_counts_the_catalog(void **state)
 	free(readme);
 }
 
+/* The man pages pass mandoc -T lint (warnings and worse), and every program
+ * has one. */
+static void test_man_pages_lint_clean(void **state)
+{
+	(void)state;
+	static const char *const pages[] = {"mitmlab.1", "alice.1", "bob.1", "mallory.8", "mitmlab-scenario.5"};
+	const char *src = getenv("MLAB_SRC");
+	for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+		char cmd[4096], out[4096];
+		snprintf(cmd, sizeof cmd, "mandoc -T lint -W warning '%s/man/%s' 2>&1", src && *src ? src : ".", pages[i]);
+		FILE *p = popen(cmd, "r");
+		assert_non_null(p);
+		size_t n = fread(out, 1, sizeof out - 1, p);
+		out[n] = '\0';
+		int rc = pclose(p);
+		if (rc != 0 || n)
+			fail_msg("mandoc -T lint %s (status %d; mandoc missing? run tools/install-deps.sh):\n%s", pages[i], rc,
+				 out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_expect_check_list_is_the_err_table),
 	    cmocka_unit_test(test_expect_check_split_is_the_parsers),
 	    cmocka_unit_test(test_readme_counts_the_catalog),
+	    cmocka_unit_test(test_man_pages_lint_clean),
 	};
 	return cmocka_run_group_tests_name("docs", tests, NULL, NULL);
 }
