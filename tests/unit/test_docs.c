@@ -221,15 +221,16 @@ static void test_man_pages_lint_clean(void **state)
 	const char *src = getenv("MLAB_SRC");
 	for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
 		char cmd[4096], out[4096];
-		snprintf(cmd, sizeof cmd, "mandoc -T lint -W warning '%s/man/%s' 2>&1", src && *src ? src : ".", pages[i]);
+		snprintf(cmd, sizeof cmd, "mandoc -T lint -W warning '%s/man/%s' 2>&1", src && *src ? src : ".",
+			 pages[i]);
 		FILE *p = popen(cmd, "r");
 		assert_non_null(p);
 		size_t n = fread(out, 1, sizeof out - 1, p);
 		out[n] = '\0';
 		int rc = pclose(p);
 		if (rc != 0 || n)
-			fail_msg("mandoc -T lint %s (status %d; mandoc missing? run tools/install-deps.sh):\n%s", pages[i], rc,
-				 out);
+			fail_msg("mandoc -T lint %s (status %d; mandoc missing? run tools/install-deps.sh):\n%s",
+				 pages[i], rc, out);
 	}
 }
 
