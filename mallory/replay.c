@@ -194,9 +194,20 @@ static void play(struct replay *r)
 		read_until(r, fd, r->f[i].server_before, &got, &alert, &closed);
 		if (alert || closed)
 			break;
-		uint8_t hdr[MLAB_FRAME_HDR] = {r->f[i].type, (uint8_t)(r->f[i].len >> 24), (uint8_t)(r->f[i].len >> 16),
-					       (uint8_t)(r->f[i].len >> 8), (uint8_t)r->f[i].len};
-		if (!send_all(fd, hdr, sizeof hdr) || !send_all(fd, r->f[i].body, r->f[i].len)) {
+		/* header and body in one write, as alice wrote them */
+		uint8_t frame[MLAB_MAX_FRAME];
+		size_t n = MLAB_FRAME_HDR + r->f[i].len;
+		if (n > sizeof frame) {
+			closed = true;
+			break;
+		}
+		frame[0] = r->f[i].type;
+		frame[1] = (uint8_t)(r->f[i].len >> 24);
+		frame[2] = (uint8_t)(r->f[i].len >> 16);
+		frame[3] = (uint8_t)(r->f[i].len >> 8);
+		frame[4] = (uint8_t)r->f[i].len;
+		memcpy(frame + MLAB_FRAME_HDR, r->f[i].body, r->f[i].len);
+		if (!send_all(fd, frame, n)) {
 			closed = true;
 			break;
 		}

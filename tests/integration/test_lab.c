@@ -121,6 +121,30 @@ static void test_scenario(void **state)
 	if (rc != 0 || !strstr(out, "1 passed, 0 failed"))
 		fail_msg("mitmlab check %s exited %d:\n%s", name, rc, out);
 	check_run_events(dir);
+	/* Wireshark reads the lesson: with the dissector, no frame of the lab
+	 * port carrying bytes is left undecoded (mallory's relayed copies reuse
+	 * the victims' sequence numbers: no retransmission analysis). */
+	char pcap[512], script[4096], x[4200];
+	snprintf(pcap, sizeof pcap, "%s/%s/wire.pcap", dir, name);
+	snprintf(x, sizeof x, "lua_script:%s", proc_src("tools/wireshark/mitmlab.lua", script, sizeof script));
+	const char *ts[] = {"tshark",
+			    "-r",
+			    pcap,
+			    "-X",
+			    x,
+			    "-o",
+			    "tcp.analyze_sequence_numbers:FALSE",
+			    "-Y",
+			    "tcp.port == 4433 && tcp.len > 0 && !mitmlab && !tcp.reassembled_in",
+			    NULL};
+	rc = run_cmd(ts, out, sizeof out);
+	char *w = strstr(out, "Running as user"); /* tshark's warning as root: not a frame */
+	if (w) {
+		char *nl = strchr(w, '\n');
+		memmove(w, nl ? nl + 1 : w + strlen(w), strlen(nl ? nl + 1 : w + strlen(w)) + 1);
+	}
+	if (rc != 0 || out[0])
+		fail_msg("%s: tshark with the dissector left lab frames undecoded (status %d):\n%s", name, rc, out);
 }
 
 /* The same catalog as an unprivileged user from a directory that user can
