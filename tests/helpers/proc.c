@@ -191,13 +191,13 @@ void proc_free(struct proc *p)
 	p->n_events = 0;
 }
 
-int proc_run(const char *const *argv, char *out, size_t len)
+/* argv to its end: path is execv'd, or argv[0] looked up in PATH when NULL. */
+static int run_to_end(const char *path, const char *const *argv, char *out, size_t len)
 {
-	char path[4096];
 	int pfd[2], status;
 	size_t got = 0;
 
-	if (len == 0 || !proc_bin(argv[0], path, sizeof path) || pipe(pfd) != 0)
+	if (len == 0 || pipe(pfd) != 0)
 		return -1;
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -211,7 +211,10 @@ int proc_run(const char *const *argv, char *out, size_t len)
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
 		close(pfd[0]);
-		execv(path, (char *const *)argv);
+		if (path)
+			execv(path, (char *const *)argv);
+		else
+			execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	close(pfd[1]);
@@ -229,4 +232,17 @@ int proc_run(const char *const *argv, char *out, size_t len)
 	if (waitpid(pid, &status, 0) != pid)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int proc_run(const char *const *argv, char *out, size_t len)
+{
+	char path[4096];
+	if (!proc_bin(argv[0], path, sizeof path))
+		return -1;
+	return run_to_end(path, argv, out, len);
+}
+
+int proc_exec(const char *const *argv, char *out, size_t len)
+{
+	return run_to_end(NULL, argv, out, len);
 }

@@ -45,5 +45,7 @@ void proc_free(struct proc *p);
  * status (128 + signal when killed), what it printed on stdout and stderr in
  * out (terminated, cut to len). -1 when it could not be run. */
 int proc_run(const char *const *argv, char *out, size_t len);
+/* The same for any program: argv[0] a path, or a name looked up in PATH. */
+int proc_exec(const char *const *argv, char *out, size_t len);
 
 #endif

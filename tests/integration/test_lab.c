@@ -25,31 +25,12 @@
 
 static char out[1 << 16];
 
-/* Runs argv (argv[0] a path) with stdout+stderr captured; returns the exit status. */
+/* argv with stdout+stderr captured (proc_exec); its exit status. */
 static int run_cmd(const char *const *argv, char *buf, size_t len)
 {
-	int pfd[2];
-	size_t got = 0;
-	assert_int_equal(pipe(pfd), 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		close(pfd[0]);
-		int devnull = open("/dev/null", O_RDONLY);
-		dup2(devnull, 0);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (ssize_t r; got < len - 1 && (r = read(pfd[0], buf + got, len - 1 - got)) > 0;)
-		got += (size_t)r;
-	buf[got] = '\0';
-	close(pfd[0]);
-	int st;
-	waitpid(pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	int rc = proc_exec(argv, buf, len);
+	assert_true(rc >= 0);
+	return rc;
 }
 
 static char *tmpdir(void)
