@@ -22,6 +22,7 @@ packages=(
 	mandoc          # man pages: mandoc -T lint in test_docs
 	pari-gp         # make bench: PARI/GP znlog as the discrete-log yardstick
 	python3-scapy   # examples/scapy_arp_relay.py, an attacker of one's own (tests/integration/test_byoa.c)
+	mininet bridge-utils iputils-ping  # tools/mininet: Mininet 2.3.0, LinuxBridge switches (tests/integration/test_mininet.c)
 )
 sudo=
 if [ "$(id -u)" -ne 0 ]; then
