@@ -18,6 +18,7 @@
 #include "judge.h"
 #include "control.h"
 #include "grade.h"
+#include "handrun.h"
 #include "mlab_version.h"
 #include "jobs.h"
 #include "lab_child.h"
@@ -35,7 +36,9 @@ static int usage(FILE *f, int code)
 	fputs(
 	    "usage: mitmlab COMMAND [options]\n\n"
 	    "  list                         the catalog: number, name, network, expected verdict, title\n"
-	    "  show NAME                    what the scenario teaches and the command lines to run by hand\n"
+	    "  show NAME [--json]           what the scenario teaches and the command lines to run by hand;\n"
+	    "                               --json: the same as data (hosts, addresses, argv, ready events), for\n"
+	    "                               other harnesses such as tools/mininet\n"
 	    "  run NAME [--out DIR] [--json] [--headless] [--ascii] [--interactive] [--hold [--idle S]] [--paused]\n"
 	    "                               build the private network, run the scenario, judge it, print the report\n"
 	    "                               (the run directory keeps events.jsonl, wire.pcap, reports, logs); on a\n"
@@ -53,6 +56,11 @@ static int usage(FILE *f, int code)
 	    "                               3 no held lab, 126/127 COMMAND cannot run / not found\n"
 	    "  replay DIR [--ascii]         the dashboard on a run directory: no lab, no privileges needed;\n"
 	    "                               without a terminal, print the run's text report instead\n"
+	    "  judge DIR [NAME] [--json]    judge a run made outside the lab (real hosts, tools/mininet): its\n"
+	    "                               events.jsonl, or made from alice.jsonl, bob.jsonl, mallory.jsonl; its\n"
+	    "                               scenario from DIR/*.ini or NAME (then copied there); writes report.txt\n"
+	    "                               and report.json, prints the report (--json: report.json); exit 0 when\n"
+	    "                               the verdict is the scenario's expected one, 1 when not\n"
 	    "  check [NAME...] [--out DIR] [--jobs N]\n"
 	    "                               run scenarios (default: all) and compare with their expected verdicts,\n"
 	    "                               a blocked one only if the same peers talk without mallory (the control\n"
@@ -145,13 +153,22 @@ static int cmd_list(const struct lab_paths *paths)
 	return bad ? EXIT_USAGE : EXIT_OK;
 }
 
-static int cmd_show(const struct lab_paths *paths, const char *name)
+static int cmd_show(const struct lab_paths *paths, const char *name, int json)
 {
 	static const char *const progs[] = {"bob", "mallory", "alice"};
 	struct scenario sc;
 
 	if (load(name, paths, &sc) != 0)
 		return EXIT_USAGE;
+	if (json) {
+		json_t *j = lab_plan_json(&sc, paths);
+		scenario_free(&sc);
+		if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII) != 0)
+			return json_decref(j), EXIT_LAB;
+		json_decref(j);
+		putchar('\n');
+		return EXIT_OK;
+	}
 	printf("%s — %s\n\nnetwork: %s    expected verdict: %s", sc.name, sc.title, scenario_network_name(sc.network),
 	       sc.expect);
 	if (sc.expect_peer)
@@ -613,6 +630,62 @@ static int cmd_replay(const struct lab_paths *paths, const char *dir, int ascii)
 	return rc;
 }
 
+/* A run made elsewhere (docs/running-on-real-hosts.md, tools/mininet),
+ * judged and reported exactly as the runner does its own. */
+static int cmd_judge(const struct lab_paths *paths, const char *dir, const char *name, int json)
+{
+	char err[1024], ini[PATH_MAX + 256];
+	struct scenario sc;
+	struct verdict v;
+
+	if (lab_collect_events(dir, err, sizeof err) < 0) {
+		fprintf(stderr, "mitmlab: %s\n", err);
+		return EXIT_USAGE;
+	}
+	bool have_ini = find_ini(dir, ini, sizeof ini) == 0;
+	if (!name && !have_ini) {
+		fprintf(stderr, "mitmlab: %s has no scenario file: name it (mitmlab judge %s NAME)\n", dir, dir);
+		return EXIT_USAGE;
+	}
+	if (scenario_load(name ? name : ini, paths->catalog_dir, &sc, err, sizeof err) != 0) {
+		fprintf(stderr, "mitmlab: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (!have_ini && sc.path) { /* so that `mitmlab replay DIR` shows it too */
+		snprintf(ini, sizeof ini, "%s/%s.ini", dir, sc.name);
+		FILE *in = fopen(sc.path, "re"), *out = in ? fopen(ini, "wxe") : NULL;
+		char buf[4096];
+		size_t n;
+		while (out && (n = fread(buf, 1, sizeof buf, in)) > 0)
+			fwrite(buf, 1, n, out);
+		if (out)
+			fclose(out);
+		if (in)
+			fclose(in);
+	}
+	json_t *events = vm_load_run(dir, err, sizeof err);
+	if (!events) {
+		fprintf(stderr, "mitmlab: %s\n", err);
+		scenario_free(&sc);
+		return EXIT_USAGE;
+	}
+	judge_run(events, &v);
+	lab_write_reports(dir, &sc, events, &v);
+	if (json) {
+		json_t *j = report_json(&sc, events, &v, dir);
+		if (j)
+			json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		putchar('\n');
+		json_decref(j);
+	} else {
+		report_text_opts(stdout, &sc, events, &v, dir, 0);
+	}
+	int rc = report_matches(&sc, &v) ? EXIT_OK : EXIT_FAIL;
+	json_decref(events);
+	scenario_free(&sc);
+	return rc;
+}
+
 /* Does the verdict match what the scenario file expects? */
 static int matches(const struct scenario *sc, const json_t *v)
 {
@@ -816,11 +889,13 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "list") == 0 && n_names == 0)
 		return cmd_list(&paths);
 	if (strcmp(cmd, "show") == 0 && n_names == 1)
-		return cmd_show(&paths, names[0]);
+		return cmd_show(&paths, names[0], json);
 	if (strcmp(cmd, "run") == 0 && n_names == 1)
 		return cmd_run(&paths, names[0], out, json, headless, ascii, interactive, &hc);
 	if (strcmp(cmd, "replay") == 0 && n_names == 1)
 		return cmd_replay(&paths, names[0], ascii);
+	if (strcmp(cmd, "judge") == 0 && (n_names == 1 || n_names == 2))
+		return cmd_judge(&paths, names[0], n_names == 2 ? names[1] : NULL, json);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(&paths, names, n_names, out, jobs);
 	if (strcmp(cmd, "grade") == 0 && n_names >= 2)
@@ -828,6 +903,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "mitmlab: '%s' needs %s\n", cmd,
 		strcmp(cmd, "show") == 0 || strcmp(cmd, "run") == 0 ? "exactly one scenario NAME"
 		: strcmp(cmd, "replay") == 0			    ? "exactly one run DIR"
+		: strcmp(cmd, "judge") == 0			    ? "a run DIR and at most one scenario NAME"
 								    : "a known command");
 	return usage(stderr, EXIT_USAGE);
 }

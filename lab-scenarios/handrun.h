@@ -1,0 +1,32 @@
+/* Runs made outside mitmlab's own lab — by hand on real hosts, or by
+ * tools/mininet — described and judged with the lab's own code: the plan as
+ * data for other harnesses, and a run directory's verdict and reports. */
+#ifndef LAB_HANDRUN_H
+#define LAB_HANDRUN_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "commands.h"
+#include "judge.h"
+#include "scenario.h"
+
+/* `mitmlab show NAME --json`: the scenario's facts and, per host in start
+ * order (bob, mallory, alice), its lab-plan address and MAC, the exact argv
+ * the runner would start (without the runner's own --events and --keylog)
+ * and the event that says it is ready. New reference, NULL when out of
+ * memory. */
+json_t *lab_plan_json(const struct scenario *sc, const struct lab_paths *p);
+
+/* Makes DIR/events.jsonl from DIR/alice.jsonl, DIR/bob.jsonl and
+ * DIR/mallory.jsonl (each host's own --events output) when it is missing:
+ * every line's actor becomes the file's host, as the runner does for its
+ * pipes, and the lines are put in time order. Returns 1 when it wrote the
+ * file, 0 when events.jsonl was already there, -1 with err set otherwise. */
+int lab_collect_events(const char *dir, char *err, size_t errlen);
+
+/* DIR/report.txt and DIR/report.json, as the runner writes them. */
+void lab_write_reports(const char *dir, const struct scenario *sc, const json_t *events, const struct verdict *v);
+
+#endif
