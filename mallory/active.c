@@ -85,10 +85,27 @@ static void on_arp(struct active *a, const struct dissect_frame *f)
 	}
 }
 
-/* A frame poisoning brought: re-address it to its true owner and send it on. */
+/* The victim whose (true, learned) MAC sent a frame, or -1. */
+static int victim_by_mac(const struct active *a, const uint8_t mac[6])
+{
+	for (int i = 0; i < 2; i++)
+		if (a->arp.v[i].known && memcmp(a->arp.v[i].mac, mac, 6) == 0)
+			return i;
+	return -1;
+}
+
+/* A frame poisoning brought: re-address it to its true owner and send it on.
+ * Its owner is the victim it is addressed to; when one victim is a gateway
+ * (docs/running-on-real-hosts.md, tools/mininet's router topology), what the
+ * other victim sends beyond it carries a destination that is no victim, and
+ * goes to the victim that did not send it: the gateway. */
 static void relay(struct active *a, const uint8_t *p, size_t len, const struct dissect_frame *f)
 {
 	int from = victim_of(a, f->ip4.src), to = victim_of(a, f->ip4.dst);
+	if (from < 0)
+		from = victim_by_mac(a, f->src_mac);
+	if (to < 0 && from >= 0)
+		to = 1 - from;
 	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
 	size_t l2 = f->vlan ? 18 : 14;
 
