@@ -12,7 +12,7 @@ _mitmlab() {
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
 	cmd=${COMP_WORDS[1]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "list show run replay check grade shell --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "list show run replay judge check grade shell --help --version" -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -28,6 +28,13 @@ _mitmlab() {
 		fi
 		;;
 	replay) COMPREPLY=($(compgen -d -- "$cur")) ;;
+	judge)
+		if [ "$COMP_CWORD" -eq 2 ]; then
+			COMPREPLY=($(compgen -d -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "--json $(_mitmlab_scenarios)" -- "$cur"))
+		fi
+		;;
 	grade) COMPREPLY=($(compgen -W "--out --jobs" -- "$cur") $(compgen -f -X '!*.ini' -- "$cur")) ;;
 	shell) [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "alice bob mallory switch" -- "$cur")) ;;
 	esac
