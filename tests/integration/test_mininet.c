@@ -130,10 +130,10 @@ static void test_mininet_installed(void **state)
 {
 	(void)state;
 	const char *py[] = {"/usr/bin/python3", "-c", "import mininet.net, mininet.nodelib", NULL};
-	const char *mnexec[] = {"sh", "-c", "command -v mnexec && command -v brctl && command -v dumpcap", NULL};
+	const char *mnexec[] = {"sh", "-c", "command -v mnexec && command -v brctl && command -v unshare", NULL};
 	if (run_cmd(py, out, sizeof out) != 0 || run_cmd(mnexec, out, sizeof out) != 0)
-		fail_msg("Mininet is missing (python3 module, mnexec, brctl or dumpcap): run tools/install-deps.sh, "
-			 "which installs Debian's mininet, bridge-utils and tshark\n%s",
+		fail_msg("Mininet is missing (python3 module, mnexec, brctl or unshare): run tools/install-deps.sh, "
+			 "which installs Debian's mininet and bridge-utils\n%s",
 			 out);
 }
 
