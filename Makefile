@@ -45,6 +45,12 @@ LIBPEER := $(BUILD)/libpeer.a
 LIBMALLORY := $(BUILD)/libmallory.a
 LIBLAB := $(BUILD)/liblab.a
 
+# The dissector's crypto module (tools/wireshark/mitmlab_crypto.c), a Lua 5.2 C
+# module that Wireshark loads: built beside the script, where mitmlab.lua looks
+# for it, in a folder of its own (Wireshark takes no .so there for a plugin);
+# never with the sanitizers (tshark has no ASan runtime), and not linked
+# against liblua (Wireshark brings its symbols).
+WS_CRYPTO := tools/wireshark/crypto/mitmlab_crypto.so
 PROGRAMS := $(BIN)/alice $(BIN)/bob $(BIN)/mallory $(BIN)/mitmlab $(BIN)/mitmlab-keygen
 KEYS := $(foreach who,alice bob mallory,$(BIN)/keys/$(who).key)
 # bob's RSA key pair for RSA key transport (lib/mlab_rsa.h).
@@ -59,7 +65,7 @@ TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 .PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
-all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(STATIC_KEYS) $(PKI)
+all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(STATIC_KEYS) $(PKI) $(WS_CRYPTO)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -82,6 +88,11 @@ $(BIN)/mitmlab-keygen: $(BUILD)/tools/mitmlab-keygen.o $(LIBMLAB)
 $(PROGRAMS):
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(WS_CRYPTO): tools/wireshark/mitmlab_crypto.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) -std=c11 $(WARN) $(CFLAGS) -fPIC -shared $(shell pkg-config --cflags lua5.2 libcrypto) \
+		-o $@ $< $(shell pkg-config --libs libcrypto)
 
 # Demo keys are made at build time, never committed.
 $(BIN)/keys/%.key: | $(BIN)/mitmlab-keygen
@@ -199,6 +210,8 @@ install: all
 	install -m 0644 exercises/*.ini $(DESTDIR)$(PREFIX)/share/mitmlab/exercises/
 	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/wireshark
 	install -m 0644 tools/wireshark/mitmlab.lua $(DESTDIR)$(PREFIX)/share/mitmlab/wireshark/
+	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/wireshark/crypto
+	install -m 0755 $(WS_CRYPTO) $(DESTDIR)$(PREFIX)/share/mitmlab/wireshark/crypto/
 	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/keys
 	install -m 0644 $(BIN)/keys/*.pub $(DESTDIR)$(PREFIX)/share/mitmlab/keys/
 	install -m 0600 $(BIN)/keys/*.key $(DESTDIR)$(PREFIX)/share/mitmlab/keys/
@@ -215,6 +228,6 @@ format:
 	clang-format -i $(wildcard lib/*.[ch] peer/*.[ch] alice/*.c bob/*.c mallory/*.[ch] lab-scenarios/*.[ch] ui/*.[ch] tools/*.c tests/*/*.[ch])
 
 clean:
-	rm -rf build bin
+	rm -rf build bin $(dir $(WS_CRYPTO))
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
