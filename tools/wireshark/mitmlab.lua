@@ -745,7 +745,7 @@ local function out_of_range(y, p)
 	elseif cmp_num(y, pm1) == 0 then
 		return "p-1", "the result is 1 or p-1: one bit of the private key decides"
 	elseif cmp_num(y, p) == 0 then
-		return "p", "the result is 0 whatever the private key (key fixing)"
+		return "p", "the result is 0 whatever the private key: the secret is fixed"
 	elseif cmp_num(y, p) > 0 then
 		return "above p", "not a number mod p at all"
 	end
@@ -776,8 +776,8 @@ local function check_share(tree, range, group, p)
 	end
 	local what, why = out_of_range(y, p)
 	if what then
-		tree:add_tvb_expert_info(ef_share_range, range, "key share out of range: y = " .. what .. ", outside 2..p-2 ("
-			.. why .. "; share-range, §10.2)")
+		tree:add_tvb_expert_info(ef_share_range, range, "key share out of range: y = " .. what .. ", outside 2..p-2: "
+			.. why .. " (share-range, §10.2)")
 	end
 end
 
@@ -915,6 +915,9 @@ local function decrypt_record(tree, pinfo, aad, seq, ct, tag)
 		tree:add_proto_expert_info(ef_no_key)
 		return
 	end
+	table.sort(opened, function(a, b)
+		return a.party < b.party
+	end)
 	local dt = ByteArray.new(pt, true):tvb("Decrypted record")
 	local sub = tree:add(mitmlab, dt(), "Decrypted record")
 	local parties = {}
