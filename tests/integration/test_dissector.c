@@ -25,6 +25,8 @@
 
 #include "mlab_err.h"
 #include "mlab_group.h"
+#include "mlab_record.h"
+#include "mlab_wire.h"
 #include "proc.h"
 
 static char out[1 << 18];
@@ -652,6 +654,99 @@ static void test_expert_shares_made_up(void **state)
 	rmdir(dir);
 }
 
+static void hex_out(FILE *f, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", b[i]);
+}
+
+/* Records sealed by lib/mlab_record.c with AES-256-GCM under made-up keys, in
+ * both directions, one with a sequence number that fills all 8 bytes (the
+ * nonce is iv XOR seq) and one whose tag was changed: each opens with its
+ * direction's key, the changed one with none. */
+static void test_decrypt_gcm_made_up(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/mlab-ws-XXXXXX", pcap[64], keys[64], opt[128];
+	assert_non_null(mkdtemp(dir));
+	snprintf(pcap, sizeof pcap, "%s/gcm.pcap", dir);
+	snprintf(keys, sizeof keys, "%s/keys.log", dir);
+	struct mlab_dir_keys c2s, s2c;
+	memset(c2s.key, 0x01, sizeof c2s.key);
+	memset(c2s.iv, 0x02, sizeof c2s.iv);
+	memset(s2c.key, 0x03, sizeof s2c.key);
+	memset(s2c.iv, 0x04, sizeof s2c.iv);
+	uint8_t nonce[32];
+	memset(nonce, 0x33, sizeof nonce);
+	FILE *k = fopen(keys, "w");
+	assert_non_null(k);
+	fputs("MITMLAB_KEYS alice ", k);
+	hex_out(k, nonce, sizeof nonce);
+	fputs(" aes-256-gcm ", k);
+	hex_out(k, c2s.key, sizeof c2s.key);
+	fputc(' ', k);
+	hex_out(k, c2s.iv, sizeof c2s.iv);
+	fputc(' ', k);
+	hex_out(k, s2c.key, sizeof s2c.key);
+	fputc(' ', k);
+	hex_out(k, s2c.iv, sizeof s2c.iv);
+	fputs(" 0badc0de\n", k);
+	assert_int_equal(fclose(k), 0);
+
+	FILE *f = pcap_create(pcap);
+	uint8_t ch[64], buf[256];
+	size_t n = 0;
+	ch[n++] = 1;
+	memcpy(ch + n, nonce, 32);
+	n += 32;
+	const uint8_t offers[] = {0, 1, 1, 1, 0x00, 0x1d, 1, MLAB_CIPHER_AES_256_GCM};
+	memcpy(ch + n, offers, sizeof offers);
+	n += sizeof offers;
+	size_t cl = frame(buf, 1, ch, n);
+	uint32_t cseq = 1000, sseq = 5000;
+	pcap_packet(f, 1, 40200, 4433, cseq, sseq, buf, cl);
+	cseq += (uint32_t)cl;
+	struct mlab_rec rc, rs;
+	mlab_rec_init(&rc, MLAB_CIPHER_AES_256_GCM, &c2s);
+	mlab_rec_init(&rs, MLAB_CIPHER_AES_256_GCM, &s2c);
+	const struct {
+		int to_server;
+		uint64_t seq;
+		const char *text;
+		int flip;
+	} recs[] = {
+	    {1, 0, "gcm one", 0},  {1, 1, "gcm two", 0}, {1, 0x0102030405060708u, "seq far", 0},
+	    {0, 0, "gcm back", 0}, {1, 9, "flipped", 1},
+	};
+	for (size_t i = 0; i < sizeof recs / sizeof *recs; i++) {
+		struct mlab_rec *r = recs[i].to_server ? &rc : &rs;
+		r->seq = recs[i].seq;
+		struct mlab_wr w;
+		mlab_wr_init(&w, buf, sizeof buf);
+		assert_int_equal(mlab_rec_seal(r, 1, (const uint8_t *)recs[i].text, strlen(recs[i].text), &w), 0);
+		if (recs[i].flip)
+			buf[w.len - 1] ^= 1;
+		uint32_t *sq = recs[i].to_server ? &cseq : &sseq;
+		pcap_packet(f, recs[i].to_server, 40200, 4433, *sq, recs[i].to_server ? sseq : cseq, buf, w.len);
+		*sq += (uint32_t)w.len;
+	}
+	mlab_rec_wipe(&rc);
+	mlab_rec_wipe(&rs);
+	assert_int_equal(fclose(f), 0);
+
+	snprintf(opt, sizeof opt, "mitmlab.keylog_file:%s", keys);
+	tshark(pcap, "-o", opt, "-Y", "mitmlab.type == 6", "-T", "fields", "-e", "mitmlab.plaintext", "-e",
+	       "mitmlab.key_id", NULL);
+	if (strcmp(out, "gcm one\t0badc0de\ngcm two\t0badc0de\nseq far\t0badc0de\ngcm back\t0badc0de\n\t\n") != 0)
+		fail_msg("made-up AES-256-GCM records: expected four opened, the changed one not:\n%s", out);
+	tshark(pcap, "-o", opt, "-Y", "mitmlab.decrypt.no_key", "-T", "fields", "-e", "mitmlab.seq", NULL);
+	if (strcmp(out, "9\n") != 0)
+		fail_msg("made-up AES-256-GCM records: expected the note on the changed record only:\n%s", out);
+	unlink(pcap);
+	unlink(keys);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	if (!have_tshark()) { /* a missing tool is a failure, never a skipped test */
@@ -677,6 +772,7 @@ int main(void)
 	    cmocka_unit_test(test_expert_downgrade),
 	    cmocka_unit_test(test_expert_quiet),
 	    cmocka_unit_test(test_expert_shares_made_up),
+	    cmocka_unit_test(test_decrypt_gcm_made_up),
 	};
 	return cmocka_run_group_tests_name("dissector", tests, NULL, NULL);
 }
