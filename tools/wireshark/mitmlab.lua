@@ -217,6 +217,9 @@ local MAX_KEYLOG = 1048576
 local MAX_LINE = 512
 local MAX_PER_NONCE = 8
 local MAX_BLIND = 32
+-- ClientHellos and explicit p kept per conversation: a hostile capture with
+-- thousands in one stream costs no more than this many each.
+local MAX_PER_CONV = 64
 
 -- Cipher per conversation, from its ServerHello: a list of {frame, cipher} per
 -- conversation key, so that a later connection on the same addresses and ports
@@ -302,18 +305,16 @@ local function cmp_num(a, b)
 	return 0
 end
 
--- a - 1 for a > 0
+-- a - 1 for a > 0 (a itself for 0)
 local function minus_one(a)
-	local bytes = { a:byte(1, -1) }
-	local i = #bytes
-	while i > 0 and bytes[i] == 0 do
-		bytes[i] = 255
+	local i = #a
+	while i > 0 and a:byte(i) == 0 do
 		i = i - 1
 	end
-	if i > 0 then
-		bytes[i] = bytes[i] - 1
+	if i == 0 then
+		return a
 	end
-	return string.char(table.unpack(bytes))
+	return a:sub(1, i - 1) .. string.char(a:byte(i) - 1) .. string.rep("\255", #a - i)
 end
 
 local ffdhe2048_p = "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695A9E13641146433FBCC939DCE249B3EF9"
@@ -492,7 +493,9 @@ local function remember_hello(pinfo, h)
 			return
 		end
 	end
-	table.insert(list, h)
+	if #list < MAX_PER_CONV then
+		table.insert(list, h)
+	end
 end
 
 -- The ClientHellos of this conversation up to this frame, in frame order.
@@ -512,7 +515,9 @@ local function remember_p(pinfo, p)
 	end
 	local k = conv_key(pinfo)
 	conv_p[k] = conv_p[k] or {}
-	table.insert(conv_p[k], { frame = pinfo.number, p = p })
+	if #conv_p[k] < MAX_PER_CONV then
+		table.insert(conv_p[k], { frame = pinfo.number, p = p })
+	end
 end
 
 local function p_before(pinfo)
