@@ -22,9 +22,11 @@
 
 #include <cmocka.h>
 #include <openssl/bn.h>
+#include <openssl/evp.h>
 
 #include "mlab_err.h"
 #include "mlab_group.h"
+#include "mlab_kex.h"
 #include "mlab_record.h"
 #include "mlab_wire.h"
 #include "proc.h"
@@ -747,6 +749,59 @@ static void test_decrypt_gcm_made_up(void **state)
 	rmdir(dir);
 }
 
+/* The downgrade sentinel of protocol.md §5 in made-up ServerHellos choosing
+ * lab-48 from x25519,lab-48: with the offer's digest (an honest mark, a note),
+ * and with one byte of it changed (the warning). */
+static void test_sentinel_made_up(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/mlab-ws-XXXXXX", pcap[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(pcap, sizeof pcap, "%s/sentinel.pcap", dir);
+	FILE *f = pcap_create(pcap);
+	for (unsigned bad = 0; bad < 2; bad++) {
+		uint8_t ch[64], sh[64], buf[128], in[128];
+		size_t n = 0;
+		ch[n++] = 1;
+		memset(ch + n, 0x44 + (int)bad, 32);
+		n += 32;
+		const uint8_t offers[] = {0, 1, 1, 2, 0x00, 0x1d, 0xff, 0x01, 1, 1};
+		memcpy(ch + n, offers, sizeof offers);
+		n += sizeof offers;
+		size_t cl = frame(buf, 1, ch, n);
+		pcap_packet(f, 1, 40300 + bad, 4433, 1000, 5000, buf, cl);
+
+		size_t il = strlen(MLAB_SENTINEL_LABEL) + 1;
+		memcpy(in, MLAB_SENTINEL_LABEL, il); /* with its NUL */
+		memcpy(in + il, ch + 1, 32);
+		il += 32;
+		memcpy(in + il, offers + 3, 5); /* n_groups, groups[] */
+		il += 5;
+		uint8_t md[32];
+		assert_int_equal(EVP_Digest(in, il, md, NULL, EVP_sha256(), NULL), 1);
+		n = 0;
+		sh[n++] = 1;
+		memset(sh + n, 0x55, 16);
+		memcpy(sh + n + 16, md, 8);
+		sh[n + 16] ^= (uint8_t)bad;
+		memcpy(sh + n + 24, MLAB_SENTINEL, 8);
+		n += 32;
+		const uint8_t chosen[] = {0, 1, 0xff, 0x01, 1};
+		memcpy(sh + n, chosen, sizeof chosen);
+		n += sizeof chosen;
+		size_t sl = frame(buf, 2, sh, n);
+		pcap_packet(f, 0, 40300 + bad, 4433, 5000, 1000 + (uint32_t)cl, buf, sl);
+	}
+	assert_int_equal(fclose(f), 0);
+	tshark(pcap, "-Y", "mitmlab.type == 2", "-T", "fields", "-e", "_ws.expert.message", NULL);
+	const char *ok = strstr(out, "downgrade sentinel set and its digest matches the offer");
+	const char *bad = strstr(out, "downgrade sentinel: its digest matches no group offer seen in this stream");
+	if (count_lines(out) != 2 || !ok || !bad || ok > bad || !strstr(out, "ServerHello chose lab-48"))
+		fail_msg("made-up sentinels: expected the honest mark, then the changed one:\n%s", out);
+	unlink(pcap);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	if (!have_tshark()) { /* a missing tool is a failure, never a skipped test */
@@ -773,6 +828,7 @@ int main(void)
 	    cmocka_unit_test(test_expert_quiet),
 	    cmocka_unit_test(test_expert_shares_made_up),
 	    cmocka_unit_test(test_decrypt_gcm_made_up),
+	    cmocka_unit_test(test_sentinel_made_up),
 	};
 	return cmocka_run_group_tests_name("dissector", tests, NULL, NULL);
 }
