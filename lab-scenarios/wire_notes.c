@@ -197,9 +197,15 @@ static const char *other(const char *who)
 	return who && strcmp(who, "alice") == 0 ? "bob" : "alice";
 }
 
-static void hex8(char out[9], const char *hex)
+/* A share's first 8 hex digits, or for a small number (leading zeros) its
+ * last 8, marked: "…00000001" says g = 1 better than "00000000". */
+static void hex8(char out[16], const char *hex)
 {
-	snprintf(out, 9, "%.8s", hex ? hex : "?");
+	size_t n = hex ? strlen(hex) : 0;
+	if (n > 8 && strncmp(hex, "00000000", 8) == 0)
+		snprintf(out, 16, U_ELLIPSIS "%s", hex + n - 8);
+	else
+		snprintf(out, 16, "%.8s%s", hex ? hex : "?", n > 8 ? U_ELLIPSIS : "");
 }
 
 /* share-swapped: the KeyShare mallory sent, and the one it replaced. */
@@ -210,23 +216,25 @@ static void swapped(struct ctx *x, const json_t *e)
 	const char *rep = json_string_value(json_object_get(e, "replaced"));
 	uint8_t s[NEEDLE_MAX], r[NEEDLE_MAX];
 	size_t sn = 0, rn = 0;
-	char t[256], s8[9], r8[9];
+	char t[256], s8[16], r8[16];
 	if (!toward || !sh || mlab_unhex(sh, s, sizeof s, &sn) != 0)
 		return;
 	if (!rep || mlab_unhex(rep, r, sizeof r, &rn) != 0)
 		rn = 0;
 	hex8(s8, sh);
 	hex8(r8, rep);
+	const struct lab_host *to = lab_plan(toward), *from = lab_plan(other(toward));
 	for (size_t i = 0; i < x->w->n; i++) {
-		if (carries(&x->p[i], 3, s, sn, -1)) {
-			snprintf(t, sizeof t,
-				 "mallory swapped the share toward %s: this key share (%s" U_ELLIPSIS
-				 ") is hers, in place of %s's (%s" U_ELLIPSIS ")",
-				 toward, s8, other(toward), r8);
+		const struct pkt *p = &x->p[i];
+		/* by sender too: with a weak g, both of mallory's shares can be the same number */
+		if (mac_is(p->src, x->m) && ip_is(p->ip_dst, to) && carries(p, 3, s, sn, -1)) {
+			snprintf(
+			    t, sizeof t,
+			    "mallory swapped the share toward %s: this key share (%s) is hers, in place of %s's (%s)",
+			    toward, s8, other(toward), r8);
 			note(x->c, i, t);
-		} else if (rn && carries(&x->p[i], 3, r, rn, -1)) {
-			snprintf(t, sizeof t,
-				 "%s's key share (%s" U_ELLIPSIS "): mallory keeps it and sends %s her own",
+		} else if (rn && mac_is(p->src, from) && carries(p, 3, r, rn, -1)) {
+			snprintf(t, sizeof t, "%s's key share (%s): mallory keeps it and sends %s her own",
 				 other(toward), r8, toward);
 			note(x->c, i, t);
 		}
@@ -267,7 +275,25 @@ static void changed(struct ctx *x, const json_t *e)
 	}
 }
 
-/* record-replayed: on the victim's port, a record identical to one before. */
+/* The n-th Record of p with sequence number seq: its body. */
+static bool record_at(const struct pkt *p, long long seq, size_t n, const uint8_t **body, size_t *len)
+{
+	size_t off = 0;
+	uint8_t type;
+	while (lab_next(p, &off, &type, body, len)) {
+		unsigned long long s = 0;
+		if (type != 6 || *len < 8)
+			continue;
+		for (int k = 0; k < 8; k++)
+			s = s << 8 | (*body)[k];
+		if (s == (unsigned long long)seq && n-- == 0)
+			return true;
+	}
+	return false;
+}
+
+/* record-replayed: at the victim's port, a record identical to one it was
+ * already sent (in an earlier segment, or in the same one). */
 static void replayed(struct ctx *x, const json_t *e)
 {
 	const char *toward = json_string_value(json_object_get(e, "toward"));
@@ -276,20 +302,25 @@ static void replayed(struct ctx *x, const json_t *e)
 	if (!d || !json_is_integer(sq) || json_integer_value(sq) < 0)
 		return;
 	long long seq = json_integer_value(sq);
+	const uint8_t *first = NULL;
+	size_t first_len = 0;
 	char t[160];
 	snprintf(t, sizeof t, "record #%lld replayed by mallory: a byte-for-byte copy of the one %s already received",
 		 seq, toward);
 	for (size_t i = 0; i < x->w->n; i++) {
 		const struct pkt *p = &x->p[i];
-		if (strcmp(x->w->names[x->w->f[i].port], toward) != 0 || !mac_is(p->src, x->m) ||
-		    !ip_is(p->ip_dst, d) || !carries(p, 6, NULL, 0, seq))
+		const uint8_t *body;
+		size_t len;
+		if (strcmp(x->w->names[x->w->f[i].port], toward) != 0 || !p->tcp || !ip_is(p->ip_dst, d))
 			continue;
-		for (size_t k = 0; k < i; k++)
-			if (x->w->f[k].port == x->w->f[i].port && x->p[k].tcp && x->p[k].pl_len == p->pl_len &&
-			    memcmp(x->p[k].pl, p->pl, p->pl_len) == 0) {
+		for (size_t k = 0; record_at(p, seq, k, &body, &len); k++) {
+			if (!first) {
+				first = body;
+				first_len = len;
+			} else if (len == first_len && memcmp(body, first, len) == 0 && mac_is(p->src, x->m)) {
 				note(x->c, i, t);
-				break;
 			}
+		}
 	}
 }
 
@@ -332,7 +363,7 @@ static void aborted(struct ctx *x, const json_t *e, const char *who)
 	const struct lab_host *h = lab_plan(who);
 	char text[200], t[300];
 	ev_text(text, sizeof text, e, false);
-	snprintf(t, sizeof t, "%s aborts the handshake: %s", who, text);
+	snprintf(t, sizeof t, "%s aborts the connection: %s", who, text);
 	bool first_done[WIRE_MAX_PORTS] = {false};
 	for (size_t i = 0; i < x->w->n; i++) {
 		unsigned port = x->w->f[i].port;

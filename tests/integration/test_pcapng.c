@@ -19,7 +19,7 @@
 #include "proc.h"
 
 static char out[1 << 20];
-static char run06[128], run07[128], run01[128];
+static char run06[128], run07[128], run01[128], run48[128];
 
 static int run_cmd(const char *const *argv)
 {
@@ -48,14 +48,15 @@ static int setup(void **state)
 	lab_run("06-dh-mitm", run06, sizeof run06);
 	lab_run("07-dh-mitm-tamper", run07, sizeof run07);
 	lab_run("01-baseline", run01, sizeof run01);
+	lab_run("48-record-replay", run48, sizeof run48);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char *dirs[] = {run06, run07, run01};
-	for (size_t i = 0; i < 3; i++) {
+	char *dirs[] = {run06, run07, run01, run48};
+	for (size_t i = 0; i < 4; i++) {
 		char *slash = strrchr(dirs[i], '/'); /* DIR/run: remove DIR */
 		if (!slash)
 			continue;
@@ -185,6 +186,18 @@ static void arp_commented(void **state)
 	assert_true(count_lines(out, NULL) >= 1);
 }
 
+/* 48: the copy she sends bob is named at bob's port, and bob's abort. */
+static void replay_and_abort_commented(void **state)
+{
+	(void)state;
+	const char *f[] = {"frame.interface_name", "eth.src", NULL};
+	tshark(run48, "wire.pcapng", "frame.comment contains \"record #1 replayed by mallory\"", f);
+	assert_int_equal(count_lines(out, NULL), 1);
+	assert_non_null(strstr(out, "bob\t02:00:00:00:00:66"));
+	tshark(run48, "wire.pcapng", "frame.comment contains \"bob aborts the connection: replay\"", f);
+	assert_true(count_lines(out, "bob\t02:00:00:00:00:0b") == 1);
+}
+
 static void baseline_says_nothing_of_mallory(void **state)
 {
 	(void)state;
@@ -196,9 +209,13 @@ static void baseline_says_nothing_of_mallory(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(interfaces_named), cmocka_unit_test(ports_agree_with_bridge),
-	    cmocka_unit_test(swap_commented),	cmocka_unit_test(change_commented),
-	    cmocka_unit_test(arp_commented),	cmocka_unit_test(baseline_says_nothing_of_mallory),
+	    cmocka_unit_test(interfaces_named),
+	    cmocka_unit_test(ports_agree_with_bridge),
+	    cmocka_unit_test(swap_commented),
+	    cmocka_unit_test(change_commented),
+	    cmocka_unit_test(arp_commented),
+	    cmocka_unit_test(replay_and_abort_commented),
+	    cmocka_unit_test(baseline_says_nothing_of_mallory),
 	};
 	return cmocka_run_group_tests_name("pcapng", tests, setup, teardown);
 }
