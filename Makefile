@@ -5,8 +5,8 @@
 #   make demo         bob and alice run a signed exchange on loopback
 #   make bench        handshake, dlog, seed-search, lab, RSA decryption and key-establishment-kind
 #                     benchmarks (prints medians; asserts nothing)
-#   make fuzz         libFuzzer over the codec, the engines, the certificate path and mallory's capture
-#                     reader (FUZZ_SECONDS=60 each)
+#   make fuzz         libFuzzer over the codec, the engines, the certificate path, mallory's capture
+#                     reader and the capture comments (FUZZ_SECONDS=60 each)
 #   make install PREFIX=/usr/local DESTDIR=
 # V=1 shows full command lines.
 
@@ -62,7 +62,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/tes
 INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 
-.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap install uninstall clean format pki-refresh
+.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
 all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(STATIC_KEYS) $(PKI) $(WS_CRYPTO)
@@ -162,14 +162,17 @@ $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBM
 # libFuzzer (clang): fuzz_frames over the codec and both engines, fuzz_cert
 # over the certificate path (decode, checks, an initiator in
 # wait-server-certificate), fuzz_pcap over mallory --decrypt (a capture file
-# through libpcap, pcap_file, the dissector, sniff_stream and offline).
-# `make fuzz` runs each for FUZZ_SECONDS; fuzz-frames, fuzz-cert and fuzz-pcap
+# through libpcap, pcap_file, the dissector, sniff_stream and offline),
+# fuzz_wire_notes over the frame comments of wire.pcapng (captured frames
+# through wire_notes and the pcapng writer).
+# `make fuzz` runs each for FUZZ_SECONDS; fuzz-frames, fuzz-cert, fuzz-pcap and fuzz-wire
 # run one. The corpora live in build/fuzz and grow between runs; fuzz_cert and
-# fuzz_pcap also read their seeds from tests/fuzz/corpus_cert and corpus_pcap.
+# fuzz_pcap also read their seeds from tests/fuzz/corpus_cert and corpus_pcap,
+# fuzz_wire_notes from corpus_wire (frames of real runs: 06, 07, 13, 46).
 FUZZ_SECONDS ?= 60
 FUZZ_CC := clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Itests/helpers -fsanitize=fuzzer,address,undefined \
 	$(shell pkg-config --cflags $(PKGS))
-fuzz: fuzz-frames fuzz-cert fuzz-pcap
+fuzz: fuzz-frames fuzz-cert fuzz-pcap fuzz-wire
 fuzz-frames: build/fuzz/fuzz_frames
 	@mkdir -p build/fuzz/corpus
 	$(Q)build/fuzz/fuzz_frames -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus
@@ -187,6 +190,15 @@ build/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c $(wildcard lib/*.c lib/*.h)
 build/fuzz/fuzz_cert: tests/fuzz/fuzz_cert.c tests/helpers/cert_fx.c tests/helpers/cert_fx.h $(wildcard lib/*.c lib/*.h)
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)$(FUZZ_CC) tests/fuzz/fuzz_cert.c tests/helpers/cert_fx.c lib/*.c -o $@ $(LDLIBS)
+fuzz-wire: build/fuzz/fuzz_wire_notes
+	@mkdir -p build/fuzz/corpus_wire
+	$(Q)build/fuzz/fuzz_wire_notes -max_total_time=$(FUZZ_SECONDS) -max_len=16384 build/fuzz/corpus_wire \
+		tests/fuzz/corpus_wire
+FUZZ_WIRE_SRC := lab-scenarios/wire_log.c lab-scenarios/wire_notes.c lab-scenarios/ev_schema.c \
+	lab-scenarios/ev_text.c lab-scenarios/ev_fields.c lab-scenarios/lab_net.c
+build/fuzz/fuzz_wire_notes: tests/fuzz/fuzz_wire_notes.c $(FUZZ_WIRE_SRC) $(wildcard lab-scenarios/*.h lib/*.c lib/*.h)
+	@mkdir -p $(@D)
+	$(call say,CLANG,$@)$(FUZZ_CC) -Ilab-scenarios tests/fuzz/fuzz_wire_notes.c $(FUZZ_WIRE_SRC) lib/*.c -o $@ $(LDLIBS)
 FUZZ_PCAP_SRC := mallory/pcap_file.c mallory/offline.c mallory/sniff.c mallory/sniff_stream.c mallory/dissect.c \
 	mallory/capture.c
 build/fuzz/fuzz_pcap: tests/fuzz/fuzz_pcap.c $(FUZZ_PCAP_SRC) $(wildcard lib/*.c lib/*.h mallory/*.h)
