@@ -358,6 +358,16 @@ static void test_decrypt_tamper(void **state)
 	       NULL);
 	if (out[0] != '\0')
 		fail_msg("07: a record that the key log does not open:\n%s", out);
+	/* wire.pcapng, one interface per switch port: mallory's port sees both
+	 * legs, so each record twice, every one opened by its leg's keys */
+	char pcapng[310];
+	snprintf(pcapng, sizeof pcapng, "%sng", pcap);
+	tshark(pcapng, "-o", opt, "-Y", "mitmlab.plaintext", "-T", "fields", "-e", "frame.interface_name", "-e",
+	       "mitmlab.keys_of", "-e", "mitmlab.plaintext", NULL);
+	if (!strstr(out, "mallory\talice\ttransfer 100 to carol\n") ||
+	    !strstr(out, "mallory\tbob\ttransfer 9999 to carol\n") ||
+	    !strstr(out, "bob\tbob\ttransfer 9999 to carol\n") || count_lines(out) != 16)
+		fail_msg("07's wire.pcapng: expected 16 data records decrypted:\n%s", out);
 }
 
 /* 01, no relay: alice's and bob's lines hold the same keys, and both open
