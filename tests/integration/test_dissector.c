@@ -364,10 +364,14 @@ static void test_decrypt_tamper(void **state)
 	snprintf(pcapng, sizeof pcapng, "%sng", pcap);
 	tshark(pcapng, "-o", opt, "-Y", "mitmlab.plaintext", "-T", "fields", "-e", "frame.interface_name", "-e",
 	       "mitmlab.keys_of", "-e", "mitmlab.plaintext", NULL);
-	if (!strstr(out, "mallory\talice\ttransfer 100 to carol\n") ||
+	if (!strstr(out, "alice\talice\ttransfer 100 to carol\n") ||
+	    !strstr(out, "mallory\talice\ttransfer 100 to carol\n") ||
 	    !strstr(out, "mallory\tbob\ttransfer 9999 to carol\n") ||
 	    !strstr(out, "bob\tbob\ttransfer 9999 to carol\n") || count_lines(out) != 16)
 		fail_msg("07's wire.pcapng: expected 16 data records decrypted:\n%s", out);
+	/* what alice sent is not what bob received: each at its own port */
+	if (strstr(out, "alice\talice\ttransfer 9999") || strstr(out, "bob\tbob\ttransfer 100 "))
+		fail_msg("07's wire.pcapng: a port shows the other leg's text:\n%s", out);
 }
 
 /* 01, no relay: alice's and bob's lines hold the same keys, and both open
