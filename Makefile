@@ -5,8 +5,8 @@
 #   make demo         bob and alice run a signed exchange on loopback
 #   make bench        handshake, dlog, seed-search, lab, RSA decryption and key-establishment-kind
 #                     benchmarks (prints medians; asserts nothing)
-#   make fuzz         libFuzzer over the codec, the engines, the certificate path and mallory's capture
-#                     reader (FUZZ_SECONDS=60 each)
+#   make fuzz         libFuzzer over the codec, the engines, the certificate path, mallory's capture
+#                     reader and the capture comments (FUZZ_SECONDS=60 each)
 #   make install PREFIX=/usr/local DESTDIR=
 # V=1 shows full command lines.
 
@@ -45,6 +45,12 @@ LIBPEER := $(BUILD)/libpeer.a
 LIBMALLORY := $(BUILD)/libmallory.a
 LIBLAB := $(BUILD)/liblab.a
 
+# The dissector's crypto module (tools/wireshark/mitmlab_crypto.c), a Lua 5.2 C
+# module that Wireshark loads: built beside the script, where mitmlab.lua looks
+# for it, in a folder of its own (Wireshark takes no .so there for a plugin);
+# never with the sanitizers (tshark has no ASan runtime), and not linked
+# against liblua (Wireshark brings its symbols).
+WS_CRYPTO := tools/wireshark/crypto/mitmlab_crypto.so
 PROGRAMS := $(BIN)/alice $(BIN)/bob $(BIN)/mallory $(BIN)/mitmlab $(BIN)/mitmlab-keygen
 KEYS := $(foreach who,alice bob mallory,$(BIN)/keys/$(who).key)
 # bob's RSA key pair for RSA key transport (lib/mlab_rsa.h).
@@ -56,10 +62,10 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/tes
 INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 
-.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap install uninstall clean format pki-refresh
+.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
-all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(STATIC_KEYS) $(PKI)
+all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(STATIC_KEYS) $(PKI) $(WS_CRYPTO)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -82,6 +88,11 @@ $(BIN)/mitmlab-keygen: $(BUILD)/tools/mitmlab-keygen.o $(LIBMLAB)
 $(PROGRAMS):
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(WS_CRYPTO): tools/wireshark/mitmlab_crypto.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) -std=c11 $(WARN) $(CFLAGS) -fPIC -shared $(shell pkg-config --cflags lua5.2 libcrypto) \
+		-o $@ $< $(shell pkg-config --libs libcrypto)
 
 # Demo keys are made at build time, never committed.
 $(BIN)/keys/%.key: | $(BIN)/mitmlab-keygen
@@ -151,14 +162,17 @@ $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBM
 # libFuzzer (clang): fuzz_frames over the codec and both engines, fuzz_cert
 # over the certificate path (decode, checks, an initiator in
 # wait-server-certificate), fuzz_pcap over mallory --decrypt (a capture file
-# through libpcap, pcap_file, the dissector, sniff_stream and offline).
-# `make fuzz` runs each for FUZZ_SECONDS; fuzz-frames, fuzz-cert and fuzz-pcap
+# through libpcap, pcap_file, the dissector, sniff_stream and offline),
+# fuzz_wire_notes over the frame comments of wire.pcapng (captured frames
+# through wire_notes and the pcapng writer).
+# `make fuzz` runs each for FUZZ_SECONDS; fuzz-frames, fuzz-cert, fuzz-pcap and fuzz-wire
 # run one. The corpora live in build/fuzz and grow between runs; fuzz_cert and
-# fuzz_pcap also read their seeds from tests/fuzz/corpus_cert and corpus_pcap.
+# fuzz_pcap also read their seeds from tests/fuzz/corpus_cert and corpus_pcap,
+# fuzz_wire_notes from corpus_wire (frames of real runs: 06, 07, 13, 46).
 FUZZ_SECONDS ?= 60
 FUZZ_CC := clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Itests/helpers -fsanitize=fuzzer,address,undefined \
 	$(shell pkg-config --cflags $(PKGS))
-fuzz: fuzz-frames fuzz-cert fuzz-pcap
+fuzz: fuzz-frames fuzz-cert fuzz-pcap fuzz-wire
 fuzz-frames: build/fuzz/fuzz_frames
 	@mkdir -p build/fuzz/corpus
 	$(Q)build/fuzz/fuzz_frames -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus
@@ -176,6 +190,15 @@ build/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c $(wildcard lib/*.c lib/*.h)
 build/fuzz/fuzz_cert: tests/fuzz/fuzz_cert.c tests/helpers/cert_fx.c tests/helpers/cert_fx.h $(wildcard lib/*.c lib/*.h)
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)$(FUZZ_CC) tests/fuzz/fuzz_cert.c tests/helpers/cert_fx.c lib/*.c -o $@ $(LDLIBS)
+fuzz-wire: build/fuzz/fuzz_wire_notes
+	@mkdir -p build/fuzz/corpus_wire
+	$(Q)build/fuzz/fuzz_wire_notes -max_total_time=$(FUZZ_SECONDS) -max_len=16384 build/fuzz/corpus_wire \
+		tests/fuzz/corpus_wire
+FUZZ_WIRE_SRC := lab-scenarios/wire_log.c lab-scenarios/wire_notes.c lab-scenarios/ev_schema.c \
+	lab-scenarios/ev_text.c lab-scenarios/ev_fields.c lab-scenarios/lab_net.c
+build/fuzz/fuzz_wire_notes: tests/fuzz/fuzz_wire_notes.c $(FUZZ_WIRE_SRC) $(wildcard lab-scenarios/*.h lib/*.c lib/*.h)
+	@mkdir -p $(@D)
+	$(call say,CLANG,$@)$(FUZZ_CC) -Ilab-scenarios tests/fuzz/fuzz_wire_notes.c $(FUZZ_WIRE_SRC) lib/*.c -o $@ $(LDLIBS)
 FUZZ_PCAP_SRC := mallory/pcap_file.c mallory/offline.c mallory/sniff.c mallory/sniff_stream.c mallory/dissect.c \
 	mallory/capture.c
 build/fuzz/fuzz_pcap: tests/fuzz/fuzz_pcap.c $(FUZZ_PCAP_SRC) $(wildcard lib/*.c lib/*.h mallory/*.h)
@@ -199,6 +222,8 @@ install: all
 	install -m 0644 exercises/*.ini $(DESTDIR)$(PREFIX)/share/mitmlab/exercises/
 	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/wireshark
 	install -m 0644 tools/wireshark/mitmlab.lua $(DESTDIR)$(PREFIX)/share/mitmlab/wireshark/
+	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/wireshark/crypto
+	install -m 0755 $(WS_CRYPTO) $(DESTDIR)$(PREFIX)/share/mitmlab/wireshark/crypto/
 	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/keys
 	install -m 0644 $(BIN)/keys/*.pub $(DESTDIR)$(PREFIX)/share/mitmlab/keys/
 	install -m 0600 $(BIN)/keys/*.key $(DESTDIR)$(PREFIX)/share/mitmlab/keys/
@@ -215,6 +240,6 @@ format:
 	clang-format -i $(wildcard lib/*.[ch] peer/*.[ch] alice/*.c bob/*.c mallory/*.[ch] lab-scenarios/*.[ch] ui/*.[ch] tools/*.c tests/*/*.[ch])
 
 clean:
-	rm -rf build bin
+	rm -rf build bin $(dir $(WS_CRYPTO))
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

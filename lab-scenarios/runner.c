@@ -20,6 +20,8 @@
 #include "lab_hold.h"
 #include "lab_net.h"
 #include "report.h"
+#include "wire_log.h"
+#include "wire_notes.h"
 
 #define READY_MS 10000	    /* a program that is not ready by then is broken */
 #define GRACE_MS 3000	    /* after SIGTERM, before SIGKILL */
@@ -44,6 +46,8 @@ struct run {
 	size_t n_progs;
 	pcap_t *cap;
 	pcap_dumper_t *dump;
+	pcap_t *port_cap[WIRE_MAX_PORTS]; /* each host's switch port: wire.pcapng */
+	struct wire_log wire;
 	double deadline;
 	bool timed_out, interrupted;
 	bool cleaning_up; /* the time limit covers the scenario, not our own cleanup */
@@ -160,6 +164,26 @@ static void capture_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *
 	pcap_dump(user, h, bytes);
 }
 
+struct port_ctx {
+	struct wire_log *w;
+	unsigned port;
+};
+
+static void port_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	const struct port_ctx *c = (const struct port_ctx *)user;
+	wire_log_add(c->w, c->port, (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec, h->len, bytes, h->caplen);
+}
+
+static void drain_ports(struct run *r)
+{
+	for (unsigned i = 0; i < r->wire.n_ports; i++)
+		if (r->port_cap[i]) {
+			struct port_ctx c = {.w = &r->wire, .port = i};
+			(void)pcap_dispatch(r->port_cap[i], -1, port_cb, (u_char *)&c);
+		}
+}
+
 static void reap(struct run *r)
 {
 	for (size_t i = 0; i < r->n_progs; i++) {
@@ -182,8 +206,8 @@ static void reap(struct run *r)
 /* One turn of the loop: events, wire, exits; at most wait_ms. */
 static void pump(struct run *r, int wait_ms)
 {
-	struct pollfd pf[4];
-	struct prog *who[4];
+	struct pollfd pf[4 + WIRE_MAX_PORTS];
+	struct prog *who[4 + WIRE_MAX_PORTS];
 	nfds_t n = 0;
 
 	for (size_t i = 0; i < r->n_progs; i++)
@@ -196,12 +220,18 @@ static void pump(struct run *r, int wait_ms)
 		pf[n] = (struct pollfd){.fd = cap_fd, .events = POLLIN};
 		who[n++] = NULL;
 	}
+	for (unsigned i = 0; i < r->wire.n_ports; i++)
+		if (r->port_cap[i]) {
+			pf[n] = (struct pollfd){.fd = pcap_get_selectable_fd(r->port_cap[i]), .events = POLLIN};
+			who[n++] = NULL;
+		}
 	if (poll(pf, n, wait_ms) > 0)
 		for (nfds_t i = 0; i < n; i++)
 			if (pf[i].revents && who[i])
 				read_events(r, who[i]);
 	if (r->cap)
 		(void)pcap_dispatch(r->cap, -1, capture_cb, (u_char *)r->dump);
+	drain_ports(r);
 	reap(r);
 	if (!r->timed_out && !r->cleaning_up && now_s() > r->deadline) {
 		r->timed_out = true;
@@ -474,6 +504,55 @@ static int open_capture(struct run *r, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* One capture per switch port (sw-alice, …), both directions: what that
+ * host's link carried. Kept in memory, written as wire.pcapng at the end. */
+static int open_port_captures(struct run *r, const struct lab_net *net, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE], port[32];
+	for (size_t i = 0; i < net->n_hosts; i++) {
+		int k = wire_log_port(&r->wire, net->hosts[i].name);
+		if (k < 0)
+			break;
+		snprintf(port, sizeof port, "sw-%.8s", net->hosts[i].name); /* lab_net.c's port names */
+		pcap_t *c = pcap_create(port, ebuf);
+		if (!c || pcap_set_snaplen(c, 65535) != 0 || pcap_set_immediate_mode(c, 1) != 0 ||
+		    pcap_set_timeout(c, 50) != 0 || pcap_activate(c) < 0 || pcap_setnonblock(c, 1, ebuf) != 0 ||
+		    fcntl(pcap_get_selectable_fd(c), F_SETFD, FD_CLOEXEC) != 0) {
+			snprintf(err, errlen, "capturing on %s: %s", port, c ? pcap_geterr(c) : ebuf);
+			if (c)
+				pcap_close(c);
+			return -1;
+		}
+		r->port_cap[k] = c;
+	}
+	return 0;
+}
+
+static void close_port_captures(struct run *r)
+{
+	drain_ports(r);
+	for (unsigned i = 0; i < WIRE_MAX_PORTS; i++)
+		if (r->port_cap[i]) {
+			pcap_close(r->port_cap[i]);
+			r->port_cap[i] = NULL;
+		}
+}
+
+/* wire.pcapng: the ports' frames in time order, with what the lab knows of
+ * each (wire_notes.h). A failure here costs the file, not the run. */
+static void write_pcapng(struct run *r)
+{
+	char path[PATH_MAX], err[256];
+	if (!r->wire.n_ports)
+		return;
+	wire_log_sort(&r->wire);
+	char **notes = wire_notes(&r->wire, r->events);
+	snprintf(path, sizeof path, "%s/wire.pcapng", r->o->run_dir);
+	if (wire_pcapng_write(path, &r->wire, notes, err, sizeof err) != 0)
+		fprintf(stderr, "mitmlab: %s\n", err);
+	wire_notes_free(notes, r->wire.n);
 }
 
 /* A [mallory] command's line starts with env and the lab's MITMLAB_
@@ -814,7 +893,7 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 		if (lab_hold_start(&holders, &net, &base, o->hold_path, err, errlen) != 0)
 			goto out;
 	}
-	if (open_capture(r, err, errlen) != 0)
+	if (open_capture(r, err, errlen) != 0 || open_port_captures(r, &net, err, errlen) != 0)
 		goto out;
 
 	/* The layer-2 defense: each victim knows the other's MAC for good. */
@@ -913,6 +992,7 @@ finish:
 		pcap_close(r->cap);
 	r->dump = NULL;
 	r->cap = NULL;
+	close_port_captures(r);
 	if (rc == 0 && conversation && sc->leak && sc->mallory.present && !must_end(r)) {
 		r->cleaning_up = false;
 		later(r, &net, paths);
@@ -934,6 +1014,7 @@ finish:
 	times->total_ms = (now_s() - t0) * 1e3;
 	lab_event(r, "run-end", json_pack("{s:f,s:f}", "ms", times->total_ms, "net_release_ms", times->net_release_ms));
 	write_in_order(r);
+	write_pcapng(r);
 	judge_run(r->events, v);
 	write_reports(r, v);
 	if (keep)
@@ -955,6 +1036,8 @@ out:
 		pcap_dump_close(r->dump);
 	if (r->cap)
 		pcap_close(r->cap);
+	close_port_captures(r);
+	wire_log_free(&r->wire);
 	lab_hold_stop(&holders);
 	lab_net_release(&net);
 	if (r->jsonl)

@@ -2,8 +2,12 @@
  * alert names against lib/mlab_err.h, a made-up capture with frames split
  * across segments and several in one segment (on port 4433 and, through the
  * heuristic, on another port), and the captures of real lab runs (every
- * payload decoded, and the fields each scenario is about). Skipped when
- * tshark is not installed. Traffic stays in the namespaces the lab makes. */
+ * payload decoded, and the fields each scenario is about); decryption with
+ * the runs' key logs (through its crypto module, and without it), hostile key
+ * logs, and the expert infos on shares and downgrades (real runs, and a
+ * made-up capture of every out-of-range share against lib/mlab_group.c's
+ * primes). Fails when tshark is not installed. Traffic stays in the
+ * namespaces the lab makes. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,8 +21,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
 
 #include "mlab_err.h"
+#include "mlab_group.h"
+#include "mlab_kex.h"
+#include "mlab_record.h"
+#include "mlab_wire.h"
 #include "proc.h"
 
 static char out[1 << 18];
@@ -43,11 +53,11 @@ static const char *script(void)
 static void tshark(const char *pcap, ...)
 {
 	char x[4200];
-	const char *argv[16] = {"tshark", "-r", pcap, "-X", x, "-o", "tcp.analyze_sequence_numbers:FALSE"};
+	const char *argv[32] = {"tshark", "-r", pcap, "-X", x, "-o", "tcp.analyze_sequence_numbers:FALSE"};
 	size_t n = 7;
 	va_list ap;
 	va_start(ap, pcap);
-	for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < 15;)
+	for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < 31;)
 		argv[n++] = a;
 	va_end(ap);
 	argv[n] = NULL;
@@ -305,6 +315,507 @@ static void test_mitm_shares(void **state)
 		fail_msg("06-dh-mitm: expected 4 distinct shares (alice, bob, mallory's two), got %zu", n);
 }
 
+/* The key log beside a run's wire.pcap. */
+static void keylog_of(const char *pcap, char *keys, size_t len)
+{
+	const char *slash = strrchr(pcap, '/');
+	assert_non_null(slash);
+	snprintf(keys, len, "%.*s/keys.log", (int)(slash - pcap), pcap);
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* 07: alice's record "transfer 100" opens with alice's keys on her leg, and
+ * mallory's rewrite "transfer 9999" with bob's keys on his; every record of
+ * the capture opens with one of them. */
+static void test_decrypt_tamper(void **state)
+{
+	(void)state;
+	char pcap[300], keys[320], opt[400];
+	run_scenario("07-dh-mitm-tamper", pcap, sizeof pcap);
+	keylog_of(pcap, keys, sizeof keys);
+	snprintf(opt, sizeof opt, "mitmlab.keylog_file:%s", keys);
+	tshark(pcap, "-o", opt, "-Y", "mitmlab.plaintext", "-T", "fields", "-e", "mitmlab.keys_of", "-e",
+	       "mitmlab.content", "-e", "mitmlab.plaintext", NULL);
+	if (!strstr(out, "alice\t1\ttransfer 100 to carol\n") || !strstr(out, "bob\t1\ttransfer 9999 to carol\n"))
+		fail_msg("07: expected alice's transfer 100 and bob's transfer 9999:\n%s", out);
+	if (strstr(out, "alice\t1\ttransfer 9999 to carol\n") || strstr(out, "bob\t1\ttransfer 100 to carol\n"))
+		fail_msg("07: a record opened with the other leg's keys:\n%s", out);
+	/* hello bob, its answer, transfer, its answer: on both legs */
+	if (count_lines(out) != 8)
+		fail_msg("07: expected 8 data records decrypted:\n%s", out);
+	tshark(pcap, "-o", opt, "-Y", "mitmlab.type == 6", "-T", "fields", "-e", "_ws.col.Info", NULL);
+	if (!strstr(out, "Record \"transfer 9999 to carol\" (bob's keys)\n") ||
+	    !strstr(out, "Record close (alice's keys)\n"))
+		fail_msg("07: expected the plaintext and the keys in the Info column:\n%s", out);
+	tshark(pcap, "-o", opt, "-Y", "mitmlab.decrypt.no_key || mitmlab.decrypt.no_module || mitmlab.decrypt.keylog",
+	       NULL);
+	if (out[0] != '\0')
+		fail_msg("07: a record that the key log does not open:\n%s", out);
+	/* wire.pcapng, one interface per switch port: mallory's port sees both
+	 * legs, so each record twice, every one opened by its leg's keys */
+	char pcapng[310];
+	snprintf(pcapng, sizeof pcapng, "%sng", pcap);
+	tshark(pcapng, "-o", opt, "-Y", "mitmlab.plaintext", "-T", "fields", "-e", "frame.interface_name", "-e",
+	       "mitmlab.keys_of", "-e", "mitmlab.plaintext", NULL);
+	if (!strstr(out, "alice\talice\ttransfer 100 to carol\n") ||
+	    !strstr(out, "mallory\talice\ttransfer 100 to carol\n") ||
+	    !strstr(out, "mallory\tbob\ttransfer 9999 to carol\n") ||
+	    !strstr(out, "bob\tbob\ttransfer 9999 to carol\n") || count_lines(out) != 16)
+		fail_msg("07's wire.pcapng: expected 16 data records decrypted:\n%s", out);
+	/* what alice sent is not what bob received: each at its own port */
+	if (strstr(out, "alice\talice\ttransfer 9999") || strstr(out, "bob\tbob\ttransfer 100 "))
+		fail_msg("07's wire.pcapng: a port shows the other leg's text:\n%s", out);
+}
+
+/* 01, no relay: alice's and bob's lines hold the same keys, and both open
+ * every record. */
+static void test_decrypt_baseline(void **state)
+{
+	(void)state;
+	char pcap[300], keys[320], opt[400];
+	run_scenario("01-baseline", pcap, sizeof pcap);
+	keylog_of(pcap, keys, sizeof keys);
+	snprintf(opt, sizeof opt, "mitmlab.keylog_file:%s", keys);
+	tshark(pcap, "-o", opt, "-Y", "mitmlab.plaintext", "-T", "fields", "-e", "mitmlab.keys_of", "-e",
+	       "mitmlab.plaintext", NULL);
+	if (!strstr(out, "alice,bob\ttransfer 100 to carol\n") || count_lines(out) != 4)
+		fail_msg("01: expected 4 records opened by both parties' keys:\n%s", out);
+}
+
+/* Without a key log nothing is decrypted and nothing is said; with another
+ * run's key log nothing opens and each record says so. */
+static void test_decrypt_wrong_keylog(void **state)
+{
+	(void)state;
+	char pcap[300], other[300], keys[320], opt[400];
+	run_scenario("06-dh-mitm", other, sizeof other);
+	run_scenario("07-dh-mitm-tamper", pcap, sizeof pcap);
+	tshark(pcap, "-Y", "mitmlab.plaintext || mitmlab.keys_of || _ws.expert.group == 0x0c000000", NULL);
+	if (out[0] != '\0')
+		fail_msg("07 without a key log: expected no plaintext and no note:\n%s", out);
+	keylog_of(other, keys, sizeof keys);
+	snprintf(opt, sizeof opt, "mitmlab.keylog_file:%s", keys);
+	tshark(pcap, "-o", opt, "-Y", "mitmlab.plaintext", NULL);
+	if (out[0] != '\0')
+		fail_msg("07 with 06's key log: expected no plaintext:\n%s", out);
+	tshark(pcap, "-o", opt, "-Y", "mitmlab.decrypt.no_key", "-T", "fields", "-e", "_ws.expert.message", NULL);
+	if (count_lines(out) != 12 || !strstr(out, "no key in the key log opens this record\n"))
+		fail_msg("07 with 06's key log: expected the note on each of the 12 records:\n%s", out);
+	tshark(pcap, "-o", "mitmlab.keylog_file:/nonexistent/keys.log", "-Y", "mitmlab.decrypt.keylog", "-T", "fields",
+	       "-e", "_ws.expert.message", NULL);
+	if (count_lines(out) != 1 || !strstr(out, "cannot be read"))
+		fail_msg("07 with a missing key log: expected one note:\n%s", out);
+}
+
+/* A key log of junk around alice's one genuine line: an overlong line, bad
+ * hex, binary bytes, bob's line with CRLF, cut short, with its directions
+ * swapped, with a field too many. tshark neither fails nor opens anything
+ * but alice's leg; a key log over the size limit is read only that far. */
+static void test_decrypt_hostile_keylog(void **state)
+{
+	(void)state;
+	char pcap[300], keys[320], opt[512], alice[512] = "", bob[512] = "";
+	run_scenario("07-dh-mitm-tamper", pcap, sizeof pcap);
+	keylog_of(pcap, keys, sizeof keys);
+	FILE *f = fopen(keys, "r");
+	assert_non_null(f);
+	for (char line[512]; fgets(line, sizeof line, f);)
+		snprintf(strncmp(line, "MITMLAB_KEYS alice ", 19) == 0 ? alice : bob, sizeof alice, "%s", line);
+	fclose(f);
+	assert_true(strlen(alice) > 200 && strlen(bob) > 200);
+	bob[strcspn(bob, "\n")] = '\0';
+
+	char path[400];
+	snprintf(path, sizeof path, "%s.hostile", keys);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%.*s", 60, bob); /* overlong: bob's start, then 100000 hex digits */
+	for (int i = 0; i < 50000; i++)
+		fputs("ab", f);
+	fputc('\n', f);
+	char bad[512];
+	snprintf(bad, sizeof bad, "%s", bob);
+	memcpy(bad + 17, "zz", 2); /* bad hex in the nonce */
+	fprintf(f, "%s\n", bad);
+	for (unsigned i = 0; i < 4096; i++) /* binary junk, NUL bytes included */
+		fputc((int)((i * 2654435761u) >> 13 & 0xff), f);
+	fputc('\n', f);
+	fprintf(f, "%s\r\n", bob);			 /* CRLF: not the format */
+	fprintf(f, "%.*s\n", (int)strlen(bob) - 3, bob); /* key id cut short */
+	fprintf(f, "%s extra\n", bob);			 /* a field too many */
+	/* the directions swapped: c2s and s2c key and iv exchanged */
+	char *fld[9];
+	char copy[512];
+	snprintf(copy, sizeof copy, "%s", bob);
+	size_t nf = 0;
+	for (char *save = NULL, *t = strtok_r(copy, " ", &save); t && nf < 9; t = strtok_r(NULL, " ", &save))
+		fld[nf++] = t;
+	assert_int_equal(nf, 9);
+	fprintf(f, "%s %s %s %s %s %s %s %s %s\n", fld[0], fld[1], fld[2], fld[3], fld[6], fld[7], fld[4], fld[5],
+		fld[8]);
+	fputs(alice, f);
+	fputs("MITMLAB_KEYS\n\n \nMITMLAB_KEYS bob\n", f);
+	assert_int_equal(fclose(f), 0);
+
+	snprintf(opt, sizeof opt, "mitmlab.keylog_file:%s", path);
+	tshark(pcap, "-o", opt, "-Y", "mitmlab.plaintext", "-T", "fields", "-e", "mitmlab.keys_of", "-e",
+	       "mitmlab.plaintext", NULL);
+	int others = 0;
+	for (const char *l = out; *l; l = strchr(l, '\n') + 1) {
+		others += strncmp(l, "alice\t", 6) != 0;
+		if (!strchr(l, '\n'))
+			break;
+	}
+	if (!strstr(out, "alice\ttransfer 100 to carol\n") || others || strstr(out, "\ttransfer 9999 to carol\n") ||
+	    count_lines(out) != 4)
+		fail_msg("hostile key log: expected alice's leg only (4 records):\n%s", out);
+	tshark(pcap, "-o", opt, "-Y", "mitmlab.decrypt.keylog", "-T", "fields", "-e", "_ws.expert.message", NULL);
+	/* lines: the 7 junk ones, the binary junk (and whatever newline its
+	 * bytes held), the 4 at the end; the swapped line is well formed */
+	if (count_lines(out) != 1 || !strstr(out, "2 sessions read") || !strstr(out, "malformed lines ignored"))
+		fail_msg("hostile key log: expected one note counting the malformed lines:\n%s", out);
+
+	/* 2 MiB of junk first: alice's line lies past the limit */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (unsigned i = 0; i < (2u << 20) / 64; i++)
+		fputs("MITMLAB_KEYS alice 0123456789abcdef0123456789abcdef0123456789\n", f);
+	fputs(alice, f);
+	assert_int_equal(fclose(f), 0);
+	tshark(pcap, "-o", opt, "-Y", "mitmlab.plaintext || mitmlab.decrypt.keylog", "-T", "fields", "-e",
+	       "mitmlab.plaintext", "-e", "_ws.expert.message", NULL);
+	if (count_lines(out) != 1 || !strstr(out, "read only its first 1048576 bytes"))
+		fail_msg("oversized key log: expected no plaintext and one note:\n%s", out);
+	unlink(path);
+}
+
+/* Without the crypto module: everything still dissected, no plaintext, and
+ * one note (once in the capture) that decryption needs it. */
+static void test_decrypt_without_module(void **state)
+{
+	(void)state;
+	char pcap[300], keys[320], opt[400];
+	run_scenario("07-dh-mitm-tamper", pcap, sizeof pcap);
+	keylog_of(pcap, keys, sizeof keys);
+	snprintf(opt, sizeof opt, "mitmlab.keylog_file:%s", keys);
+	assert_int_equal(setenv("MITMLAB_CRYPTO", "/nonexistent/mitmlab_crypto.so", 1), 0);
+	tshark(pcap, "-o", opt, "-Y", "tcp.port == 4433 && tcp.len > 0 && !mitmlab", NULL);
+	if (out[0] != '\0')
+		fail_msg("07 without the module: payloads left undecoded:\n%s", out);
+	tshark(pcap, "-o", opt, "-Y", "mitmlab.plaintext || mitmlab.decrypt.no_module", "-T", "fields", "-e",
+	       "mitmlab.plaintext", "-e", "_ws.expert.message", NULL);
+	unsetenv("MITMLAB_CRYPTO");
+	if (count_lines(out) != 1 || !strstr(out, "\tdecryption needs the mitmlab_crypto module"))
+		fail_msg("07 without the module: expected one note and no plaintext:\n%s", out);
+}
+
+/* The expert infos of a scenario: -Y FILTER shows the expected message (and
+ * exactly `lines` frames with it). */
+static void expect_expert(const char *scenario, const char *filter, const char *message, size_t lines)
+{
+	char pcap[300];
+	run_scenario(scenario, pcap, sizeof pcap);
+	tshark(pcap, "-Y", filter, "-T", "fields", "-e", "_ws.expert.message", NULL);
+	if (!strstr(out, message) || (lines && count_lines(out) != lines))
+		fail_msg("%s: -Y %s: expected %s (%zu frames):\n%s", scenario, filter, message, lines, out);
+}
+
+#define SECURITY_EXPERTS                                                                                               \
+	"mitmlab.share.range || mitmlab.share.low_order || mitmlab.share.length || mitmlab.params.generator || "       \
+	"mitmlab.downgrade.weaker_group || mitmlab.downgrade.offer_changed || "                                        \
+	"mitmlab.downgrade.sentinel_mismatch || mitmlab.downgrade.sentinel"
+
+static void test_expert_key_fixing(void **state)
+{
+	(void)state;
+	/* mallory's p to alice and to bob; validating alice stops at the first */
+	expect_expert("11-key-fixing", "mitmlab.share.range", "key share out of range: y = p, outside 2..p-2", 2);
+	expect_expert("12-key-fixing-validated", "mitmlab.share.range", "y = p, outside 2..p-2", 1);
+	expect_expert("19-malicious-g-1", "mitmlab.params.generator", "generator g = 1, outside 2..p-2", 1);
+}
+
+static void test_expert_downgrade(void **state)
+{
+	(void)state;
+	expect_expert("15-downgrade-group", "mitmlab.downgrade.offer_changed",
+		      "but another offer (groups changed): rewritten on the way", 1);
+	expect_expert("15-downgrade-group", "mitmlab.downgrade.weaker_group",
+		      "ServerHello chose lab-48 (WEAK) (24 bits) though frame ", 0);
+	expect_expert("15-downgrade-group", "mitmlab.downgrade.weaker_group", " offered x25519 (128 bits)", 0);
+	expect_expert("18-downgrade-group-sentinel", "mitmlab.downgrade.sentinel_mismatch",
+		      "the group offer was changed on the way (downgrade-detected)", 0);
+}
+
+/* Honest runs and a relay that changes no share or offer raise none of them. */
+static void test_expert_quiet(void **state)
+{
+	(void)state;
+	const char *quiet[] = {"01-baseline", "06-dh-mitm", "26-cert-baseline"};
+	for (size_t i = 0; i < sizeof quiet / sizeof *quiet; i++) {
+		char pcap[300];
+		run_scenario(quiet[i], pcap, sizeof pcap);
+		tshark(pcap, "-Y", SECURITY_EXPERTS, NULL);
+		if (out[0] != '\0')
+			fail_msg("%s: expected no security expert info:\n%s", quiet[i], out);
+	}
+}
+
+static FILE *pcap_create(const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	uint8_t hdr[24] = {0xa1, 0xb2, 0xc3, 0xd4, 0, 2, 0, 4};
+	put32(hdr + 16, 65535);
+	put32(hdr + 20, 1); /* Ethernet */
+	assert_int_equal(fwrite(hdr, 1, sizeof hdr, f), sizeof hdr);
+	return f;
+}
+
+/* A group's p (big-endian, its share length) from lib/mlab_group.c, plus d. */
+static size_t group_p(uint16_t id, long d, uint8_t *out_p, size_t len)
+{
+	BIGNUM *p = NULL, *q = NULL, *g = NULL;
+	assert_int_equal(mlab_group_params(mlab_group_by_id(id), &p, &q, &g), 0);
+	if (d < 0)
+		assert_int_equal(BN_sub_word(p, (BN_ULONG)-d), 1);
+	else
+		assert_int_equal(BN_add_word(p, (BN_ULONG)d), 1);
+	size_t n = mlab_group_by_id(id)->share_len;
+	assert_true(n <= len);
+	assert_int_equal(BN_bn2binpad(p, out_p, (int)n), (int)n);
+	BN_free(p);
+	BN_free(q);
+	BN_free(g);
+	return n;
+}
+
+/* KeyShares of every kind the dissector refuses, in one made-up stream: the
+ * primes it embeds must be lib/mlab_group.c's, to the last byte. */
+static void test_expert_shares_made_up(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/mlab-ws-XXXXXX", pcap[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(pcap, sizeof pcap, "%s/shares.pcap", dir);
+	FILE *f = pcap_create(pcap);
+	struct {
+		uint16_t group;
+		long d;	    /* share = p + d, or with small: that number */
+		int small;  /* 1: share = d itself, left-padded; 2: raw bytes below */
+		size_t cut; /* bytes left off the share's end */
+		const char *expect;
+	} shares[] = {
+	    {0x0100, -1, 0, 0, "y = p-1, outside"},
+	    {0x0100, 2, 1, 0, NULL},
+	    {0x0101, 0, 0, 0, "y = p, outside"},
+	    {0xff00, 0, 0, 0, "y = p, outside"},
+	    {0xff01, 1, 0, 0, "y = above p, outside"},
+	    {0xff02, 1, 1, 0, "y = 1, outside"},
+	    {0xff02, 0, 1, 0, "y = 0, outside"},
+	    {0xff01, 2, 1, 1, "share of 5 bytes, p has 6 (share-length)"},
+	    {0x001d, 0, 2, 0, "X25519 share of low order (u = order 8)"},
+	    {0x001d, 0, 3, 0, NULL},
+	    {0x001d, 0, 3, 1, "X25519 share of 31 bytes, not 32"},
+	};
+	uint32_t seq = 5000;
+	for (size_t i = 0; i < sizeof shares / sizeof *shares; i++) {
+		uint8_t y[400] = {0}, body[420], fr[430];
+		size_t n;
+		if (shares[i].small == 2) { /* a low-order point, top bit set (X25519 ignores it) */
+			const uint8_t low[32] = {0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3,
+						 0xfa, 0xf1, 0x9f, 0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32,
+						 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x80};
+			memcpy(y, low, 32);
+			n = 32;
+		} else if (shares[i].small == 3) { /* the base point: a valid share */
+			y[0] = 9;
+			n = 32;
+		} else if (shares[i].small == 1) {
+			n = mlab_group_by_id(shares[i].group)->share_len;
+			y[n - 1] = (uint8_t)shares[i].d;
+		} else {
+			n = group_p(shares[i].group, shares[i].d, y, sizeof y);
+		}
+		n -= shares[i].cut;
+		put16(body, shares[i].group);
+		put16(body + 2, (unsigned)n);
+		memcpy(body + 4, y, n);
+		size_t fl = frame(fr, 3, body, 4 + n);
+		pcap_packet(f, 0, 40100, 4433, seq, 1000, fr, fl);
+		seq += (uint32_t)fl;
+	}
+	assert_int_equal(fclose(f), 0);
+	tshark(pcap, "-Y", "mitmlab.type == 3", "-T", "fields", "-e", "_ws.expert.message", NULL);
+	const char *at = out;
+	for (size_t i = 0; i < sizeof shares / sizeof *shares; i++) {
+		const char *nl = strchr(at, '\n');
+		if (!nl)
+			fail_msg("share %zu: no line for it in:\n%s", i, out);
+		size_t len = (size_t)(nl - at);
+		char line[1024];
+		snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), at);
+		if (shares[i].expect ? !strstr(line, shares[i].expect) : line[0] != '\0')
+			fail_msg("share %zu (group 0x%04x): expected \"%s\", got \"%s\"", i, shares[i].group,
+				 shares[i].expect ? shares[i].expect : "", line);
+		at = nl + 1;
+	}
+	unlink(pcap);
+	rmdir(dir);
+}
+
+static void hex_out(FILE *f, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", b[i]);
+}
+
+/* Records sealed by lib/mlab_record.c with AES-256-GCM under made-up keys, in
+ * both directions, one with a sequence number that fills all 8 bytes (the
+ * nonce is iv XOR seq) and one whose tag was changed: each opens with its
+ * direction's key, the changed one with none. */
+static void test_decrypt_gcm_made_up(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/mlab-ws-XXXXXX", pcap[64], keys[64], opt[128];
+	assert_non_null(mkdtemp(dir));
+	snprintf(pcap, sizeof pcap, "%s/gcm.pcap", dir);
+	snprintf(keys, sizeof keys, "%s/keys.log", dir);
+	struct mlab_dir_keys c2s, s2c;
+	memset(c2s.key, 0x01, sizeof c2s.key);
+	memset(c2s.iv, 0x02, sizeof c2s.iv);
+	memset(s2c.key, 0x03, sizeof s2c.key);
+	memset(s2c.iv, 0x04, sizeof s2c.iv);
+	uint8_t nonce[32];
+	memset(nonce, 0x33, sizeof nonce);
+	FILE *k = fopen(keys, "w");
+	assert_non_null(k);
+	fputs("MITMLAB_KEYS alice ", k);
+	hex_out(k, nonce, sizeof nonce);
+	fputs(" aes-256-gcm ", k);
+	hex_out(k, c2s.key, sizeof c2s.key);
+	fputc(' ', k);
+	hex_out(k, c2s.iv, sizeof c2s.iv);
+	fputc(' ', k);
+	hex_out(k, s2c.key, sizeof s2c.key);
+	fputc(' ', k);
+	hex_out(k, s2c.iv, sizeof s2c.iv);
+	fputs(" 0badc0de\n", k);
+	assert_int_equal(fclose(k), 0);
+
+	FILE *f = pcap_create(pcap);
+	uint8_t ch[64], buf[256];
+	size_t n = 0;
+	ch[n++] = 1;
+	memcpy(ch + n, nonce, 32);
+	n += 32;
+	const uint8_t offers[] = {0, 1, 1, 1, 0x00, 0x1d, 1, MLAB_CIPHER_AES_256_GCM};
+	memcpy(ch + n, offers, sizeof offers);
+	n += sizeof offers;
+	size_t cl = frame(buf, 1, ch, n);
+	uint32_t cseq = 1000, sseq = 5000;
+	pcap_packet(f, 1, 40200, 4433, cseq, sseq, buf, cl);
+	cseq += (uint32_t)cl;
+	struct mlab_rec rc, rs;
+	mlab_rec_init(&rc, MLAB_CIPHER_AES_256_GCM, &c2s);
+	mlab_rec_init(&rs, MLAB_CIPHER_AES_256_GCM, &s2c);
+	const struct {
+		int to_server;
+		uint64_t seq;
+		const char *text;
+		int flip;
+	} recs[] = {
+	    {1, 0, "gcm one", 0},  {1, 1, "gcm two", 0}, {1, 0x0102030405060708u, "seq far", 0},
+	    {0, 0, "gcm back", 0}, {1, 9, "flipped", 1},
+	};
+	for (size_t i = 0; i < sizeof recs / sizeof *recs; i++) {
+		struct mlab_rec *r = recs[i].to_server ? &rc : &rs;
+		r->seq = recs[i].seq;
+		struct mlab_wr w;
+		mlab_wr_init(&w, buf, sizeof buf);
+		assert_int_equal(mlab_rec_seal(r, 1, (const uint8_t *)recs[i].text, strlen(recs[i].text), &w), 0);
+		if (recs[i].flip)
+			buf[w.len - 1] ^= 1;
+		uint32_t *sq = recs[i].to_server ? &cseq : &sseq;
+		pcap_packet(f, recs[i].to_server, 40200, 4433, *sq, recs[i].to_server ? sseq : cseq, buf, w.len);
+		*sq += (uint32_t)w.len;
+	}
+	mlab_rec_wipe(&rc);
+	mlab_rec_wipe(&rs);
+	assert_int_equal(fclose(f), 0);
+
+	snprintf(opt, sizeof opt, "mitmlab.keylog_file:%s", keys);
+	tshark(pcap, "-o", opt, "-Y", "mitmlab.type == 6", "-T", "fields", "-e", "mitmlab.plaintext", "-e",
+	       "mitmlab.key_id", NULL);
+	if (strcmp(out, "gcm one\t0badc0de\ngcm two\t0badc0de\nseq far\t0badc0de\ngcm back\t0badc0de\n\t\n") != 0)
+		fail_msg("made-up AES-256-GCM records: expected four opened, the changed one not:\n%s", out);
+	tshark(pcap, "-o", opt, "-Y", "mitmlab.decrypt.no_key", "-T", "fields", "-e", "mitmlab.seq", NULL);
+	if (strcmp(out, "9\n") != 0)
+		fail_msg("made-up AES-256-GCM records: expected the note on the changed record only:\n%s", out);
+	unlink(pcap);
+	unlink(keys);
+	rmdir(dir);
+}
+
+/* The downgrade sentinel of protocol.md §5 in made-up ServerHellos choosing
+ * lab-48 from x25519,lab-48: with the offer's digest (an honest mark, a note),
+ * and with one byte of it changed (the warning). */
+static void test_sentinel_made_up(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/mlab-ws-XXXXXX", pcap[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(pcap, sizeof pcap, "%s/sentinel.pcap", dir);
+	FILE *f = pcap_create(pcap);
+	for (unsigned bad = 0; bad < 2; bad++) {
+		uint8_t ch[64], sh[64], buf[128], in[128];
+		size_t n = 0;
+		ch[n++] = 1;
+		memset(ch + n, 0x44 + (int)bad, 32);
+		n += 32;
+		const uint8_t offers[] = {0, 1, 1, 2, 0x00, 0x1d, 0xff, 0x01, 1, 1};
+		memcpy(ch + n, offers, sizeof offers);
+		n += sizeof offers;
+		size_t cl = frame(buf, 1, ch, n);
+		pcap_packet(f, 1, 40300 + bad, 4433, 1000, 5000, buf, cl);
+
+		size_t il = strlen(MLAB_SENTINEL_LABEL) + 1;
+		memcpy(in, MLAB_SENTINEL_LABEL, il); /* with its NUL */
+		memcpy(in + il, ch + 1, 32);
+		il += 32;
+		memcpy(in + il, offers + 3, 5); /* n_groups, groups[] */
+		il += 5;
+		uint8_t md[32];
+		assert_int_equal(EVP_Digest(in, il, md, NULL, EVP_sha256(), NULL), 1);
+		n = 0;
+		sh[n++] = 1;
+		memset(sh + n, 0x55, 16);
+		memcpy(sh + n + 16, md, 8);
+		sh[n + 16] ^= (uint8_t)bad;
+		memcpy(sh + n + 24, MLAB_SENTINEL, 8);
+		n += 32;
+		const uint8_t chosen[] = {0, 1, 0xff, 0x01, 1};
+		memcpy(sh + n, chosen, sizeof chosen);
+		n += sizeof chosen;
+		size_t sl = frame(buf, 2, sh, n);
+		pcap_packet(f, 0, 40300 + bad, 4433, 5000, 1000 + (uint32_t)cl, buf, sl);
+	}
+	assert_int_equal(fclose(f), 0);
+	tshark(pcap, "-Y", "mitmlab.type == 2", "-T", "fields", "-e", "_ws.expert.message", NULL);
+	const char *ok = strstr(out, "downgrade sentinel set and its digest matches the offer");
+	const char *bad = strstr(out, "downgrade sentinel: its digest matches no group offer seen in this stream");
+	if (count_lines(out) != 2 || !ok || !bad || ok > bad || !strstr(out, "ServerHello chose lab-48"))
+		fail_msg("made-up sentinels: expected the honest mark, then the changed one:\n%s", out);
+	unlink(pcap);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	if (!have_tshark()) { /* a missing tool is a failure, never a skipped test */
@@ -321,6 +832,17 @@ int main(void)
 	    {"26-cert-baseline: two certificates", test_scenario, NULL, NULL, (void *)s26},
 	    {"39-transport-baseline: encrypted premaster", test_scenario, NULL, NULL, (void *)s39},
 	    cmocka_unit_test(test_mitm_shares),
+	    cmocka_unit_test(test_decrypt_tamper),
+	    cmocka_unit_test(test_decrypt_baseline),
+	    cmocka_unit_test(test_decrypt_wrong_keylog),
+	    cmocka_unit_test(test_decrypt_hostile_keylog),
+	    cmocka_unit_test(test_decrypt_without_module),
+	    cmocka_unit_test(test_expert_key_fixing),
+	    cmocka_unit_test(test_expert_downgrade),
+	    cmocka_unit_test(test_expert_quiet),
+	    cmocka_unit_test(test_expert_shares_made_up),
+	    cmocka_unit_test(test_decrypt_gcm_made_up),
+	    cmocka_unit_test(test_sentinel_made_up),
 	};
 	return cmocka_run_group_tests_name("dissector", tests, NULL, NULL);
 }

@@ -44,6 +44,7 @@ static void test_install_and_run(void **state)
 					    "usr/share/mitmlab/keys/pki/root.pem",
 					    "usr/share/mitmlab/exercises/01-stop-06.ini",
 					    "usr/share/mitmlab/wireshark/mitmlab.lua",
+					    "usr/share/mitmlab/wireshark/crypto/mitmlab_crypto.so",
 					    "usr/share/man/man1/mitmlab.1",
 					    "usr/share/man/man8/mallory.8",
 					    "usr/share/man/man5/mitmlab-scenario.5",
@@ -58,6 +59,16 @@ static void test_install_and_run(void **state)
 		 tmp, tmp);
 	if (sh(cmd) != 0 || !strstr(out, "VERDICT: attack-succeeded"))
 		fail_msg("the installed mitmlab did not run 06:\n%s", out);
+	/* the installed dissector finds its crypto module beside it and opens
+	 * the run's records with its key log */
+	snprintf(cmd, sizeof cmd,
+		 "tshark -X 'lua_script:%s/root/usr/share/mitmlab/wireshark/mitmlab.lua' -o "
+		 "tcp.analyze_sequence_numbers:FALSE -o 'mitmlab.keylog_file:%s/run/keys.log' -r '%s/run/wire.pcap' "
+		 "-Y mitmlab.plaintext -T fields -e mitmlab.keys_of -e mitmlab.plaintext 2>&1",
+		 tmp, tmp, tmp);
+	if (sh(cmd) != 0 || !strstr(out, "alice\ttransfer 100 to carol\n") ||
+	    !strstr(out, "bob\ttransfer 100 to carol\n"))
+		fail_msg("the installed dissector did not decrypt 06's records:\n%s", out);
 	snprintf(cmd, sizeof cmd, "'%s/root/usr/bin/mitmlab' --version", tmp);
 	assert_int_equal(sh(cmd), 0);
 	assert_non_null(strstr(out, "mitmlab (mitmlab)"));
