@@ -7,9 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
+
 #include "ev_fields.h"
 #include "lab_net.h"
 #include "report.h"
+#include "wire_log.h"
+#include "wire_notes.h"
 
 json_t *lab_plan_json(const struct scenario *sc, const struct lab_paths *p)
 {
@@ -114,6 +118,61 @@ nomem:
 	snprintf(err, errlen, "out of memory collecting the events of %s", dir);
 out:
 	json_decref(all);
+	return rc;
+}
+
+/* One host's capture into port k of w. */
+static int read_port(struct wire_log *w, unsigned k, const char *path, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *bytes;
+	int n;
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+
+	if (!p) {
+		snprintf(err, errlen, "cannot read %s: %s", path, ebuf);
+		return -1;
+	}
+	if (pcap_datalink(p) != DLT_EN10MB) {
+		snprintf(err, errlen, "%s is not an Ethernet capture (link type %d): capture on the host's interface",
+			 path, pcap_datalink(p));
+		pcap_close(p);
+		return -1;
+	}
+	/* A file cut short (PCAP_ERROR) keeps the frames before the cut. */
+	while ((n = pcap_next_ex(p, &h, &bytes)) == 1)
+		wire_log_add(w, k, (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec, h->len, bytes, h->caplen);
+	pcap_close(p);
+	return 0;
+}
+
+int lab_collect_ports(const char *dir, const json_t *events, char *err, size_t errlen)
+{
+	static const char *const hosts[] = {"alice", "bob", "mallory"};
+	char path[PATH_MAX + 16];
+	struct wire_log w;
+	int rc = 0;
+
+	snprintf(path, sizeof path, "%s/wire.pcapng", dir);
+	if (access(path, F_OK) == 0)
+		return 0;
+	wire_log_init(&w);
+	for (size_t i = 0; i < sizeof hosts / sizeof hosts[0] && rc == 0; i++) {
+		snprintf(path, sizeof path, "%s/%s.pcap", dir, hosts[i]);
+		if (access(path, F_OK) != 0)
+			continue;
+		int k = wire_log_port(&w, hosts[i]);
+		rc = k < 0 ? -1 : read_port(&w, (unsigned)k, path, err, errlen);
+	}
+	if (rc == 0 && w.n_ports > 0) {
+		wire_log_sort(&w);
+		char **notes = wire_notes(&w, events);
+		snprintf(path, sizeof path, "%s/wire.pcapng", dir);
+		rc = wire_pcapng_write(path, &w, notes, err, errlen) == 0 ? 1 : -1;
+		wire_notes_free(notes, w.n);
+	}
+	wire_log_free(&w);
 	return rc;
 }
 

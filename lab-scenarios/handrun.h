@@ -26,6 +26,14 @@ json_t *lab_plan_json(const struct scenario *sc, const struct lab_paths *p);
  * file, 0 when events.jsonl was already there, -1 with err set otherwise. */
 int lab_collect_events(const char *dir, char *err, size_t errlen);
 
+/* Makes DIR/wire.pcapng, as the runner's (wire_log.h), from DIR/alice.pcap,
+ * DIR/bob.pcap and DIR/mallory.pcap — each host's own link, captured on the
+ * host or at its switch port (Ethernet, pcap or pcapng) — with the comments
+ * wire_notes finds for its frames in events. Returns 1 when it wrote the
+ * file, 0 when there was nothing to do (wire.pcapng already there, or no
+ * per-host capture), -1 with err set otherwise. */
+int lab_collect_ports(const char *dir, const json_t *events, char *err, size_t errlen);
+
 /* DIR/report.txt and DIR/report.json, as the runner writes them. */
 void lab_write_reports(const char *dir, const struct scenario *sc, const json_t *events, const struct verdict *v);
 

@@ -58,9 +58,10 @@ static int usage(FILE *f, int code)
 	    "                               without a terminal, print the run's text report instead\n"
 	    "  judge DIR [NAME] [--json]    judge a run made outside the lab (real hosts, tools/mininet): its\n"
 	    "                               events.jsonl, or made from alice.jsonl, bob.jsonl, mallory.jsonl; its\n"
-	    "                               scenario from DIR/*.ini or NAME (then copied there); writes report.txt\n"
-	    "                               and report.json, prints the report (--json: report.json); exit 0 when\n"
-	    "                               the verdict is the scenario's expected one, 1 when not\n"
+	    "                               scenario from DIR/*.ini or NAME (then copied there); writes report.txt,\n"
+	    "                               report.json (and wire.pcapng from alice.pcap, bob.pcap, mallory.pcap),\n"
+	    "                               prints the report (--json: report.json); exit 0 when the verdict is the\n"
+	    "                               scenario's expected one, 1 when not\n"
 	    "  check [NAME...] [--out DIR] [--jobs N]\n"
 	    "                               run scenarios (default: all) and compare with their expected verdicts,\n"
 	    "                               a blocked one only if the same peers talk without mallory (the control\n"
@@ -669,6 +670,8 @@ static int cmd_judge(const struct lab_paths *paths, const char *dir, const char 
 		scenario_free(&sc);
 		return EXIT_USAGE;
 	}
+	if (lab_collect_ports(dir, events, err, sizeof err) < 0) /* the capture is extra: the verdict still comes */
+		fprintf(stderr, "mitmlab: no wire.pcapng: %s\n", err);
 	judge_run(events, &v);
 	lab_write_reports(dir, &sc, events, &v);
 	if (json) {

@@ -174,6 +174,15 @@ static void test_switch_dh_mitm_as_in_the_lab(void **state)
 	snprintf(path, sizeof path, "%s/mn/wire.pcap", dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_true(st.st_size > 1000); /* the neutral observer saw the attack */
+	/* each host's link, with the lab's comments: mitmlab judge made wire.pcapng from the ports' captures */
+	snprintf(path, sizeof path, "%s/mn/wire.pcapng", dir);
+	const char *ts[] = {"tshark",	     "-r", path, "-T", "fields", "-e", "frame.interface_name", "-e",
+			    "frame.comment", NULL};
+	assert_int_equal(run_cmd(ts, out, sizeof out), 0);
+	assert_non_null(strstr(out, "alice\tARP reply forged by mallory"));
+	assert_non_null(strstr(out, "bob\tARP reply forged by mallory"));
+	assert_non_null(strstr(out, "mallory\trelayed by mallory (alice\xe2\x86\x92"
+				    "bob)"));
 	json_decref(lab);
 	json_decref(mn);
 }
@@ -297,6 +306,16 @@ static void test_judge_collects_per_host_files(void **state)
 	rc = run_cmd(again, out, sizeof out);
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "\"kind\": \"attack-succeeded\""));
+	/* a capture that is not one costs wire.pcapng, not the verdict */
+	snprintf(path, sizeof path, "%s/alice.pcap", hand);
+	FILE *junk = fopen(path, "w");
+	assert_non_null(junk);
+	fputs("not a capture\n", junk);
+	fclose(junk);
+	const char *bad_pcap[] = {proc_bin("mitmlab", bin, sizeof bin), "judge", hand, NULL};
+	rc = run_cmd(bad_pcap, out, sizeof out);
+	if (rc != 0 || !strstr(out, "no wire.pcapng: cannot read") || !strstr(out, "VERDICT: attack-succeeded"))
+		fail_msg("expected the verdict and a sentence about alice.pcap, got %d:\n%s", rc, out);
 	/* a directory with nothing to judge */
 	const char *empty[] = {proc_bin("mitmlab", bin, sizeof bin), "judge", dir, "06-dh-mitm", NULL};
 	rc = run_cmd(empty, out, sizeof out);
