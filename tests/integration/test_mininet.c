@@ -316,6 +316,18 @@ static void test_judge_collects_per_host_files(void **state)
 	rc = run_cmd(bad_pcap, out, sizeof out);
 	if (rc != 0 || !strstr(out, "no wire.pcapng: cannot read") || !strstr(out, "VERDICT: attack-succeeded"))
 		fail_msg("expected the verdict and a sentence about alice.pcap, got %d:\n%s", rc, out);
+	/* a Linux-cooked capture (tcpdump -i any) is refused by name */
+	junk = fopen(path, "w");
+	assert_non_null(junk);
+	static const uint32_t sll[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 113}; /* pcap header, LINUX_SLL */
+	assert_int_equal(fwrite(sll, sizeof sll, 1, junk), 1);
+	fclose(junk);
+	snprintf(path, sizeof path, "%s/wire.pcapng", hand);
+	unlink(path);
+	rc = run_cmd(bad_pcap, out, sizeof out);
+	if (rc != 0 || !strstr(out, "alice.pcap is not an Ethernet capture (link type 113)"))
+		fail_msg("expected alice.pcap refused as not Ethernet, got %d:\n%s", rc, out);
+	assert_int_not_equal(access(path, F_OK), 0);
 	/* a directory with nothing to judge */
 	const char *empty[] = {proc_bin("mitmlab", bin, sizeof bin), "judge", dir, "06-dh-mitm", NULL};
 	rc = run_cmd(empty, out, sizeof out);
