@@ -82,7 +82,8 @@ static void test_install_and_run(void **state)
 	snprintf(cmd, sizeof cmd,
 		 "env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C '%s' -o all install DESTDIR='%s/root' PREFIX=/usr "
 		 "BIN='%s' WIRESHARK_LUA_DIR=/home/t/.local/lib/wireshark/plugins 2>&1 && "
-		 "HOME='%s/root/home/t' tshark -o tcp.analyze_sequence_numbers:FALSE -o 'mitmlab.keylog_file:%s/run/keys.log' "
+		 "HOME='%s/root/home/t' tshark -o tcp.analyze_sequence_numbers:FALSE -o "
+		 "'mitmlab.keylog_file:%s/run/keys.log' "
 		 "-r '%s/run/wire.pcap' -Y mitmlab.plaintext -T fields -e mitmlab.keys_of -e mitmlab.plaintext 2>&1",
 		 src, tmp, bin, tmp, tmp, tmp);
 	if (sh(cmd) != 0 || !strstr(out, "alice\ttransfer 100 to carol\n"))
