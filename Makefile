@@ -205,6 +205,12 @@ build/fuzz/fuzz_pcap: tests/fuzz/fuzz_pcap.c $(FUZZ_PCAP_SRC) $(wildcard lib/*.c
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)$(FUZZ_CC) -Imallory tests/fuzz/fuzz_pcap.c $(FUZZ_PCAP_SRC) lib/*.c -o $@ $(LDLIBS)
 
+# Where Wireshark and tshark load Lua plugins by themselves, subfolders included
+# ("Global Lua Plugins" in `tshark -G folders`); the dissector and its crypto
+# module go to WIRESHARK_LUA_DIR/mitmlab/ there too. For one user, no root:
+# WIRESHARK_LUA_DIR=~/.local/lib/wireshark/plugins. Empty: not installed there.
+WIRESHARK_LUA_DIR ?= $(shell tshark -G folders 2>/dev/null | sed -n 's/^Global Lua Plugins:[[:space:]]*//p')
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/mitmlab
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
@@ -224,6 +230,10 @@ install: all
 	install -m 0644 tools/wireshark/mitmlab.lua $(DESTDIR)$(PREFIX)/share/mitmlab/wireshark/
 	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/wireshark/crypto
 	install -m 0755 $(WS_CRYPTO) $(DESTDIR)$(PREFIX)/share/mitmlab/wireshark/crypto/
+	if [ -n "$(WIRESHARK_LUA_DIR)" ]; then \
+		install -d $(DESTDIR)$(WIRESHARK_LUA_DIR)/mitmlab/crypto && \
+		install -m 0644 tools/wireshark/mitmlab.lua $(DESTDIR)$(WIRESHARK_LUA_DIR)/mitmlab/ && \
+		install -m 0755 $(WS_CRYPTO) $(DESTDIR)$(WIRESHARK_LUA_DIR)/mitmlab/crypto/; fi
 	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/keys
 	install -m 0644 $(BIN)/keys/*.pub $(DESTDIR)$(PREFIX)/share/mitmlab/keys/
 	install -m 0600 $(BIN)/keys/*.key $(DESTDIR)$(PREFIX)/share/mitmlab/keys/
@@ -235,6 +245,7 @@ install: all
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/mitmlab $(DESTDIR)$(PREFIX)/share/mitmlab
+	if [ -n "$(WIRESHARK_LUA_DIR)" ]; then rm -rf $(DESTDIR)$(WIRESHARK_LUA_DIR)/mitmlab; fi
 
 format:
 	clang-format -i $(wildcard lib/*.[ch] peer/*.[ch] alice/*.c bob/*.c mallory/*.[ch] lab-scenarios/*.[ch] ui/*.[ch] tools/*.c tests/*/*.[ch])

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "mlab_err.h"
+#include "mlab_cert_ev.h"
 #include "mlab_kex_kind.h"
 #include "mlab_share.h"
 #include "mlab_tofu.h"
@@ -281,70 +282,17 @@ static int send_chain(struct mlab_kex *k, struct mlab_wr *out)
 	return 0;
 }
 
-static void emit_chain(struct mlab_kex *k, const struct mlab_cert_result *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		const struct mlab_cert_info *in = &r->info[i];
-		mlab_ev_emit(k->ev, "cert-chain",
-			     json_pack("{s:i,s:s,s:s,s:s,s:I,s:I,s:s}", "depth", (int)i, "subject", in->subject,
-				       "issuer", in->issuer, "san", in->san, "not_before", (json_int_t)in->not_before,
-				       "not_after", (json_int_t)in->not_after, "key_id", in->key_id),
-			     "certificate %zu: %s, issued by %s%s%s, key %s", i, in->subject, in->issuer,
-			     in->san[0] ? ", names " : "", in->san, in->key_id);
-	}
-	for (int c = 0; c < MLAB_CC_N; c++) {
-		bool ok = r->err[c] == 0;
-		json_t *f = json_pack("{s:s,s:b,s:b,s:s}", "check", mlab_cert_check_name((enum mlab_cert_check)c), "ok",
-				      ok, "skipped", r->skipped[c], "detail", r->detail[c]);
-		if (!ok)
-			json_object_set_new(f, "error", json_string(mlab_err_name(r->err[c])));
-		mlab_ev_emit(k->ev, "cert-check", f, "%s %s: %s",
-			     r->skipped[c] ? "-"
-			     : ok	   ? "✔"
-					   : "✘",
-			     mlab_cert_check_name((enum mlab_cert_check)c), r->detail[c]);
-	}
-}
-
-/* The errors of the four checks (not of the message, the parse or the
- * library): only these can be shown as checks, and clicked through. */
-static bool cert_check_failure(int e)
-{
-	return e == MLAB_E_CERT_ISSUER || e == MLAB_E_CERT_EXPIRED || e == MLAB_E_CERT_NOT_YET ||
-	       e == MLAB_E_CERT_NAME || e == MLAB_E_CERT_USAGE;
-}
-
 /* Mode cert, initiator: parse, then the checks in their order; the first
  * that fails ends the handshake — unless this alice clicks through. */
 static int check_chain(struct mlab_kex *k, const uint8_t *body, size_t len)
 {
 	struct mlab_certificate m;
-	struct mlab_cert_result *r = calloc(1, sizeof *r);
-	bool ran = false;
 	int e;
 
-	if (!r)
-		return MLAB_E_NOMEM;
-	if ((e = mlab_certificate_decode(body, len, &m)) == 0) {
-		mlab_ev_emit(k->ev, "cert-received", json_pack("{s:i}", "n", (int)m.n),
-			     "received a certificate chain of %u certificates", (unsigned)m.n);
-		e = mlab_cert_verify(k->cfg.trust, &m, r);
-		/* A chain that did not parse (or in order, or with an unknown
-		 * critical extension) was never checked: no chain or check
-		 * events, no click-through. */
-		if ((ran = e == 0 || cert_check_failure(e)))
-			emit_chain(k, r);
-	}
-	if (e != 0 && ran && k->cfg.trust->insecure) {
-		mlab_ev_emit(k->ev, "cert-ignored", json_pack("{s:s}", "error", mlab_err_name(e)),
-			     "WEAKENED: %s — clicked through the warning and went on", mlab_err_text(e));
-		e = 0;
-	}
-	if (e == 0) {
-		memcpy(k->cert_pub, r->leaf_pub, sizeof k->cert_pub);
+	if ((e = mlab_certificate_decode(body, len, &m)) == 0)
+		e = mlab_cert_check_ev(k->cfg.trust, &m, k->ev, k->cert_pub);
+	if (e == 0)
 		e = tr_frame(k, MLAB_MSG_CERTIFICATE, body, len);
-	}
-	free(r);
 	return e;
 }
 

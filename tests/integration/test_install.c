@@ -69,6 +69,25 @@ static void test_install_and_run(void **state)
 	if (sh(cmd) != 0 || !strstr(out, "alice\ttransfer 100 to carol\n") ||
 	    !strstr(out, "bob\ttransfer 100 to carol\n"))
 		fail_msg("the installed dissector did not decrypt 06's records:\n%s", out);
+	/* installed where Wireshark looks by itself: the global Lua plugin folder
+	 * by default, and for one user, ~/.local/lib/wireshark/plugins, which
+	 * tshark then loads with no -X (HOME points into the DESTDIR) */
+	snprintf(cmd, sizeof cmd,
+		 "d=$(tshark -G folders 2>/dev/null | sed -n 's/^Global Lua Plugins:[[:space:]]*//p') && "
+		 "test -n \"$d\" && test -r '%s/root'\"$d\"/mitmlab/mitmlab.lua && "
+		 "test -x '%s/root'\"$d\"/mitmlab/crypto/mitmlab_crypto.so",
+		 tmp, tmp);
+	if (sh(cmd) != 0)
+		fail_msg("the dissector is not in Wireshark's global Lua plugin folder:\n%s", out);
+	snprintf(cmd, sizeof cmd,
+		 "env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C '%s' -o all install DESTDIR='%s/root' PREFIX=/usr "
+		 "BIN='%s' WIRESHARK_LUA_DIR=/home/t/.local/lib/wireshark/plugins 2>&1 && "
+		 "HOME='%s/root/home/t' tshark -o tcp.analyze_sequence_numbers:FALSE -o "
+		 "'mitmlab.keylog_file:%s/run/keys.log' "
+		 "-r '%s/run/wire.pcap' -Y mitmlab.plaintext -T fields -e mitmlab.keys_of -e mitmlab.plaintext 2>&1",
+		 src, tmp, bin, tmp, tmp, tmp);
+	if (sh(cmd) != 0 || !strstr(out, "alice\ttransfer 100 to carol\n"))
+		fail_msg("tshark did not load the dissector installed for the user:\n%s", out);
 	snprintf(cmd, sizeof cmd, "'%s/root/usr/bin/mitmlab' --version", tmp);
 	assert_int_equal(sh(cmd), 0);
 	assert_non_null(strstr(out, "mitmlab (mitmlab)"));
