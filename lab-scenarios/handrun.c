@@ -21,12 +21,12 @@ json_t *lab_plan_json(const struct scenario *sc, const struct lab_paths *p)
 	bool active = sc->mallory.present && lab_is_active(sc);
 	json_t *hosts = json_array();
 	char *key = sc->leak ? lab_key_file(p, sc->leak) : NULL;
-	json_t *j =
-	    json_pack("{s:s,s:s?,s:s,s:s,s:s,s:s?,s:s?,s:i,s:b,s:b,s:s?,s:b,s:s,s:o}", "scenario", sc->name, "path",
-		      sc->path, "title", sc->title, "network", scenario_network_name(sc->network), "expect", sc->expect,
-		      "expect_peer", sc->expect_peer, "expect_check", sc->expect_check, "timeout_s", (int)sc->timeout_s,
-		      "static_arp", sc->static_arp, "mallory_ip_forward", sc->mallory_ip_forward, "leak_key", key,
-		      "command", sc->command != NULL, "bin_dir", p->bin_dir, "hosts", hosts);
+	json_t *j = json_pack("{s:s,s:s?,s:s,s:s,s:s,s:s?,s:s?,s:i,s:b,s:b,s:s?,s:s?,s:b,s:s,s:o}", "scenario",
+			      sc->name, "path", sc->path, "title", sc->title, "network",
+			      scenario_network_name(sc->network), "expect", sc->expect, "expect_peer", sc->expect_peer,
+			      "expect_check", sc->expect_check, "timeout_s", (int)sc->timeout_s, "static_arp",
+			      sc->static_arp, "mallory_ip_forward", sc->mallory_ip_forward, "leak", sc->leak,
+			      "leak_key", key, "command", sc->command != NULL, "bin_dir", p->bin_dir, "hosts", hosts);
 	free(key);
 	if (!j)
 		return NULL;

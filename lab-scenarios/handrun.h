@@ -12,7 +12,8 @@
 #include "judge.h"
 #include "scenario.h"
 
-/* `mitmlab show NAME --json`: the scenario's facts and, per host in start
+/* `mitmlab show NAME --json`: the scenario's facts (with, for a later phase,
+ * the leaked key as the scenario names it and resolved) and, per host in start
  * order (bob, mallory, alice), its lab-plan address and MAC, the exact argv
  * the runner would start (without the runner's own --events and --keylog)
  * and the event that says it is ready. New reference, NULL when out of

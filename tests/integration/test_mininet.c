@@ -204,6 +204,25 @@ static void test_switch_signed_blocked_as_in_the_lab(void **state)
 	json_decref(mn);
 }
 
+/* A later phase (40): bob's RSA key leaks, and mallory opens the Mininet
+ * run's own wire.pcap with it, as in the lab. */
+static void test_switch_later_phase(void **state)
+{
+	(void)state;
+	const char *dir = tmpdir();
+	json_t *mn;
+	int rc = mininet_run(dir, "switch", "40-transport-leak", &mn);
+	if (rc != 0 || !mn)
+		fail_msg("mitmlab-mininet 40-transport-leak exited %d (see %s/mn):\n%s", rc, dir, out);
+	assert_string_equal(vstr(mn, "kind"), "attack-succeeded");
+	assert_int_equal(check_events(dir, "\"event\":\"phase\"", "\"kind\":\"transport\""), 1);
+	assert_int_equal(check_events(dir, "\"event\":\"started\"", "\"--decrypt\""), 1);
+	char log[400];
+	snprintf(log, sizeof log, "%s/mn/mallory-later.log", dir);
+	assert_int_equal(access(log, R_OK), 0);
+	json_decref(mn);
+}
+
 /* Two switches and a router: mallory on alice's LAN poisons alice and the
  * gateway, relays what alice sends beyond it, and holds both keys. */
 static void test_router_dh_mitm(void **state)
@@ -369,6 +388,7 @@ int main(void)
 	    cmocka_unit_test(test_show_json),
 	    cmocka_unit_test(test_switch_dh_mitm_as_in_the_lab),
 	    cmocka_unit_test(test_switch_signed_blocked_as_in_the_lab),
+	    cmocka_unit_test(test_switch_later_phase),
 	    cmocka_unit_test(test_router_dh_mitm),
 	    cmocka_unit_test(test_refuses_outside_its_namespaces),
 	    cmocka_unit_test(test_judge_collects_per_host_files),
