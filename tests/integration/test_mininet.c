@@ -84,20 +84,23 @@ static json_t *lab_run(const char *dir, const char *name)
 	return load_report(run);
 }
 
-/* tools/mininet/mitmlab-mininet [--topo TOPO] --out DIR/mn NAME: its exit
- * status; *report its run's report.json. */
+/* tools/mininet/mitmlab-mininet [--topo TOPO] --out DIR/mn NAME (topo
+ * "hand": --by-hand on one switch): its exit status; *report its run's
+ * report.json. */
 static int mininet_run(const char *dir, const char *topo, const char *name, json_t **report)
 {
 	char script[4096], bin[4096], run[300];
+	bool hand = strcmp(topo, "hand") == 0;
 	snprintf(run, sizeof run, "%s/mn", dir);
 	const char *argv[] = {proc_src("tools/mininet/mitmlab-mininet", script, sizeof script),
 			      "--topo",
-			      topo,
+			      hand ? "switch" : topo,
 			      "--mitmlab",
 			      proc_bin("mitmlab", bin, sizeof bin),
 			      "--out",
 			      run,
-			      name,
+			      hand ? "--by-hand" : name,
+			      hand ? name : NULL,
 			      NULL};
 	int rc = run_cmd(argv, out, sizeof out);
 	*report = load_report(run);
@@ -240,6 +243,36 @@ static void test_router_dh_mitm(void **state)
 	assert_int_equal(check_events(dir, "--targets\",\"10.0.0.10,10.0.0.1\"", "\"event\":\"started\""), 1);
 	assert_int_equal(check_events(dir, "\"--listen\",\"10.0.1.20:4433\"", "\"host\":\"10.0.1.20\""), 1);
 	json_decref(mn);
+}
+
+/* docs/running-on-real-hosts.md, step by step on Mininet hosts: cards of
+ * their own (enp1s0, MACs not the lab's), mallory armed, each program's
+ * events in its host's file, no runner; mitmlab judge DIR NAME merges and
+ * judges them: the lab's verdict. */
+static void test_by_hand_as_on_real_hosts(void **state)
+{
+	(void)state;
+	const char *dir = tmpdir();
+	json_t *mn;
+	int rc = mininet_run(dir, "hand", "06-dh-mitm", &mn);
+	if (rc != 0 || !mn)
+		fail_msg("mitmlab-mininet --by-hand 06-dh-mitm exited %d (see %s/mn):\n%s", rc, dir, out);
+	assert_string_equal(vstr(mn, "kind"), "attack-succeeded");
+	assert_non_null(strstr(out, "by hand"));
+	json_decref(mn);
+	char path[400], text[4096];
+	snprintf(path, sizeof path, "%s/mn/commands.txt", dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(text, "--iface enp1s0 --armed --targets 10.0.0.10,10.0.0.20 --attack dh-mitm --events 3 "
+				     "3>>mallory.jsonl"));
+	/* the hosts' own files, merged by the judge: no runner's word in them */
+	assert_int_equal(check_events(dir, "\"actor\":\"lab\"", ""), 0);
+	assert_int_equal(check_events(dir, "\"target-resolved\"", "52:54:00:00:00:0a"), 1);
+	assert_int_equal(check_events(dir, "\"actor\":\"alice\"", "\"event\":\"done\""), 1);
 }
 
 /* The topology half refuses to run outside its own namespaces. Each case is
@@ -390,6 +423,7 @@ int main(void)
 	    cmocka_unit_test(test_switch_signed_blocked_as_in_the_lab),
 	    cmocka_unit_test(test_switch_later_phase),
 	    cmocka_unit_test(test_router_dh_mitm),
+	    cmocka_unit_test(test_by_hand_as_on_real_hosts),
 	    cmocka_unit_test(test_refuses_outside_its_namespaces),
 	    cmocka_unit_test(test_judge_collects_per_host_files),
 	};
