@@ -126,6 +126,7 @@ local alert_names = {
 	[55] = "tofu-changed",
 	[56] = "tofu-store",
 	[57] = "no-common-kind",
+	[58] = "tls-failure",
 }
 
 local f = {
