@@ -118,7 +118,8 @@ int main(int argc, char **argv)
 		r = PEER_EXIT_INTERNAL;
 		goto out;
 	}
-	if ((e = peer_conn_init(c, fd, &o.kex, &ev, o.timeout_ms)) != 0) {
+	if ((e = o.tls ? peer_conn_init_tls(c, fd, &o.tls_cfg, &ev, o.timeout_ms)
+		       : peer_conn_init(c, fd, &o.kex, &ev, o.timeout_ms)) != 0) {
 		mlab_ev_error(&ev, e, "setup", NULL);
 		r = PEER_EXIT_INTERNAL;
 		goto out_conn;
@@ -130,7 +131,7 @@ int main(int argc, char **argv)
 	if (e == 0)
 		mlab_ev_emit(&ev, "done", json_pack("{s:i,s:i}", "sent", c->n_sent, "received", c->n_recv),
 			     "done: %u sent, %u received", c->n_sent, c->n_recv);
-	r = peer_exit_for(e == MLAB_E_FAILED ? c->kex.err : e);
+	r = peer_exit_for(e == MLAB_E_FAILED ? peer_conn_err(c) : e);
 out_conn:
 	peer_conn_free(c);
 out:

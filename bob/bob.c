@@ -91,12 +91,22 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* The configuration is checked once, before anyone connects. */
-	if ((e = mlab_kex_init(&c->kex, &o.kex, NULL)) != 0) {
+	if (o.tls) {
+		struct mlab_tls probe;
+		e = mlab_tls_init(&probe, &o.tls_cfg, &ev);
+		mlab_tls_free(&probe);
+		if (e != 0) {
+			fprintf(stderr, "bob: %s (--cert %s, --key %s)\n", mlab_err_text(e), o.cert_path, o.key_path);
+			r = e == MLAB_E_KEYFILE ? PEER_EXIT_SETUP : PEER_EXIT_USAGE;
+			goto out;
+		}
+	} else if ((e = mlab_kex_init(&c->kex, &o.kex, NULL)) != 0) {
 		fprintf(stderr, "bob: %s\n", mlab_err_text(e));
 		r = PEER_EXIT_USAGE;
 		goto out;
+	} else {
+		mlab_kex_free(&c->kex);
 	}
-	mlab_kex_free(&c->kex);
 	mlab_ev_emit(&ev, "listening", json_pack("{s:s,s:i}", "addr", o.addr, "port", (int)port),
 		     "listening on %s (port %u)", o.addr, port);
 	r = PEER_EXIT_OK;
@@ -113,13 +123,14 @@ int main(int argc, char **argv)
 		peer_describe(fd, peer, sizeof peer);
 		mlab_ev_emit(&ev, "accepted", json_pack("{s:s,s:i}", "peer", peer, "conn", (int)served),
 			     "connection #%u from %s", served, peer);
-		if ((e = peer_conn_init(c, fd, &o.kex, &ev, o.timeout_ms)) == 0) {
+		if ((e = o.tls ? peer_conn_init_tls(c, fd, &o.tls_cfg, &ev, o.timeout_ms)
+			       : peer_conn_init(c, fd, &o.kex, &ev, o.timeout_ms)) == 0) {
 			c->keylog = o.keylog;
 			c->party = "bob";
 			e = serve(c, &o);
 		}
 		if (e == MLAB_E_FAILED)
-			e = c->kex.err;
+			e = peer_conn_err(c);
 		mlab_ev_emit(&ev, "connection-end",
 			     json_pack("{s:i,s:b,s:s}", "conn", (int)served, "ok", e == 0, "error", mlab_err_name(e)),
 			     "connection #%u ended: %s", served, e == 0 ? "ok" : mlab_err_name(e));

@@ -68,7 +68,7 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "modes:a groups:a ciphers:a kinds:a client_auth:b",                                                          \
 	  "offered {modes:list} / {groups:list}{?kinds| / {kinds:list}}{?client_auth| +mutual}")                       \
 	X(EV_NEGOTIATED, "negotiated", EW_AB, KN_OWN, EM_NONE, SQ_ROLE, MSG_SHELLO,                                    \
-	  "mode:s group:s cipher:s kind:s client_auth:b scope:s validate_shares:b",                                    \
+	  "mode:s group:s cipher:s kind:s client_auth:b scope:s validate_shares:b version:s proto:s",                  \
 	  "negotiated {mode} {?kind|{kind}}{!kind|{group}} {cipher:cipher}{?client_auth| +mutual}")                    \
 	X(EV_WEAKENED, "weakened", EW_AB, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "disabled:s", "{disabled} OFF")          \
 	X(EV_PARAMS_RECEIVED, "params-received", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "bits:i p:s g:s checked:b", \
@@ -110,6 +110,8 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	X(EV_TOFU_ERROR, "tofu-error", EW_A, KN_OWN, EM_FAIL, SQ_NONE, MSG_NONE, "why:s", "TOFU store: {why}")         \
 	X(EV_SIGNATURE_KEY, "signature-key", EW_AB, KN_OWN, EM_FAIL, SQ_RECV, MSG_SIG, "signer_key:s pinned_key:s",    \
 	  "signer {signer_key:key} not pinned {pinned_key:key}")                                                       \
+	X(EV_SPKI_PIN, "spki-pin", EW_A, KN_OWN, EM_NONE, SQ_RECV, MSG_CERT, "ok:b spki:s pinned:s",                   \
+	  "{?ok|pinned key \xe2\x9c\x94}{!ok|pinned key \xe2\x9c\x98}")                                                \
 	X(EV_SIGNATURE_VERIFIED, "signature-verified", EW_AB, KN_OWN, EM_OK, SQ_RECV, MSG_SIG,                         \
 	  "scope:s signer_key:s trust:s", "signature \xe2\x9c\x94 {?trust|{trust}}{!trust|pinned} {signer_key:key}")   \
 	X(EV_SESSION_KEY, "session-key", EW_AB | EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                             \
@@ -118,7 +120,7 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	X(EV_FINISHED_VERIFIED, "finished-verified", EW_AB, KN_OWN, EM_OK, SQ_RECV, MSG_FIN, "",                       \
 	  "Finished \xe2\x9c\x94")                                                                                     \
 	X(EV_HANDSHAKE_DONE, "handshake-done", EW_AB, KN_OWN, EM_OK, SQ_NONE, MSG_NONE,                                \
-	  "key_id:s mode:s group:s cipher:s", "handshake done")                                                        \
+	  "key_id:s mode:s group:s cipher:s version:s", "handshake done")                                              \
 	X(EV_ALERT_RECEIVED, "alert-received", EW_AB, KN_OWN, EM_WARN, SQ_RECV, MSG_ALERT, "error:s check:s code:i",   \
 	  "alert: {error}")                                                                                            \
 	X(EV_ERROR, "error", EW_AB | EW_M, KN_OWN, EM_FAIL, SQ_NONE, MSG_NONE,                                         \

@@ -856,13 +856,47 @@ static bool lists_sign(const char *modes)
 	return lists_mode(modes, "sign");
 }
 
+static bool speaks_tls(const struct sc_prog *x)
+{
+	const char *v = prog_value(x, "--proto");
+	return v && strcmp(v, "tls") == 0;
+}
+
+/* A peer's modes: --proto tls means cert when auth is not given (peer_opts.c). */
+static const char *auth_of(const struct sc_prog *x)
+{
+	const char *v = prog_value(x, "--auth");
+	return v ? v : speaks_tls(x) ? "cert" : NULL;
+}
+
+/* --proto tls: both peers speak it, by certificate (peer/peer_tls.c). */
+static int tls_rules(struct sc_parse *p)
+{
+	const struct sc_prog *a = &p->sc->alice, *b = &p->sc->bob;
+	if (speaks_tls(a) != speaks_tls(b))
+		return fail(p, key_at(p, speaks_tls(a) ? SEC_ALICE : SEC_BOB, "proto"),
+			    "[%s] proto: alice and bob must speak the same protocol: give 'proto = tls' to both",
+			    speaks_tls(a) ? "alice" : "bob");
+	for (int i = 0; i < 2; i++) {
+		const struct sc_prog *x = i ? b : a;
+		if (speaks_tls(x) && strcmp(auth_of(x), "cert") != 0)
+			return fail(p, key_at(p, i ? SEC_BOB : SEC_ALICE, "auth"),
+				    "[%s] auth: with proto = tls, bob is authenticated by his certificate only: "
+				    "remove auth (or write auth = cert)",
+				    i ? "bob" : "alice");
+	}
+	return 1;
+}
+
 /* Mode cert and trust on first use: the rules of peer/peer_trust.c and
  * mallory_opts.c. Returns 1, or 0 after fail(). */
 static int trust_rules(struct sc_parse *p)
 {
 	const struct scenario *sc = p->sc;
 	const struct sc_prog *a = &sc->alice, *b = &sc->bob, *m = &sc->mallory;
-	bool a_cert = lists_mode(prog_value(a, "--auth"), "cert");
+	if (!tls_rules(p))
+		return 0;
+	bool a_cert = lists_mode(auth_of(a), "cert");
 	static const char *const cert_only[] = {"ca", "insecure", "no-name-check"};
 
 	for (size_t i = 0; i < N_OF(cert_only); i++) {
@@ -871,7 +905,7 @@ static int trust_rules(struct sc_parse *p)
 		if (prog_has(a, flag) && !a_cert)
 			return fail(p, key_at(p, SEC_ALICE, cert_only[i]),
 				    "[alice] %s: only with cert in auth (certificates), got auth = %s", cert_only[i],
-				    prog_value(a, "--auth") ? prog_value(a, "--auth") : "none");
+				    auth_of(a) ? auth_of(a) : "none");
 	}
 	if (a_cert && !prog_has(a, "--ca") && !prog_has(a, "--insecure"))
 		return fail(p, key_at(p, SEC_ALICE, "auth"),
@@ -882,11 +916,11 @@ static int trust_rules(struct sc_parse *p)
 	if (prog_has(a, "--tofu") && prog_has(a, "--peer-key"))
 		return fail(p, key_at(p, SEC_ALICE, "tofu"),
 			    "[alice] tofu: and peer-key are two ways to know bob's key: keep one");
-	if (lists_mode(prog_value(b, "--auth"), "cert") && (!prog_has(b, "--cert") || !prog_has(b, "--key")))
+	if (lists_mode(auth_of(b), "cert") && (!prog_has(b, "--cert") || !prog_has(b, "--key")))
 		return fail(p, key_at(p, SEC_BOB, "auth"),
 			    "[bob] auth: mode cert needs bob's chain and its key: add 'cert = pki/bob.chain.pem' and "
 			    "'key = bob.key' to [bob]");
-	if (prog_has(b, "--cert") && !lists_mode(prog_value(b, "--auth"), "cert"))
+	if (prog_has(b, "--cert") && !lists_mode(auth_of(b), "cert"))
 		return fail(p, key_at(p, SEC_BOB, "cert"), "[bob] cert: only with cert in auth");
 	if (!m->present)
 		return 1;

@@ -99,14 +99,16 @@
 	X(MLAB_E_TOFU_STORE, -56, "tofu-store", "setup",                                                               \
 	  "the trust-on-first-use store (--tofu) cannot be read, does not parse, or cannot be written")                \
 	X(MLAB_E_NO_COMMON_KIND, -57, "no-common-kind", "negotiation",                                                 \
-	  "no key establishment (ephemeral, static, transport) offered by the initiator is allowed here")
+	  "no key establishment (ephemeral, static, transport) offered by the initiator is allowed here")              \
+	X(MLAB_E_TLS, -58, "tls-failure", "tls",                                                                       \
+	  "the TLS library ended the handshake (the detail gives OpenSSL's reason)")
 
 enum mlab_err {
 	MLAB_OK = 0,
 #define MLAB_X_ENUM(c, v, n, k, s) c = v,
 	MLAB_ERRORS(MLAB_X_ENUM)
 #undef MLAB_X_ENUM
-	    MLAB_E_LAST = -58
+	    MLAB_E_LAST = -59
 };
 
 /* Machine name ("signature-invalid"); "unknown-error" for values out of range. */

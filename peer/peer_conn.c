@@ -12,9 +12,10 @@
 #include "mlab_err.h"
 #include "peer_net.h"
 
-int peer_conn_init(struct peer_conn *c, int fd, const struct mlab_kex_config *cfg, struct mlab_ev *ev, int timeout_ms)
+static void conn_reset(struct peer_conn *c, int fd, struct mlab_ev *ev, int timeout_ms)
 {
 	c->fd = fd;
+	c->tls = NULL;
 	c->timeout_ms = timeout_ms;
 	c->ev = ev;
 	c->n_sent = c->n_recv = 0;
@@ -23,31 +24,108 @@ int peer_conn_init(struct peer_conn *c, int fd, const struct mlab_kex_config *cf
 	c->bulk_t0 = 0;
 	c->bulk_bytes = 0;
 	mlab_wr_init(&c->wr, c->out, sizeof c->out);
+}
+
+int peer_conn_init(struct peer_conn *c, int fd, const struct mlab_kex_config *cfg, struct mlab_ev *ev, int timeout_ms)
+{
+	conn_reset(c, fd, ev, timeout_ms);
 	return mlab_kex_init(&c->kex, cfg, ev);
+}
+
+int peer_conn_init_tls(struct peer_conn *c, int fd, const struct mlab_tls_config *cfg, struct mlab_ev *ev,
+		       int timeout_ms)
+{
+	int e;
+	conn_reset(c, fd, ev, timeout_ms);
+	memset(&c->kex, 0, sizeof c->kex); /* idle: mlab_kex_free has nothing to free */
+	if (!(c->tls = malloc(sizeof *c->tls)))
+		return MLAB_E_NOMEM;
+	if ((e = mlab_tls_init(c->tls, cfg, ev)) != 0) {
+		mlab_tls_free(c->tls);
+		free(c->tls);
+		c->tls = NULL;
+	}
+	return e;
+}
+
+int peer_conn_err(const struct peer_conn *c)
+{
+	return c->tls ? c->tls->err : c->kex.err;
 }
 
 void peer_conn_free(struct peer_conn *c)
 {
+	if (!c)
+		return;
+	if (c->tls) {
+		mlab_tls_free(c->tls);
+		free(c->tls);
+		c->tls = NULL;
+	}
 	mlab_kex_free(&c->kex);
 	OPENSSL_cleanse(c->in, sizeof c->in);
 }
 
-/* Sends whatever the engine queued (including a final alert). */
+/* Sends whatever the engine queued (including a final alert); for TLS, until
+ * OpenSSL has nothing left. */
 static int flush(struct peer_conn *c)
 {
 	int e = 0;
-	if (c->wr.len)
-		e = peer_write_all(c->fd, c->out, c->wr.len, peer_now_ms() + c->timeout_ms);
-	c->wr.len = 0;
+	do {
+		if (c->tls)
+			mlab_tls_drain(c->tls, &c->wr);
+		if (c->wr.len && e == 0)
+			e = peer_write_all(c->fd, c->out, c->wr.len, peer_now_ms() + c->timeout_ms);
+		c->wr.len = 0;
+	} while (e == 0 && c->tls && mlab_tls_pending(c->tls));
 	return e;
 }
 
 /* A local failure: record it in the engine, try to tell the peer. */
 int peer_conn_fail(struct peer_conn *c, int e)
 {
+	if (c->tls) {
+		int r = mlab_tls_fail(c->tls, e, NULL);
+		(void)flush(c);
+		return r;
+	}
 	int r = mlab_kex_fail(&c->kex, e, &c->wr);
 	(void)flush(c);
 	return r == MLAB_E_FAILED ? e : r;
+}
+
+/* TLS: bytes from the network into the engine until it is connected. */
+static int tls_handshake(struct peer_conn *c)
+{
+	int e = mlab_tls_handshake(c->tls, NULL, 0, &c->wr); /* the initiator's ClientHello */
+	int f = flush(c);
+	while (e == 0 && f == 0 && !mlab_tls_connected(c->tls)) {
+		size_t n;
+		if ((e = peer_read_some(c->fd, c->in, sizeof c->in, peer_now_ms() + c->timeout_ms, &n)) != 0)
+			return peer_conn_fail(c, e);
+		e = mlab_tls_handshake(c->tls, c->in, n, &c->wr);
+		f = flush(c);
+	}
+	if (e == 0 && f != 0)
+		return peer_conn_fail(c, f);
+	return e;
+}
+
+/* TLS: the next record's data (what OpenSSL holds already comes first). */
+static int tls_recv(struct peer_conn *c, uint8_t *data, size_t *len, bool *closed, int wait_ms)
+{
+	int64_t deadline = peer_now_ms() + wait_ms;
+	bool got = false;
+	size_t n = 0;
+	int e = mlab_tls_open(c->tls, NULL, 0, data, MLAB_MAX_PLAINTEXT, len, &got, closed, &c->wr);
+	while (e == 0 && !got && !*closed) {
+		(void)flush(c);
+		if ((e = peer_read_some(c->fd, c->in, sizeof c->in, deadline, &n)) != 0)
+			return peer_conn_fail(c, e == MLAB_E_EOF ? MLAB_E_TRUNCATION : e);
+		e = mlab_tls_open(c->tls, c->in, n, data, MLAB_MAX_PLAINTEXT, len, &got, closed, &c->wr);
+	}
+	(void)flush(c);
+	return e;
 }
 
 /* Reads one whole frame; the header is checked before the body is read. */
@@ -93,6 +171,8 @@ int peer_conn_handshake(struct peer_conn *c)
 {
 	int e = 0;
 
+	if (c->tls)
+		return tls_handshake(c);
 	if (c->kex.cfg.role == MLAB_INITIATOR && (e = mlab_kex_start(&c->kex, &c->wr)) != 0)
 		return peer_conn_fail(c, e);
 	if ((e = flush(c)) != 0)
@@ -147,7 +227,8 @@ json_t *peer_data_json(unsigned n, const uint8_t *data, size_t len)
 int peer_conn_send(struct peer_conn *c, const uint8_t *data, size_t len)
 {
 	char shown[256];
-	int e = mlab_kex_seal(&c->kex, MLAB_CONTENT_DATA, data, len, &c->wr);
+	int e = c->tls ? mlab_tls_seal(c->tls, data, len, &c->wr)
+		       : mlab_kex_seal(&c->kex, MLAB_CONTENT_DATA, data, len, &c->wr);
 
 	if (e != 0) {
 		(void)flush(c);
@@ -173,16 +254,22 @@ int peer_conn_recv(struct peer_conn *c, uint8_t *data, size_t *len, bool *closed
 
 	*closed = false;
 	*len = 0;
-	if ((e = read_frame(c, wait_ms, &type, &flen)) != 0)
-		/* EOF where a record or close notification was due: truncation. */
-		return peer_conn_fail(c, e == MLAB_E_EOF ? MLAB_E_TRUNCATION : e);
-	if (type == MLAB_MSG_RECORD)
-		e = mlab_kex_open(&c->kex, c->in + MLAB_FRAME_HDR, flen, &content, data, len, &c->wr);
-	else
-		e = mlab_kex_input(&c->kex, type, c->in + MLAB_FRAME_HDR, flen, &c->wr);
-	(void)flush(c);
-	if (e != 0)
-		return e;
+	if (c->tls) {
+		if ((e = tls_recv(c, data, len, closed, wait_ms)) != 0)
+			return e;
+		content = *closed ? MLAB_CONTENT_CLOSE : MLAB_CONTENT_DATA;
+	} else {
+		if ((e = read_frame(c, wait_ms, &type, &flen)) != 0)
+			/* EOF where a record or close notification was due: truncation. */
+			return peer_conn_fail(c, e == MLAB_E_EOF ? MLAB_E_TRUNCATION : e);
+		if (type == MLAB_MSG_RECORD)
+			e = mlab_kex_open(&c->kex, c->in + MLAB_FRAME_HDR, flen, &content, data, len, &c->wr);
+		else
+			e = mlab_kex_input(&c->kex, type, c->in + MLAB_FRAME_HDR, flen, &c->wr);
+		(void)flush(c);
+		if (e != 0)
+			return e;
+	}
 	if (content == MLAB_CONTENT_CLOSE) {
 		*closed = true;
 		*len = 0;
@@ -201,7 +288,7 @@ int peer_conn_recv(struct peer_conn *c, uint8_t *data, size_t *len, bool *closed
 
 int peer_conn_close(struct peer_conn *c)
 {
-	int e = mlab_kex_seal(&c->kex, MLAB_CONTENT_CLOSE, NULL, 0, &c->wr);
+	int e = c->tls ? mlab_tls_close(c->tls, &c->wr) : mlab_kex_seal(&c->kex, MLAB_CONTENT_CLOSE, NULL, 0, &c->wr);
 	if (e != 0) {
 		(void)flush(c);
 		return e;

@@ -9,9 +9,13 @@
 #include <stdint.h>
 
 #include "mlab_kex.h"
+#include "mlab_tls.h"
 
+/* One driver, two engines: the lab protocol's (kex) or, with --proto tls,
+ * OpenSSL's TLS (tls, not NULL). */
 struct peer_conn {
 	int fd;
+	struct mlab_tls *tls;
 	int timeout_ms;
 	struct mlab_kex kex;
 	struct mlab_ev *ev;
@@ -28,6 +32,11 @@ struct peer_conn {
 };
 
 int peer_conn_init(struct peer_conn *c, int fd, const struct mlab_kex_config *cfg, struct mlab_ev *ev, int timeout_ms);
+/* The same connection driven by the TLS engine. */
+int peer_conn_init_tls(struct peer_conn *c, int fd, const struct mlab_tls_config *cfg, struct mlab_ev *ev,
+		       int timeout_ms);
+/* The engine's sticky error (0: none). */
+int peer_conn_err(const struct peer_conn *c);
 int peer_conn_handshake(struct peer_conn *c);
 /* Seals and sends one application message. */
 int peer_conn_send(struct peer_conn *c, const uint8_t *data, size_t len);

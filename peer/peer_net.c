@@ -185,6 +185,25 @@ int peer_read_full(int fd, void *buf, size_t n, int64_t deadline)
 	return 0;
 }
 
+int peer_read_some(int fd, void *buf, size_t cap, int64_t deadline, size_t *got)
+{
+	*got = 0;
+	for (;;) {
+		int e = wait_fd(fd, POLLIN, deadline);
+		if (e != 0)
+			return e;
+		ssize_t r = recv(fd, buf, cap, MSG_DONTWAIT);
+		if (r == 0)
+			return MLAB_E_EOF;
+		if (r > 0) {
+			*got = (size_t)r;
+			return 0;
+		}
+		if (errno != EAGAIN && errno != EINTR)
+			return errno == ECONNRESET ? MLAB_E_EOF : MLAB_E_IO;
+	}
+}
+
 int peer_write_all(int fd, const void *buf, size_t n, int64_t deadline)
 {
 	const uint8_t *p = buf;

@@ -19,6 +19,8 @@ void peer_describe(int fd, char *out, size_t len);
 /* Absolute deadline in ms on the monotonic clock. */
 int64_t peer_now_ms(void);
 int peer_read_full(int fd, void *buf, size_t n, int64_t deadline);
+/* Whatever has arrived, at least one byte, at most cap: *got. */
+int peer_read_some(int fd, void *buf, size_t cap, int64_t deadline, size_t *got);
 int peer_write_all(int fd, const void *buf, size_t n, int64_t deadline);
 
 #endif

@@ -8,8 +8,12 @@
 #define AB (MO_ALICE | MO_BOB)
 static const char *const scopes[] = {"transcript", "params", NULL};
 static const char *const weak_rngs[] = {"pid", "time", NULL};
+static const char *const protos[] = {"lab", "tls", NULL};
+static const char *const tls_versions[] = {"1.2", "1.3", NULL};
 
 const struct mlab_opt peer_optab[] = {
+    {"proto", MO_WORD, AB, 0, 0, 0, NULL, protos},
+    {"tls-version", MO_WORD, AB, 0, 0, 0, NULL, tls_versions},
     {"auth", MO_MODES, AB, 0, 0, 0, NULL, NULL},
     {"groups", MO_GROUPS, AB, 0, 0, 0, NULL, NULL},
     {"cipher", MO_CIPHERS, AB, 0, 0, 0, NULL, NULL},
@@ -41,6 +45,7 @@ const struct mlab_opt peer_optab[] = {
     {"tofu", MO_FILE, MO_ALICE, 0, 0, 0, NULL, NULL},
     {"insecure", MO_FLAG, MO_ALICE, 0, 0, 0, NULL, NULL},
     {"no-name-check", MO_FLAG, MO_ALICE, 0, 0, 0, NULL, NULL},
+    {"pin-spki", MO_TEXT, MO_ALICE, 0, 0, 0, NULL, NULL},
     {"connect", MO_ADDR, MO_ALICE, MO_RUNNER, 0, 0, NULL, NULL},
     {"listen", MO_ADDR, MO_BOB, MO_RUNNER, 0, 0, NULL, NULL},
     {"max-conns", MO_UINT, MO_BOB, MO_RUNNER, 0, 4294967295ULL, "connections", NULL},

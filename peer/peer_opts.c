@@ -17,6 +17,7 @@
 #include "peer_optab.h"
 #include "mlab_version.h"
 #include "peer_kind.h"
+#include "peer_tls.h"
 #include "peer_trust.h"
 
 enum {
@@ -57,6 +58,9 @@ enum {
 	OPT_FIXED_NONCE,
 	OPT_WEAK_RNG,
 	OPT_KEYLOG,
+	OPT_PROTO,
+	OPT_TLS_VERSION,
+	OPT_PIN_SPKI,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -100,6 +104,9 @@ static const struct option long_opts[] = {
     {"fixed-nonce", no_argument, NULL, OPT_FIXED_NONCE},
     {"weak-rng", required_argument, NULL, OPT_WEAK_RNG},
     {"keylog", required_argument, NULL, OPT_KEYLOG},
+    {"proto", required_argument, NULL, OPT_PROTO},
+    {"tls-version", required_argument, NULL, OPT_TLS_VERSION},
+    {"pin-spki", required_argument, NULL, OPT_PIN_SPKI},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -174,7 +181,13 @@ static void usage(FILE *f, const struct peer_opts *o)
 	    "  --min-security BITS     never use a group below this security level (x25519 128, ffdhe2048 103,\n"
 	    "                          ffdhe3072 125, lab groups 8-24); default: no policy\n"
 	    "  --keylog FILE           append each session's keys to FILE (one line per session: read a capture\n"
-	    "                          later, as SSLKEYLOGFILE does for TLS; docs/protocol.md §12.6)\n"
+	    "                          later, as SSLKEYLOGFILE does for TLS; docs/protocol.md §12.6); with\n"
+	    "                          --proto tls, OpenSSL's SSLKEYLOGFILE lines (tshark -o tls.keylog_file:FILE)\n"
+	    "  --proto lab|tls         the lab protocol (default), or real TLS from OpenSSL: bob serves his\n"
+	    "                          certificate (--cert, --key), alice checks it with the lab's checks (--ca,\n"
+	    "                          --peer-name, also the SNI, --now, --insecure); docs/protocol.md §16\n"
+	    "  --tls-version 1.2|1.3   --proto tls: only this version (default: both, 1.3 preferred)\n"
+	    "%s"
 	    "  --quiet                 no readable log on stderr\n"
 	    "  --help                  this text\n"
 	    "  --version               the version, and the OpenSSL it runs with\n\n"
@@ -190,6 +203,9 @@ static void usage(FILE *f, const struct peer_opts *o)
 		  "                          than the one sent (RFC 8446 4.1.3 style; pair with signatures)"
 		: "mark the nonce with a digest of the offer received when choosing a weaker group\n"
 		  "                          than the policy takes: a signed nonce tells alice of a changed offer",
+	    ini ? "  --pin-spki PIN          --proto tls: bob's leaf must carry this key: SHA-256 of its\n"
+		  "                          SubjectPublicKeyInfo, 64 hex digits or sha256//BASE64 (HPKP)\n"
+		: "",
 	    /* bob outlives his connections: their outcomes are events, not his status. */
 	    ini ? "exit status: 0 success, 1 a check failed or the peer aborted, 2 usage, 3 network, 4 key files,\n"
 		  "             5 internal error (out of memory, crypto library)\n"
@@ -344,7 +360,15 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 	int r, ini = o->role == MLAB_INITIATOR;
 
 	switch (opt) {
+	case OPT_PROTO:
+		return peer_tls_parse(o, "proto", arg);
+	case OPT_TLS_VERSION:
+		return peer_tls_parse(o, "tls-version", arg);
+	case OPT_PIN_SPKI:
+		return peer_tls_parse(o, "pin-spki", arg);
 	case OPT_AUTH:
+		o->auth_given = true;
+		return set_list(o, opt, arg);
 	case OPT_GROUPS:
 	case OPT_CIPHER:
 	case OPT_KEX:
@@ -530,13 +554,15 @@ int peer_opts_parse(struct peer_opts *o, enum mlab_role role, int argc, char **a
 			return r;
 	if (optind < argc)
 		return bad(o, "unexpected argument: %s", argv[optind]);
+	if (o->tls && !o->auth_given) /* TLS authenticates bob by his certificate */
+		(void)set_list(o, OPT_AUTH, "cert");
 	return -1;
 }
 
 int peer_opts_load_keys(struct peer_opts *o)
 {
-	int r = peer_trust_check(o);
-	if (r >= 0 || (r = peer_kind_check(o)) >= 0)
+	int r = peer_tls_check(o);
+	if (r >= 0 || (r = peer_trust_check(o)) >= 0 || (r = peer_kind_check(o)) >= 0)
 		return r;
 	bool sign = false, cert = false;
 	for (size_t i = 0; i < o->kex.n_modes; i++) {
@@ -570,9 +596,9 @@ int peer_opts_load_keys(struct peer_opts *o)
 		fprintf(stderr, "%s: cannot read an Ed25519 public key (PEM) from %s\n", o->prog, o->peer_key_path);
 		return PEER_EXIT_SETUP;
 	}
-	if ((r = peer_kind_load(o)) >= 0)
+	if ((r = peer_kind_load(o)) >= 0 || (r = peer_trust_load(o)) >= 0)
 		return r;
-	return peer_trust_load(o);
+	return peer_tls_load(o);
 }
 
 void peer_opts_free(struct peer_opts *o)

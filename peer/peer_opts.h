@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "mlab_kex.h"
+#include "mlab_tls.h"
 
 /* Exit codes of alice and bob (documented in their --help). */
 enum peer_exit {
@@ -48,6 +49,12 @@ struct peer_opts {
 	struct mlab_rng rng;
 	struct mlab_chain chain;
 	struct mlab_trust trust;
+	/* --proto tls (peer_tls.c) */
+	bool tls, auth_given;
+	int tls_version; /* --tls-version: 12 or 13, 0 both */
+	bool pin;	 /* alice --pin-spki */
+	uint8_t pin_spki[32];
+	struct mlab_tls_config tls_cfg;
 };
 
 /* Parses argv. Returns -1 to go on, or an exit code (after --help: 0). */

@@ -126,6 +126,7 @@ local alert_names = {
 	[55] = "tofu-changed",
 	[56] = "tofu-store",
 	[57] = "no-common-kind",
+	[58] = "tls-failure",
 }
 
 local f = {
@@ -1048,7 +1049,22 @@ local function frame_len(tvb, pinfo, offset)
 	return HDR + len
 end
 
+-- The TLS twin (--proto tls, docs/protocol.md §16) runs on the same port: a
+-- segment that starts with a TLS record header (content type 20-23, version
+-- 3.x) is TLS's, handed to Wireshark's own dissector. Lab types are 1-9.
+local tls_dissector = Dissector.get("tls")
+local function is_tls(tvb)
+	if tvb:len() < 5 then
+		return false
+	end
+	local t, major = tvb(0, 1):uint(), tvb(1, 1):uint()
+	return t >= 20 and t <= 23 and major == 3
+end
+
 function mitmlab.dissector(tvb, pinfo, tree)
+	if is_tls(tvb) then
+		return tls_dissector:call(tvb, pinfo, tree)
+	end
 	pinfo.cols.info:clear()
 	dissect_tcp_pdus(tvb, tree, HDR, frame_len, dissect_frame, true)
 	return tvb:len()
