@@ -619,12 +619,13 @@ static void test_unknown_key_lists_the_known_keys(void **state)
 	(void)state;
 	load_fails(
 	    "21-k.ini", HEAD "[alice]\nauth = sign\ncolour = red\n[bob]\n", "21-k.ini:7:", "[alice] colour",
-	    "a key of [alice] (auth, groups, cipher, kex, sign-scope, mutual, key, peer-key, timeout, "
-	    "no-share-check, send, repeat, min-security, bulk, downgrade-sentinel, peer-rsa, weak-rng, ca, peer-name, "
-	    "now, tofu, insecure, no-name-check)",
+	    "a key of [alice] (proto, tls-version, auth, groups, cipher, kex, sign-scope, mutual, key, peer-key, "
+	    "timeout, no-share-check, send, repeat, min-security, bulk, downgrade-sentinel, peer-rsa, weak-rng, ca, "
+	    "peer-name, now, tofu, insecure, no-name-check, pin-spki)",
 	    "got the unknown key 'colour'", NULL);
 	load_fails("21-k.ini", HEAD PEERS "send = hi\n", "21-k.ini:7:", "[bob] send",
-		   "(auth, groups, cipher, kex, sign-scope, mutual, key, peer-key, timeout, idle, no-share-check, "
+		   "(proto, tls-version, auth, groups, cipher, kex, sign-scope, mutual, key, peer-key, timeout, idle, "
+		   "no-share-check, "
 		   "reply, sink, "
 		   "min-security, explicit-from, downgrade-sentinel, cert, static-key, rsa-key, fixed-nonce, weak-rng)",
 		   NULL);
