@@ -245,6 +245,20 @@ static int verify_cb(X509_STORE_CTX *x, void *arg)
 
 /* --- setup --- */
 
+/* A chain in DER (leaf first) and its key as the server's. */
+static int use_chain(SSL_CTX *ctx, const struct mlab_chain *c, EVP_PKEY *key)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const unsigned char *p = c->der[i];
+		X509 *x = d2i_X509(NULL, &p, (long)c->len[i]);
+		int ok = x && (i == 0 ? SSL_CTX_use_certificate(ctx, x) : SSL_CTX_add1_chain_cert(ctx, x)) == 1;
+		X509_free(x); /* both calls took their own reference */
+		if (!ok)
+			return -1;
+	}
+	return c->n && SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_check_private_key(ctx) == 1 ? 0 : -1;
+}
+
 static int version_of(int v)
 {
 	return v == 12 ? TLS1_2_VERSION : TLS1_3_VERSION;
@@ -271,10 +285,19 @@ int mlab_tls_init(struct mlab_tls *t, const struct mlab_tls_config *cfg, struct 
 		SSL_CTX_set_keylog_callback(t->ctx, keylog_cb);
 	SSL_CTX_set_info_callback(t->ctx, info_cb);
 	if (client) {
-		if (!cfg->trust)
-			return MLAB_E_NO_TRUST;
-		SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
-		SSL_CTX_set_cert_verify_callback(t->ctx, verify_cb, t);
+		if (cfg->no_verify) {
+			SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
+		} else {
+			if (!cfg->trust)
+				return MLAB_E_NO_TRUST;
+			SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
+			SSL_CTX_set_cert_verify_callback(t->ctx, verify_cb, t);
+		}
+	} else if (cfg->chain && cfg->key) {
+		if (use_chain(t->ctx, cfg->chain, cfg->key) != 0) {
+			ERR_clear_error();
+			return MLAB_E_KEYFILE;
+		}
 	} else if (!cfg->chain_file || !cfg->key_file ||
 		   SSL_CTX_use_certificate_chain_file(t->ctx, cfg->chain_file) != 1 ||
 		   SSL_CTX_use_PrivateKey_file(t->ctx, cfg->key_file, SSL_FILETYPE_PEM) != 1 ||
@@ -446,6 +469,22 @@ int mlab_tls_close(struct mlab_tls *t, struct mlab_wr *out)
 	ERR_clear_error();
 	mlab_tls_drain(t, out);
 	return 0;
+}
+
+int mlab_tls_set_sni(struct mlab_tls *t, const char *name)
+{
+	return SSL_set_tlsext_host_name(t->ssl, name) == 1 ? 0 : MLAB_E_BAD_FIELD;
+}
+
+const char *mlab_tls_sni(const struct mlab_tls *t)
+{
+	return SSL_get_servername(t->ssl, TLSEXT_NAMETYPE_host_name);
+}
+
+size_t mlab_tls_peer_chain_len(const struct mlab_tls *t)
+{
+	STACK_OF(X509) *c = SSL_get_peer_cert_chain(t->ssl);
+	return c ? (size_t)sk_X509_num(c) : 0;
 }
 
 int mlab_tls_fail(struct mlab_tls *t, int err, const char *detail)

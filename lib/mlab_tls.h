@@ -41,7 +41,14 @@ struct mlab_tls_config {
 	uint8_t pin_spki[32];	/* SHA-256 of the leaf's SubjectPublicKeyInfo (DER) */
 	const char *chain_file; /* responder: its chain, PEM, leaf first */
 	const char *key_file;	/* responder: the leaf's private key, PEM */
-	const char *keylog;	/* SSLKEYLOGFILE lines appended there, or NULL */
+	/* responder, in place of the files: a chain and key in memory (mallory's,
+	 * --impersonate or --mint); both borrowed */
+	const struct mlab_chain *chain;
+	EVP_PKEY *key;
+	/* initiator: no verification at all, no events about the chain (mallory
+	 * toward bob: she does not care who he is) */
+	bool no_verify;
+	const char *keylog; /* SSLKEYLOGFILE lines appended there, or NULL */
 };
 
 struct mlab_tls {
@@ -75,6 +82,12 @@ int mlab_tls_seal(struct mlab_tls *t, const uint8_t *data, size_t len, struct ml
  * (cap bytes): *got when a message came, *closed on the peer's close_notify. */
 int mlab_tls_open(struct mlab_tls *t, const uint8_t *in, size_t n, uint8_t *data, size_t cap, size_t *len, bool *got,
 		  bool *closed, struct mlab_wr *out);
+/* The SNI an initiator sends (before its first mlab_tls_handshake); the one
+ * a responder received (NULL: none). */
+int mlab_tls_set_sni(struct mlab_tls *t, const char *name);
+const char *mlab_tls_sni(const struct mlab_tls *t);
+/* Certificates the peer sent (0: none, or not yet). */
+size_t mlab_tls_peer_chain_len(const struct mlab_tls *t);
 /* Our close_notify. */
 int mlab_tls_close(struct mlab_tls *t, struct mlab_wr *out);
 /* A failure from outside (a timeout, a broken connection): recorded, one

@@ -104,6 +104,15 @@ struct dhmitm_rule {
 /* Splits "FROM=>TO" at the first "=>". The rule points into spec (no copy).
  * MLAB_E_ARG when there is no "=>" or FROM is empty. */
 int dhmitm_rule_parse(const char *spec, struct dhmitm_rule *r);
+/* Applies the rules in order, each to the result of the previous one, into
+ * alt (room for MLAB_MAX_PLAINTEXT; tmp: scratch of the same size). 1 when
+ * the text changed, 0 when not, MLAB_E_TOO_LONG when the result would not fit
+ * a record. Shared by the lab relay (move_tamper.c) and the TLS one. */
+int dhmitm_rules_apply(const struct dhmitm_rule *rules, size_t n_rules, const uint8_t *in, size_t n, uint8_t *alt,
+		       uint8_t *tmp, size_t *out_n);
+/* The message-changed event. */
+void dhmitm_report_changed(struct mlab_ev *ev, enum dhmitm_dir d, uint64_t seq, const uint8_t *p, size_t n,
+			   const uint8_t *q, size_t qn);
 
 struct dhmitm_config {
 	/* Group policy: the groups she attacks. A ServerHello choosing another

@@ -8,6 +8,7 @@
 #include "mlab_err.h"
 #include "netsum.h"
 #include "tcp_stream.h"
+#include "tls_mitm.h"
 
 struct mitm_flow {
 	bool used;
@@ -18,6 +19,7 @@ struct mitm_flow {
 	int wscale[2];	   /* window scale each side offered in its SYN, -1: none */
 	struct tcp_stream *ts;
 	struct dhmitm *dm;
+	struct tls_mitm *tm; /* --proto tls, in place of dm */
 	bool failed;
 	struct mitm_table *t;
 };
@@ -99,6 +101,16 @@ static int rewrite(void *arg, enum tcp_stream_dir dir, const struct tcp_stream_f
 			       f->body_len, out);
 }
 
+/* TLS: whole records, interception's own failures reported there (then the
+ * records pass as they are). */
+static int rewrite_tls(void *arg, enum tcp_stream_dir dir, const struct tcp_stream_frame *f, struct mlab_wr *out)
+{
+	struct mitm_flow *fl = arg;
+	int e = tls_mitm_on_record(fl->tm, dir == TCP_STREAM_A2B ? DHMITM_TO_BOB : DHMITM_TO_ALICE, f->raw, f->raw_len,
+				   out);
+	return e == 0 ? 0 : mlab_wr_bytes(out, f->raw, f->raw_len);
+}
+
 struct mitm_table *mitm_table_new(const struct mitm_params *p)
 {
 	struct mitm_table *t = calloc(1, sizeof *t);
@@ -128,6 +140,7 @@ static void flow_free(struct mitm_flow *fl)
 	}
 	if (fl->dm)
 		dhmitm_free(fl->dm);
+	tls_mitm_free(fl->tm);
 	memset(fl, 0, sizeof *fl);
 }
 
@@ -161,14 +174,26 @@ static struct mitm_flow *flow_new(struct mitm_table *t, const struct dissect_fra
 				   .malicious_g = (enum dhmitm_g)t->p.malicious_g,
 				   .small_subgroup = t->p.small_subgroup,
 				   .replay_record = t->p.replay_record};
-	if (dhmitm_new(&fl->dm, &dc, t->p.ev) != 0)
-		return NULL;
 	struct tcp_stream_cfg tc = {.emit = emit, .emit_arg = fl, .mss = MITM_MSS};
-	tc.rewrite[TCP_STREAM_A2B] = tc.rewrite[TCP_STREAM_B2A] = rewrite;
+	if (t->p.tls) {
+		struct tls_mitm_config mc = {
+		    .chain = t->p.chain, .key = t->p.forge_key, .rules = t->rules, .n_rules = t->n_rules};
+		if (tls_mitm_new(&fl->tm, &mc, t->p.ev) != 0)
+			return NULL;
+		tc.framing = TCP_STREAM_TLS;
+		tc.rewrite[TCP_STREAM_A2B] = tc.rewrite[TCP_STREAM_B2A] = rewrite_tls;
+	} else {
+		if (dhmitm_new(&fl->dm, &dc, t->p.ev) != 0)
+			return NULL;
+		tc.rewrite[TCP_STREAM_A2B] = tc.rewrite[TCP_STREAM_B2A] = rewrite;
+	}
 	tc.rewrite_arg[TCP_STREAM_A2B] = tc.rewrite_arg[TCP_STREAM_B2A] = fl;
 	if (!(fl->ts = tcp_stream_new(&tc))) {
-		dhmitm_free(fl->dm);
+		if (fl->dm)
+			dhmitm_free(fl->dm);
 		fl->dm = NULL;
+		tls_mitm_free(fl->tm);
+		fl->tm = NULL;
 		return NULL;
 	}
 	fl->used = true;

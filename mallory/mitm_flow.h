@@ -39,6 +39,7 @@ struct mitm_params {
 	int malicious_g; /* enum dhmitm_g */
 	bool small_subgroup;
 	unsigned replay_record;
+	bool tls; /* --proto tls: intercept TLS with chain and forge_key (tls_mitm.h) */
 	mitm_send_fn send;
 	void *send_arg;
 	struct mlab_ev *ev;

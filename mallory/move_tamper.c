@@ -19,16 +19,10 @@
 
 #define MAX_RULES 64
 
-struct rule {
-	uint8_t *from, *to;
-	size_t from_len, to_len;
-};
-
 struct tamper {
-	struct rule rules[MAX_RULES];
+	struct dhmitm_rule rules[MAX_RULES]; /* owned copies */
 	size_t n_rules;
 	uint8_t tmp[MLAB_MAX_PLAINTEXT];
-	char hex[2 * MLAB_MAX_PLAINTEXT + 1], alt_hex[2 * MLAB_MAX_PLAINTEXT + 1];
 };
 
 int dhmitm_rule_parse(const char *spec, struct dhmitm_rule *r)
@@ -55,8 +49,6 @@ static void wipe(void *st)
 	if (!t)
 		return;
 	OPENSSL_cleanse(t->tmp, sizeof t->tmp);
-	OPENSSL_cleanse(t->hex, sizeof t->hex);
-	OPENSSL_cleanse(t->alt_hex, sizeof t->alt_hex);
 }
 
 static void tamper_free(void *st)
@@ -66,8 +58,8 @@ static void tamper_free(void *st)
 		return;
 	wipe(t);
 	for (size_t i = 0; i < t->n_rules; i++) {
-		free(t->rules[i].from);
-		free(t->rules[i].to);
+		free((void *)t->rules[i].from);
+		free((void *)t->rules[i].to);
 	}
 	free(t);
 }
@@ -96,8 +88,8 @@ static int init(struct dhmitm *m, const struct dhmitm_config *cfg, void **st)
 		return MLAB_E_NOMEM;
 	for (size_t i = 0; i < cfg->n_rules; i++, t->n_rules++) {
 		const struct dhmitm_rule *r = &cfg->rules[i];
-		t->rules[i] =
-		    (struct rule){dup_bytes(r->from, r->from_len), dup_bytes(r->to, r->to_len), r->from_len, r->to_len};
+		t->rules[i] = (struct dhmitm_rule){dup_bytes(r->from, r->from_len), r->from_len,
+						   dup_bytes(r->to, r->to_len), r->to_len};
 		if (!t->rules[i].from || !t->rules[i].to) {
 			t->n_rules++; /* so that tamper_free frees this one too */
 			tamper_free(t);
@@ -108,18 +100,16 @@ static int init(struct dhmitm *m, const struct dhmitm_config *cfg, void **st)
 	return 0;
 }
 
-/* Applies every rule in order, each to the result of the previous one, into
- * alt. Returns 1 when the text changed, 0 when not, MLAB_E_TOO_LONG when the
- * result would not fit a record. */
-static int apply(struct tamper *t, const uint8_t *in, size_t n, uint8_t *alt, size_t *out_n)
+int dhmitm_rules_apply(const struct dhmitm_rule *rules, size_t n_rules, const uint8_t *in, size_t n, uint8_t *alt,
+		       uint8_t *tmp, size_t *out_n)
 {
 	size_t cur_n = n;
 	bool changed = false;
 
 	if (n)
 		memcpy(alt, in, n);
-	for (size_t r = 0; r < t->n_rules; r++) {
-		const struct rule *ru = &t->rules[r];
+	for (size_t r = 0; r < n_rules; r++) {
+		const struct dhmitm_rule *ru = &rules[r];
 		size_t i = 0, o = 0;
 		while (i < cur_n) {
 			const uint8_t *piece = alt + i;
@@ -135,35 +125,45 @@ static int apply(struct tamper *t, const uint8_t *in, size_t n, uint8_t *alt, si
 			if (piece_n > MLAB_MAX_PLAINTEXT - o)
 				return MLAB_E_TOO_LONG;
 			if (piece_n)
-				memcpy(t->tmp + o, piece, piece_n);
+				memcpy(tmp + o, piece, piece_n);
 			o += piece_n;
 		}
 		if (o)
-			memcpy(alt, t->tmp, o);
+			memcpy(alt, tmp, o);
 		cur_n = o;
 	}
 	*out_n = cur_n;
 	return changed ? 1 : 0;
 }
 
-static void report_changed(struct dhmitm *m, struct tamper *t, enum dhmitm_dir d, uint64_t seq, const uint8_t *p,
-			   size_t n, const uint8_t *q, size_t qn)
+void dhmitm_report_changed(struct mlab_ev *ev, enum dhmitm_dir d, uint64_t seq, const uint8_t *p, size_t n,
+			   const uint8_t *q, size_t qn)
 {
 	json_t *j = dhmitm_ends_json(d);
-	char was[128], now[128];
+	char was[128], now[128], *hex = malloc(2 * n + 1), *alt_hex = malloc(2 * qn + 1);
 
-	mlab_hex(p, n, t->hex);
-	mlab_hex(q, qn, t->alt_hex);
+	if (!hex || !alt_hex) {
+		free(hex);
+		free(alt_hex);
+		json_decref(j);
+		return;
+	}
+	mlab_hex(p, n, hex);
+	mlab_hex(q, qn, alt_hex);
 	json_object_set_new(j, "seq", dhmitm_json_u64(seq));
 	json_object_set_new(j, "original_len", json_integer((json_int_t)n));
 	json_object_set_new(j, "len", json_integer((json_int_t)qn));
-	json_object_set_new(j, "original_hex", json_string(t->hex));
-	json_object_set_new(j, "hex", json_string(t->alt_hex));
+	json_object_set_new(j, "original_hex", json_string(hex));
+	json_object_set_new(j, "hex", json_string(alt_hex));
+	OPENSSL_cleanse(hex, 2 * n + 1);
+	OPENSSL_cleanse(alt_hex, 2 * qn + 1);
+	free(hex);
+	free(alt_hex);
 	dhmitm_add_text(j, "original_text", p, n);
 	dhmitm_add_text(j, "text", q, qn);
 	sniff_printable(p, n, was, sizeof was);
 	sniff_printable(q, qn, now, sizeof now);
-	mlab_ev_emit(m->ev, "message-changed", j, "changed \"%s\" into \"%s\" (%s > %s)", was, now, dhmitm_from_name(d),
+	mlab_ev_emit(ev, "message-changed", j, "changed \"%s\" into \"%s\" (%s > %s)", was, now, dhmitm_from_name(d),
 		     dhmitm_to_name(d));
 }
 
@@ -171,11 +171,11 @@ static int rewrite_record(struct dhmitm *m, void *st, enum dhmitm_dir d, uint64_
 			  uint8_t *alt, size_t *alt_n)
 {
 	struct tamper *t = st;
-	int e = apply(t, in, n, alt, alt_n);
+	int e = dhmitm_rules_apply(t->rules, t->n_rules, in, n, alt, t->tmp, alt_n);
 
 	OPENSSL_cleanse(t->tmp, sizeof t->tmp);
 	if (e == 1) {
-		report_changed(m, t, d, seq, in, n, alt, *alt_n);
+		dhmitm_report_changed(m->ev, d, seq, in, n, alt, *alt_n);
 		return 0;
 	}
 	if (e == MLAB_E_TOO_LONG) {

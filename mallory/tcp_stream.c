@@ -357,6 +357,42 @@ static int send_linear(struct tcp_stream *c, struct ts_dir *D, uint64_t o0, cons
 	return e;
 }
 
+/* A TLS record header: 0 when it can be one, with its body length. */
+static int tls_check(const uint8_t *p, uint32_t *len)
+{
+	*len = (uint32_t)p[3] << 8 | p[4];
+	if (p[0] < 20 || p[0] > 23 || p[1] != 3 || *len == 0 || *len > TCP_STREAM_TLS_MAX_RECORD)
+		return MLAB_E_BAD_FIELD;
+	return 0;
+}
+
+/* The next whole frame (or TLS record) in r. */
+static int frame_next(const struct tcp_stream *c, struct mlab_rd *r, struct tcp_stream_frame *f)
+{
+	if (c->cfg.framing != TCP_STREAM_TLS)
+		return mlab_frame_next(r, &f->type, &f->body, &f->body_len);
+	uint32_t len;
+	if (r->len - r->off < 5)
+		return MLAB_E_TRUNCATED;
+	int e = tls_check(r->p + r->off, &len);
+	if (e != 0)
+		return e;
+	if (r->len - r->off - 5 < len)
+		return MLAB_E_TRUNCATED;
+	f->type = r->p[r->off];
+	f->body = r->p + r->off + 5;
+	f->body_len = len;
+	r->off += 5 + len;
+	return 0;
+}
+
+static bool header_ok(const struct tcp_stream *c, const uint8_t *p)
+{
+	uint8_t type;
+	uint32_t len;
+	return c->cfg.framing == TCP_STREAM_TLS ? tls_check(p, &len) == 0 : mlab_frame_check(p, &type, &len) == 0;
+}
+
 static int rewrite_frame(struct tcp_stream *c, enum tcp_stream_dir d, const struct tcp_stream_frame *f)
 {
 	struct ts_dir *D = &c->d[d];
@@ -396,7 +432,7 @@ static int dir_parse(struct tcp_stream *c, enum tcp_stream_dir d)
 	for (;;) {
 		size_t start = r.off;
 		struct tcp_stream_frame f;
-		e = mlab_frame_next(&r, &f.type, &f.body, &f.body_len);
+		e = frame_next(c, &r, &f);
 		if (e == MLAB_E_TRUNCATED) {
 			e = 0; /* the rest of the frame is on its way */
 			break;
@@ -459,12 +495,8 @@ static int consume(struct tcp_stream *c, enum tcp_stream_dir d, const uint8_t *p
 	int e;
 
 	c->st.bytes_in += n;
-	if (D->framed && !D->sync && seg_start && D->rx_len == 0 && n >= MLAB_FRAME_HDR) {
-		uint8_t type;
-		uint32_t len;
-		if (mlab_frame_check(p, &type, &len) == 0)
-			D->sync = true;
-	}
+	if (D->framed && !D->sync && seg_start && D->rx_len == 0 && n >= MLAB_FRAME_HDR && header_ok(c, p))
+		D->sync = true;
 	while (n > 0) {
 		size_t room, k;
 		if (!D->framed || !D->sync) {

@@ -173,7 +173,7 @@ struct tcp_stream_seg {
 
 /* One complete protocol frame of the original stream. */
 struct tcp_stream_frame {
-	uint8_t type;	     /* enum mlab_msg_type (checked by mlab_frame_next) */
+	uint8_t type;	     /* enum mlab_msg_type (checked by mlab_frame_next), or a TLS content type */
 	const uint8_t *body; /* body_len bytes */
 	uint32_t body_len;
 	const uint8_t *raw; /* the whole frame, header included: what the sender sent */
@@ -198,7 +198,14 @@ typedef int (*tcp_stream_rewrite_fn)(void *arg, enum tcp_stream_dir dir, const s
  * TCP recovers from that like from any loss. */
 typedef void (*tcp_stream_emit_fn)(void *arg, enum tcp_stream_dir dir, const struct tcp_stream_seg *seg);
 
+/* How a framed direction splits its stream: the lab protocol's frames
+ * (type u8 | len u32 | body), or TLS records (type u8 | version u16 | len u16
+ * | body: content types 20-23, version 3.x, at most 2^14 + 2048 bytes). */
+enum tcp_stream_framing { TCP_STREAM_LAB = 0, TCP_STREAM_TLS = 1 };
+#define TCP_STREAM_TLS_MAX_RECORD (16384 + 2048)
+
 struct tcp_stream_cfg {
+	enum tcp_stream_framing framing;
 	tcp_stream_emit_fn emit; /* required */
 	void *emit_arg;
 	tcp_stream_rewrite_fn rewrite[2]; /* per direction; NULL: pass-through */
