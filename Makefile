@@ -238,7 +238,7 @@ install: all
 	install -m 0644 $(BIN)/keys/*.pub $(DESTDIR)$(PREFIX)/share/mitmlab/keys/
 	install -m 0600 $(BIN)/keys/*.key $(DESTDIR)$(PREFIX)/share/mitmlab/keys/
 	install -d $(DESTDIR)$(PREFIX)/share/mitmlab/keys/pki
-	install -m 0644 $(BIN)/keys/pki/*.pem $(BIN)/keys/pki/*.crt $(BIN)/keys/pki/*.tofu $(BIN)/keys/pki/README \
+	install -m 0644 $(BIN)/keys/pki/*.pem $(BIN)/keys/pki/*.crt $(BIN)/keys/pki/*.tofu $(BIN)/keys/pki/*.spki $(BIN)/keys/pki/README \
 		$(DESTDIR)$(PREFIX)/share/mitmlab/keys/pki/
 	install -m 0600 $(BIN)/keys/pki/*.key $(DESTDIR)$(PREFIX)/share/mitmlab/keys/pki/
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lab_net.h"
+#include "mlab_tls.h"
 
 /* A catalog is a directory with scenario files in it (build/asan/ has a
  * lab-scenarios/ of object files: not one). */
@@ -91,7 +92,7 @@ static int is_key_flag(const char *flag)
 {
 	static const char *const flags[] = {"--key",	 "--peer-key", "--forge-key",	"--cert",
 					    "--ca",	 "--tofu",     "--impersonate", "--mint",
-					    "--rsa-key", "--peer-rsa", "--static-key"};
+					    "--rsa-key", "--peer-rsa", "--static-key",	"--pin-spki"};
 	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
 		if (strcmp(flag, flags[i]) == 0)
 			return 1;
@@ -116,8 +117,10 @@ char *lab_key_file(const struct lab_paths *p, const char *name)
 static char *key_value(const char *keys_dir, const char *flag, const char *v)
 {
 	const char *colon = strrchr(v, ':');
-	if (strcmp(flag, "--tofu") == 0 && strcmp(v, "new") == 0)
-		return xstrdup(v);
+	uint8_t pin[32];
+	if ((strcmp(flag, "--tofu") == 0 && strcmp(v, "new") == 0) ||
+	    (strcmp(flag, "--pin-spki") == 0 && mlab_tls_parse_pin(v, pin) == 0))
+		return xstrdup(v); /* a word, not a file */
 	if ((strcmp(flag, "--impersonate") != 0 && strcmp(flag, "--mint") != 0) || !colon)
 		return key_path(keys_dir, v);
 	char *a = strndup(v, (size_t)(colon - v));

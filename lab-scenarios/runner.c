@@ -808,6 +808,15 @@ static void write_reports(const struct run *r, const struct verdict *v)
 	}
 }
 
+/* mallory intercepting TLS holds both legs' secrets: she logs them too. */
+static bool mallory_speaks_tls(const struct scenario *sc)
+{
+	for (size_t i = 0; i + 1 < sc->mallory.n_args; i++)
+		if (strcmp(sc->mallory.args[i], "--proto") == 0 && strcmp(sc->mallory.args[i + 1], "tls") == 0)
+			return true;
+	return false;
+}
+
 int lab_run(const struct scenario *sc, const struct lab_paths *paths, const struct run_opts *o, struct verdict *v,
 	    struct run_times *times, char *err, size_t errlen)
 {
@@ -844,9 +853,10 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 			}
 			if (i == 1 && sc->command) /* its descriptor 3 is in its environment */
 				continue;
-			if (strcmp(names[i], "mallory") != 0) { /* keys.log: the run's sessions, for Wireshark */
+			bool is_m = strcmp(names[i], "mallory") == 0;
+			if (!is_m || mallory_speaks_tls(sc)) { /* the run's sessions, for Wireshark */
 				char kl[PATH_MAX];
-				snprintf(kl, sizeof kl, "%s/keys.log", o->run_dir);
+				snprintf(kl, sizeof kl, "%s/%s", o->run_dir, is_m ? "mallory-keys.log" : "keys.log");
 				argvs[i][argc++] = strdup("--keylog");
 				argvs[i][argc++] = strdup(kl);
 			}

@@ -941,6 +941,47 @@ static int trust_rules(struct sc_parse *p)
 	return 1;
 }
 
+/* mallory's TLS interceptor (mallory_opts.c's tls_rules): hers is the
+ * peers' protocol, with the moves of TLS only. */
+static int mallory_tls_rules(struct sc_parse *p)
+{
+	const struct sc_prog *a = &p->sc->alice, *m = &p->sc->mallory;
+	static const char *const lab_only[] = {"forge-key",   "key-fixing",	"strip-auth",	"downgrade-group",
+					       "malicious-g", "small-subgroup", "replay-record"};
+	const char *attack = prog_value(m, "--attack");
+	bool dh = attack && strcmp(attack, "dh-mitm") == 0, tls = speaks_tls(m);
+	bool down = prog_has(m, "--tls-downgrade"), imp = prog_has(m, "--impersonate") || prog_has(m, "--mint");
+	if (dh && speaks_tls(a) != tls)
+		return fail(p, key_at(p, SEC_MALLORY, tls ? "proto" : "attack"),
+			    tls ? "[mallory] proto: alice and bob speak the lab protocol: remove 'proto = tls'"
+				: "[mallory] attack: alice and bob speak TLS: add 'proto = tls' to [mallory]");
+	if (down && !tls)
+		return fail(p, key_at(p, SEC_MALLORY, "tls-downgrade"),
+			    "[mallory] tls-downgrade: only with proto = tls");
+	if (!tls)
+		return 1;
+	for (size_t i = 0; i < N_OF(lab_only); i++) {
+		char flag[40];
+		snprintf(flag, sizeof flag, "--%s", lab_only[i]);
+		if (prog_has(m, flag))
+			return fail(p, key_at(p, SEC_MALLORY, lab_only[i]),
+				    "[mallory] %s: a move against the lab protocol, not against TLS (proto = tls)",
+				    lab_only[i]);
+	}
+	if (down && (imp || prog_has(m, "--tamper")))
+		return fail(p, key_at(p, SEC_MALLORY, "tls-downgrade"),
+			    "[mallory] tls-downgrade: she only rewrites the hello: remove %s",
+			    prog_has(m, "--tamper") ? "tamper"
+			    : prog_has(m, "--mint") ? "mint"
+						    : "impersonate");
+	if (!down && !imp)
+		return fail(p, key_at(p, SEC_MALLORY, "proto"),
+			    "[mallory] proto: intercepting TLS needs the certificate she shows alice: add "
+			    "'impersonate = pki/selfsigned-bob.chain.pem:mallory.key' or 'mint = CA-KEY:CA-CERT' (or "
+			    "'tls-downgrade = yes')");
+	return 1;
+}
+
 /* The rules between options that the programs enforce when they start, checked
  * when the file loads, so a lab is never built for programs that will refuse to
  * run (alice/alice.c, bob/bob.c, mallory/mallory_opts.c say the same). */
@@ -948,9 +989,9 @@ static int cross_rules(struct sc_parse *p)
 {
 	const struct scenario *sc = p->sc;
 	const struct sc_prog *a = &sc->alice, *b = &sc->bob, *m = &sc->mallory;
-	static const char *const dh_mitm_only[] = {"tamper",	     "forge-key",	"key-fixing",
-						   "strip-auth",     "downgrade-group", "malicious-g",
-						   "small-subgroup", "impersonate",	"mint"};
+	static const char *const dh_mitm_only[] = {
+	    "tamper",	      "forge-key",   "key-fixing", "strip-auth", "downgrade-group", "malicious-g",
+	    "small-subgroup", "impersonate", "mint",	   "proto",	 "tls-downgrade"};
 	if (lists_sign(prog_value(a, "--auth")) && !prog_value(a, "--peer-key") && !prog_value(a, "--tofu"))
 		return fail(p, key_at(p, SEC_ALICE, "auth"),
 			    "[alice] auth: signed mode needs the key to check bob's signature against: add "
@@ -979,7 +1020,7 @@ static int cross_rules(struct sc_parse *p)
 					    : "no attack",
 				    attack ? attack : "");
 	}
-	return 1;
+	return mallory_tls_rules(p);
 }
 
 /* name in the directory of file, made absolute when it can be (the file was

@@ -73,8 +73,8 @@
 	  "explicit group parameters are unsafe: p must be a safe prime, g must lie in 2..p-2 and generate the "       \
 	  "subgroup of order (p-1)/2")                                                                                 \
 	X(MLAB_E_DOWNGRADE, -45, "downgrade-detected", "sentinel",                                                     \
-	  "the responder's nonce carries the downgrade sentinel over another group offer than the one this side "      \
-	  "sent: the offer was changed on the way to a weaker group")                                                  \
+	  "the responder's nonce carries the downgrade sentinel: the offer it answered is not the one this side "      \
+	  "sent, but was changed on the way to a weaker group (lab protocol) or an older version (TLS)")               \
 	X(MLAB_E_CERT_PARSE, -46, "cert-malformed", "cert-parse",                                                      \
 	  "a certificate is not one whole DER X.509 certificate with an Ed25519 key (or carries bytes after it)")      \
 	X(MLAB_E_CERT_ORDER, -47, "cert-chain-order", "cert-parse",                                                    \

@@ -362,6 +362,13 @@ static const char README_TEXT[] =
     "                                --ca-key stolen-inter.key --key ../mallory.key \\\n"
     "                                --name bob.lab --out mallory-bob.chain.pem\n"
     "                            passes every check: only revocation helps.\n"
+    "proxy-ca.pem, .key          \"mitmlab Lab TLS Inspection CA\": mallory's own root, as a\n"
+    "                            corporate TLS-inspection box has one. She mints bob.lab\n"
+    "                            with it (mallory --mint proxy-ca.key:proxy-ca.pem).\n"
+    "trust-with-proxy.pem        root.pem + proxy-ca.pem: alice's store once the proxy's\n"
+    "                            root is installed in it. Then only a pin stops mallory.\n"
+    "bob.spki                    the SHA-256 of bob's SubjectPublicKeyInfo: the pin for\n"
+    "                            alice's --pin-spki (stopped by pinned-key otherwise).\n"
     "known-bob.tofu              a trust-on-first-use store (docs/protocol.md §15) holding\n"
     "                            bob.lab with bob's real key, as alice stored it on a first\n"
     "                            contact without mallory. Another key later: tofu-changed.\n";
@@ -371,8 +378,8 @@ struct pki {
 	FILE *log;
 	long long now;
 	int err;
-	EVP_PKEY *bob, *mallory, *root_k, *inter_k, *rogue_k, *expired_k, *future_k;
-	X509 *root, *inter, *bob_c, *self_c, *rogue, *rogue_c, *expired_c, *future_c, *mlab_c, *noserver_c;
+	EVP_PKEY *bob, *mallory, *root_k, *inter_k, *rogue_k, *expired_k, *future_k, *proxy_k;
+	X509 *root, *inter, *bob_c, *self_c, *rogue, *rogue_c, *expired_c, *future_c, *mlab_c, *noserver_c, *proxy;
 };
 
 /* Each step below does nothing once one failed, so make reads as a list. */
@@ -477,6 +484,29 @@ static void known_bob(struct pki *p)
 	w_text(p, "known-bob.tofu", text, "trust-on-first-use store holding bob's real key");
 }
 
+/* bob's pin for --pin-spki (RFC 7469's SPKI SHA-256, in hex). */
+static void bob_spki(struct pki *p)
+{
+	uint8_t *der = NULL, h[32];
+	unsigned hl = 0;
+	char hex[65], text[320];
+	if (p->err)
+		return;
+	int n = i2d_PUBKEY(p->bob, &der);
+	if (n <= 0 || EVP_Digest(der, (size_t)n, h, &hl, EVP_sha256(), NULL) != 1) {
+		OPENSSL_free(der);
+		p->err = MLAB_E_CRYPTO;
+		return;
+	}
+	OPENSSL_free(der);
+	mlab_hex(h, sizeof h, hex);
+	snprintf(text, sizeof text,
+		 "# SHA-256 of bob's SubjectPublicKeyInfo, alice's --pin-spki; the same as\n"
+		 "# openssl x509 -in bob.crt -pubkey -noout | openssl pkey -pubin -outform der | sha256sum\n%s\n",
+		 hex);
+	w_text(p, "bob.spki", text, "bob's SPKI pin (SHA-256, hex)");
+}
+
 /* mkdir -p: the directories it makes get exactly 0755. */
 static int make_dirs(const char *dir)
 {
@@ -504,9 +534,10 @@ static int make_dirs(const char *dir)
 
 static void pki_free(struct pki *p)
 {
-	EVP_PKEY *keys[] = {p->bob, p->mallory, p->root_k, p->inter_k, p->rogue_k, p->expired_k, p->future_k};
-	X509 *certs[] = {p->root,    p->inter,	   p->bob_c,	p->self_c, p->rogue,
-			 p->rogue_c, p->expired_c, p->future_c, p->mlab_c, p->noserver_c};
+	EVP_PKEY *keys[] = {p->bob,	p->mallory,   p->root_k,   p->inter_k,
+			    p->rogue_k, p->expired_k, p->future_k, p->proxy_k};
+	X509 *certs[] = {p->root,      p->inter,    p->bob_c,  p->self_c,     p->rogue, p->rogue_c,
+			 p->expired_c, p->future_c, p->mlab_c, p->noserver_c, p->proxy};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		EVP_PKEY_free(keys[i]);
 	for (size_t i = 0; i < sizeof certs / sizeof certs[0]; i++)
@@ -532,11 +563,13 @@ int mlab_pki_make(const char *dir, long long now, const char *bob_key_path, cons
 	fresh_key(&p, &p.rogue_k);
 	fresh_key(&p, &p.expired_k);
 	fresh_key(&p, &p.future_k);
+	fresh_key(&p, &p.proxy_k);
 
 	long long t0 = now - 3600, t1 = now + 30 * DAY;
 	ca(&p, &p.root, "mitmlab Lab Root CA", -1, 3650, p.root_k, NULL, NULL);
 	ca(&p, &p.inter, "mitmlab Lab Issuing CA 1", 0, 1825, p.inter_k, p.root_k, p.root);
 	ca(&p, &p.rogue, "mitmlab Lab Root CA", -1, 3650, p.rogue_k, NULL, NULL);
+	ca(&p, &p.proxy, "mitmlab Lab TLS Inspection CA", 0, 3650, p.proxy_k, NULL, NULL);
 	leaf(&p, &p.bob_c, "bob.lab", t0, t1, true, p.bob, p.inter_k, p.inter);
 	leaf(&p, &p.self_c, "bob.lab", t0, t1, true, p.mallory, NULL, NULL);
 	leaf(&p, &p.rogue_c, "bob.lab", t0, t1, true, p.mallory, p.rogue_k, p.rogue);
@@ -568,7 +601,11 @@ int mlab_pki_make(const char *dir, long long now, const char *bob_key_path, cons
 	w_chain(&p, "noserver-bob.chain.pem", p.noserver_c, p.inter, "bob.lab with clientAuth only");
 	w_chain(&p, "stolen-inter.pem", p.inter, NULL, "copy of inter.pem (the compromised CA)");
 	w_key(&p, "stolen-inter.key", p.inter_k, "copy of inter.key (the compromised CA's key)");
+	w_chain(&p, "proxy-ca.pem", p.proxy, NULL, "the inspection proxy's root (mallory's own CA)");
+	w_key(&p, "proxy-ca.key", p.proxy_k, "its private key (mallory's)");
+	w_chain(&p, "trust-with-proxy.pem", p.root, p.proxy, "root.pem + proxy-ca.pem: a store with the proxy in it");
 	known_bob(&p);
+	bob_spki(&p);
 	w_text(&p, "README", readme, "what each file is, and its lesson");
 	w_chain(&p, "bob.crt", p.bob_c, NULL, "bob.lab's certificate over bob's key");
 	/* last: make's target, so a failed run leaves it out of date */

@@ -82,6 +82,26 @@ int mlab_tls_parse_pin(const char *s, uint8_t pin[32])
 	return 0;
 }
 
+int mlab_tls_pin_arg(const char *s, uint8_t pin[32])
+{
+	char line[128];
+	if (mlab_tls_parse_pin(s, pin) == 0)
+		return 0;
+	FILE *f = fopen(s, "r");
+	if (!f)
+		return MLAB_E_IO;
+	int e = MLAB_E_BAD_FIELD;
+	while (fgets(line, sizeof line, f)) {
+		if (line[0] == '#')
+			continue;
+		line[strcspn(line, " \t\r\n")] = '\0';
+		e = mlab_tls_parse_pin(line, pin);
+		break;
+	}
+	fclose(f);
+	return e;
+}
+
 /* --- events --- */
 
 /* The sticky failure: one error event, with OpenSSL's reason as detail. */
@@ -316,7 +336,7 @@ int mlab_tls_init(struct mlab_tls *t, const struct mlab_tls_config *cfg, struct 
 	SSL_set_app_data(t->ssl, t);
 	if (client) {
 		SSL_set_connect_state(t->ssl);
-		if (cfg->trust->name[0] && SSL_set_tlsext_host_name(t->ssl, cfg->trust->name) != 1)
+		if (cfg->trust && cfg->trust->name[0] && SSL_set_tlsext_host_name(t->ssl, cfg->trust->name) != 1)
 			return MLAB_E_BAD_FIELD;
 	} else {
 		SSL_set_accept_state(t->ssl);

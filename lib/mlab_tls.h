@@ -102,5 +102,9 @@ int mlab_tls_groups(const char *lab, char *out, size_t n);
 int mlab_tls_ciphers(const char *lab, char *out, size_t n);
 /* --pin-spki: 64 hex digits, or "sha256//" and base64 as in HPKP (RFC 7469). */
 int mlab_tls_parse_pin(const char *s, uint8_t pin[32]);
+/* The same, or else the name of a file whose first line not starting with
+ * '#' is such a pin (bin/keys/pki/bob.spki). MLAB_E_BAD_FIELD, or MLAB_E_IO
+ * when s is no pin and no readable file. */
+int mlab_tls_pin_arg(const char *s, uint8_t pin[32]);
 
 #endif

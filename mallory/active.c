@@ -245,6 +245,9 @@ int active_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_at
 					 .malicious_g = o->malicious_g,
 					 .small_subgroup = o->small_subgroup,
 					 .replay_record = o->replay_record,
+					 .tls = o->tls,
+					 .tls_downgrade = o->tls_downgrade,
+					 .keylog = o->keylog,
 					 .send = send_frame,
 					 .send_arg = a,
 					 .ev = ev};

@@ -6,6 +6,7 @@
 #define M MO_MALLORY
 static const char *const attacks[] = {"relay", "dh-mitm", "poison", NULL};
 static const char *const weak_rngs[] = {"pid", "time", NULL};
+static const char *const protos[] = {"lab", "tls", NULL};
 
 const struct mlab_opt mallory_optab[] = {
     {"sniff", MO_FLAG, M, 0, 0, 0, NULL, NULL},
@@ -24,9 +25,12 @@ const struct mlab_opt mallory_optab[] = {
     {"crack-rng", MO_WORD, M, 0, 0, 0, NULL, weak_rngs},
     {"replay", MO_FLAG, M, 0, 0, 0, NULL, NULL},
     {"replay-record", MO_UINT, M, 0, 1, 1000000, "records", NULL},
+    {"proto", MO_WORD, M, 0, 0, 0, NULL, protos},
+    {"tls-downgrade", MO_FLAG, M, 0, 0, 0, NULL, NULL},
     {"iface", MO_TEXT, M, MO_RUNNER, 0, 0, NULL, NULL},
     {"targets", MO_ADDR, M, MO_RUNNER, 0, 0, NULL, NULL},
     {"events", MO_UINT, M, MO_RUNNER, 0, 2147483647, "descriptor", NULL},
+    {"keylog", MO_FILE, M, MO_RUNNER, 0, 0, NULL, NULL},
     {"max-frames", MO_UINT, M, MO_NOFILE, 1, 18446744073709551615ULL, "frames", NULL},
     {"quiet", MO_FLAG, M, MO_NOFILE, 0, 0, NULL, NULL},
     {"armed", MO_FLAG, M, MO_NOFILE, 0, 0, NULL, NULL},

@@ -45,6 +45,9 @@ enum {
 	OPT_CRACK_RNG,
 	OPT_REPLAY,
 	OPT_REPLAY_RECORD,
+	OPT_PROTO,
+	OPT_TLS_DOWNGRADE,
+	OPT_KEYLOG,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -74,6 +77,9 @@ static const struct option long_opts[] = {
     {"crack-rng", required_argument, NULL, OPT_CRACK_RNG},
     {"replay", no_argument, NULL, OPT_REPLAY},
     {"replay-record", required_argument, NULL, OPT_REPLAY_RECORD},
+    {"proto", required_argument, NULL, OPT_PROTO},
+    {"tls-downgrade", no_argument, NULL, OPT_TLS_DOWNGRADE},
+    {"keylog", required_argument, NULL, OPT_KEYLOG},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -126,6 +132,14 @@ static void usage(FILE *f)
 	    "  --strip-auth            dh-mitm: remove \"sign\" from alice's offer (downgrade to unauthenticated DH)\n"
 	    "  --downgrade-group NAME  dh-mitm: rewrite alice's groups to this WEAK lab group (lab-32, lab-48,\n"
 	    "                          lab-64-smooth), leave the shares alone, break bob's share live (Logjam)\n"
+	    "  --proto lab|tls         dh-mitm: the protocol alice and bob speak (default lab). With tls she\n"
+	    "                          intercepts real TLS: terminates alice's connection with the chain of\n"
+	    "                          --impersonate or --mint, opens her own to bob, reads and --tampers the\n"
+	    "                          application data (or, with --tls-downgrade, only rewrites the hello)\n"
+	    "  --keylog FILE           --proto tls: append both legs' TLS secrets to FILE (SSLKEYLOGFILE lines:\n"
+	    "                          tshark -o tls.keylog_file:FILE opens both)\n"
+	    "  --tls-downgrade         dh-mitm --proto tls: strip supported_versions from alice's ClientHello\n"
+	    "                          so that bob answers TLS 1.2 (RFC 8446 section 4.1.3 tells alice)\n"
 	    "  --armed                 allow transmitting outside a mitmlab lab namespace: only on a network\n"
 	    "                          you own, with --iface given explicitly\n\n"
 	    "  --iface IF              the interface to capture on (default eth0); capturing needs CAP_NET_RAW:\n"
@@ -304,6 +318,19 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 		o->crack_rng = (int)kind;
 		return -1;
 	}
+	case OPT_PROTO:
+		if (strcmp(arg, "lab") != 0 && strcmp(arg, "tls") != 0)
+			return bad("--proto: expected lab or tls, not '%s'", arg);
+		o->tls = strcmp(arg, "tls") == 0;
+		return -1;
+	case OPT_TLS_DOWNGRADE:
+		o->tls_downgrade = true;
+		return -1;
+	case OPT_KEYLOG:
+		if (arg[0] == '\0')
+			return bad("--keylog: empty file name%s", "");
+		o->keylog = arg;
+		return -1;
 	case OPT_VERSION:
 		mlab_print_version("mallory");
 		return MALLORY_EXIT_OK;
@@ -314,6 +341,37 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 		fputs("Try 'mallory --help'.\n", stderr);
 		return MALLORY_EXIT_USAGE;
 	}
+}
+
+/* --proto tls: her TLS interceptor has two moves, and none of the lab
+ * protocol's (scenario.c says the same when a file loads). */
+static int tls_rules(const struct mallory_opts *o)
+{
+	if ((o->tls_downgrade || o->keylog) && !o->tls)
+		return bad("%s belongs to --proto tls", o->keylog ? "--keylog" : "--tls-downgrade");
+	if (!o->tls)
+		return -1;
+	if (o->attack != MALLORY_ATTACK_DH_MITM)
+		return bad("--proto tls belongs to --attack dh-mitm (her TLS interceptor)%s", "");
+	const char *lab_only = o->forge_key	    ? "--forge-key"
+			       : o->key_fixing	    ? "--key-fixing"
+			       : o->strip_auth	    ? "--strip-auth"
+			       : o->malicious_g	    ? "--malicious-g"
+			       : o->small_subgroup  ? "--small-subgroup"
+			       : o->downgrade_group ? "--downgrade-group"
+			       : o->replay_record   ? "--replay-record"
+						    : NULL;
+	if (lab_only)
+		return bad("%s is a move against the lab protocol, not against TLS (--proto tls)", lab_only);
+	if (o->tls_downgrade && (o->impersonate || o->mint || o->n_tamper))
+		return bad("--tls-downgrade only rewrites the hello: leave out %s", o->n_tamper ? "--tamper"
+										    : o->mint	? "--mint"
+												: "--impersonate");
+	if (!o->tls_downgrade && !o->impersonate && !o->mint)
+		return bad("--proto tls needs the certificate she shows alice: --impersonate CHAIN:KEY or --mint "
+			   "CA-KEY:CA-CERT (or --tls-downgrade)%s",
+			   "");
+	return -1;
 }
 
 int mallory_opts_parse(struct mallory_opts *o, int argc, char **argv)
@@ -382,6 +440,8 @@ int mallory_opts_parse(struct mallory_opts *o, int argc, char **argv)
 							     : o->malicious_g	 ? "--malicious-g"
 							     : o->small_subgroup ? "--small-subgroup"
 										 : "--downgrade-group");
+	if ((r = tls_rules(o)) >= 0)
+		return r;
 	if (o->events_fd >= 0) {
 		int fl = fcntl(o->events_fd, F_GETFL);
 		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {

@@ -54,6 +54,9 @@ struct mallory_opts {
 	const char *key;	/* --decrypt: the leaked key for key recovery (NULL: none) */
 	bool replay;		/* --sniff: play the first session's client frames back to its server */
 	unsigned replay_record; /* dh-mitm: alice's Nth record to send twice (0: off) */
+	bool tls;		/* dh-mitm --proto tls: intercept real TLS (tls_mitm.h) */
+	bool tls_downgrade;	/* --proto tls: strip supported_versions from alice's hello */
+	const char *keylog;	/* --proto tls: SSLKEYLOGFILE of both legs (NULL: none) */
 	int crack_rng;		/* --sniff or --decrypt: search a weak generator's seed (enum mlab_rng_kind; 0: no) */
 };
 

@@ -176,8 +176,12 @@ static struct mitm_flow *flow_new(struct mitm_table *t, const struct dissect_fra
 				   .replay_record = t->p.replay_record};
 	struct tcp_stream_cfg tc = {.emit = emit, .emit_arg = fl, .mss = MITM_MSS};
 	if (t->p.tls) {
-		struct tls_mitm_config mc = {
-		    .chain = t->p.chain, .key = t->p.forge_key, .rules = t->rules, .n_rules = t->n_rules};
+		struct tls_mitm_config mc = {.chain = t->p.chain,
+					     .key = t->p.forge_key,
+					     .rules = t->rules,
+					     .n_rules = t->n_rules,
+					     .downgrade = t->p.tls_downgrade,
+					     .keylog = t->p.keylog};
 		if (tls_mitm_new(&fl->tm, &mc, t->p.ev) != 0)
 			return NULL;
 		tc.framing = TCP_STREAM_TLS;

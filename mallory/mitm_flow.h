@@ -39,7 +39,9 @@ struct mitm_params {
 	int malicious_g; /* enum dhmitm_g */
 	bool small_subgroup;
 	unsigned replay_record;
-	bool tls; /* --proto tls: intercept TLS with chain and forge_key (tls_mitm.h) */
+	bool tls;	    /* --proto tls: intercept TLS with chain and forge_key (tls_mitm.h) */
+	bool tls_downgrade; /* --proto tls: only strip supported_versions from alice's hello */
+	const char *keylog; /* --proto tls: both legs' SSLKEYLOGFILE, or NULL */
 	mitm_send_fn send;
 	void *send_arg;
 	struct mlab_ev *ev;

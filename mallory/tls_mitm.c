@@ -10,6 +10,7 @@
 #include "mlab_err.h"
 #include "mlab_tls.h"
 #include "sniff_stream.h"
+#include "tls_hello.h"
 
 struct tls_mitm {
 	struct mlab_ev *ev;  /* hers */
@@ -17,7 +18,7 @@ struct tls_mitm {
 	char detail[320];
 	struct mlab_tls leg[2]; /* [DHMITM_ALICE]: she is the server; [DHMITM_BOB]: the client */
 	struct tls_mitm_config cfg;
-	bool started_bob, up[2], relaying, substituted, failed;
+	bool started_bob, up[2], relaying, substituted, failed, stripped;
 	uint64_t seq[2]; /* messages read from alice, from bob */
 	uint8_t data[MLAB_MAX_PLAINTEXT], alt[MLAB_MAX_PLAINTEXT], tmp[MLAB_MAX_PLAINTEXT];
 };
@@ -39,12 +40,21 @@ int tls_mitm_new(struct tls_mitm **out, const struct tls_mitm_config *cfg, struc
 		return MLAB_E_NOMEM;
 	m->ev = ev;
 	m->cfg = *cfg;
+	if (cfg->downgrade) { /* she only rewrites the hello: no TLS of her own */
+		*out = m;
+		return 0;
+	}
 	mlab_ev_init(&m->mute, "mallory", -1, NULL);
 	m->mute.sink = keep_detail;
 	m->mute.sink_arg = m;
-	struct mlab_tls_config a = {
-	    .role = MLAB_RESPONDER, .min_version = 12, .max_version = 13, .chain = cfg->chain, .key = cfg->key};
-	struct mlab_tls_config b = {.role = MLAB_INITIATOR, .min_version = 12, .max_version = 13, .no_verify = true};
+	struct mlab_tls_config a = {.role = MLAB_RESPONDER,
+				    .min_version = 12,
+				    .max_version = 13,
+				    .chain = cfg->chain,
+				    .key = cfg->key,
+				    .keylog = cfg->keylog};
+	struct mlab_tls_config b = {
+	    .role = MLAB_INITIATOR, .min_version = 12, .max_version = 13, .no_verify = true, .keylog = cfg->keylog};
 	if ((e = mlab_tls_init(&m->leg[DHMITM_ALICE], &a, &m->mute)) != 0 ||
 	    (e = mlab_tls_init(&m->leg[DHMITM_BOB], &b, &m->mute)) != 0) {
 		tls_mitm_free(m);
@@ -171,6 +181,27 @@ static int relay_data(struct tls_mitm *m, enum dhmitm_dir d, struct mlab_tls *fr
 	return 0;
 }
 
+/* --tls-downgrade: alice's first hello loses supported_versions; everything
+ * else passes as it is, and what happens next is real OpenSSL's doing. */
+static int downgrade(struct tls_mitm *m, enum dhmitm_dir d, const uint8_t *rec, size_t len, struct mlab_wr *out)
+{
+	size_t n;
+	if (d != DHMITM_TO_BOB || m->stripped || len > sizeof m->data)
+		return mlab_wr_bytes(out, rec, len);
+	int r = tls_hello_strip_versions(rec, len, m->data, sizeof m->data, &n);
+	if (r < 0) {
+		snprintf(m->detail, sizeof m->detail, "alice's ClientHello has a length that does not add up");
+		(void)fail(m, MLAB_E_BAD_FIELD);
+	}
+	if (r != 1)
+		return mlab_wr_bytes(out, rec, len);
+	m->stripped = true;
+	mlab_ev_emit(m->ev, "offer-stripped", json_pack("{s:s,s:s}", "removed", "supported_versions", "toward", "bob"),
+		     "stripped supported_versions from alice's ClientHello on its way to bob: he sees a TLS 1.2 "
+		     "hello");
+	return mlab_wr_bytes(out, m->data, n);
+}
+
 int tls_mitm_on_record(struct tls_mitm *m, enum dhmitm_dir d, const uint8_t *rec, size_t len, struct mlab_wr *out)
 {
 	struct mlab_wr none = {.p = NULL, .cap = 0, .len = 0};
@@ -180,6 +211,8 @@ int tls_mitm_on_record(struct tls_mitm *m, enum dhmitm_dir d, const uint8_t *rec
 
 	if (m->failed) /* she gave up: what comes passes as it is */
 		return mlab_wr_bytes(out, rec, len);
+	if (m->cfg.downgrade)
+		return downgrade(m, d, rec, len, out);
 	if (!m->up[src]) {
 		if ((e = mlab_tls_handshake(from, rec, len, &none)) != 0)
 			return fail(m, e);

@@ -21,6 +21,7 @@
 #ifndef TLS_MITM_H
 #define TLS_MITM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,8 @@ struct tls_mitm_config {
 	EVP_PKEY *key;
 	const struct dhmitm_rule *rules; /* --tamper, borrowed */
 	size_t n_rules;
+	const char *keylog; /* both legs' SSLKEYLOGFILE lines appended there, or NULL */
+	bool downgrade;	    /* --tls-downgrade: no interception, only the hello rewritten (tls_hello.h) */
 };
 
 int tls_mitm_new(struct tls_mitm **m, const struct tls_mitm_config *cfg, struct mlab_ev *ev);

@@ -203,8 +203,9 @@ static void usage(FILE *f, const struct peer_opts *o)
 		  "                          than the one sent (RFC 8446 4.1.3 style; pair with signatures)"
 		: "mark the nonce with a digest of the offer received when choosing a weaker group\n"
 		  "                          than the policy takes: a signed nonce tells alice of a changed offer",
-	    ini ? "  --pin-spki PIN          --proto tls: bob's leaf must carry this key: SHA-256 of its\n"
-		  "                          SubjectPublicKeyInfo, 64 hex digits or sha256//BASE64 (HPKP)\n"
+	    ini ? "  --pin-spki PIN|FILE     --proto tls: bob's leaf must carry this key: SHA-256 of its\n"
+		  "                          SubjectPublicKeyInfo, 64 hex digits or sha256//BASE64 (HPKP), or a\n"
+		  "                          file holding one (bin/keys/pki/bob.spki)\n"
 		: "",
 	    /* bob outlives his connections: their outcomes are events, not his status. */
 	    ini ? "exit status: 0 success, 1 a check failed or the peer aborted, 2 usage, 3 network, 4 key files,\n"

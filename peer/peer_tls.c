@@ -22,10 +22,15 @@ int peer_tls_parse(struct peer_opts *o, const char *name, const char *arg)
 	} else {
 		if (o->role != MLAB_INITIATOR)
 			return peer_say(o, PEER_EXIT_USAGE, "%s is not an option of this program", "--pin-spki");
-		if (mlab_tls_parse_pin(arg, o->pin_spki) != 0)
+		int e = mlab_tls_pin_arg(arg, o->pin_spki);
+		if (e != 0)
 			return peer_say(o, PEER_EXIT_USAGE,
-					"--pin-spki: expected the SHA-256 of bob's SubjectPublicKeyInfo, 64 hex digits "
-					"or sha256//BASE64, not '%s'",
+					e == MLAB_E_IO
+					    ? "--pin-spki: expected the SHA-256 of bob's SubjectPublicKeyInfo, "
+					      "64 hex digits or sha256//BASE64, or a file holding one "
+					      "(bin/keys/pki/bob.spki): '%s' is neither"
+					    : "--pin-spki: the file %s holds no pin (64 hex digits or "
+					      "sha256//BASE64 on its first line not starting with #)",
 					arg);
 		o->pin = true;
 	}

@@ -634,7 +634,7 @@ static void test_unknown_key_lists_the_known_keys(void **state)
 	    "a key of [mallory] (sniff, port, attack, interval, tamper, forge-key, impersonate, mint, key-fixing, "
 	    "strip-auth, "
 	    "downgrade-group, "
-	    "malicious-g, small-subgroup, crack-rng, replay, replay-record, command)",
+	    "malicious-g, small-subgroup, crack-rng, replay, replay-record, proto, tls-downgrade, command)",
 	    NULL);
 	load_fails("21-k.ini", "[scenario]\ntitel = T\n", "21-k.ini:2:", "[scenario] titel",
 		   "(name, title, network, expect, expect-peer, expect-check, timeout, teaching, static-arp, "
@@ -649,10 +649,10 @@ static void test_runner_flags_are_not_keys(void **state)
 	static const char *const cases[][3] = {
 	    {"alice", "connect", "mitmlab adds --connect, --events, --keylog itself"},
 	    {"bob", "listen", "mitmlab adds --listen, --max-conns, --events, --keylog itself"},
-	    {"mallory", "iface", "mitmlab adds --iface, --targets, --events itself"},
+	    {"mallory", "iface", "mitmlab adds --iface, --targets, --events, --keylog itself"},
 	    {"alice", "events", "mitmlab adds --connect, --events, --keylog itself"},
 	    {"bob", "max-conns", "mitmlab adds --listen, --max-conns, --events, --keylog itself"},
-	    {"mallory", "targets", "mitmlab adds --iface, --targets, --events itself"}};
+	    {"mallory", "targets", "mitmlab adds --iface, --targets, --events, --keylog itself"}};
 	char text[256], want[64];
 	for (size_t i = 0; i < N_OF(cases); i++) {
 		/* the section first (line 5, key on line 6), then whichever peer sections are still needed */
@@ -897,6 +897,41 @@ static void test_too_many_words_for_a_program(void **state)
 	free(text);
 }
 
+/* --proto tls at load: both peers or neither, by certificate; mallory's
+ * interceptor speaks theirs, with TLS's moves only (mallory_opts.c). */
+static void test_tls_rules(void **state)
+{
+	(void)state;
+#define TLS_PEERS "[alice]\nproto = tls\nca = pki/root.pem\n[bob]\nproto = tls\ncert = c.pem\nkey = bob.key\n"
+#define MITM "[mallory]\nattack = dh-mitm\n"
+	load_fails("61-t.ini", HEAD "[alice]\nproto = tls\nca = pki/root.pem\n[bob]\n",
+		   "61-t.ini:6:", "alice and bob must speak the same protocol", NULL);
+	load_fails("62-t.ini", HEAD TLS_PEERS "auth = sign\n", "62-t.ini:12:", "[bob] auth",
+		   "authenticated by his certificate only", NULL);
+	load_fails("63-t.ini", HEAD TLS_PEERS MITM "impersonate = a.pem:b.key\n", "63-t.ini:13:", "[mallory] attack",
+		   "add 'proto = tls'", NULL);
+	load_fails("64-t.ini", HEAD PEERS MITM "proto = tls\nimpersonate = a.pem:b.key\n",
+		   "64-t.ini:9:", "[mallory] proto", "speak the lab protocol", NULL);
+	load_fails("65-t.ini", HEAD TLS_PEERS MITM "proto = tls\n", "65-t.ini:14:", "[mallory] proto",
+		   "needs the certificate she shows alice", NULL);
+	load_fails("66-t.ini", HEAD TLS_PEERS MITM "proto = tls\nmint = k:c\nkey-fixing = yes\n",
+		   "66-t.ini:16:", "[mallory] key-fixing", "not against TLS", NULL);
+	load_fails("67-t.ini", HEAD TLS_PEERS MITM "proto = tls\ntls-downgrade = yes\ntamper = a=>b\n",
+		   "67-t.ini:15:", "[mallory] tls-downgrade", "remove tamper", NULL);
+	load_fails("68-t.ini", HEAD PEERS MITM "tls-downgrade = yes\n", "68-t.ini:9:", "only with proto = tls", NULL);
+	load_fails("69-t.ini", HEAD TLS_PEERS "[mallory]\nsniff = yes\nproto = tls\n",
+		   "69-t.ini:14:", "[mallory] proto", "only with attack = dh-mitm", NULL);
+	/* and what is right loads */
+	struct scenario sc;
+	char err[512] = "";
+	const char *path = fixture("70-t.ini", HEAD TLS_PEERS MITM "proto = tls\ntls-downgrade = yes\n");
+	if (scenario_load(path, NULL, &sc, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	scenario_free(&sc);
+#undef TLS_PEERS
+#undef MITM
+}
+
 static void test_network_names(void **state)
 {
 	(void)state;
@@ -950,6 +985,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_names),
 	    cmocka_unit_test(test_too_many_words_for_a_program),
 	    cmocka_unit_test(test_network_names),
+	    cmocka_unit_test(test_tls_rules),
 	};
 	return cmocka_run_group_tests_name("scenario", tests, setup, teardown);
 }
