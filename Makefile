@@ -62,7 +62,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/tes
 INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 
-.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire install uninstall clean format pki-refresh
+.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
 all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(STATIC_KEYS) $(PKI) $(WS_CRYPTO)
@@ -164,15 +164,16 @@ $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBM
 # wait-server-certificate), fuzz_pcap over mallory --decrypt (a capture file
 # through libpcap, pcap_file, the dissector, sniff_stream and offline),
 # fuzz_wire_notes over the frame comments of wire.pcapng (captured frames
-# through wire_notes and the pcapng writer).
-# `make fuzz` runs each for FUZZ_SECONDS; fuzz-frames, fuzz-cert, fuzz-pcap and fuzz-wire
+# through wire_notes and the pcapng writer), fuzz_tls_hello over mallory's
+# ClientHello rewrite (seeds: real OpenSSL hellos in tests/fuzz/corpus_tls).
+# `make fuzz` runs each for FUZZ_SECONDS; fuzz-frames, fuzz-cert, fuzz-pcap, fuzz-wire and fuzz-tls
 # run one. The corpora live in build/fuzz and grow between runs; fuzz_cert and
 # fuzz_pcap also read their seeds from tests/fuzz/corpus_cert and corpus_pcap,
 # fuzz_wire_notes from corpus_wire (frames of real runs: 06, 07, 13, 46).
 FUZZ_SECONDS ?= 60
 FUZZ_CC := clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Itests/helpers -fsanitize=fuzzer,address,undefined \
 	$(shell pkg-config --cflags $(PKGS))
-fuzz: fuzz-frames fuzz-cert fuzz-pcap fuzz-wire
+fuzz: fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls
 fuzz-frames: build/fuzz/fuzz_frames
 	@mkdir -p build/fuzz/corpus
 	$(Q)build/fuzz/fuzz_frames -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus
@@ -199,6 +200,13 @@ FUZZ_WIRE_SRC := lab-scenarios/wire_log.c lab-scenarios/wire_notes.c lab-scenari
 build/fuzz/fuzz_wire_notes: tests/fuzz/fuzz_wire_notes.c $(FUZZ_WIRE_SRC) $(wildcard lab-scenarios/*.h lib/*.c lib/*.h)
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)$(FUZZ_CC) -Ilab-scenarios tests/fuzz/fuzz_wire_notes.c $(FUZZ_WIRE_SRC) lib/*.c -o $@ $(LDLIBS)
+fuzz-tls: build/fuzz/fuzz_tls_hello
+	@mkdir -p build/fuzz/corpus_tls
+	$(Q)build/fuzz/fuzz_tls_hello -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus_tls \
+		tests/fuzz/corpus_tls
+build/fuzz/fuzz_tls_hello: tests/fuzz/fuzz_tls_hello.c mallory/tls_hello.c mallory/tls_hello.h
+	@mkdir -p $(@D)
+	$(call say,CLANG,$@)$(FUZZ_CC) -Imallory tests/fuzz/fuzz_tls_hello.c mallory/tls_hello.c -o $@
 FUZZ_PCAP_SRC := mallory/pcap_file.c mallory/offline.c mallory/sniff.c mallory/sniff_stream.c mallory/dissect.c \
 	mallory/capture.c
 build/fuzz/fuzz_pcap: tests/fuzz/fuzz_pcap.c $(FUZZ_PCAP_SRC) $(wildcard lib/*.c lib/*.h mallory/*.h)
