@@ -116,9 +116,9 @@ $(STATIC_KEYS) &: | $(BIN)/mitmlab-keygen
 PKI_STALE := $(shell f=$(BIN)/keys/pki/bob.crt; [ -e $$f ] || { echo stale; exit 0; }; \
 	command -v openssl >/dev/null || exit 0; \
 	openssl x509 -checkend 604800 -noout -in $$f >/dev/null 2>&1 || echo stale)
-$(PKI): $(BIN)/keys/bob.key $(BIN)/keys/mallory.key $(BIN)/mitmlab-keygen $(if $(PKI_STALE),pki-refresh)
+$(PKI): $(BIN)/keys/bob.key $(BIN)/keys/mallory.key $(RSA_KEYS) $(BIN)/mitmlab-keygen $(if $(PKI_STALE),pki-refresh)
 	$(call say,KEYGEN,$(@D))$(BIN)/mitmlab-keygen pki --force --quiet --bob-key $(BIN)/keys/bob.key \
-		--mallory-key $(BIN)/keys/mallory.key $(@D)
+		--mallory-key $(BIN)/keys/mallory.key --bob-rsa-key $(BIN)/keys/bob-rsa.key $(@D)
 pki-refresh:
 
 TEST_LIBS := $(LIBPEER) $(LIBLAB) $(OPTAB_OBJ) $(LIBMALLORY) $(LIBMLAB)

@@ -669,6 +669,15 @@ static const char *bob_kind(const struct run *r)
 	return kind;
 }
 
+/* mallory intercepting TLS holds both legs' secrets: she logs them too. */
+static bool mallory_speaks_tls(const struct scenario *sc)
+{
+	for (size_t i = 0; i + 1 < sc->mallory.n_args; i++)
+		if (strcmp(sc->mallory.args[i], "--proto") == 0 && strcmp(sc->mallory.args[i + 1], "tls") == 0)
+			return true;
+	return false;
+}
+
 /* Phase 2: the conversation is over, and a long-term key of bob's leaks to
  * mallory. She opens phase 1's recording with it (mallory --decrypt), in her
  * namespace, with no network to use. The lab says first which secrets still
@@ -681,16 +690,24 @@ static void later(struct run *r, const struct lab_net *net, const struct lab_pat
 	size_t nb = strlen(paths->bin_dir) + sizeof "/mallory";
 	json_t *remains = json_array(), *wiped = json_array();
 
-	if (kind && strcmp(kind, "transport") == 0)
+	bool tls = mallory_speaks_tls(r->sc), transport = kind && strcmp(kind, "transport") == 0;
+	if (transport)
 		json_array_append_new(remains,
 				      json_string("bob's RSA private key (it decrypts every recorded premaster)"));
 	else if (kind && strcmp(kind, "static") == 0)
 		json_array_append_new(remains,
 				      json_string("bob's static DH key (it recomputes every recorded secret)"));
 	else
-		json_array_append_new(wiped, json_string("both ephemeral DH key pairs, wiped after the handshake"));
-	json_array_append_new(remains, json_string("bob's Ed25519 signing key (it proves who bob was; it decrypts "
-						   "nothing)"));
+		json_array_append_new(wiped,
+				      json_string(tls ? "both ephemeral (EC)DHE key pairs, wiped after the "
+							"handshake"
+						      : "both ephemeral DH key pairs, wiped after the handshake"));
+	if (tls && !transport)
+		json_array_append_new(remains, json_string("bob's certificate key (in an (EC)DHE handshake it only "
+							   "signed: it decrypts nothing)"));
+	else if (!tls)
+		json_array_append_new(remains, json_string("bob's Ed25519 signing key (it proves who bob was; it "
+							   "decrypts nothing)"));
 	json_array_append_new(wiped, json_string("the session keys, wiped when the session closed"));
 	lab_event(r, "phase",
 		  json_pack("{s:i,s:s,s:s,s:o,s:o}", "phase", 2, "leak", r->sc->leak, "kind", kind ? kind : "none",
@@ -698,7 +715,8 @@ static void later(struct run *r, const struct lab_net *net, const struct lab_pat
 	snprintf(pcap, sizeof pcap, "%s/wire.pcap", r->o->run_dir);
 	if ((bin = malloc(nb)) != NULL) {
 		snprintf(bin, nb, "%s/mallory", paths->bin_dir);
-		char *argv[] = {bin, "--decrypt", pcap, "--key", key, "--events", "3", NULL};
+		char *argv[] = {bin,   "--decrypt", pcap, "--key", key, "--events", "3", tls ? "--proto" : NULL,
+				"tls", NULL};
 		r->later = true;
 		if (spawn(r, net, "mallory", argv, NULL) == 0) {
 			struct prog *p = &r->progs[r->n_progs - 1];
@@ -808,15 +826,6 @@ static void write_reports(const struct run *r, const struct verdict *v)
 	}
 }
 
-/* mallory intercepting TLS holds both legs' secrets: she logs them too. */
-static bool mallory_speaks_tls(const struct scenario *sc)
-{
-	for (size_t i = 0; i + 1 < sc->mallory.n_args; i++)
-		if (strcmp(sc->mallory.args[i], "--proto") == 0 && strcmp(sc->mallory.args[i + 1], "tls") == 0)
-			return true;
-	return false;
-}
-
 int lab_run(const struct scenario *sc, const struct lab_paths *paths, const struct run_opts *o, struct verdict *v,
 	    struct run_times *times, char *err, size_t errlen)
 {
@@ -854,7 +863,8 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 			if (i == 1 && sc->command) /* its descriptor 3 is in its environment */
 				continue;
 			bool is_m = strcmp(names[i], "mallory") == 0;
-			if (!is_m || mallory_speaks_tls(sc)) { /* the run's sessions, for Wireshark */
+			if (!is_m ||
+			    (mallory_speaks_tls(sc) && lab_is_active(sc))) { /* the run's sessions, for Wireshark */
 				char kl[PATH_MAX];
 				snprintf(kl, sizeof kl, "%s/%s", o->run_dir, is_m ? "mallory-keys.log" : "keys.log");
 				argvs[i][argc++] = strdup("--keylog");

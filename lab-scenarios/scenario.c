@@ -958,7 +958,15 @@ static int mallory_tls_rules(struct sc_parse *p)
 	if (down && !tls)
 		return fail(p, key_at(p, SEC_MALLORY, "tls-downgrade"),
 			    "[mallory] tls-downgrade: only with proto = tls");
-	if (!tls)
+	if (tls && !dh && !prog_has(m, "--sniff"))
+		return fail(p, key_at(p, SEC_MALLORY, "proto"),
+			    "[mallory] proto: TLS is hers with attack = dh-mitm (interception) or sniff = yes (a "
+			    "recording to open later with a leaked key)");
+	if (tls && prog_has(m, "--sniff") && (prog_has(m, "--crack-rng") || prog_has(m, "--replay")))
+		return fail(p, key_at(p, SEC_MALLORY, prog_has(m, "--replay") ? "replay" : "crack-rng"),
+			    "[mallory] %s: a lesson of the lab protocol, not of TLS",
+			    prog_has(m, "--replay") ? "replay" : "crack-rng");
+	if (!tls || !dh)
 		return 1;
 	for (size_t i = 0; i < N_OF(lab_only); i++) {
 		char flag[40];
@@ -990,8 +998,8 @@ static int cross_rules(struct sc_parse *p)
 	const struct scenario *sc = p->sc;
 	const struct sc_prog *a = &sc->alice, *b = &sc->bob, *m = &sc->mallory;
 	static const char *const dh_mitm_only[] = {
-	    "tamper",	      "forge-key",   "key-fixing", "strip-auth", "downgrade-group", "malicious-g",
-	    "small-subgroup", "impersonate", "mint",	   "proto",	 "tls-downgrade"};
+	    "tamper",	   "forge-key",	     "key-fixing",  "strip-auth", "downgrade-group",
+	    "malicious-g", "small-subgroup", "impersonate", "mint",	  "tls-downgrade"};
 	if (lists_sign(prog_value(a, "--auth")) && !prog_value(a, "--peer-key") && !prog_value(a, "--tofu"))
 		return fail(p, key_at(p, SEC_ALICE, "auth"),
 			    "[alice] auth: signed mode needs the key to check bob's signature against: add "

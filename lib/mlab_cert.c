@@ -94,6 +94,13 @@ static int ed25519_pub(X509 *x, uint8_t pub[32])
 	return 0;
 }
 
+/* TLS 1.2's key transport needs an RSA leaf; below 2048 bits it is weak. */
+static bool rsa_leaf_ok(X509 *x)
+{
+	EVP_PKEY *k = X509_get0_pubkey(x);
+	return k && EVP_PKEY_get_id(k) == EVP_PKEY_RSA && EVP_PKEY_get_bits(k) >= 2048;
+}
+
 int mlab_chain_leaf_pub(const struct mlab_chain *c, uint8_t pub[32])
 {
 	if (c->n == 0)
@@ -369,8 +376,9 @@ int mlab_cert_verify(const struct mlab_trust *t, const struct mlab_certificate *
 		describe(xs[i], &r->info[i]);
 		r->n = i + 1;
 	}
-	if ((e = ed25519_pub(xs[0], r->leaf_pub)) != 0)
+	if ((e = ed25519_pub(xs[0], r->leaf_pub)) != 0 && !(t->rsa_leaf && rsa_leaf_ok(xs[0])))
 		goto out;
+	e = 0;
 	/* Leaf first, each certificate issued (by name) by the next: the order
 	 * is the sender's to get right, as TLS 1.3 §4.4.2 asks. */
 	for (size_t i = 1; i < m->n; i++)

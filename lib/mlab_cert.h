@@ -45,6 +45,7 @@ struct mlab_trust {
 	bool check_name;		   /* false: WEAKENED, the hostname-verification bug */
 	bool insecure;			   /* click through: failures are shown, not fatal */
 	const char *tofu;		   /* mode sign: trust-on-first-use store, or NULL */
+	bool rsa_leaf;			   /* TLS: an RSA leaf (>= 2048 bits) too; TLS proves its key */
 };
 
 #define MLAB_MAX_ANCHORS 64
@@ -70,8 +71,8 @@ struct mlab_cert_result {
 	int err[MLAB_CC_N]; /* each check: 0 passed, else its error */
 	bool skipped[MLAB_CC_N];
 	char detail[MLAB_CC_N][640];
-	long long now; /* the clock the checks used */
-	uint8_t leaf_pub[32];
+	long long now;	      /* the clock the checks used */
+	uint8_t leaf_pub[32]; /* Ed25519; zero for an RSA leaf (rsa_leaf) */
 };
 
 /* Parses the chain (an error here ends the checks: MLAB_E_CERT_PARSE,

@@ -183,9 +183,9 @@ static int set_extensions(X509 *x, const struct mlab_cert_spec *s)
 		snprintf(v, sizeof v, "critical,CA:%s", s->ca ? "TRUE" : "FALSE");
 	if ((e = add_ext(x, &ctx, NID_basic_constraints, v)) != 0)
 		return e;
-	if (s->ca || s->digital_signature) {
-		snprintf(v, sizeof v, "critical%s%s", s->digital_signature ? ",digitalSignature" : "",
-			 s->ca ? ",keyCertSign,cRLSign" : "");
+	if (s->ca || s->digital_signature || s->key_encipherment) {
+		snprintf(v, sizeof v, "critical%s%s%s", s->digital_signature ? ",digitalSignature" : "",
+			 s->key_encipherment ? ",keyEncipherment" : "", s->ca ? ",keyCertSign,cRLSign" : "");
 		if ((e = add_ext(x, &ctx, NID_key_usage, v)) != 0)
 			return e;
 	}
@@ -367,6 +367,8 @@ static const char README_TEXT[] =
     "                            with it (mallory --mint proxy-ca.key:proxy-ca.pem).\n"
     "trust-with-proxy.pem        root.pem + proxy-ca.pem: alice's store once the proxy's\n"
     "                            root is installed in it. Then only a pin stops mallory.\n"
+    "bob-rsa.chain.pem           bob.lab over bob's RSA key (keys/bob-rsa.key) + inter.pem:\n"
+    "                            TLS 1.2's RSA key transport, recorded then leaked (55, 56).\n"
     "bob.spki                    the SHA-256 of bob's SubjectPublicKeyInfo: the pin for\n"
     "                            alice's --pin-spki (stopped by pinned-key otherwise).\n"
     "known-bob.tofu              a trust-on-first-use store (docs/protocol.md §15) holding\n"
@@ -612,6 +614,57 @@ int mlab_pki_make(const char *dir, long long now, const char *bob_key_path, cons
 	w_chain(&p, "bob.chain.pem", p.bob_c, p.inter, "bob.crt + inter.pem, the chain bob sends");
 
 	int e = p.err;
+	pki_free(&p);
+	return e;
+}
+
+/* A PEM file's first object: a private key (key) or a certificate. */
+static int read_pem(const char *path, EVP_PKEY **key, X509 **cert)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return MLAB_E_KEYFILE;
+	if (key)
+		*key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	else
+		*cert = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	return (key ? *key != NULL : *cert != NULL) ? 0 : MLAB_E_KEYFILE;
+}
+
+int mlab_pki_make_rsa(const char *dir, long long now, const char *rsa_key_path, FILE *log)
+{
+	if (!dir || !rsa_key_path)
+		return MLAB_E_ARG;
+	struct pki p = {.dir = dir, .log = log, .now = now};
+	char path[PATH_CAP];
+	EVP_PKEY *rsa = NULL;
+	X509 *leaf_c = NULL;
+	p.err = read_pem(rsa_key_path, &rsa, NULL);
+	if (!p.err && (EVP_PKEY_get_id(rsa) != EVP_PKEY_RSA || EVP_PKEY_get_bits(rsa) < 2048))
+		p.err = MLAB_E_KEYFILE;
+	if (path_of(&p, "inter.key", path))
+		p.err = read_pem(path, &p.inter_k, NULL);
+	if (path_of(&p, "inter.pem", path))
+		p.err = read_pem(path, NULL, &p.inter);
+	struct mlab_cert_spec spec = {.subject_cn = "bob.lab",
+				      .org = "mitmlab lab",
+				      .san_dns = "bob.lab",
+				      .pathlen = -1,
+				      .server_auth = true,
+				      .digital_signature = true, /* TLS 1.3 signs with it */
+				      .key_encipherment = true,	 /* TLS 1.2 encrypts the premaster to it */
+				      .not_before = now - 3600,
+				      .not_after = now + 30 * DAY,
+				      .key = rsa,
+				      .issuer_key = p.inter_k,
+				      .issuer = p.inter};
+	if (!p.err)
+		p.err = mlab_pki_issue(&spec, &leaf_c);
+	w_chain(&p, "bob-rsa.chain.pem", leaf_c, p.inter, "bob.lab over bob's RSA key + inter.pem (TLS 1.2 RSA)");
+	int e = p.err;
+	X509_free(leaf_c);
+	EVP_PKEY_free(rsa);
 	pki_free(&p);
 	return e;
 }

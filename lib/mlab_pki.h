@@ -34,6 +34,7 @@ struct mlab_cert_spec {
 	bool ca;
 	int pathlen; /* CAs only; -1: no limit */
 	bool server_auth, client_auth, digital_signature;
+	bool key_encipherment;		 /* an RSA leaf for TLS 1.2's key transport (RFC 5246 7.4.2) */
 	long long not_before, not_after; /* 0..MLAB_TIME_MAX, not_before <= not_after */
 	EVP_PKEY *key;			 /* the subject's (its public half goes in the certificate) */
 	EVP_PKEY *issuer_key;		 /* signs; must be issuer's key, or key itself (or NULL) when self-signed */
@@ -63,5 +64,10 @@ int mlab_pki_write_key(const char *path, EVP_PKEY *key);
  * written, MLAB_E_ARG when now leaves no room for the validity periods
  * (less than 90 days after the epoch, or 10 years before MLAB_TIME_MAX). */
 int mlab_pki_make(const char *dir, long long now, const char *bob_key_path, const char *mallory_key_path, FILE *log);
+/* Then, in the same dir: bob-rsa.chain.pem, bob.lab over bob's RSA key
+ * (PEM, >= 2048 bits) from the issuing CA, for TLS 1.2's RSA key transport
+ * (scenarios 55, 56); valid as bob.crt. MLAB_E_KEYFILE when the key or the
+ * CA cannot be read, MLAB_E_IO when the file cannot be written. */
+int mlab_pki_make_rsa(const char *dir, long long now, const char *rsa_key_path, FILE *log);
 
 #endif

@@ -249,8 +249,10 @@ static int verify_cb(X509_STORE_CTX *x, void *arg)
 	struct mlab_certificate m = {0};
 	uint8_t *der[MLAB_MAX_CHAIN] = {NULL}, leaf_pub[32];
 	int e = peer_chain(x, &m, der);
+	struct mlab_trust tr = *t->cfg.trust; /* a shallow copy: TLS takes RSA leaves too */
+	tr.rsa_leaf = true;
 	if (e == 0)
-		e = mlab_cert_check_ev(t->cfg.trust, &m, t->ev, leaf_pub);
+		e = mlab_cert_check_ev(&tr, &m, t->ev, leaf_pub);
 	if (e == 0 && t->cfg.pin)
 		e = pin_check(t, X509_STORE_CTX_get0_cert(x));
 	for (size_t i = 0; i < MLAB_MAX_CHAIN; i++)
@@ -299,7 +301,8 @@ int mlab_tls_init(struct mlab_tls *t, const struct mlab_tls_config *cfg, struct 
 	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(t->ctx, 0); /* one session, one handshake: nothing after Finished */
 	if ((cfg->groups[0] && SSL_CTX_set1_groups_list(t->ctx, cfg->groups) != 1) ||
-	    (cfg->ciphers[0] && SSL_CTX_set_ciphersuites(t->ctx, cfg->ciphers) != 1))
+	    (cfg->ciphers[0] && SSL_CTX_set_ciphersuites(t->ctx, cfg->ciphers) != 1) ||
+	    (cfg->cipher_list[0] && SSL_CTX_set_cipher_list(t->ctx, cfg->cipher_list) != 1))
 		return MLAB_E_BAD_FIELD;
 	if (cfg->keylog)
 		SSL_CTX_set_keylog_callback(t->ctx, keylog_cb);
@@ -394,15 +397,18 @@ static void connected(struct mlab_tls *t)
 	snprintf(t->cipher, sizeof t->cipher, "%s", c ? c : "?");
 	/* TLS 1.2 with RSA key transport has no group: the client chose the secret */
 	snprintf(t->group, sizeof t->group, "%s", g ? g : "rsa-key-transport");
+	const SSL_CIPHER *sc = SSL_get_current_cipher(t->ssl);
+	const char *kind = sc && SSL_CIPHER_get_kx_nid(sc) == NID_kx_rsa ? "transport" : "ephemeral";
 	if (SSL_export_keying_material(t->ssl, ekm, sizeof ekm, MLAB_TLS_EXPORTER_LABEL,
 				       sizeof MLAB_TLS_EXPORTER_LABEL - 1, NULL, 0, 0) != 1 ||
 	    mlab_key_id(ekm, sizeof ekm, t->key_id) != 0)
 		snprintf(t->key_id, sizeof t->key_id, "????????");
 	OPENSSL_cleanse(ekm, sizeof ekm);
 	mlab_ev_emit(t->ev, "negotiated",
-		     json_pack("{s:s,s:s,s:s,s:s,s:s}", "mode", "cert", "group", t->group, "cipher", t->cipher,
-			       "version", t->version, "proto", "tls"),
-		     "negotiated %s, group %s, cipher %s", t->version, t->group, t->cipher);
+		     json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "mode", "cert", "group", t->group, "cipher", t->cipher,
+			       "version", t->version, "proto", "tls", "kind", kind),
+		     "negotiated %s, group %s, cipher %s (%s)", t->version, t->group, t->cipher,
+		     strcmp(kind, "transport") == 0 ? "RSA key transport: no forward secrecy" : "ephemeral (EC)DHE");
 	mlab_ev_emit(t->ev, "session-key", json_pack("{s:s,s:s}", "key_id", t->key_id, "cipher", t->cipher),
 		     "session key id %s (TLS exporter)", t->key_id);
 	mlab_ev_emit(t->ev, "handshake-done",

@@ -31,9 +31,10 @@ typedef struct bio_st BIO;
 
 struct mlab_tls_config {
 	enum mlab_role role;
-	int min_version, max_version;	 /* 12 or 13 (TLS 1.2, 1.3) */
-	char groups[MLAB_TLS_MAX_LIST];	 /* OpenSSL's names, ':'-separated; "" its default */
-	char ciphers[MLAB_TLS_MAX_LIST]; /* TLS 1.3 suites, ':'-separated; "" its default */
+	int min_version, max_version;	     /* 12 or 13 (TLS 1.2, 1.3) */
+	char groups[MLAB_TLS_MAX_LIST];	     /* OpenSSL's names, ':'-separated; "" its default */
+	char ciphers[MLAB_TLS_MAX_LIST];     /* TLS 1.3 suites, ':'-separated; "" its default */
+	char cipher_list[MLAB_TLS_MAX_LIST]; /* TLS 1.2 suites, OpenSSL's cipher string; "" its default */
 	/* initiator: the lab's certificate checks (--ca, --peer-name, --now,
 	 * --insecure, --no-name-check); the name is also sent as SNI */
 	const struct mlab_trust *trust;

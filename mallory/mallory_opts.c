@@ -132,10 +132,13 @@ static void usage(FILE *f)
 	    "  --strip-auth            dh-mitm: remove \"sign\" from alice's offer (downgrade to unauthenticated DH)\n"
 	    "  --downgrade-group NAME  dh-mitm: rewrite alice's groups to this WEAK lab group (lab-32, lab-48,\n"
 	    "                          lab-64-smooth), leave the shares alone, break bob's share live (Logjam)\n"
-	    "  --proto lab|tls         dh-mitm: the protocol alice and bob speak (default lab). With tls she\n"
-	    "                          intercepts real TLS: terminates alice's connection with the chain of\n"
-	    "                          --impersonate or --mint, opens her own to bob, reads and --tampers the\n"
-	    "                          application data (or, with --tls-downgrade, only rewrites the hello)\n"
+	    "  --proto lab|tls         the protocol alice and bob speak (default lab). --sniff: TLS frames are\n"
+	    "                          reported, not followed; --decrypt: tshark's TLS dissector opens the\n"
+	    "                          recording with --key (an RSA key opens TLS 1.2 key transport).\n"
+	    "                          dh-mitm with tls: she intercepts real TLS, terminates alice's\n"
+	    "                          connection with the chain of --impersonate or --mint, opens her own\n"
+	    "                          to bob, reads and --tampers the application data (or, with\n"
+	    "                          --tls-downgrade, only rewrites the hello)\n"
 	    "  --keylog FILE           --proto tls: append both legs' TLS secrets to FILE (SSLKEYLOGFILE lines:\n"
 	    "                          tshark -o tls.keylog_file:FILE opens both)\n"
 	    "  --tls-downgrade         dh-mitm --proto tls: strip supported_versions from alice's ClientHello\n"
@@ -349,10 +352,18 @@ static int tls_rules(const struct mallory_opts *o)
 {
 	if ((o->tls_downgrade || o->keylog) && !o->tls)
 		return bad("%s belongs to --proto tls", o->keylog ? "--keylog" : "--tls-downgrade");
+	if (o->tls_downgrade && o->attack != MALLORY_ATTACK_DH_MITM)
+		return bad("--tls-downgrade belongs to --attack dh-mitm --proto tls%s", "");
 	if (!o->tls)
 		return -1;
+	if (o->mode == MALLORY_MODE_SNIFF || o->mode == MALLORY_MODE_DECRYPT) {
+		if (o->crack_rng || o->replay)
+			return bad("%s belongs to the lab protocol, not to --proto tls",
+				   o->crack_rng ? "--crack-rng" : "--replay");
+		return o->keylog ? bad("--keylog belongs to --attack dh-mitm --proto tls%s", "") : -1;
+	}
 	if (o->attack != MALLORY_ATTACK_DH_MITM)
-		return bad("--proto tls belongs to --attack dh-mitm (her TLS interceptor)%s", "");
+		return bad("--proto tls belongs to --attack dh-mitm, --sniff or --decrypt%s", "");
 	const char *lab_only = o->forge_key	    ? "--forge-key"
 			       : o->key_fixing	    ? "--key-fixing"
 			       : o->strip_auth	    ? "--strip-auth"

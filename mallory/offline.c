@@ -2,6 +2,7 @@
  * sniffing path, with an observer on the stream tracker that counts records
  * and hands frames to the key-recovery hooks. */
 #include "offline.h"
+#include "offline_tls.h"
 #include "recover.h"
 
 #include <stdio.h>
@@ -160,6 +161,8 @@ static bool rec_frame(void *arg, const struct sniff_conn *flow, int dir, double 
 
 int decrypt_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_atomic_t *stop)
 {
+	if (o->tls) /* a TLS recording: Wireshark's TLS dissector opens it (offline_tls.h) */
+		return offline_tls_run(o, ev, stop);
 	struct recover_cfg rc = {.ev = ev, .crack = o->crack_rng != 0, .crack_kind = (enum mlab_rng_kind)o->crack_rng};
 	char msg[256];
 	int r;

@@ -28,6 +28,7 @@ struct sniff_ctx {
 	int err;		   /* first error of the stream tracker (out of memory) */
 	struct recover_set *crack; /* --crack-rng: passive key recovery, or NULL */
 	struct replay *replay;	   /* --replay, or NULL */
+	bool tls;		   /* --proto tls: frames reported, no lab protocol to follow */
 };
 
 /* --crack-rng: every frame to the recovery, the time window around now. */
@@ -60,7 +61,7 @@ int sniff_frame(struct mlab_ev *ev, struct sniff_stream *ss, uint64_t n, const u
 		json_object_update(j, extra);
 	json_decref(extra);
 	mlab_ev_emit(ev, "frame", j, "%s", line);
-	return sniff_stream_input(ss, &f);
+	return ss ? sniff_stream_input(ss, &f) : 0;
 }
 
 static void on_frame(void *arg, const uint8_t *p, size_t caplen, size_t wirelen)
@@ -69,7 +70,7 @@ static void on_frame(void *arg, const uint8_t *p, size_t caplen, size_t wirelen)
 	int e;
 
 	c->frames++;
-	if ((e = sniff_frame(c->ev, c->ss, c->frames, p, caplen, wirelen, NULL)) != 0 && c->err == 0)
+	if ((e = sniff_frame(c->ev, c->tls ? NULL : c->ss, c->frames, p, caplen, wirelen, NULL)) != 0 && c->err == 0)
 		c->err = e;
 }
 
@@ -83,7 +84,7 @@ static int fail(struct mlab_ev *ev, int err, const char *what, const char *msg)
 
 int sniff_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_atomic_t *stop)
 {
-	struct sniff_ctx c = {.ev = ev};
+	struct sniff_ctx c = {.ev = ev, .tls = o->tls};
 	struct capture *cap = NULL;
 	char msg[CAPTURE_MSG_LEN], mac[DISSECT_MAC_STR];
 	uint8_t hw[DISSECT_MAC_LEN];
@@ -131,8 +132,8 @@ int sniff_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_ato
 		json_object_set_new(j, "mac", json_string(dissect_mac_str(hw, mac)));
 	else
 		snprintf(mac, sizeof mac, "unknown");
-	mlab_ev_emit(ev, "sniffing", j, "sniffing on %s (%s), following TCP port %u; passive: nothing is sent",
-		     o->iface, mac, o->port);
+	mlab_ev_emit(ev, "sniffing", j, "sniffing on %s (%s), %s TCP port %u; passive: nothing is sent", o->iface, mac,
+		     o->tls ? "recording TLS (encrypted: read later, with a key) on" : "following", o->port);
 
 	fd = capture_fd(cap);
 	while (!*stop && (o->max_frames == 0 || c.frames < o->max_frames)) {

@@ -15,6 +15,8 @@ int peer_kind_check(const struct peer_opts *o)
 {
 	bool ini = o->role == MLAB_INITIATOR;
 	bool st = peer_offers_kind(o, MLAB_KIND_STATIC), tr = peer_offers_kind(o, MLAB_KIND_TRANSPORT);
+	if (o->tls) /* TLS 1.2's key transport uses the certificate's key (peer_tls.c) */
+		return -1;
 
 	if (!ini && st && !o->static_key_path)
 		return peer_say(o, PEER_EXIT_USAGE,

@@ -589,7 +589,8 @@ int peer_opts_load_keys(struct peer_opts *o)
 			o->prog, other, other, other, other);
 		return PEER_EXIT_USAGE;
 	}
-	if (o->key_path && mlab_key_load_private(o->key_path, &o->kex.own_key) != 0) {
+	/* TLS: OpenSSL reads the certificate's key, Ed25519 or RSA (peer_tls.c) */
+	if (o->key_path && !o->tls && mlab_key_load_private(o->key_path, &o->kex.own_key) != 0) {
 		fprintf(stderr, "%s: cannot read an Ed25519 private key (PEM) from %s\n", o->prog, o->key_path);
 		return PEER_EXIT_SETUP;
 	}

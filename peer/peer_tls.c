@@ -37,6 +37,12 @@ int peer_tls_parse(struct peer_opts *o, const char *name, const char *arg)
 	return -1;
 }
 
+/* --kex transport alone: TLS 1.2 with RSA key transport, nothing else. */
+static bool only_transport(const struct peer_opts *o)
+{
+	return peer_offers_kind(o, MLAB_KIND_TRANSPORT) && !peer_offers_kind(o, MLAB_KIND_EPHEMERAL);
+}
+
 /* The lab protocol's own options, which TLS does not have. */
 static const char *lab_only(const struct peer_opts *o)
 {
@@ -58,8 +64,8 @@ static const char *lab_only(const struct peer_opts *o)
 		return "--static-key, --rsa-key and --peer-rsa";
 	if (o->kex.scope != MLAB_SCOPE_TRANSCRIPT)
 		return "--sign-scope";
-	if (o->kex.n_kinds > 1 || (o->kex.n_kinds == 1 && o->kex.kinds[0] != MLAB_KIND_EPHEMERAL))
-		return "--kex";
+	if (peer_offers_kind(o, MLAB_KIND_STATIC))
+		return "--kex static (TLS has ephemeral (EC)DHE and, in 1.2, RSA key transport)";
 	return NULL;
 }
 
@@ -78,6 +84,11 @@ int peer_tls_check(const struct peer_opts *o)
 				"");
 	if ((bad = lab_only(o)))
 		return peer_say(o, PEER_EXIT_USAGE, "%s belongs to the lab protocol, not to --proto tls", bad);
+	if (only_transport(o) && o->tls_version == 13)
+		return peer_say(o, PEER_EXIT_USAGE,
+				"--kex transport is TLS 1.2's RSA key exchange, and TLS 1.3 has none: leave out "
+				"--tls-version 1.3%s",
+				"");
 	return -1;
 }
 
@@ -119,7 +130,13 @@ int peer_tls_load(struct peer_opts *o)
 	struct mlab_tls_config *c = &o->tls_cfg;
 	c->role = o->role;
 	c->min_version = o->tls_version ? o->tls_version : 12;
-	c->max_version = o->tls_version ? o->tls_version : 13;
+	c->max_version = o->tls_version ? o->tls_version : only_transport(o) ? 12 : 13;
+	/* TLS 1.2's key exchange as --kex says: ephemeral (EC)DHE (the default),
+	 * and RSA key transport only when asked for (the certificate's key) */
+	snprintf(c->cipher_list, sizeof c->cipher_list, "%s",
+		 only_transport(o)			    ? "kRSA+AESGCM"
+		 : peer_offers_kind(o, MLAB_KIND_TRANSPORT) ? "ECDHE+AESGCM:ECDHE+CHACHA20:kRSA+AESGCM"
+							    : "ECDHE+AESGCM:ECDHE+CHACHA20");
 	c->trust = o->role == MLAB_INITIATOR ? &o->trust : NULL;
 	c->pin = o->pin;
 	memcpy(c->pin_spki, o->pin_spki, sizeof c->pin_spki);

@@ -2,6 +2,12 @@
  * bob's --cert (docs/protocol.md §3.8, §15). */
 #include "peer_trust.h"
 
+#include <stdio.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include <string.h>
 
 #include "mlab_err.h"
@@ -97,6 +103,29 @@ static int load_alice(struct peer_opts *o)
 	return -1;
 }
 
+/* TLS: the leaf may carry an Ed25519 or an RSA key (TLS 1.2's key
+ * transport); --key must be its own, checked now rather than at the first
+ * connection. */
+static int tls_key_matches(struct peer_opts *o)
+{
+	FILE *f = fopen(o->key_path, "re");
+	EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	const unsigned char *p = o->chain.der[0];
+	X509 *leaf = d2i_X509(NULL, &p, (long)o->chain.len[0]);
+	int ok = k && leaf && X509_check_private_key(leaf, k) == 1;
+	if (f)
+		fclose(f);
+	EVP_PKEY_free(k);
+	X509_free(leaf);
+	ERR_clear_error();
+	if (!ok)
+		return peer_say(o, PEER_EXIT_SETUP,
+				"--cert %s certifies another key than --key (or --key is no PEM private key): give "
+				"the leaf's own key",
+				o->cert_path);
+	return -1;
+}
+
 static int load_bob(struct peer_opts *o)
 {
 	int e;
@@ -109,6 +138,8 @@ static int load_bob(struct peer_opts *o)
 				    ? "--cert %s: more than 8 certificates, one above 8192 bytes, or above 16384 in all"
 				    : "--cert %s: cannot read a PEM certificate chain from it",
 				o->cert_path);
+	if (o->tls)
+		return tls_key_matches(o);
 	uint8_t leaf[MLAB_ED25519_PUB], own[MLAB_ED25519_PUB];
 	if (mlab_chain_leaf_pub(&o->chain, leaf) != 0)
 		return peer_say(o, PEER_EXIT_SETUP, "--cert %s: its first certificate has no Ed25519 key",

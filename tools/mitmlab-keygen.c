@@ -50,7 +50,8 @@ static int usage(FILE *f, int code)
 
 static int pki_usage(FILE *f, int code)
 {
-	fputs("usage: mitmlab-keygen pki [--force] [--quiet] [--now TIME] --bob-key FILE --mallory-key FILE DIR\n\n"
+	fputs("usage: mitmlab-keygen pki [--force] [--quiet] [--now TIME] --bob-key FILE --mallory-key FILE "
+	      "[--bob-rsa-key FILE] DIR\n\n"
 	      "Makes the lab's PKI in DIR (created when missing; make puts it in bin/keys/pki): a root CA,\n"
 	      "an issuing CA under it, bob.lab's certificate over bob's key and the chain bob sends, and\n"
 	      "the bad certificates of the certificate lessons (expired, not yet valid, self-signed, a\n"
@@ -59,6 +60,7 @@ static int pki_usage(FILE *f, int code)
 	      "each file replaced atomically.\n\n"
 	      "  --bob-key FILE      bob's Ed25519 private key (e.g. bin/keys/bob.key): bob.crt certifies it\n"
 	      "  --mallory-key FILE  mallory's Ed25519 private key: the forged and misused certificates\n"
+	      "  --bob-rsa-key FILE  also bob-rsa.chain.pem, bob.lab over this RSA key (TLS 1.2 key transport)\n"
 	      "                      certify it\n"
 	      "  --now TIME          the time the PKI is made valid around (default: the current time):\n"
 	      "                      YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ (UTC) or @EPOCH\n"
@@ -210,7 +212,7 @@ static bool exists(const char *path)
 
 static int pki_main(int argc, char **argv)
 {
-	const char *dir = NULL, *bob = NULL, *mallory = NULL;
+	const char *dir = NULL, *bob = NULL, *mallory = NULL, *bob_rsa = NULL;
 	bool force = false, quiet = false;
 	long long now = (long long)time(NULL);
 
@@ -222,7 +224,10 @@ static int pki_main(int argc, char **argv)
 			force = true;
 		else if (strcmp(a, "--quiet") == 0)
 			quiet = true;
-		else if (strcmp(a, "--bob-key") == 0 || strcmp(a, "--mallory-key") == 0) {
+		else if (strcmp(a, "--bob-rsa-key") == 0) {
+			if (!(bob_rsa = value_of(argc, argv, &i, "an RSA private key FILE")))
+				return EXIT_USAGE;
+		} else if (strcmp(a, "--bob-key") == 0 || strcmp(a, "--mallory-key") == 0) {
 			const char *v = value_of(argc, argv, &i, "a private key FILE");
 			if (!v)
 				return EXIT_USAGE;
@@ -261,6 +266,13 @@ static int pki_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	int e = mlab_pki_make(dir, now, bob, mallory, quiet ? NULL : stdout);
+	if (e == 0 && bob_rsa && (e = mlab_pki_make_rsa(dir, now, bob_rsa, quiet ? NULL : stdout)) == MLAB_E_KEYFILE) {
+		fprintf(stderr,
+			PROG " pki: cannot read %s as an RSA private key of 2048 bits or more (PEM); make it "
+			     "with mitmlab-keygen --rsa FILE\n",
+			bob_rsa);
+		return EXIT_FILES;
+	}
 	if (e == MLAB_E_KEYFILE) {
 		fprintf(stderr,
 			PROG " pki: cannot read %s or %s as an Ed25519 private key (PEM); make them with "

@@ -5,7 +5,9 @@
  * and mallory's change on bob's only, with the peers' keys.log and with
  * mallory's own; nothing without a key log. 51: nothing of alice's reaches
  * bob. 54: the hello that left alice offers TLS 1.3, the one bob got does
- * not, and bob's ServerHello random ends with RFC 8446's sentinel. Fails
+ * not, and bob's ServerHello random ends with RFC 8446's sentinel. 55 and
+ * 56, recorded on a hub: bob's leaked RSA key opens TLS 1.2's key
+ * transport (and nothing without it), not TLS 1.3. Fails
  * when tshark is not installed. Traffic stays in the namespaces the lab
  * makes. */
 #include <setjmp.h>
@@ -169,6 +171,40 @@ static void test_downgrade_on_the_wire(void **state)
 		fail_msg("54: alice did not send illegal_parameter:\n%s", out);
 }
 
+/* tshark alone, with bob's leaked RSA key (uat:rsa_keys), on a hub
+ * recording (one leg): what it opens of the first stream. */
+static void follow_rsa(const char *scenario)
+{
+	char pcap[400], key[4096], uat[4200];
+	const char *dir = run(scenario);
+	snprintf(pcap, sizeof pcap, "%s/wire.pcap", dir);
+	snprintf(uat, sizeof uat, "uat:rsa_keys:\"%s\",\"\"", proc_bin("keys/bob-rsa.key", key, sizeof key));
+	tshark("-r", pcap, "-o", uat, "-q", "-z", "follow,tls,ascii,0", NULL);
+}
+
+/* 55: TLS 1.2 with RSA key transport, recorded: the key opens it all. */
+static void test_rsa_leak_opens_tls12(void **state)
+{
+	(void)state;
+	follow_rsa("55-tls12-rsa-leak");
+	if (!has_line(out, "transfer 100 to carol") || !has_line(out, "bob got: hello bob"))
+		fail_msg("55: bob's RSA key does not open the recording:\n%s", out);
+	char pcap[400];
+	snprintf(pcap, sizeof pcap, "%s/wire.pcap", run("55-tls12-rsa-leak"));
+	follow(pcap, NULL); /* and without it, nothing */
+	if (strstr(out, "transfer"))
+		fail_msg("55 without the key: plaintext visible:\n%s", out);
+}
+
+/* 56: the same key against TLS 1.3: nothing opens (forward secrecy). */
+static void test_rsa_leak_closed_tls13(void **state)
+{
+	(void)state;
+	follow_rsa("56-tls13-rsa-leak");
+	if (strstr(out, "hello bob") || strstr(out, "transfer"))
+		fail_msg("56: bob's RSA key opened TLS 1.3:\n%s", out);
+}
+
 static int have_tshark(void)
 {
 	const char *argv[] = {"tshark", "--version", NULL};
@@ -184,7 +220,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_intercepted_peers_keylog),   cmocka_unit_test(test_intercepted_mallory_keylog),
 	    cmocka_unit_test(test_intercepted_without_keylog), cmocka_unit_test(test_refused_nothing_reaches_bob),
-	    cmocka_unit_test(test_downgrade_on_the_wire),
+	    cmocka_unit_test(test_downgrade_on_the_wire),      cmocka_unit_test(test_rsa_leak_opens_tls12),
+	    cmocka_unit_test(test_rsa_leak_closed_tls13),
 	};
 	int r = cmocka_run_group_tests_name("tls_capture", tests, NULL, NULL);
 	const char *rm[] = {"rm", "-rf", base, NULL};

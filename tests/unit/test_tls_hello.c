@@ -253,6 +253,10 @@ static void test_tls_options(void **state)
 	assert_string_equal(o.keylog, "k.log");
 	assert_int_equal(parse(&o, (const char *[]){M, "--proto", "lab", NULL}), -1);
 	assert_false(o.tls);
+	assert_int_equal(parse(&o, (const char *[]){"mallory", "--sniff", "--proto", "tls", NULL}), -1);
+	assert_int_equal(
+	    parse(&o, (const char *[]){"mallory", "--decrypt", "w.pcap", "--key", "k", "--proto", "tls", NULL}), -1);
+	assert_true(o.tls);
 	/* refused: no certificate, a lab move, a downgrade with interception,
 	 * TLS-only options without TLS, TLS without dh-mitm, a made-up protocol */
 	const char *const bad[][14] = {
@@ -263,7 +267,9 @@ static void test_tls_options(void **state)
 	    {M, "--proto", "tls", "--tls-downgrade", "--tamper", "a=>b", NULL},
 	    {M, "--tls-downgrade", NULL},
 	    {M, "--keylog", "k.log", NULL},
-	    {"mallory", "--sniff", "--proto", "tls", NULL},
+	    {"mallory", "--sniff", "--proto", "tls", "--keylog", "k.log", NULL},
+	    {"mallory", "--sniff", "--proto", "tls", "--crack-rng", "pid", NULL},
+	    {"mallory", "--attack", "relay", "--targets", "10.0.0.10,10.0.0.20", "--proto", "tls", NULL},
 	    {M, "--proto", "quic", NULL},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
