@@ -3,8 +3,8 @@
 #   make test         every test suite; the last line reads "N passed, M failed"
 #   make check-asan   the same suites, built with ASan+UBSan in build/asan
 #   make demo         bob and alice run a signed exchange on loopback
-#   make bench        handshake, dlog, seed-search, lab, RSA decryption and key-establishment-kind
-#                     benchmarks (prints medians; asserts nothing)
+#   make bench        handshake, dlog, seed-search, lab, RSA decryption, key-establishment-kind and
+#                     TLS handshake benchmarks (prints medians; asserts nothing)
 #   make fuzz         libFuzzer over the codec, the engines, the certificate path, mallory's capture
 #                     reader and the capture comments (FUZZ_SECONDS=60 each)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -154,8 +154,10 @@ bench: all $(BENCH_BIN)
 	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) $(BUILD)/tests/bench_lab
 	$(Q)$(BUILD)/tests/bench_rsa
 	$(Q)$(BUILD)/tests/bench_kinds
+	$(Q)MLAB_BIN=$(abspath $(BIN)) $(BUILD)/tests/bench_tls
 
-$(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBMALLORY) $(OPTAB_OBJ) $(LIBMLAB)
+# libpeer too: bench_tls configures the engines with the programs' own option parsing.
+$(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBPEER) $(LIBMALLORY) $(OPTAB_OBJ) $(LIBMLAB)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
 
