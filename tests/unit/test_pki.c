@@ -496,10 +496,13 @@ static const char *const PUBLIC_FILES[] = {
     "noserver-bob.chain.pem",
     "stolen-inter.pem",
     "known-bob.tofu",
+    "proxy-ca.pem",
+    "trust-with-proxy.pem",
+    "bob.spki",
     "README",
 };
-static const char *const KEY_FILES[] = {"root.key",	   "inter.key",	     "rogue-root.key",
-					"expired-bob.key", "future-bob.key", "stolen-inter.key"};
+static const char *const KEY_FILES[] = {"root.key",	  "inter.key",	      "rogue-root.key", "expired-bob.key",
+					"future-bob.key", "stolen-inter.key", "proxy-ca.key"};
 
 static void assert_files_and_modes(const struct fx *f)
 {
@@ -706,6 +709,50 @@ static void test_known_bob_store(void **state)
 	assert_int_equal(v, MLAB_TOFU_NEW);
 	EVP_PKEY_free(bob);
 	EVP_PKEY_free(mallory);
+}
+
+/* The TLS lessons' files: bob.spki is openssl's own SPKI SHA-256 of bob's
+ * leaf, the proxy's store holds both roots (bob's chain verifies under it,
+ * a leaf of the proxy's too), and bob-rsa.chain.pem is a serverAuth bob.lab
+ * over an RSA key with keyEncipherment; an Ed25519 key is refused for it. */
+static void test_tls_files(void **state)
+{
+	const struct fx *f = *state;
+	char out[OUT_CAP], crt[256], cmd[800], spki[256], p[256], dir[300];
+	snprintf(cmd, sizeof cmd,
+		 "openssl x509 -in %s -pubkey -noout | openssl pkey -pubin -outform der | sha256sum | cut -c1-64",
+		 in(f, "bob.crt", crt, sizeof crt));
+	const char *sh[] = {"sh", "-c", cmd, NULL};
+	assert_int_equal(run(sh, out, sizeof out), 0);
+	size_t n;
+	char *file = slurp(in(f, "bob.spki", spki, sizeof spki), &n);
+	if (strlen(out) < 64 || !strstr(file, out))
+		fail_msg("bob.spki does not hold openssl's %s:\n%s", out, file);
+	free(file);
+	const char *const server[] = {"-purpose", "sslserver", "-verify_hostname", "bob.lab", NULL};
+	if (verify(f, "trust-with-proxy.pem", "bob.chain.pem", server, out) != 0)
+		fail_msg("bob's chain under the proxy's store:\n%s", out);
+	assert_refused(f, "root.pem", "proxy-ca.pem", NULL, "self-signed");
+	/* the RSA leaf, made in a copy of the PKI */
+	snprintf(dir, sizeof dir, "%s/pki-rsa", f->dir);
+	assert_err(mlab_pki_make(dir, f->now, f->bob_key, f->mallory_key, NULL), 0);
+	snprintf(p, sizeof p, "%s/bob-rsa.key", f->dir);
+	const char *gen[] = {"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+			     "-out",	p,	   NULL};
+	assert_int_equal(run(gen, out, sizeof out), 0);
+	assert_err(mlab_pki_make_rsa(dir, f->now, p, NULL), 0);
+	assert_err(mlab_pki_make_rsa(dir, f->now, f->bob_key, NULL), MLAB_E_KEYFILE);
+	assert_err(mlab_pki_make_rsa(dir, f->now, "/nonexistent.key", NULL), MLAB_E_KEYFILE);
+	char root[400], chain[400];
+	snprintf(root, sizeof root, "%s/root.pem", dir);
+	snprintf(chain, sizeof chain, "%s/bob-rsa.chain.pem", dir);
+	const char *v[] = {"openssl",  "verify",    "-CAfile",		root,	   "-untrusted", chain,
+			   "-purpose", "sslserver", "-verify_hostname", "bob.lab", chain,	 NULL};
+	if (run(v, out, sizeof out) != 0)
+		fail_msg("openssl verify bob-rsa.chain.pem:\n%s", out);
+	const char *ku[] = {"openssl", "x509", "-in", chain, "-noout", "-ext", "keyUsage", NULL};
+	assert_int_equal(run(ku, out, sizeof out), 0);
+	assert_contains(out, "Key Encipherment");
 }
 
 static void test_validity_periods(void **state)
@@ -997,6 +1044,7 @@ int main(void)
 	    cmocka_unit_test(test_mallory_lab_only_for_its_name),
 	    cmocka_unit_test(test_keys_are_the_ones_certified),
 	    cmocka_unit_test(test_known_bob_store),
+	    cmocka_unit_test(test_tls_files),
 	    cmocka_unit_test(test_validity_periods),
 	    cmocka_unit_test(test_remake_replaces_everything),
 	    cmocka_unit_test(test_make_refuses),
