@@ -239,6 +239,10 @@ static pid_t start_tshark(const struct ot *t, const char *rsa_uat, int out, int 
 	argv[n] = NULL;
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* her own Wireshark, not the invoking user's: no personal preferences
+		 * change what it opens, and a home she cannot read is no failure */
+		setenv("HOME", "/nonexistent", 1);
+		unsetenv("XDG_CONFIG_HOME");
 		int nul = open("/dev/null", O_RDONLY);
 		if (nul < 0 || dup2(nul, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 			_exit(127);
@@ -338,16 +342,17 @@ int offline_tls_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile s
 		;
 	pid = -1;
 	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && !(stop && *stop)) {
-		char tail[256] = "";
-		size_t got = 0;
+		char tail[256] = "", l[256];
 		rewind(errf);
-		got = fread(tail, 1, sizeof tail - 1, errf);
-		tail[got] = '\0';
-		tail[strcspn(tail, "\n")] = '\0';
+		while (fgets(l, sizeof l, errf)) /* its first line that is not the warning about root */
+			if (!tail[0] && !strstr(l, "Running as user")) {
+				l[strcspn(l, "\n")] = '\0';
+				snprintf(tail, sizeof tail, "%s", l);
+			}
 		snprintf(msg, sizeof msg, "tshark could not read %s (%s%s%s)", o->capture,
 			 WIFEXITED(status) && WEXITSTATUS(status) == 127
 			     ? "tshark is not installed: tools/install-deps.sh"
-			     : "exit status",
+			     : "it failed",
 			 tail[0] ? ": " : "", tail);
 		r = fail(ev, MLAB_E_IO, "capture", msg, MALLORY_EXIT_NETWORK);
 		goto out;
