@@ -187,7 +187,8 @@ static size_t build_hello(const uint8_t *ext, size_t ext_len, uint8_t *out)
 	n += sizeof mid;
 	out[n++] = (uint8_t)(ext_len >> 8);
 	out[n++] = (uint8_t)ext_len;
-	memcpy(out + n, ext, ext_len);
+	if (ext_len) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(out + n, ext, ext_len);
 	n += ext_len;
 	out[0] = 22;
 	out[1] = 3;
