@@ -316,15 +316,7 @@ int mlab_tls_init(struct mlab_tls *t, const struct mlab_tls_config *cfg, struct 
 			SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
 			SSL_CTX_set_cert_verify_callback(t->ctx, verify_cb, t);
 		}
-	} else if (cfg->chain && cfg->key) {
-		if (use_chain(t->ctx, cfg->chain, cfg->key) != 0) {
-			ERR_clear_error();
-			return MLAB_E_KEYFILE;
-		}
-	} else if (!cfg->chain_file || !cfg->key_file ||
-		   SSL_CTX_use_certificate_chain_file(t->ctx, cfg->chain_file) != 1 ||
-		   SSL_CTX_use_PrivateKey_file(t->ctx, cfg->key_file, SSL_FILETYPE_PEM) != 1 ||
-		   SSL_CTX_check_private_key(t->ctx) != 1) {
+	} else if (!cfg->chain || !cfg->key || use_chain(t->ctx, cfg->chain, cfg->key) != 0) {
 		ERR_clear_error();
 		return MLAB_E_KEYFILE;
 	}

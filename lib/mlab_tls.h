@@ -38,12 +38,11 @@ struct mlab_tls_config {
 	/* initiator: the lab's certificate checks (--ca, --peer-name, --now,
 	 * --insecure, --no-name-check); the name is also sent as SNI */
 	const struct mlab_trust *trust;
-	bool pin;		/* --pin-spki */
-	uint8_t pin_spki[32];	/* SHA-256 of the leaf's SubjectPublicKeyInfo (DER) */
-	const char *chain_file; /* responder: its chain, PEM, leaf first */
-	const char *key_file;	/* responder: the leaf's private key, PEM */
-	/* responder, in place of the files: a chain and key in memory (mallory's,
-	 * --impersonate or --mint); both borrowed */
+	bool pin;	      /* --pin-spki */
+	uint8_t pin_spki[32]; /* SHA-256 of the leaf's SubjectPublicKeyInfo (DER) */
+	/* responder: its chain (leaf first) and the leaf's key, read once by
+	 * the program (bob's --cert/--key, mallory's --impersonate or --mint);
+	 * both borrowed */
 	const struct mlab_chain *chain;
 	EVP_PKEY *key;
 	/* initiator: no verification at all, no events about the chain (mallory

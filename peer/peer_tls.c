@@ -140,8 +140,10 @@ int peer_tls_load(struct peer_opts *o)
 	c->trust = o->role == MLAB_INITIATOR ? &o->trust : NULL;
 	c->pin = o->pin;
 	memcpy(c->pin_spki, o->pin_spki, sizeof c->pin_spki);
-	c->chain_file = o->cert_path;
-	c->key_file = o->key_path;
+	if (o->role == MLAB_RESPONDER) { /* read once at start-up (peer_trust.c), not per connection */
+		c->chain = &o->chain;
+		c->key = o->kex.own_key;
+	}
 	c->keylog = o->keylog;
 	return tls_names(o);
 }

@@ -104,9 +104,9 @@ static int load_alice(struct peer_opts *o)
 }
 
 /* TLS: the leaf may carry an Ed25519 or an RSA key (TLS 1.2's key
- * transport); --key must be its own, checked now rather than at the first
- * connection. */
-static int tls_key_matches(struct peer_opts *o)
+ * transport). Read once here, checked against the leaf, and kept for the
+ * TLS engine (peer_tls.c hands it the chain and key in memory). */
+static int tls_key_load(struct peer_opts *o)
 {
 	FILE *f = fopen(o->key_path, "re");
 	EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
@@ -115,14 +115,16 @@ static int tls_key_matches(struct peer_opts *o)
 	int ok = k && leaf && X509_check_private_key(leaf, k) == 1;
 	if (f)
 		fclose(f);
-	EVP_PKEY_free(k);
 	X509_free(leaf);
 	ERR_clear_error();
-	if (!ok)
+	if (!ok) {
+		EVP_PKEY_free(k);
 		return peer_say(o, PEER_EXIT_SETUP,
 				"--cert %s certifies another key than --key (or --key is no PEM private key): give "
 				"the leaf's own key",
 				o->cert_path);
+	}
+	o->kex.own_key = k; /* freed by peer_opts_free */
 	return -1;
 }
 
@@ -139,7 +141,7 @@ static int load_bob(struct peer_opts *o)
 				    : "--cert %s: cannot read a PEM certificate chain from it",
 				o->cert_path);
 	if (o->tls)
-		return tls_key_matches(o);
+		return tls_key_load(o);
 	uint8_t leaf[MLAB_ED25519_PUB], own[MLAB_ED25519_PUB];
 	if (mlab_chain_leaf_pub(&o->chain, leaf) != 0)
 		return peer_say(o, PEER_EXIT_SETUP, "--cert %s: its first certificate has no Ed25519 key",

@@ -144,14 +144,19 @@ static SSL_CTX *ref_client(const struct engine *g)
 	return ctx;
 }
 
-/* The files, read as the engine reads them for every session of bob's. */
+/* bob's chain and key as bob holds them (read once at his start-up). */
 static SSL_CTX *ref_server(const struct engine *g)
 {
 	const struct mlab_tls_config *c = &g->bob.tls_cfg;
 	SSL_CTX *ctx = ref_ctx(c, false);
-	if (ctx && (SSL_CTX_use_certificate_chain_file(ctx, c->chain_file) != 1 ||
-		    SSL_CTX_use_PrivateKey_file(ctx, c->key_file, SSL_FILETYPE_PEM) != 1 ||
-		    SSL_CTX_check_private_key(ctx) != 1)) {
+	bool ok = ctx && c->chain && c->chain->n && c->key;
+	for (size_t i = 0; ok && i < c->chain->n; i++) {
+		const unsigned char *p = c->chain->der[i];
+		X509 *x = d2i_X509(NULL, &p, (long)c->chain->len[i]);
+		ok = x && (i == 0 ? SSL_CTX_use_certificate(ctx, x) : SSL_CTX_add1_chain_cert(ctx, x)) == 1;
+		X509_free(x);
+	}
+	if (!ok || SSL_CTX_use_PrivateKey(ctx, c->key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
 		SSL_CTX_free(ctx);
 		return NULL;
 	}

@@ -68,6 +68,8 @@ struct opts {
 struct pair {
 	struct side a, b;
 	struct mlab_trust trust;
+	struct mlab_chain chain; /* bob's, and its key: read once, as bob does */
+	EVP_PKEY *key;
 	int ea, eb;
 };
 
@@ -82,7 +84,7 @@ static void side_init(struct side *s, const char *actor)
 
 static void pair_setup(struct pair *p, const struct opts *o)
 {
-	char cf[512], kf[512], ca[512];
+	char ca[512];
 	memset(p, 0, sizeof *p);
 	side_init(&p->a, "alice");
 	side_init(&p->b, "bob");
@@ -102,10 +104,14 @@ static void pair_setup(struct pair *p, const struct opts *o)
 				     .max_version = o->smax ? o->smax : 13,
 				     .keylog = o->keylog};
 	char chain[512], bkey[512];
-	bc.chain_file = pki(o->chain ? o->chain : "bob.chain.pem", chain, sizeof chain);
-	bc.key_file = key(o->key ? o->key : "bob.key", bkey, sizeof bkey); /* under keys/ */
-	(void)cf;
-	(void)kf;
+	assert_int_equal(mlab_chain_load(pki(o->chain ? o->chain : "bob.chain.pem", chain, sizeof chain), &p->chain),
+			 0);
+	FILE *kf = fopen(key(o->key ? o->key : "bob.key", bkey, sizeof bkey), "r"); /* under keys/ */
+	assert_non_null(kf);
+	assert_non_null(p->key = PEM_read_PrivateKey(kf, NULL, NULL, NULL));
+	fclose(kf);
+	bc.chain = &p->chain;
+	bc.key = p->key;
 	assert_int_equal(mlab_tls_init(&p->a.tls, &ac, &p->a.ev), 0);
 	assert_int_equal(mlab_tls_init(&p->b.tls, &bc, &p->b.ev), 0);
 }
@@ -115,6 +121,8 @@ static void pair_free(struct pair *p)
 	mlab_tls_free(&p->a.tls);
 	mlab_tls_free(&p->b.tls);
 	mlab_trust_free(&p->trust);
+	mlab_chain_free(&p->chain);
+	EVP_PKEY_free(p->key);
 	json_decref(p->a.events);
 	json_decref(p->b.events);
 }
