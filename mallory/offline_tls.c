@@ -125,13 +125,29 @@ static void report(struct ot *t, struct ot_conn *c, int d, const char *hex, size
 	OPENSSL_cleanse(t->plain, n);
 }
 
+/* How many entries of a comma-separated field list are "23" (application data). */
+static uint64_t count_23(const char *list)
+{
+	uint64_t n = 0;
+	for (const char *p = list; *p;) {
+		if (p[0] == '2' && p[1] == '3' && (p[2] == ',' || !p[2]))
+			n++;
+		const char *comma = strchr(p, ',');
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return n;
+}
+
 /* tshark's fields: tcp.stream ip.src tcp.srcport ip.dst tcp.dstport
- * tls.handshake.type tls.handshake.ciphersuite data.data */
+ * tls.handshake.type tls.handshake.ciphersuite tls.record.opaque_type
+ * tls.record.content_type data.data */
 static void on_line(struct ot *t, char *line)
 {
-	char *f[8], *end;
+	char *f[10], *end;
 	t->lines++;
-	if (split(line, f, 8) != 8) {
+	if (split(line, f, 10) != 10) {
 		t->skipped++;
 		return;
 	}
@@ -164,10 +180,13 @@ static void on_line(struct ot *t, char *line)
 			c->suite = (uint16_t)s;
 		}
 	}
-	for (char *p = f[7]; *p;) { /* records of the frame that tshark opened */
+	/* encrypted records seen, opened or not: TLS 1.3 hides every record after
+	 * the ServerHello behind the outer type 23 (its encrypted handshake too);
+	 * earlier versions show application data as type 23 in the clear */
+	t->records += f[7][0] ? count_23(f[7]) : count_23(f[8]);
+	for (char *p = f[9]; *p;) { /* records of the frame that tshark opened */
 		char *comma = strchr(p, ',');
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
-		t->records++;
 		report(t, c, d, p, n);
 		if (!comma)
 			break;
@@ -225,6 +244,8 @@ static pid_t start_tshark(const struct ot *t, const char *rsa_uat, int out, int 
 					     "tcp.dstport",
 					     "tls.handshake.type",
 					     "tls.handshake.ciphersuite",
+					     "tls.record.opaque_type",
+					     "tls.record.content_type",
 					     "data.data"};
 	argv[n++] = "-Y";
 	argv[n++] = "tls";
@@ -260,6 +281,7 @@ int offline_tls_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile s
 	bool rsa = false;
 	int r = MALLORY_EXIT_OK;
 
+	errno = 0; /* the message below names stat's or access's reason, not an older one */
 	if (stat(o->capture, &st) != 0 || !S_ISREG(st.st_mode) || access(o->capture, R_OK) != 0) {
 		snprintf(msg, sizeof msg, "%s: %s", o->capture,
 			 errno ? strerror(errno) : "not a regular file: give a recorded capture (a run's wire.pcap)");
@@ -368,9 +390,9 @@ int offline_tls_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile s
 		     json_pack("{s:I,s:I,s:I,s:I,s:s}", "frames", (json_int_t)t->frames, "connections",
 			       (json_int_t)conns, "records", (json_int_t)t->records, "decrypted",
 			       (json_int_t)t->decrypted, "reason", stop && *stop ? "stopped" : "end"),
-		     "read %llu TLS frame%s: %zu connection%s, %llu record%s opened by tshark%s",
+		     "read %llu TLS frame%s: %zu connection%s, %llu encrypted record%s, %llu opened by tshark%s",
 		     (unsigned long long)t->frames, t->frames == 1 ? "" : "s", conns, conns == 1 ? "" : "s",
-		     (unsigned long long)t->decrypted, t->decrypted == 1 ? "" : "s",
+		     (unsigned long long)t->records, t->records == 1 ? "" : "s", (unsigned long long)t->decrypted,
 		     t->skipped ? " (some lines of its output were malformed or too long: skipped)" : "");
 out:
 	if (pid > 0) {

@@ -205,6 +205,38 @@ static void test_rsa_leak_closed_tls13(void **state)
 		fail_msg("56: bob's RSA key opened TLS 1.3:\n%s", out);
 }
 
+/* mallory --decrypt --proto tls refuses what it cannot read, with the
+ * documented exit status (2 usage, 3 the capture or tshark) and a sentence
+ * that says what to do. */
+static void test_decrypt_failures(void **state)
+{
+	(void)state;
+	char pcap[400], mallory[400], key[400];
+	snprintf(pcap, sizeof pcap, "%s/wire.pcap", run("55-tls12-rsa-leak"));
+	proc_bin("keys/bob-rsa.key", key, sizeof key);
+	const char *missing[] = {"mallory", "--decrypt", "/nonexistent/wire.pcap", "--proto", "tls", NULL};
+	int rc = proc_run(missing, out, sizeof out);
+	if (rc != 3 || !strstr(out, "No such file"))
+		fail_msg("a missing capture: exit %d (want 3):\n%s", rc, out);
+	const char *not_pem[] = {"mallory", "--decrypt", pcap, "--proto", "tls", "--key", pcap, NULL};
+	rc = proc_run(not_pem, out, sizeof out);
+	if (rc != 2 || !strstr(out, "cannot read a PEM private key"))
+		fail_msg("a capture as the key: exit %d (want 2):\n%s", rc, out);
+	const char *no_tshark[] = {"env",
+				   "PATH=/nonexistent",
+				   proc_bin("mallory", mallory, sizeof mallory),
+				   "--decrypt",
+				   pcap,
+				   "--proto",
+				   "tls",
+				   "--key",
+				   key,
+				   NULL};
+	rc = proc_exec(no_tshark, out, sizeof out);
+	if (rc != 3 || !strstr(out, "tshark is not installed"))
+		fail_msg("without tshark in PATH: exit %d (want 3):\n%s", rc, out);
+}
+
 static int have_tshark(void)
 {
 	const char *argv[] = {"tshark", "--version", NULL};
@@ -221,7 +253,7 @@ int main(void)
 	    cmocka_unit_test(test_intercepted_peers_keylog),   cmocka_unit_test(test_intercepted_mallory_keylog),
 	    cmocka_unit_test(test_intercepted_without_keylog), cmocka_unit_test(test_refused_nothing_reaches_bob),
 	    cmocka_unit_test(test_downgrade_on_the_wire),      cmocka_unit_test(test_rsa_leak_opens_tls12),
-	    cmocka_unit_test(test_rsa_leak_closed_tls13),
+	    cmocka_unit_test(test_rsa_leak_closed_tls13),      cmocka_unit_test(test_decrypt_failures),
 	};
 	int r = cmocka_run_group_tests_name("tls_capture", tests, NULL, NULL);
 	const char *rm[] = {"rm", "-rf", base, NULL};
