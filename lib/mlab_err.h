@@ -101,14 +101,20 @@
 	X(MLAB_E_NO_COMMON_KIND, -57, "no-common-kind", "negotiation",                                                 \
 	  "no key establishment (ephemeral, static, transport) offered by the initiator is allowed here")              \
 	X(MLAB_E_TLS, -58, "tls-failure", "tls",                                                                       \
-	  "the TLS library ended the handshake (the detail gives OpenSSL's reason)")
+	  "the TLS library ended the handshake (the detail gives OpenSSL's reason)")                                   \
+	X(MLAB_E_MLKEM_EK, -59, "mlkem-ek", "share",                                                                   \
+	  "an ML-KEM encapsulation key fails the modulus check of FIPS 203 (a coefficient is not below q = 3329)")     \
+	X(MLAB_E_MLKEM_DK, -60, "mlkem-dk", "internal",                                                                \
+	  "an ML-KEM decapsulation key has the wrong length or fails its hash check (FIPS 203 section 7.3)")           \
+	X(MLAB_E_MLKEM_CT, -61, "mlkem-ct-length", "share",                                                            \
+	  "an ML-KEM ciphertext does not have the length of its parameter set (1088 bytes for ML-KEM-768)")
 
 enum mlab_err {
 	MLAB_OK = 0,
 #define MLAB_X_ENUM(c, v, n, k, s) c = v,
 	MLAB_ERRORS(MLAB_X_ENUM)
 #undef MLAB_X_ENUM
-	    MLAB_E_LAST = -59
+	    MLAB_E_LAST = -62
 };
 
 /* Machine name ("signature-invalid"); "unknown-error" for values out of range. */
