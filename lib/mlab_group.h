@@ -22,9 +22,12 @@ struct mlab_modp {
 /* One side's ephemeral key pair. */
 struct mlab_dh {
 	const struct mlab_group *group;
-	void *priv; /* the implementation's private key (EVP_PKEY for named groups) */
-	uint8_t pub[1024];
+	void *priv;	   /* the implementation's private key (EVP_PKEY for named groups) */
+	uint8_t pub[1216]; /* MLAB_MAX_SHARE */
 	size_t pub_len;
+	/* KEM groups: this side answers the peer's encapsulation key (see
+	 * mlab_dh_keygen_reply); its share exists only after mlab_dh_derive. */
+	bool reply;
 };
 
 struct mlab_group_ops {
@@ -53,6 +56,12 @@ struct mlab_group {
 	unsigned sec_bits; /* estimated security in bits (RFC 7919 Appendix A; lab groups: log2 of the dlog cost, e.g.
 			      sqrt of the largest prime factor of the order) */
 	const struct mlab_modp *modp; /* lab and explicit groups: computed with BIGNUM from these */
+	/* KEM groups (lib/mlab_group_kem.c): share_len is the first speaker's
+	 * share (its ML-KEM encapsulation key, then the classical part's share),
+	 * reply_len the answer's (the ciphertext, then the classical share). */
+	bool kem;
+	size_t reply_len;
+	const struct mlab_group *classical; /* the hybrid's classical part, NULL for ML-KEM alone */
 };
 
 const struct mlab_group *mlab_group_by_id(uint16_t id);
@@ -64,6 +73,15 @@ const char *mlab_group_name(uint16_t id);
 const struct mlab_group *const *mlab_group_all(size_t *n);
 
 int mlab_dh_keygen(const struct mlab_group *g, struct mlab_dh *dh);
+/* The key pair of the side that answers a share (the initiator, which speaks
+ * second). Diffie-Hellman: mlab_dh_keygen. A KEM group: only the classical
+ * part's key; mlab_dh_derive then encapsulates to the peer's key and fills in
+ * dh->pub (the ciphertext, then the classical share), so the share is sent
+ * after the secret is computed. */
+int mlab_dh_keygen_reply(const struct mlab_group *g, struct mlab_dh *dh);
+/* The exact length of a share in g: the first speaker's (the responder's),
+ * or the answer's (KEM groups differ: encapsulation key against ciphertext). */
+size_t mlab_group_share_len(const struct mlab_group *g, bool from_responder);
 
 /* Reproducible keys, for weakened peers whose randomness is a small seeded
  * PRNG (lib/mlab_rng.h) and for mallory, who replays it. A key pair made from
@@ -92,12 +110,28 @@ void mlab_dh_free(struct mlab_dh *dh);
 extern const struct mlab_group_ops mlab_x25519_ops;
 extern const struct mlab_group_ops mlab_ffdhe_ops;
 extern const struct mlab_group_ops mlab_lab_ops;
+extern const struct mlab_group_ops mlab_kem_ops;
+int mlab_kem_keygen_reply(const struct mlab_group *g, struct mlab_dh *dh); /* for mlab_dh_keygen_reply */
 extern const struct mlab_modp mlab_lab32_modp, mlab_lab48_modp, mlab_lab64_smooth_modp;
 
 /* WEAK lab groups (lib/mlab_group_lab.c), in a private id range. */
 #define MLAB_GROUP_LAB32 0xFF00
 #define MLAB_GROUP_LAB48 0xFF01
 #define MLAB_GROUP_LAB64_SMOOTH 0xFF02
+/* The LAB hybrid: lab-48 with ML-KEM-768, the stand-in for X25519MLKEM768
+ * whose classical half mallory can break (docs/protocol.md §4.3). */
+#define MLAB_GROUP_LAB48_MLKEM768 0xFF03
+/* A KEM share's parts: the ML-KEM bytes first, then the classical share (as
+ * X25519MLKEM768). 0, or MLAB_E_SHARE_LENGTH for a share of neither length. */
+struct mlab_kem_parts {
+	const uint8_t *kem, *classical;
+	size_t kem_len, classical_len;
+	bool is_ek; /* the encapsulation-key form (else the ciphertext) */
+};
+int mlab_kem_split(const struct mlab_group *g, const uint8_t *share, size_t len, struct mlab_kem_parts *parts);
+/* For people: "ML-KEM-768 encapsulation key 1184 B + X25519 32 B" for a
+ * share of len bytes in KEM group g, into buf; NULL for another group. */
+const char *mlab_kem_parts_text(const struct mlab_group *g, size_t len, char *buf, size_t n);
 
 struct bignum_st;
 /* A lab or explicit group's modulus p, generator g and the order q of g

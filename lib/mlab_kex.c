@@ -238,8 +238,11 @@ static int send_share(struct mlab_kex *k, struct mlab_wr *out)
 	mlab_hex(k->dh.pub, k->dh.pub_len, hex);
 	bool st = k->kind == MLAB_KIND_STATIC && k->cfg.role == MLAB_RESPONDER;
 	json_t *f = json_pack("{s:s,s:i,s:s}", "group", group_name(k->group), "len", (int)k->dh.pub_len, "share", hex);
+	char parts[96];
 	if (st)
 		json_object_set_new(f, "static", json_true());
+	if (mlab_kem_parts_text(grp(k), k->dh.pub_len, parts, sizeof parts))
+		json_object_set_new(f, "parts", json_string(parts));
 	mlab_ev_emit(k->ev, "share-sent", f, "sent %s key share %.16s… (%zu bytes)%s", group_name(k->group), hex,
 		     k->dh.pub_len, st ? " — my long-term static key, the same every session" : "");
 	return 0;
@@ -768,9 +771,12 @@ static int take_share(struct mlab_kex *k, const uint8_t *body, size_t len)
 	if (ks.group == MLAB_GROUP_EXPLICIT && (e = take_params(k, &ks)) != 0)
 		return e;
 	mlab_hex(ks.share, ks.len, hex);
-	mlab_ev_emit(k->ev, "share-received",
-		     json_pack("{s:s,s:i,s:s}", "group", group_name(ks.group), "len", (int)ks.len, "share", hex),
-		     "received %s key share %.16s… (%u bytes)", group_name(ks.group), hex, (unsigned)ks.len);
+	char parts[96];
+	json_t *f = json_pack("{s:s,s:i,s:s}", "group", group_name(ks.group), "len", (int)ks.len, "share", hex);
+	if (mlab_kem_parts_text(grp(k), ks.len, parts, sizeof parts))
+		json_object_set_new(f, "parts", json_string(parts));
+	mlab_ev_emit(k->ev, "share-received", f, "received %s key share %.16s… (%u bytes)", group_name(ks.group), hex,
+		     (unsigned)ks.len);
 	if ((e = mlab_share_accept(grp(k), &ks, k->cfg.validate_shares, k->dh.pub, k->dh.pub_len, k->peer_share,
 				   &k->peer_share_len)) != 0)
 		return e;
@@ -844,7 +850,8 @@ static int client_flight(struct mlab_kex *k, struct mlab_wr *out)
 		if ((e = mlab_kind_send_premaster(k, out)) != 0)
 			return e;
 	} else {
-		if ((e = keygen(k)) != 0)
+		/* in a KEM group our share is the ciphertext dh_secret makes */
+		if ((e = grp(k)->kem ? mlab_dh_keygen_reply(grp(k), &k->dh) : keygen(k)) != 0)
 			return e;
 		if (k->cfg.validate_shares &&
 		    mlab_share_reflected(k->dh.pub, k->dh.pub_len, k->peer_share, k->peer_share_len))

@@ -40,6 +40,7 @@ int mlab_share_decode(const uint8_t *body, size_t len, uint16_t group, bool from
 		return e;
 	if (ks->group != group)
 		return MLAB_E_SHARE_GROUP;
+	ks->from_responder = from_responder;
 	/* Explicit parameters travel with the responder's share only. */
 	if (ks->group == MLAB_GROUP_EXPLICIT && !from_responder && (ks->p_len || ks->g_len))
 		return MLAB_E_BAD_FIELD;
@@ -65,7 +66,7 @@ int mlab_share_accept(const struct mlab_group *g, const struct mlab_key_share *k
 	if (validate && (e = mlab_dh_check(g, ks->share, ks->len)) != 0)
 		return e;
 	/* Never reduced or padded, checked or not: another length is another number. */
-	if (ks->len != g->share_len || ks->len > MLAB_MAX_SHARE)
+	if (ks->len != mlab_group_share_len(g, ks->from_responder) || ks->len > MLAB_MAX_SHARE)
 		return MLAB_E_SHARE_LENGTH;
 	memcpy(peer, ks->share, ks->len);
 	*peer_len = ks->len;

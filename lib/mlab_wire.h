@@ -17,7 +17,7 @@
 #define MLAB_FRAME_HDR 5
 #define MLAB_NONCE_LEN 32
 #define MLAB_MAX_OFFERS 16	 /* entries per offer list */
-#define MLAB_MAX_SHARE 1024	 /* bytes; ffdhe8192 would still fit */
+#define MLAB_MAX_SHARE 1216	 /* bytes: x25519-mlkem768's encapsulation-key share (1184 + 32) */
 #define MLAB_MAX_HS_BODY 4096	 /* any handshake message */
 #define MLAB_MAX_PLAINTEXT 16384 /* application bytes per record */
 #define MLAB_SEQ_LEN 8
@@ -67,7 +67,9 @@ enum mlab_group_id {
 	MLAB_GROUP_X25519 = 0x001d,
 	MLAB_GROUP_FFDHE2048 = 0x0100,
 	MLAB_GROUP_FFDHE3072 = 0x0101,
-	MLAB_GROUP_EXPLICIT = 0xFE00, /* p and g travel in the responder's KeyShare */
+	MLAB_GROUP_MLKEM768 = 0x0201,	     /* TLS MLKEM768 */
+	MLAB_GROUP_X25519_MLKEM768 = 0x11EC, /* TLS X25519MLKEM768 */
+	MLAB_GROUP_EXPLICIT = 0xFE00,	     /* p and g travel in the responder's KeyShare */
 };
 
 enum mlab_cipher {
@@ -123,6 +125,9 @@ struct mlab_key_share {
 	 * responder; the initiator sends both empty. Other groups: absent. */
 	const uint8_t *p, *g;
 	uint16_t p_len, g_len;
+	/* Not on the wire: set by mlab_share_decode (a KEM group's two sides'
+	 * shares differ in length, mlab_group_share_len). */
+	bool from_responder;
 };
 
 struct mlab_signature {
