@@ -79,14 +79,14 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "DOWNGRADE sentinel seen ({group})")                                                                         \
 	X(EV_SENTINEL_MATCHED, "sentinel-matched", EW_A, KN_OWN, EM_OK, SQ_NONE, MSG_NONE, "group:s",                  \
 	  "sentinel \xe2\x9c\x94 over my own offer ({group})")                                                         \
-	X(EV_SHARE_SENT, "share-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_SHARE, "group:s len:i share:s static:b",   \
-	  "share sent {share:share}{?static| (static)}")                                                               \
+	X(EV_SHARE_SENT, "share-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_SHARE,                                     \
+	  "group:s len:i share:s static:b parts:s", "share sent {share:share}{?parts| ({parts})}{?static| (static)}")  \
 	X(EV_PREMASTER_SENT, "premaster-sent", EW_A, KN_OWN, EM_NONE, SQ_SEND, MSG_PREMASTER, "len:i rsa_key:s",       \
 	  "premaster sent, encrypted to {rsa_key:key}")                                                                \
 	X(EV_PREMASTER_RECEIVED, "premaster-received", EW_B, KN_OWN, EM_NONE, SQ_RECV, MSG_PREMASTER, "len:i",         \
 	  "premaster received ({len} bytes)")                                                                          \
-	X(EV_SHARE_RECEIVED, "share-received", EW_AB, KN_OWN, EM_NONE, SQ_RECV, MSG_SHARE, "group:s len:i share:s",    \
-	  "share received {share:share}")                                                                              \
+	X(EV_SHARE_RECEIVED, "share-received", EW_AB, KN_OWN, EM_NONE, SQ_RECV, MSG_SHARE,                             \
+	  "group:s len:i share:s parts:s", "share received {share:share}{?parts| ({parts})}")                          \
 	X(EV_SIGNATURE_SENT, "signature-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_SIG, "scope:s signer_key:s",       \
 	  "signature sent {signer_key:key}")                                                                           \
 	X(EV_CERT_SENT, "cert-sent", EW_B, KN_OWN, EM_NONE, SQ_SEND, MSG_CERT, "n:i key_id:s",                         \
@@ -199,6 +199,8 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "offer: {group} only")                                                                                       \
 	X(EV_OFFER_STRIPPED, "offer-stripped", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_HELLO, "removed:s toward:s",      \
 	  "offer: {removed} stripped")                                                                                 \
+	X(EV_DOWNGRADE_RELAYED, "downgrade-relayed", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "group:s",              \
+	  "{group} out of reach: relaying unchanged")                                                                  \
 	X(EV_DLOG_SOLVED, "dlog-solved", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "group:s steps:i ms:n",             \
 	  "dlog solved {group} ({ms:ms})")                                                                             \
 	X(EV_SHARE_SWAPPED, "share-swapped", EW_M, KN_OWN, EM_WARN, SQ_CHANGE, MSG_SHARE,                              \
@@ -217,6 +219,10 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "sent:i answered:i reason:s error:s", "replay {reason}: {sent} sent, {answered} answered")                   \
 	X(EV_SEED_FOUND, "seed-found", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "who:s rng:s seed:i tried:i",         \
 	  "cracked {who}'s {rng} seed {seed}")                                                                         \
+	X(EV_PART_BROKEN, "part-broken", EW_M, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "group:s part:s steps:i ms:n",      \
+	  "broke the {part} part ({ms:ms})")                                                                           \
+	X(EV_PART_HELD, "part-held", EW_M, KN_OWN, EM_OK, SQ_NONE, MSG_NONE, "group:s part:s detail:s",                \
+	  "the {part} part held")                                                                                      \
 	X(EV_KEYS_UNRECOVERED, "keys-unrecovered", EW_M, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "why:s detail:s",         \
 	  "no keys: {detail}")                                                                                         \
 	X(EV_SIGNATURE_FORWARDED, "signature-forwarded", EW_M, KN_OWN, EM_NONE, SQ_PASS, MSG_SIG,                      \
@@ -260,8 +266,9 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "{phase} {host}: {ip} at {mac}{?poisoned| POISONED}")                                                        \
 	X(EV_BAD_EVENT, "bad-event", EW_L, KN_LAB, EM_WARN, SQ_NONE, MSG_NONE, "program:s line:s",                     \
 	  "bad event from {program}")                                                                                  \
-	X(EV_PHASE, "phase", EW_L, KN_LAB, EM_WARN, SQ_NONE, MSG_NONE, "phase:i leak:s kind:s remains:a wiped:a",      \
-	  "phase {phase}: {leak} leaks to mallory")                                                                    \
+	X(EV_PHASE, "phase", EW_L, KN_LAB, EM_WARN, SQ_NONE, MSG_NONE,                                                 \
+	  "phase:i leak:s computer:s kind:s remains:a wiped:a",                                                        \
+	  "phase {phase}: {?leak|{leak} leaks to mallory}{?computer|mallory gets {computer}}")                         \
 	X(EV_RUN_END, "run-end", EW_L, KN_LAB, EM_NONE, SQ_NONE, MSG_NONE, "ms:n net_release_ms:n", "run end ({ms:ms})")
 
 enum ev_id {

@@ -697,6 +697,14 @@ static void text_party(struct out *o, const struct view *w, const struct pview *
 		text_exit(o, pv->exit);
 }
 
+/* What she found breaking or recovering keys: passive recovery and the
+ * stand-in for a quantum computer (phase 2), and a downgrade she let go. */
+static bool key_work(enum ev_id id)
+{
+	return id == EV_PART_BROKEN || id == EV_PART_HELD || id == EV_KEYS_UNRECOVERED || id == EV_SEED_FOUND ||
+	       id == EV_DOWNGRADE_RELAYED;
+}
+
 /* Her moves, in the order she made them: every event of hers that changes
  * or passes on a protocol message (the schema's ladder), and what she broke. */
 static void text_moves(struct out *o, const struct view *w)
@@ -710,10 +718,19 @@ static void text_moves(struct out *o, const struct view *w)
 		enum ev_id id = ev_id_of(name);
 		const struct ev_row *r = ev_row(id);
 		if (!r || id == EV_MESSAGE_READ || id == EV_MESSAGE_CHANGED ||
-		    (r->dir != SQ_CHANGE && r->dir != SQ_PASS && id != EV_DLOG_SOLVED && id != EV_SECRET_GUESSED))
+		    (r->dir != SQ_CHANGE && r->dir != SQ_PASS && id != EV_DLOG_SOLVED && id != EV_SECRET_GUESSED &&
+		     !key_work(id)))
 			continue;
 		ev_text(line, sizeof line, e, o->ascii);
-		outf(o, LABEL "%s\n", "move", line);
+		if (id == EV_KEYS_UNRECOVERED || id == EV_PART_HELD) { /* the reason is the lesson: whole */
+			char why[800];
+			const char *d = ev_str(e, "detail");
+			esc(why, sizeof why, d ? d : "", d ? strlen(d) : 0, o->ascii, 300);
+			outf(o, LABEL "%s\n", "keys", id == EV_PART_HELD ? line : "no keys");
+			outf(o, LABEL "%s\n", "", why);
+			continue;
+		}
+		outf(o, LABEL "%s\n", key_work(id) && id != EV_DOWNGRADE_RELAYED ? "keys" : "move", line);
 	}
 }
 

@@ -187,8 +187,14 @@ static void phase_truth(const json_t *events, report_line_fn line, void *arg)
 		const char *who, *name;
 		if (!ev_head(e, &who, &name) || ev_id_of(name) != EV_PHASE)
 			continue;
-		snprintf(t, sizeof t, "later: %s leaks to mallory (phase 1's key establishment: %s)",
-			 clean(a, sizeof a, e, "leak", 64), clean(b, sizeof b, e, "kind", 12));
+		if (json_is_string(json_object_get(e, "computer"))) {
+			char c[96];
+			snprintf(t, sizeof t, "later: mallory gets %s (phase 1's key establishment: %s)",
+				 clean(c, sizeof c, e, "computer", 90), clean(b, sizeof b, e, "kind", 12));
+		} else {
+			snprintf(t, sizeof t, "later: %s leaks to mallory (phase 1's key establishment: %s)",
+				 clean(a, sizeof a, e, "leak", 64), clean(b, sizeof b, e, "kind", 12));
+		}
 		line(arg, "phase 2", t);
 		const char *keys[] = {"remains", "wiped"};
 		for (int k = 0; k < 2; k++) {

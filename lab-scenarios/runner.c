@@ -678,15 +678,49 @@ static bool mallory_speaks_tls(const struct scenario *sc)
 	return false;
 }
 
+/* Phase 2 with later = break-classical: mallory "gets the computer". The
+ * lab has no quantum computer; its stand-in is mallory's discrete-log solver,
+ * which really breaks the lab groups (and nothing stronger). The phase event
+ * says so, and which secrets exist: the recording, and no key at all. */
+static json_t *computer_phase(bool hybrid)
+{
+	json_t *remains = json_array(), *wiped = json_array();
+	json_array_append_new(remains, json_string("the recording of phase 1: both key shares, every record"));
+	json_array_append_new(wiped, json_string("both ephemeral key pairs, wiped after the handshake"));
+	if (hybrid)
+		json_array_append_new(wiped, json_string("bob's ML-KEM-768 decapsulation key: the secret alice "
+							 "encapsulated never travelled, and only that key opens it"));
+	json_array_append_new(wiped, json_string("the session keys, wiped when the session closed"));
+	return json_pack("{s:i,s:s,s:s,s:o,s:o}", "phase", 2, "computer",
+			 "a discrete-log solver, the lab's stand-in for a quantum computer", "kind", "ephemeral",
+			 "remains", remains, "wiped", wiped);
+}
+
+/* The group bob negotiated in phase 1, or NULL. */
+static const char *bob_group(const struct run *r)
+{
+	size_t i;
+	json_t *ev;
+	const char *group = NULL;
+	json_array_foreach(r->events, i, ev)
+	{
+		const char *a = json_string_value(json_object_get(ev, "actor"));
+		const char *e = json_string_value(json_object_get(ev, "event"));
+		if (a && e && strcmp(a, "bob") == 0 && strcmp(e, "negotiated") == 0)
+			group = json_string_value(json_object_get(ev, "group"));
+	}
+	return group;
+}
+
 /* Phase 2: the conversation is over, and a long-term key of bob's leaks to
  * mallory. She opens phase 1's recording with it (mallory --decrypt), in her
  * namespace, with no network to use. The lab says first which secrets still
  * exist: that, not the attacker's skill, decides what she can read. */
 static void later(struct run *r, const struct lab_net *net, const struct lab_paths *paths)
 {
-	const char *kind = bob_kind(r);
+	const char *kind = bob_kind(r), *group = bob_group(r);
 	char pcap[PATH_MAX];
-	char *key = lab_key_file(paths, r->sc->leak), *bin = NULL;
+	char *key = r->sc->leak ? lab_key_file(paths, r->sc->leak) : NULL, *bin = NULL;
 	size_t nb = strlen(paths->bin_dir) + sizeof "/mallory";
 	json_t *remains = json_array(), *wiped = json_array();
 
@@ -709,14 +743,32 @@ static void later(struct run *r, const struct lab_net *net, const struct lab_pat
 		json_array_append_new(remains, json_string("bob's Ed25519 signing key (it proves who bob was; it "
 							   "decrypts nothing)"));
 	json_array_append_new(wiped, json_string("the session keys, wiped when the session closed"));
-	lab_event(r, "phase",
-		  json_pack("{s:i,s:s,s:s,s:o,s:o}", "phase", 2, "leak", r->sc->leak, "kind", kind ? kind : "none",
-			    "remains", remains, "wiped", wiped));
+	if (r->sc->break_classical) {
+		json_decref(remains);
+		json_decref(wiped);
+		lab_event(r, "phase", computer_phase(group && strstr(group, "mlkem")));
+	} else {
+		lab_event(r, "phase",
+			  json_pack("{s:i,s:s,s:s,s:o,s:o}", "phase", 2, "leak", r->sc->leak, "kind",
+				    kind ? kind : "none", "remains", remains, "wiped", wiped));
+	}
 	snprintf(pcap, sizeof pcap, "%s/wire.pcap", r->o->run_dir);
 	if ((bin = malloc(nb)) != NULL) {
 		snprintf(bin, nb, "%s/mallory", paths->bin_dir);
-		char *argv[] = {bin,   "--decrypt", pcap, "--key", key, "--events", "3", tls ? "--proto" : NULL,
-				"tls", NULL};
+		char *argv[12] = {bin, "--decrypt", pcap};
+		size_t n = 3;
+		if (key) {
+			argv[n++] = "--key";
+			argv[n++] = key;
+		} else {
+			argv[n++] = "--break-classical";
+		}
+		argv[n++] = "--events";
+		argv[n++] = "3";
+		if (tls) {
+			argv[n++] = "--proto";
+			argv[n++] = "tls";
+		}
 		r->later = true;
 		if (spawn(r, net, "mallory", argv, NULL) == 0) {
 			struct prog *p = &r->progs[r->n_progs - 1];
@@ -1013,7 +1065,7 @@ finish:
 	r->dump = NULL;
 	r->cap = NULL;
 	close_port_captures(r);
-	if (rc == 0 && conversation && sc->leak && sc->mallory.present && !must_end(r)) {
+	if (rc == 0 && conversation && (sc->leak || sc->break_classical) && sc->mallory.present && !must_end(r)) {
 		r->cleaning_up = false;
 		later(r, &net, paths);
 		for (double limit = now_s() + 1.0; now_s() < limit && r->progs[r->n_progs - 1].ev_fd >= 0;)

@@ -83,6 +83,7 @@ static const char *const peers[] = {"alice", "bob", NULL};
 static const char *const expectations[] = {"attack-succeeded", "blocked",	"confidential",
 					   "disrupted",	       "misconfigured", NULL};
 static const char *const yes_no[] = {"yes", "no", NULL};
+static const char *const laters[] = {"break-classical", NULL};
 
 /* [scenario]: the indices are used by load_fields(). */
 enum {
@@ -97,6 +98,7 @@ enum {
 	S_STATIC_ARP,
 	S_MALLORY_FORWARDS,
 	S_LEAK,
+	S_LATER,
 	S_N
 };
 static const struct sc_key scenario_keys[] = {
@@ -114,6 +116,9 @@ static const struct sc_key scenario_keys[] = {
     [S_MALLORY_FORWARDS] = {"mallory-ip-forward", K_WORD, 0, 0, NULL, yes_no, NULL},
     [S_LEAK] = {"leak", K_FILE, 0, 0, NULL, NULL,
 		"phase 2: the long-term key of bob's that leaks to mallory after the conversation"},
+    [S_LATER] = {"later", K_WORD, 0, 0, NULL, laters,
+		 "phase 2: break-classical — mallory gets the lab's stand-in for a quantum computer (a discrete-log "
+		 "solver for the lab groups) and opens phase 1's recording"},
 };
 
 enum { SEC_SCENARIO, SEC_ALICE, SEC_BOB, SEC_MALLORY, SEC_N };
@@ -1104,8 +1109,8 @@ static int command_rules(struct sc_parse *p)
 			    "and the other [mallory] keys are bin/mallory's options; keep the command or her keys",
 			    name, cl);
 	}
-	if (p->sc->leak)
-		return fail(p, p->key_line[SEC_SCENARIO][S_LEAK],
+	if (p->sc->leak || p->sc->break_classical)
+		return fail(p, p->key_line[SEC_SCENARIO][p->sc->leak ? S_LEAK : S_LATER],
 			    "[scenario] leak: phase 2 runs bin/mallory --decrypt on phase 1's recording, not a "
 			    "[mallory] command (line %u): remove one",
 			    cl);
@@ -1165,6 +1170,7 @@ static int load_fields(struct sc_parse *p)
 	sc->expect_peer = v[S_EXPECT_PEER];
 	sc->expect_check = v[S_EXPECT_CHECK];
 	sc->leak = v[S_LEAK];
+	sc->break_classical = v[S_LATER] != NULL;
 	v[S_TITLE] = v[S_TEACHING] = v[S_EXPECT] = v[S_EXPECT_PEER] = v[S_EXPECT_CHECK] = v[S_LEAK] = NULL;
 	sc->alice.present = p->sec_line[SEC_ALICE] != 0;
 	sc->bob.present = p->sec_line[SEC_BOB] != 0;
@@ -1176,6 +1182,13 @@ static int load_fields(struct sc_parse *p)
 	if (sc->leak && !(sc->mallory.present && prog_has(&sc->mallory, "--sniff")))
 		return fail(p, kl[S_LEAK],
 			    "[scenario] leak: phase 2 decrypts what mallory recorded in phase 1: add [mallory] with "
+			    "'sniff = yes'");
+	if (sc->break_classical && sc->leak)
+		return fail(p, kl[S_LATER], "[scenario] later: one phase 2 only: a leak (line %u) or later, not both",
+			    kl[S_LEAK]);
+	if (sc->break_classical && !(sc->mallory.present && prog_has(&sc->mallory, "--sniff")))
+		return fail(p, kl[S_LATER],
+			    "[scenario] later: phase 2 opens what mallory recorded in phase 1: add [mallory] with "
 			    "'sniff = yes'");
 	return cross_rules(p);
 }

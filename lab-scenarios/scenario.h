@@ -42,6 +42,10 @@ struct scenario {
 	/* Phase 2 (NULL: none): after the conversation this long-term key of
 	 * bob's leaks to mallory, who opens phase 1's recording with it. */
 	char *leak;
+	/* Phase 2 without a leak: `later = break-classical`, mallory gets the
+	 * lab's stand-in for a quantum computer (a discrete-log solver for the
+	 * lab groups) and opens phase 1's recording with it. */
+	bool break_classical;
 	struct sc_prog alice, bob, mallory;
 	/* [mallory] command (NULL: bin/mallory runs): the attacker's own program
 	 * and its arguments, split on blanks, NULL-terminated; the program is

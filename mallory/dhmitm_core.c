@@ -404,7 +404,7 @@ static int on_bob_share(struct dhmitm *m, const uint8_t *body, size_t len, struc
 
 	if (e == DHMITM_NEXT && (e = dhmitm_take_share(m, b, body, len)) == 0 && (e = make_share(m, a)) == 0)
 		e = send_share(m, a, out);
-	if (e != 0)
+	if (e != 0 || m->st == ST_TRANSPARENT) /* a move let go of the session */
 		return e;
 	m->st = m->mode == MLAB_MODE_CERT   ? ST_WAIT_BOB_CERT
 		: m->mode == MLAB_MODE_SIGN ? ST_WAIT_BOB_SIGNATURE

@@ -42,6 +42,7 @@ enum {
 	OPT_DOWNGRADE_GROUP,
 	OPT_DECRYPT,
 	OPT_KEY,
+	OPT_BREAK_CLASSICAL,
 	OPT_CRACK_RNG,
 	OPT_REPLAY,
 	OPT_REPLAY_RECORD,
@@ -74,6 +75,7 @@ static const struct option long_opts[] = {
     {"downgrade-group", required_argument, NULL, OPT_DOWNGRADE_GROUP},
     {"decrypt", required_argument, NULL, OPT_DECRYPT},
     {"key", required_argument, NULL, OPT_KEY},
+    {"break-classical", no_argument, NULL, OPT_BREAK_CLASSICAL},
     {"crack-rng", required_argument, NULL, OPT_CRACK_RNG},
     {"replay", no_argument, NULL, OPT_REPLAY},
     {"replay-record", required_argument, NULL, OPT_REPLAY_RECORD},
@@ -106,6 +108,10 @@ static void usage(FILE *f)
 	    "                          connection's half sessions included. Opens no interface, never transmits\n"
 	    "  --key FILE              --decrypt: the leaked key to recover session keys with (bob's RSA key:\n"
 	    "                          key transport; his static X25519 key: static DH)\n"
+	    "  --break-classical       --decrypt: \"get the quantum computer\" — the lab's stand-in for one, a\n"
+	    "                          discrete-log solver that breaks the WEAK lab groups (lab-48) and nothing\n"
+	    "                          stronger: recorded sessions in a lab group open, a lab hybrid's\n"
+	    "                          ML-KEM-768 part holds\n"
 	    "  --crack-rng pid|time    --sniff or --decrypt, passive: search the seed of a WEAKENED peer's\n"
 	    "                          generator (every pid 1..32768, or an hour either side of the traffic),\n"
 	    "                          recover its private key and decrypt the session\n"
@@ -130,8 +136,10 @@ static void usage(FILE *f)
 	    "  --small-subgroup        dh-mitm: send alice p-1 (order 2) as bob's share: her secret is 1 or p-1,\n"
 	    "                          her Finished tells which; share validation refuses it\n"
 	    "  --strip-auth            dh-mitm: remove \"sign\" from alice's offer (downgrade to unauthenticated DH)\n"
-	    "  --downgrade-group NAME  dh-mitm: rewrite alice's groups to this WEAK lab group (lab-32, lab-48,\n"
-	    "                          lab-64-smooth), leave the shares alone, break bob's share live (Logjam)\n"
+	    "  --downgrade-group NAME  dh-mitm: rewrite alice's groups to this one alone and leave the shares\n"
+	    "                          alone: a WEAK lab group (lab-32, lab-48, lab-64-smooth) she then breaks\n"
+	    "                          live (Logjam); x25519, ffdhe2048 or ffdhe3072 (a post-quantum hybrid\n"
+	    "                          stripped from the offer) she cannot break: she relays the rest unchanged\n"
 	    "  --proto lab|tls         the protocol alice and bob speak (default lab). --sniff: TLS frames are\n"
 	    "                          reported, not followed; --decrypt: tshark's TLS dissector opens the\n"
 	    "                          recording with --key (an RSA key opens TLS 1.2 key transport).\n"
@@ -288,13 +296,17 @@ static int parse_one(struct mallory_opts *o, int opt, const char *arg)
 		return -1;
 	case OPT_DOWNGRADE_GROUP: {
 		const struct mlab_group *g = mlab_group_by_name(arg);
-		if (!g || !g->weak)
-			return bad(
-			    "--downgrade-group: expected a weak lab group (lab-32, lab-48, lab-64-smooth), not '%s'",
-			    arg);
+		if (!g || g->id == MLAB_GROUP_EXPLICIT || g->kem)
+			return bad("--downgrade-group: expected the group to force — a weak lab group (lab-32, lab-48, "
+				   "lab-64-smooth) she breaks live, or x25519, ffdhe2048, ffdhe3072 (a post-quantum "
+				   "hybrid stripped: she only relays) — not '%s'",
+				   arg);
 		o->downgrade_group = g->id;
 		return -1;
 	}
+	case OPT_BREAK_CLASSICAL:
+		o->break_classical = true;
+		return -1;
 	case OPT_DECRYPT:
 	case OPT_KEY:
 		if (arg[0] == '\0')
@@ -357,9 +369,11 @@ static int tls_rules(const struct mallory_opts *o)
 	if (!o->tls)
 		return -1;
 	if (o->mode == MALLORY_MODE_SNIFF || o->mode == MALLORY_MODE_DECRYPT) {
-		if (o->crack_rng || o->replay)
-			return bad("%s belongs to the lab protocol, not to --proto tls",
-				   o->crack_rng ? "--crack-rng" : "--replay");
+		if (o->crack_rng || o->replay || o->break_classical)
+			return bad("%s belongs to the lab protocol, not to --proto tls", o->crack_rng ? "--crack-rng"
+											 : o->replay
+											     ? "--replay"
+											     : "--break-classical");
 		return o->keylog ? bad("--keylog belongs to --attack dh-mitm --proto tls%s", "") : -1;
 	}
 	if (o->attack != MALLORY_ATTACK_DH_MITM)
@@ -423,6 +437,11 @@ int mallory_opts_parse(struct mallory_opts *o, int argc, char **argv)
 		return bad("%s belongs to the live modes: --decrypt reads CAPTURE and opens no interface", live_only);
 	if (o->key && !decrypt)
 		return bad("--key belongs to --decrypt%s", "");
+	if (o->break_classical && !decrypt)
+		return bad("--break-classical belongs to --decrypt: she breaks a recording, later%s", "");
+	if (o->break_classical && (o->key || o->crack_rng))
+		return bad("--break-classical and %s are two lessons of later: give one",
+			   o->key ? "--key" : "--crack-rng");
 	if (o->replay && o->mode != MALLORY_MODE_SNIFF)
 		return bad("--replay belongs to --sniff (she records first, then plays it back)%s", "");
 	if (o->replay && o->crack_rng)

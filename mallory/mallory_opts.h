@@ -57,6 +57,7 @@ struct mallory_opts {
 	bool tls;		/* dh-mitm --proto tls: intercept real TLS (tls_mitm.h) */
 	bool tls_downgrade;	/* --proto tls: strip supported_versions from alice's hello */
 	const char *keylog;	/* --proto tls: SSLKEYLOGFILE of both legs (NULL: none) */
+	bool break_classical;	/* --decrypt: the stand-in for a quantum computer breaks the lab groups */
 	int crack_rng;		/* --sniff or --decrypt: search a weak generator's seed (enum mlab_rng_kind; 0: no) */
 };
 

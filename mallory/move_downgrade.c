@@ -160,6 +160,20 @@ static int on_share(struct dhmitm *m, void *st, enum dhmitm_dir d, const uint8_t
 
 	if (m->group != s->group)
 		return DHMITM_NEXT;
+	const struct mlab_group *g = mlab_group_by_id(m->group);
+	if (g && !g->weak) {
+		/* A group she cannot break (x25519, after the hybrid was stripped):
+		 * nothing of the session is hers, so everything after bob's share
+		 * passes unchanged — and the Finished MACs, over each side's own
+		 * transcript, will show the peers their offers differ. */
+		if ((e = dhmitm_put_raw(out, MLAB_MSG_KEY_SHARE, body, len)) != 0)
+			return e;
+		mlab_ev_emit(m->ev, "downgrade-relayed", json_pack("{s:s}", "group", g->name),
+			     "%s is beyond my reach: relaying the rest unchanged", g->name);
+		dhmitm_wipe_all(m);
+		m->st = ST_TRANSPARENT;
+		return 0;
+	}
 	if ((e = pass_share(m, src, dst, body, len, out)) != 0)
 		return e;
 	return d == DHMITM_TO_ALICE ? solve_bob(m, s) : both_secrets(m, s);

@@ -16,13 +16,8 @@
 #include "dhmitm_core.h"
 #include "mlab_err.h"
 
-static int make_share(struct dhmitm *m, void *st, struct dhmitm_leg *l)
+static int own_share(struct dhmitm_leg *l)
 {
-	(void)st;
-	int e = mlab_dh_keygen(dhmitm_leg_group(m, l), &l->dh);
-
-	if (e != 0)
-		return e;
 	if (l->dh.pub_len > sizeof l->own_share)
 		return MLAB_E_SHARE_LENGTH;
 	memcpy(l->own_share, l->dh.pub, l->dh.pub_len);
@@ -30,13 +25,27 @@ static int make_share(struct dhmitm *m, void *st, struct dhmitm_leg *l)
 	return 0;
 }
 
+/* In a KEM group she is each peer's other side too: toward alice the key
+ * holder (her encapsulation key in place of bob's), toward bob the one who
+ * encapsulates — her ciphertext exists only once bob's key is in (secret). */
+static int make_share(struct dhmitm *m, void *st, struct dhmitm_leg *l)
+{
+	(void)st;
+	const struct mlab_group *g = dhmitm_leg_group(m, l);
+	int e = l == &m->leg[DHMITM_BOB] ? mlab_dh_keygen_reply(g, &l->dh) : mlab_dh_keygen(g, &l->dh);
+
+	return e != 0 ? e : own_share(l);
+}
+
 /* The honest computation, checks included — except on a share another move
  * made degenerate on purpose. */
 static int secret(struct dhmitm *m, void *st, struct dhmitm_leg *l)
 {
 	(void)st;
-	return mlab_dh_derive(&l->dh, l->peer_share, l->peer_share_len, !dhmitm_share_forced(m, l), l->secret,
-			      &l->secret_len);
+	bool reply = l->dh.reply;
+	int e = mlab_dh_derive(&l->dh, l->peer_share, l->peer_share_len, !dhmitm_share_forced(m, l), l->secret,
+			       &l->secret_len);
+	return e == 0 && reply ? own_share(l) : e;
 }
 
 const struct dhmitm_move dhmitm_move_swap = {

@@ -163,7 +163,10 @@ int decrypt_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_a
 {
 	if (o->tls) /* a TLS recording: Wireshark's TLS dissector opens it (offline_tls.h) */
 		return offline_tls_run(o, ev, stop);
-	struct recover_cfg rc = {.ev = ev, .crack = o->crack_rng != 0, .crack_kind = (enum mlab_rng_kind)o->crack_rng};
+	struct recover_cfg rc = {.ev = ev,
+				 .crack = o->crack_rng != 0,
+				 .crack_kind = (enum mlab_rng_kind)o->crack_rng,
+				 .break_classical = o->break_classical};
 	char msg[256];
 	int r;
 
@@ -181,7 +184,7 @@ int decrypt_run(const struct mallory_opts *o, struct mlab_ev *ev, volatile sig_a
 				   .port = o->port,
 				   .max_frames = o->max_frames,
 				   .key = o->key,
-				   .hooks = (o->key || o->crack_rng) ? &h : NULL,
+				   .hooks = (o->key || o->crack_rng || o->break_classical) ? &h : NULL,
 				   .stop = stop};
 	r = offline_run(&c, ev);
 	recover_set_free(set);

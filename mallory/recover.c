@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "break_classical.h"
 #include "mlab_crypto.h"
 #include "mlab_err.h"
 #include "mlab_group.h"
@@ -66,6 +67,13 @@ static int find_secret(struct recover *r, const struct recover_cfg *c, uint8_t *
 	int e;
 
 	if (r->kind == MLAB_KIND_TRANSPORT) {
+		if (c->break_classical) {
+			snprintf(
+			    why, n,
+			    "key transport: the premaster is encrypted to bob's RSA key; the lab's stand-in solves "
+			    "discrete logarithms in the lab groups, not RSA");
+			return MLAB_E_NO_KEY;
+		}
 		if (!c->rsa) {
 			snprintf(why, n,
 				 "key transport: the premaster is encrypted to bob's RSA key, which I do not have");
@@ -82,6 +90,11 @@ static int find_secret(struct recover *r, const struct recover_cfg *c, uint8_t *
 	if (!g) {
 		snprintf(why, n, "a group I do not know");
 		return MLAB_E_ARG;
+	}
+	if (c->break_classical) {
+		*how = "broken-classical";
+		return break_classical(g, r->share_a, r->share_a_len, r->share_b, r->share_b_len, c->ev, secret,
+				       secret_len, why, n);
 	}
 	if ((c->rsa || c->signing_key) && !c->crack && r->kind != MLAB_KIND_TRANSPORT) {
 		snprintf(why, n,

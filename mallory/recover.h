@@ -21,10 +21,11 @@
 #include "sniff_stream.h"
 
 struct recover_cfg {
-	EVP_PKEY *rsa;	  /* bob's leaked RSA private key, or NULL */
-	EVP_PKEY *x25519; /* bob's leaked static X25519 key, or NULL */
-	bool signing_key; /* the leaked key is bob's Ed25519 signing key: it opens nothing */
-	bool crack;	  /* search a weakened generator's seed */
+	EVP_PKEY *rsa;	      /* bob's leaked RSA private key, or NULL */
+	EVP_PKEY *x25519;     /* bob's leaked static X25519 key, or NULL */
+	bool signing_key;     /* the leaked key is bob's Ed25519 signing key: it opens nothing */
+	bool crack;	      /* search a weakened generator's seed */
+	bool break_classical; /* the stand-in for a quantum computer (break_classical.h) */
 	enum mlab_rng_kind crack_kind;
 	double now; /* time window centre for crack_kind time: when the traffic was seen */
 	struct mlab_ev *ev;

@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 
 #include "mlab_err.h"
+#include "mlab_group.h"
 #include "mlab_rsa.h"
 
 int peer_kind_check(const struct peer_opts *o)
@@ -35,6 +36,15 @@ int peer_kind_check(const struct peer_opts *o)
 		return peer_say(o, PEER_EXIT_USAGE, "--static-key is used only with static in --kex%s", "");
 	if (!ini && o->rsa_key_path && !tr)
 		return peer_say(o, PEER_EXIT_USAGE, "--rsa-key is used only with transport in --kex%s", "");
+	for (size_t i = 0; o->weak_rng && i < o->kex.n_groups; i++) {
+		const struct mlab_group *g = mlab_group_by_id(o->kex.groups[i]);
+		if (g && g->kem)
+			return peer_say(
+			    o, PEER_EXIT_USAGE,
+			    "--weak-rng weakens the Diffie-Hellman groups only: leave %s out of --groups (ML-KEM "
+			    "keys always come from the OS generator)",
+			    g->name);
+	}
 	if (tr && o->kex.scope == MLAB_SCOPE_PARAMS)
 		return peer_say(o, PEER_EXIT_USAGE,
 				"--sign-scope params signs a share, and transport has none: use the transcript scope%s",

@@ -106,7 +106,8 @@ static int tls_names(struct peer_opts *o)
 	if (mlab_tls_groups(list, o->tls_cfg.groups, sizeof o->tls_cfg.groups) != 0)
 		return peer_say(o, PEER_EXIT_USAGE,
 				"--groups %s: TLS has x25519, ffdhe2048, ffdhe3072, ffdhe4096, p256 and p384 (the "
-				"lab's weak groups exist only in the lab protocol)",
+				"lab's weak groups and its ML-KEM groups exist only in the lab protocol: Debian 12's "
+				"OpenSSL 3.0 has no ML-KEM)",
 				list);
 	n = 0;
 	list[0] = '\0';

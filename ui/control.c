@@ -21,6 +21,7 @@ const char *ui_control(const struct scenario *sc, const struct lab_paths *paths,
 	char cdir[PATH_MAX + 160], err[1024] = "";
 	c.mallory.present = false;
 	c.leak = NULL;
+	c.break_classical = false;
 	snprintf(cdir, sizeof cdir, "%s-control", dir);
 	struct child_opts co = {.run_dir = cdir};
 	if (ui_make_run_dir(cdir, err, sizeof err) != 0 || ui_run_child(&c, paths, &co, &res) != 0) {

@@ -382,7 +382,9 @@ static void truth_of(struct build *b, size_t idx, const json_t *e, enum ev_id id
 	case EV_PHASE: {
 		/* Later: which secrets still exist decides what the leak opens. */
 		const json_t *rem = json_object_get(e, "remains"), *wip = json_object_get(e, "wiped");
-		ev_render(t, sizeof t, "phase {phase}, later: {leak} leaks to mallory", e, false);
+		ev_render(t, sizeof t,
+			  "phase {phase}, later: {?leak|{leak} leaks to mallory}{?computer|mallory gets {computer}}", e,
+			  false);
 		add_truth(b, t, VM_MARK_WARN, idx);
 		for (size_t i = 0; i < json_array_size(rem); i++)
 			if (json_is_string(json_array_get(rem, i))) {

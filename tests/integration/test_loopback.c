@@ -514,6 +514,10 @@ static struct combo combos[] = {
     COMBO("none", "x25519", "none", NULL),
     COMBO("sign", "x25519", "aes-256-gcm", "--mutual"),
     COMBO("sign", "ffdhe2048", "chacha20-poly1305", "--sign-scope=params"),
+    /* post-quantum: the key ids agree over the KEM groups (protocol.md §10.4) */
+    COMBO("sign", "x25519-mlkem768", "chacha20-poly1305", NULL),
+    COMBO("none", "mlkem768", "aes-256-gcm", NULL),
+    COMBO("sign", "lab-48-mlkem768", "chacha20-poly1305", "--sign-scope=params"),
 };
 
 #define FLIP(d, ty, n, off)                                                                                            \
@@ -544,6 +548,9 @@ static struct attack attacks[] = {
     {"share p-1 to bob", "none", "ffdhe2048", SHARE(TAMPER_TO_BOB), -1, "peer-alert", "share-range", NULL},
     {"share p-1 to alice", "sign", "ffdhe2048", SHARE(TAMPER_TO_ALICE), -1, "share-range", "peer-alert", NULL},
     {"x25519 low-order share to bob", "none", "x25519", SHARE(TAMPER_TO_BOB), 0, "peer-alert", "share-low-order", NULL},
+    /* one bit of alice's ML-KEM ciphertext: implicit rejection, then bob's Finished check */
+    {"mlkem ciphertext bit flip", "none", "x25519-mlkem768", FLIP(TAMPER_TO_BOB, MLAB_MSG_KEY_SHARE, 0, 104), 0,
+     "peer-alert", "finished-mismatch", NULL},
 };
 
 int main(void)

@@ -53,6 +53,9 @@ local groups = {
 	[0x001d] = "x25519",
 	[0x0100] = "ffdhe2048",
 	[0x0101] = "ffdhe3072",
+	[0x0201] = "mlkem768",
+	[0x11ec] = "x25519-mlkem768",
+	[0xff03] = "lab-48-mlkem768 (LAB hybrid)",
 	[0xfe00] = "explicit",
 	[0xff00] = "lab-32 (WEAK)",
 	[0xff01] = "lab-48 (WEAK)",
@@ -150,6 +153,8 @@ local f = {
 	g = ProtoField.bytes("mitmlab.g", "g"),
 	share_len = ProtoField.uint16("mitmlab.share_len", "Share length", base.DEC),
 	share = ProtoField.bytes("mitmlab.share", "Share"),
+	kem_part = ProtoField.bytes("mitmlab.share_kem", "ML-KEM-768 part"),
+	classical_part = ProtoField.bytes("mitmlab.share_classical", "Classical part"),
 	scheme = ProtoField.uint16("mitmlab.scheme", "Scheme", base.HEX, schemes),
 	pub_len = ProtoField.uint16("mitmlab.pub_len", "Key length", base.DEC),
 	signer_key = ProtoField.bytes("mitmlab.signer_key", "Signer key"),
@@ -337,7 +342,15 @@ local ff_primes = {
 	[0xff02] = unhex("B09F2A5CCBBC08EB"),
 }
 -- The security levels of §4.3, for the downgrade check.
-local sec_bits = { [0x001d] = 128, [0x0100] = 103, [0x0101] = 125, [0xff00] = 16, [0xff01] = 24, [0xff02] = 8 }
+local sec_bits = { [0x001d] = 128, [0x0100] = 103, [0x0101] = 125, [0xff00] = 16, [0xff01] = 24, [0xff02] = 8,
+	[0x0201] = 192, [0x11ec] = 192, [0xff03] = 192 }
+-- §10.4: the key-encapsulation groups' two share forms (responder: ML-KEM
+-- encapsulation key, initiator: ciphertext), then the classical part.
+local kem_groups = {
+	[0x0201] = { classical = nil, cl_len = 0 },
+	[0x11ec] = { classical = "X25519", cl_len = 32 },
+	[0xff03] = { classical = "lab-48", cl_len = 6 },
+}
 
 -- The X25519 u-coordinates of low order (RFC 7748 §6.1: the result is all
 -- zero), little-endian with the top bit cleared as X25519 ignores it.
@@ -758,8 +771,28 @@ local function out_of_range(y, p)
 	return nil
 end
 
+local function check_kem_share(tree, range, kem)
+	local n = range:len()
+	local form = (n == 1184 + kem.cl_len) and "ML-KEM-768 encapsulation key"
+		or ((n == 1088 + kem.cl_len) and "ML-KEM-768 ciphertext") or nil
+	if not form then
+		tree:add_tvb_expert_info(ef_share_length, range, "share of " .. n .. " bytes: neither an ML-KEM-768 "
+			.. "encapsulation key nor a ciphertext of this group (share-length, §10.4)")
+		return
+	end
+	tree:add(f.kem_part, range:range(0, n - kem.cl_len)):set_text(form .. " (" .. (n - kem.cl_len) .. " bytes)")
+	if kem.classical then
+		tree:add(f.classical_part, range:range(n - kem.cl_len, kem.cl_len))
+			:set_text(kem.classical .. " share (" .. kem.cl_len .. " bytes)")
+	end
+end
+
 local function check_share(tree, range, group, p)
 	local y = range:raw()
+	if kem_groups[group] then
+		check_kem_share(tree, range, kem_groups[group])
+		return
+	end
 	if group == 0x001d then
 		if #y ~= 32 then
 			tree:add_tvb_expert_info(ef_share_length, range, "X25519 share of " .. #y .. " bytes, not 32")
