@@ -116,9 +116,16 @@ static void test_attack_and_defense_options_checked(void **state)
 	     "--malicious-g belongs to --attack dh-mitm"},
 	    {{"mallory", "--attack", "relay", "--targets", "10.0.0.10,10.0.0.20", "--small-subgroup", NULL},
 	     "--small-subgroup belongs to --attack dh-mitm"},
-	    {{"mallory", "--attack", "dh-mitm", "--targets", "10.0.0.10,10.0.0.20", "--downgrade-group", "x25519",
-	      NULL},
-	     "expected a weak lab group"},
+	    {{"mallory", "--attack", "dh-mitm", "--targets", "10.0.0.10,10.0.0.20", "--downgrade-group",
+	      "x25519-mlkem768", NULL},
+	     "expected the group to force"},
+	    {{"mallory", "--attack", "dh-mitm", "--targets", "10.0.0.10,10.0.0.20", "--downgrade-group", "x448", NULL},
+	     "expected the group to force"},
+	    {{"mallory", "--sniff", "--break-classical", NULL}, "--break-classical belongs to --decrypt"},
+	    {{"mallory", "--decrypt", "x.pcap", "--break-classical", "--key", "k", NULL},
+	     "--break-classical and --key are two lessons"},
+	    {{"mallory", "--decrypt", "x.pcap", "--break-classical", "--proto", "tls", NULL},
+	     "--break-classical belongs to the lab protocol"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		assert_int_equal(run(cases[i].argv, out, sizeof out), 2);

@@ -293,6 +293,23 @@ static const char *const s19[] = {"19-malicious-g-1", "mitmlab.group == 0xfe00 &
 				  "0001\n"};
 static const char *const s26[] = {"26-cert-baseline", "mitmlab.cert", "mitmlab.cert_count", "2"};
 static const char *const s39[] = {"39-transport-baseline", "mitmlab.premaster_len == 256", "mitmlab.type", "9"};
+static const char *const s57[] = {"57-pq-hybrid", "mitmlab.share_len == 1216", "mitmlab.group", "0x11ec"};
+
+/* 57: the hybrid's two parts, each its own field, on each side's share:
+ * bob's encapsulation key and alice's ciphertext, each with its X25519 part. */
+static void test_hybrid_parts(void **state)
+{
+	(void)state;
+	char pcap[300];
+	run_scenario("57-pq-hybrid", pcap, sizeof pcap);
+	tshark(pcap, "-Y", "mitmlab.share_kem", "-V", NULL);
+	if (!strstr(out, "ML-KEM-768 encapsulation key (1184 bytes)") ||
+	    !strstr(out, "ML-KEM-768 ciphertext (1088 bytes)") || !strstr(out, "X25519 share (32 bytes)"))
+		fail_msg("57: the hybrid shares' parts are not shown:\n%.3000s", out);
+	tshark(pcap, "-Y", "mitmlab.share.range || mitmlab.share.low_order || mitmlab.share.length", NULL);
+	if (out[0])
+		fail_msg("57: an honest hybrid session raised a share expert info:\n%s", out);
+}
 
 /* In a relayed session alice and bob each see mallory's share, not the other's:
  * four distinct shares on the wire. */
@@ -831,6 +848,8 @@ int main(void)
 	    {"19-malicious-g-1: explicit p, g = 1", test_scenario, NULL, NULL, (void *)s19},
 	    {"26-cert-baseline: two certificates", test_scenario, NULL, NULL, (void *)s26},
 	    {"39-transport-baseline: encrypted premaster", test_scenario, NULL, NULL, (void *)s39},
+	    {"57-pq-hybrid: x25519-mlkem768 shares", test_scenario, NULL, NULL, (void *)s57},
+	    cmocka_unit_test(test_hybrid_parts),
 	    cmocka_unit_test(test_mitm_shares),
 	    cmocka_unit_test(test_decrypt_tamper),
 	    cmocka_unit_test(test_decrypt_baseline),

@@ -806,7 +806,9 @@ static void test_bad_lists(void **state)
 		   "31-l.ini:7:", "[bob] cipher", "(chacha20-poly1305, aes-256-gcm, none), each at most once",
 		   "got 'chacha20-poly1305,none,chacha20-poly1305'", NULL);
 	load_fails("31-l.ini", HEAD "[alice]\ngroups = x25519,,ffdhe2048\n[bob]\n", "31-l.ini:6:", "[alice] groups",
-		   "(x25519, ffdhe2048, ffdhe3072, lab-32, lab-48, lab-64-smooth, mlkem768, x25519-mlkem768, lab-48-mlkem768), with no empty entry", NULL);
+		   "(x25519, ffdhe2048, ffdhe3072, lab-32, lab-48, lab-64-smooth, mlkem768, x25519-mlkem768, "
+		   "lab-48-mlkem768), with no empty entry",
+		   NULL);
 	load_fails("31-l.ini", HEAD "[alice]\ngroups = p256\n[bob]\n", "31-l.ini:6:", "'p256' is not one", NULL);
 	load_fails("31-l.ini", HEAD "[alice]\nauth =\n[bob]\n", "31-l.ini:6:", "[alice] auth", "got ''", NULL);
 	load_fails("31-l.ini", HEAD "[alice]\nauth = SIGN\n[bob]\n", "31-l.ini:6:", "'SIGN' is not one", NULL);

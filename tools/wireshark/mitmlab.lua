@@ -130,6 +130,9 @@ local alert_names = {
 	[56] = "tofu-store",
 	[57] = "no-common-kind",
 	[58] = "tls-failure",
+	[59] = "mlkem-ek",
+	[60] = "mlkem-dk",
+	[61] = "mlkem-ct-length",
 }
 
 local f = {
