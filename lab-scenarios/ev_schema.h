@@ -80,13 +80,13 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	X(EV_SENTINEL_MATCHED, "sentinel-matched", EW_A, KN_OWN, EM_OK, SQ_NONE, MSG_NONE, "group:s",                  \
 	  "sentinel \xe2\x9c\x94 over my own offer ({group})")                                                         \
 	X(EV_SHARE_SENT, "share-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_SHARE,                                     \
-	  "group:s len:i share:s static:b parts:s", "share sent {share:share}{?parts| ({parts})}{?static| (static)}")  \
+	  "group:s len:i share:s static:b parts:s", "share sent {?parts|[{parts}] }{share:share}{?static| (static)}")  \
 	X(EV_PREMASTER_SENT, "premaster-sent", EW_A, KN_OWN, EM_NONE, SQ_SEND, MSG_PREMASTER, "len:i rsa_key:s",       \
 	  "premaster sent, encrypted to {rsa_key:key}")                                                                \
 	X(EV_PREMASTER_RECEIVED, "premaster-received", EW_B, KN_OWN, EM_NONE, SQ_RECV, MSG_PREMASTER, "len:i",         \
 	  "premaster received ({len} bytes)")                                                                          \
 	X(EV_SHARE_RECEIVED, "share-received", EW_AB, KN_OWN, EM_NONE, SQ_RECV, MSG_SHARE,                             \
-	  "group:s len:i share:s parts:s", "share received {share:share}{?parts| ({parts})}")                          \
+	  "group:s len:i share:s parts:s", "share received {?parts|[{parts}] }{share:share}")                          \
 	X(EV_SIGNATURE_SENT, "signature-sent", EW_AB, KN_OWN, EM_NONE, SQ_SEND, MSG_SIG, "scope:s signer_key:s",       \
 	  "signature sent {signer_key:key}")                                                                           \
 	X(EV_CERT_SENT, "cert-sent", EW_B, KN_OWN, EM_NONE, SQ_SEND, MSG_CERT, "n:i key_id:s",                         \

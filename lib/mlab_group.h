@@ -129,8 +129,9 @@ struct mlab_kem_parts {
 	bool is_ek; /* the encapsulation-key form (else the ciphertext) */
 };
 int mlab_kem_split(const struct mlab_group *g, const uint8_t *share, size_t len, struct mlab_kem_parts *parts);
-/* For people: "ML-KEM-768 encapsulation key 1184 B + X25519 32 B" for a
- * share of len bytes in KEM group g, into buf; NULL for another group. */
+/* For people, short enough for a dashboard column: "ML-KEM ek 1184 +
+ * x25519 32" (an encapsulation key; "ct" a ciphertext) for a share of len
+ * bytes in KEM group g, into buf; NULL for another group. */
 const char *mlab_kem_parts_text(const struct mlab_group *g, size_t len, char *buf, size_t n);
 
 struct bignum_st;

@@ -48,11 +48,11 @@ const char *mlab_kem_parts_text(const struct mlab_group *g, size_t len, char *bu
 	if (!g || !g->kem || (len != g->share_len && len != g->reply_len))
 		return NULL;
 	size_t cl = g->classical ? g->classical->share_len : 0;
-	const char *what = len == g->share_len ? "encapsulation key" : "ciphertext";
+	const char *what = len == g->share_len ? "ek" : "ct"; /* encapsulation key or ciphertext */
 	if (g->classical)
-		snprintf(buf, n, "ML-KEM-768 %s %zu B + %s %zu B", what, len - cl, g->classical->name, cl);
+		snprintf(buf, n, "ML-KEM %s %zu + %s %zu", what, len - cl, g->classical->name, cl);
 	else
-		snprintf(buf, n, "ML-KEM-768 %s %zu B", what, len);
+		snprintf(buf, n, "ML-KEM %s %zu", what, len);
 	return buf;
 }
 

@@ -36,7 +36,7 @@
 
 static char tmux_sock[64], tmux_conf[PATH_MAX], tmp[64], mitmlab[PATH_MAX];
 static char dir06[PATH_MAX], dir08[PATH_MAX], dir07[PATH_MAX], dir13[PATH_MAX], dir15[PATH_MAX];
-static char dir29[PATH_MAX], dir34[PATH_MAX];
+static char dir29[PATH_MAX], dir34[PATH_MAX], dir59[PATH_MAX];
 static char key_alice[9], key_bob[9]; /* the session key ids of the 06 run */
 static char screen[65536];	      /* the last capture */
 static int n_session;
@@ -377,10 +377,12 @@ static int setup(void **state)
 	snprintf(dir34, sizeof dir34, "%s/r34", tmp);
 	const char *r29[] = {mitmlab, "run", "29-cert-expired", "--headless", "--out", dir29, NULL};
 	const char *r34[] = {mitmlab, "run", "34-tofu-first-contact", "--headless", "--out", dir34, NULL};
+	snprintf(dir59, sizeof dir59, "%s/r59", tmp);
+	const char *r59[] = {mitmlab, "run", "59-pq-record-hybrid", "--headless", "--out", dir59, NULL};
 	if (run_argv(r06, out, sizeof out, 60000) != 0 || run_argv(r08, out, sizeof out, 60000) != 0 ||
 	    run_argv(r07, out, sizeof out, 60000) != 0 || run_argv(r13, out, sizeof out, 60000) != 0 ||
 	    run_argv(r15, out, sizeof out, 60000) != 0 || run_argv(r29, out, sizeof out, 60000) != 0 ||
-	    run_argv(r34, out, sizeof out, 60000) != 0) {
+	    run_argv(r34, out, sizeof out, 60000) != 0 || run_argv(r59, out, sizeof out, 60000) != 0) {
 		fprintf(stderr, "test_screen: the recorded runs could not be made:\n%s\n", out);
 		return -1;
 	}
@@ -679,6 +681,36 @@ static void test_cert_and_tofu_views_29_34(void **state)
 	}
 }
 
+/* 59: the hybrid's two parts, apart: bob's share shows its ML-KEM key and
+ * its lab-48 share, and mallory's column which part she broke in phase 2
+ * and which held; the lab's view lists what no longer exists. */
+static void test_hybrid_parts_59(void **state)
+{
+	(void)state;
+	char t[16], args[PATH_MAX + 32];
+	const char *want[] = {"[ML-KEM ek 1184", "[ML-KEM ct 1088", "broke the lab-48 part", "mlkem768 part held"};
+	bool seen[4] = {false}, gone = false;
+	long total = 0;
+	snprintf(args, sizeof args, "replay '%s'", dir59);
+	start(t, sizeof t, 200, 60, "", args);
+	expect_text(t, "step ", WAIT_MS);
+	keys(t, "n");
+	step_key(t, "Home", 0);
+	assert_true(step_of(screen, &total) == 0 && total > 20);
+	for (long k = 1; k <= total; k++) {
+		step_key(t, "n", k);
+		for (size_t i = 0; i < 4; i++)
+			seen[i] |= lines_with("\xe2\x94\x82", want[i]) > 0;
+		gone |= strstr(screen, "decapsulation key") != NULL;
+	}
+	for (size_t i = 0; i < 4; i++)
+		if (!seen[i])
+			fail_msg("59: \"%s\" never shown in a column; the last screen:\n%s", want[i], screen);
+	if (!gone)
+		fail_msg("59: the lab's view never says bob's ML-KEM key is gone:\n%s", screen);
+	quit_cleanly(t);
+}
+
 /* 08 at 80x24: the banner names the outcome, the peer and the check. */
 static void test_replay_08_80x24(void **state)
 {
@@ -870,6 +902,7 @@ int main(void)
 	    cmocka_unit_test(test_replay_06_80x24),
 	    cmocka_unit_test(test_replay_08_80x24),
 	    cmocka_unit_test(test_cert_and_tofu_views_29_34),
+	    cmocka_unit_test(test_hybrid_parts_59),
 	    cmocka_unit_test(test_interactive_06),
 	    cmocka_unit_test(test_sequence_06),
 	    cmocka_unit_test(test_timeline_13_in_order),
