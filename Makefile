@@ -3,8 +3,8 @@
 #   make test         every test suite; the last line reads "N passed, M failed"
 #   make check-asan   the same suites, built with ASan+UBSan in build/asan
 #   make demo         bob and alice run a signed exchange on loopback
-#   make bench        handshake, dlog, seed-search, lab, RSA decryption, key-establishment-kind and
-#                     TLS handshake benchmarks (prints medians; asserts nothing)
+#   make bench        handshake, dlog, seed-search, lab, RSA decryption, key-establishment-kind,
+#                     TLS handshake and ML-KEM-768 benchmarks (prints medians; asserts nothing)
 #   make fuzz         libFuzzer over the codec, the engines, the certificate path, mallory's capture
 #                     reader and the capture comments (FUZZ_SECONDS=60 each)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -155,6 +155,7 @@ bench: all $(BENCH_BIN)
 	$(Q)$(BUILD)/tests/bench_rsa
 	$(Q)$(BUILD)/tests/bench_kinds
 	$(Q)MLAB_BIN=$(abspath $(BIN)) $(BUILD)/tests/bench_tls
+	$(Q)$(BUILD)/tests/bench_mlkem
 
 # libpeer too: bench_tls configures the engines with the programs' own option parsing.
 $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBPEER) $(LIBMALLORY) $(OPTAB_OBJ) $(LIBMLAB)

@@ -11,31 +11,28 @@
 
 #include <openssl/evp.h>
 
+#include "bench_util.h"
 #include "kex_pump.h"
 #include "mlab_kex.h"
 #include "proc.h"
 
-static double now_us(void)
+/* Frames and bytes in w (whole frames, as the engines wrote them). */
+static void count(const struct mlab_wr *w, size_t *frames, size_t *bytes)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+	struct mlab_rd r;
+	uint8_t type;
+	const uint8_t *body;
+	uint32_t len;
+	mlab_rd_init(&r, w->p, w->len);
+	while (mlab_frame_next(&r, &type, &body, &len) == 0)
+		++*frames;
+	*bytes += w->len;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static void report(const char *what, double *v, size_t n)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	printf("  %-34s median %9.1f us   p10 %9.1f   p90 %9.1f   (n=%zu)\n", what, v[n / 2], v[n / 10], v[n * 9 / 10],
-	       n);
-}
-
-static int engine_handshake(const struct mlab_kex_config *ci, const struct mlab_kex_config *cr)
+/* One handshake in memory; the frames and bytes it took into *frames and
+ * *bytes when they are not NULL. */
+static int engine_handshake_counted(const struct mlab_kex_config *ci, const struct mlab_kex_config *cr, size_t *frames,
+				    size_t *bytes)
 {
 	static uint8_t b1[2 * MLAB_MAX_FRAME], b2[2 * MLAB_MAX_FRAME];
 	struct mlab_kex a, b;
@@ -46,15 +43,26 @@ static int engine_handshake(const struct mlab_kex_config *ci, const struct mlab_
 	mlab_wr_init(&wb, b2, sizeof b2);
 	if ((e = mlab_kex_init(&a, ci, NULL)) == 0 && (e = mlab_kex_init(&b, cr, NULL)) == 0 &&
 	    (e = mlab_kex_start(&a, &wa)) == 0) {
-		for (int i = 0; e == 0 && i < 4 && !(mlab_kex_connected(&a) && mlab_kex_connected(&b)); i++)
-			if ((e = kex_deliver(&wa, &b, &wb)) == 0)
+		for (int i = 0; e == 0 && i < 4 && !(mlab_kex_connected(&a) && mlab_kex_connected(&b)); i++) {
+			if (frames)
+				count(&wa, frames, bytes);
+			if ((e = kex_deliver(&wa, &b, &wb)) == 0) {
+				if (frames)
+					count(&wb, frames, bytes);
 				e = kex_deliver(&wb, &a, &wa);
+			}
+		}
 		if (e == 0 && !(mlab_kex_connected(&a) && mlab_kex_connected(&b)))
 			e = -1;
 	}
 	mlab_kex_free(&a);
 	mlab_kex_free(&b);
 	return e;
+}
+
+static int engine_handshake(const struct mlab_kex_config *ci, const struct mlab_kex_config *cr)
+{
+	return engine_handshake_counted(ci, cr, NULL, NULL);
 }
 
 static void config(struct mlab_kex_config *c, enum mlab_role role, uint8_t mode, uint16_t group, EVP_PKEY *own,
@@ -84,6 +92,8 @@ int main(void)
 	    {"sign", "ffdhe2048", MLAB_MODE_SIGN, MLAB_GROUP_FFDHE2048, 40},
 	    {"none", "ffdhe3072", MLAB_MODE_NONE, MLAB_GROUP_FFDHE3072, 20},
 	    {"sign", "ffdhe3072", MLAB_MODE_SIGN, MLAB_GROUP_FFDHE3072, 20},
+	    {"sign", "mlkem768", MLAB_MODE_SIGN, MLAB_GROUP_MLKEM768, 300},
+	    {"sign", "x25519-mlkem768", MLAB_MODE_SIGN, MLAB_GROUP_X25519_MLKEM768, 300},
 	};
 	EVP_PKEY *bob_key = NULL, *bob_pub = NULL;
 	uint8_t raw[32];
@@ -101,22 +111,37 @@ int main(void)
 		config(&ci, MLAB_INITIATOR, cases[c].mode, cases[c].group, NULL, bob_pub);
 		config(&cr, MLAB_RESPONDER, cases[c].mode, cases[c].group, bob_key, NULL);
 		for (size_t i = 0; i < cases[c].n; i++) {
-			double t0 = now_us();
+			double t0 = bench_now_us();
 			if (engine_handshake(&ci, &cr) != 0) {
 				fprintf(stderr, "bench: handshake failed\n");
 				return 1;
 			}
-			v[i] = now_us() - t0;
+			v[i] = bench_now_us() - t0;
 		}
 		snprintf(what, sizeof what, "%s / %s", cases[c].mode_name, cases[c].group_name);
-		report(what, v, cases[c].n);
+		bench_report_us(what, v, cases[c].n);
+	}
+	puts("handshake messages on the wire (frames and bytes, both directions, up to both Finished):");
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		struct mlab_kex_config ci, cr;
+		size_t frames = 0, bytes = 0;
+		config(&ci, MLAB_INITIATOR, cases[c].mode, cases[c].group, NULL, bob_pub);
+		config(&cr, MLAB_RESPONDER, cases[c].mode, cases[c].group, bob_key, NULL);
+		if (engine_handshake_counted(&ci, &cr, &frames, &bytes) != 0) {
+			fprintf(stderr, "bench: handshake failed\n");
+			return 1;
+		}
+		snprintf(what, sizeof what, "%s / %s", cases[c].mode_name, cases[c].group_name);
+		printf("  %-34s %2zu frames %6zu bytes\n", what, frames, bytes);
 	}
 
 	puts("handshake over loopback TCP, real processes (alice: connected -> handshake-done):");
 	char bob_keyf[4200], bob_pubf[4200];
 	proc_bin("keys/bob.key", bob_keyf, sizeof bob_keyf);
 	proc_bin("keys/bob.pub", bob_pubf, sizeof bob_pubf);
-	for (size_t c = 0; c < 4; c++) {
+	static const size_t loopback[] = {0, 1, 2, 3, 7};
+	for (size_t li = 0; li < sizeof loopback / sizeof loopback[0]; li++) {
+		size_t c = loopback[li];
 		const size_t n = 31;
 		struct proc bob;
 		const char *bargv[] = {
@@ -157,7 +182,7 @@ int main(void)
 		proc_wait(&bob, 10000);
 		proc_free(&bob);
 		snprintf(what, sizeof what, "%s / %s", cases[c].mode_name, cases[c].group_name);
-		report(what, v, n);
+		bench_report_us(what, v, n);
 	}
 	EVP_PKEY_free(bob_key);
 	EVP_PKEY_free(bob_pub);

@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "bench_util.h"
 #include "kex_pump.h"
 #include "kex_session.h"
 #include "mlab_crypto.h"
@@ -30,25 +31,6 @@
 #define HANDSHAKES 300
 #define RECORDS 1024
 #define RUNS 7
-
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	return v[n / 2];
-}
 
 struct keys {
 	EVP_PKEY *ed_bob, *ed_bob_pub, *rsa, *rsa_pub, *x25519;
@@ -121,17 +103,17 @@ static int bench_engine(const struct keys *k)
 		configs(k, kinds[c].kind, MLAB_CIPHER_CHACHA20_POLY1305, &ca[c], &cb[c]);
 	for (size_t i = 0; i < WARM + HANDSHAKES; i++)
 		for (size_t c = 0; c < N_KINDS; c++) {
-			double t0 = now_us();
+			double t0 = bench_now_us();
 			if (engine_handshake(&ca[c], &cb[c]) != 0) {
 				fprintf(stderr, "bench: %s handshake failed\n", kinds[c].name);
 				return 1;
 			}
 			if (i >= WARM)
-				v[c][i - WARM] = now_us() - t0;
+				v[c][i - WARM] = bench_now_us() - t0;
 		}
 	puts("handshake per kind, engine only (mode sign, x25519, both sides in one process, no I/O):");
 	for (size_t c = 0; c < N_KINDS; c++) {
-		qsort(v[c], HANDSHAKES, sizeof v[c][0], cmp_double);
+		qsort(v[c], HANDSHAKES, sizeof v[c][0], bench_cmp_double);
 		printf("  %-34s median %9.1f us   p10 %9.1f   p90 %9.1f   (n=%d)\n", kinds[c].name,
 		       v[c][HANDSHAKES / 2], v[c][HANDSHAKES / 10], v[c][HANDSHAKES * 9 / 10], HANDSHAKES);
 	}
@@ -151,15 +133,15 @@ static int replay(const struct ks_session *s, EVP_PKEY *rsa, const uint8_t *chec
 		free(r);
 		return 1;
 	}
-	double t0 = now_us();
+	double t0 = bench_now_us();
 	for (; i < s->n_log && s->log[i].type != MLAB_MSG_RECORD; i++)
 		(void)recover_frame(r, &c, s->log[i].dir, s->log[i].type, s->log[i].body, s->log[i].len, &p);
-	double t1 = now_us();
+	double t1 = bench_now_us();
 	for (; i < s->n_log; i++)
 		if (recover_frame(r, &c, s->log[i].dir, s->log[i].type, s->log[i].body, s->log[i].len, &p) &&
 		    (!check || (p.len == MLAB_MAX_PLAINTEXT && memcmp(p.data, check, p.len) == 0)))
 			n++;
-	double t2 = now_us();
+	double t2 = bench_now_us();
 	recover_free(r);
 	free(r);
 	*hs_us = t1 - t0;
@@ -213,7 +195,7 @@ static int bench_offline(const struct keys *k)
 			free(data);
 			return 1;
 		}
-		double h = median(hs, RUNS), t = median(rec, RUNS);
+		double h = bench_median(hs, RUNS), t = bench_median(rec, RUNS);
 		printf("  %-20s handshake (premaster, Finished) %7.1f us   records %8.0f records/s  %7.1f MB/s\n",
 		       ciphers[c].name, h, RECORDS / (t / 1e6), (double)RECORDS * MLAB_MAX_PLAINTEXT / t);
 	}

@@ -33,6 +33,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "bench_util.h"
 #include "mlab_tls.h"
 #include "peer_opts.h"
 #include "proc.h"
@@ -47,21 +48,7 @@
 
 static double now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof *v, cmp_double);
-	return v[n / 2];
+	return bench_now_us() / 1e6;
 }
 
 /* --- 1. engine --- */
@@ -293,7 +280,7 @@ static int bench_engine(struct engine *g, const char *root, const char *chain, c
 	       g->negotiated, g->ref_negotiated, root, g->alice.trust.name);
 	for (int v = 0; v < V_N; v++) {
 		double *r = rates[v];
-		med[v] = median(r, ROUNDS);
+		med[v] = bench_median(r, ROUNDS);
 		printf("  %-46s median %6.0f /s (%6.1f us)   min %6.0f   max %6.0f   (%d batches of %zu)\n",
 		       variant_name[v], med[v], 1e6 / med[v], r[0], r[ROUNDS - 1], ROUNDS, n[v]);
 	}
@@ -484,7 +471,7 @@ static int alice_once(const char *alice, const char *root, int port, const char 
 
 static void alice_report(const char *what, struct alice_run *r)
 {
-	double w = median(r->wall, r->n), h = median(r->hs, r->n);
+	double w = bench_median(r->wall, r->n), h = bench_median(r->hs, r->n);
 	printf(
 	    "  (c) %-28s %6.0f /s  (a process per handshake, start-up included: median %.1f ms fork to exit, n=%zu)\n"
 	    "      in alice, connected -> handshake-done: median %6.0f us   p10 %6.0f   p90 %6.0f\n",
@@ -566,8 +553,8 @@ static int bench_loopback(const char *dir, const char *root, const char *chain, 
 	alice_report("alice -> bob", ab);
 	if (have_openssl) {
 		alice_report("alice -> s_server", as);
-		double rb = median(ab->wall, ab->n), rs = median(as->wall, as->n);
-		double hb = median(ab->hs, ab->n), hs = median(as->hs, as->n);
+		double rb = bench_median(ab->wall, ab->n), rs = bench_median(as->wall, as->n);
+		double hb = bench_median(ab->hs, ab->n), hs = bench_median(as->hs, as->n);
 		printf("      ratio bob / s_server: %.2f per process, %.2f for the handshake in alice\n", rs / rb,
 		       hs / hb);
 	}
