@@ -6,7 +6,7 @@
 #   make bench        handshake, dlog, seed-search, lab, RSA decryption, key-establishment-kind,
 #                     TLS handshake and ML-KEM-768 benchmarks (prints medians; asserts nothing)
 #   make fuzz         libFuzzer over the codec, the engines, the certificate path, mallory's capture
-#                     reader and the capture comments (FUZZ_SECONDS=60 each)
+#                     reader, the capture comments, the TLS hello rewrite and ML-KEM-768 (FUZZ_SECONDS=60 each)
 #   make install PREFIX=/usr/local DESTDIR=
 # V=1 shows full command lines.
 
@@ -62,7 +62,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/tes
 INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 
-.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls install uninstall clean format pki-refresh
+.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
 all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(STATIC_KEYS) $(PKI) $(WS_CRYPTO)
@@ -168,15 +168,17 @@ $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBP
 # through libpcap, pcap_file, the dissector, sniff_stream and offline),
 # fuzz_wire_notes over the frame comments of wire.pcapng (captured frames
 # through wire_notes and the pcapng writer), fuzz_tls_hello over mallory's
-# ClientHello rewrite (seeds: real OpenSSL hellos in tests/fuzz/corpus_tls).
-# `make fuzz` runs each for FUZZ_SECONDS; fuzz-frames, fuzz-cert, fuzz-pcap, fuzz-wire and fuzz-tls
-# run one. The corpora live in build/fuzz and grow between runs; fuzz_cert and
+# ClientHello rewrite (seeds: real OpenSSL hellos in tests/fuzz/corpus_tls),
+# fuzz_mlkem over ML-KEM-768's input checks and the KEM groups' shares (seeds:
+# Wycheproof keys and a ciphertext in tests/fuzz/corpus_mlkem).
+# `make fuzz` runs each for FUZZ_SECONDS; fuzz-frames, fuzz-cert, fuzz-pcap, fuzz-wire, fuzz-tls and
+# fuzz-mlkem run one. The corpora live in build/fuzz and grow between runs; fuzz_cert and
 # fuzz_pcap also read their seeds from tests/fuzz/corpus_cert and corpus_pcap,
 # fuzz_wire_notes from corpus_wire (frames of real runs: 06, 07, 13, 46).
 FUZZ_SECONDS ?= 60
 FUZZ_CC := clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Itests/helpers -fsanitize=fuzzer,address,undefined \
 	$(shell pkg-config --cflags $(PKGS))
-fuzz: fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls
+fuzz: fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem
 fuzz-frames: build/fuzz/fuzz_frames
 	@mkdir -p build/fuzz/corpus
 	$(Q)build/fuzz/fuzz_frames -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus
@@ -194,6 +196,13 @@ build/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c $(wildcard lib/*.c lib/*.h)
 build/fuzz/fuzz_cert: tests/fuzz/fuzz_cert.c tests/helpers/cert_fx.c tests/helpers/cert_fx.h $(wildcard lib/*.c lib/*.h)
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)$(FUZZ_CC) tests/fuzz/fuzz_cert.c tests/helpers/cert_fx.c lib/*.c -o $@ $(LDLIBS)
+fuzz-mlkem: build/fuzz/fuzz_mlkem
+	@mkdir -p build/fuzz/corpus_mlkem
+	$(Q)build/fuzz/fuzz_mlkem -max_total_time=$(FUZZ_SECONDS) -max_len=2048 build/fuzz/corpus_mlkem \
+		tests/fuzz/corpus_mlkem
+build/fuzz/fuzz_mlkem: tests/fuzz/fuzz_mlkem.c $(wildcard lib/*.c lib/*.h)
+	@mkdir -p $(@D)
+	$(call say,CLANG,$@)$(FUZZ_CC) tests/fuzz/fuzz_mlkem.c lib/*.c -o $@ $(LDLIBS)
 fuzz-wire: build/fuzz/fuzz_wire_notes
 	@mkdir -p build/fuzz/corpus_wire
 	$(Q)build/fuzz/fuzz_wire_notes -max_total_time=$(FUZZ_SECONDS) -max_len=16384 build/fuzz/corpus_wire \
