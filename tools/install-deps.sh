@@ -33,3 +33,11 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update
 $sudo apt-get install -y --no-install-recommends "${packages[@]}"
+# Node.js and npm for the independent ML-KEM oracle (tests/oracle: noble's
+# @noble/post-quantum, pinned by its package-lock.json). A machine that has
+# Node.js already (any >= 18) keeps it; Debian's packages otherwise.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	$sudo apt-get install -y --no-install-recommends nodejs npm
+fi
+oracle=$(cd "$(dirname "$0")/../tests/oracle" && pwd)
+npm ci --prefix "$oracle" --no-audit --no-fund --loglevel=error
