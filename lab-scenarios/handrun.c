@@ -30,6 +30,7 @@ json_t *lab_plan_json(const struct scenario *sc, const struct lab_paths *p)
 	free(key);
 	if (!j)
 		return NULL;
+	json_object_set_new(j, "later", sc->break_classical ? json_string("break-classical") : json_null());
 	for (size_t i = 0; i < 3; i++) {
 		char *argv[LAB_MAX_ARGV], mac[18];
 		const struct lab_host *h = lab_plan(progs[i]);

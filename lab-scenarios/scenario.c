@@ -1190,6 +1190,10 @@ static int load_fields(struct sc_parse *p)
 		return fail(p, kl[S_LATER],
 			    "[scenario] later: phase 2 opens what mallory recorded in phase 1: add [mallory] with "
 			    "'sniff = yes'");
+	if (sc->break_classical && speaks_tls(&sc->mallory))
+		return fail(p, kl[S_LATER],
+			    "[scenario] later: break-classical opens recordings of the lab protocol (its lab groups), "
+			    "not of TLS: remove 'proto = tls' from [mallory], or use leak");
 	return cross_rules(p);
 }
 

@@ -227,6 +227,25 @@ static int cmd_show(const struct lab_paths *paths, const char *name, int json)
 		lab_argv_print(stdout, argv);
 		lab_argv_free(argv);
 	}
+	if (sc.leak || sc.break_classical) { /* phase 2, as the runner starts it */
+		char *key = sc.leak ? lab_key_file(paths, sc.leak) : NULL, mallory[PATH_MAX + 16];
+		bool tls = false;
+		for (size_t k = 0; k + 1 < sc.mallory.n_args; k++)
+			tls |= strcmp(sc.mallory.args[k], "--proto") == 0 && strcmp(sc.mallory.args[k + 1], "tls") == 0;
+		snprintf(mallory, sizeof mallory, "%s/mallory", paths->bin_dir);
+		char *argv[] = {
+		    mallory, "--decrypt", "wire.pcap", key ? "--key" : "--break-classical", key, tls ? "--proto" : NULL,
+		    "tls",   NULL};
+		if (!key) { /* --break-classical takes no value */
+			argv[4] = tls ? "--proto" : NULL;
+			argv[5] = tls ? "tls" : NULL;
+			argv[6] = NULL;
+		}
+		printf("  # later, phase 2 (mallory, once the conversation is over: wire.pcap is what she recorded,\n"
+		       "  # e.g. tcpdump -w wire.pcap on her eth0, or any run's wire.pcap)\n  ");
+		lab_argv_print(stdout, argv);
+		free(key);
+	}
 	scenario_free(&sc);
 	return EXIT_OK;
 }

@@ -226,6 +226,23 @@ static void test_switch_later_phase(void **state)
 	json_decref(mn);
 }
 
+/* later = break-classical on Mininet (59): the stand-in for a quantum
+ * computer breaks the lab-48 half of the hybrid, the ML-KEM half holds. */
+static void test_switch_break_classical(void **state)
+{
+	(void)state;
+	const char *dir = tmpdir();
+	json_t *mn;
+	int rc = mininet_run(dir, "switch", "59-pq-record-hybrid", &mn);
+	if (rc != 0 || !mn)
+		fail_msg("mitmlab-mininet 59-pq-record-hybrid exited %d (see %s/mn):\n%s", rc, dir, out);
+	assert_string_equal(vstr(mn, "kind"), "confidential");
+	assert_int_equal(check_events(dir, "\"event\":\"phase\"", "quantum computer"), 1);
+	assert_int_equal(check_events(dir, "\"event\":\"part-broken\"", "\"part\":\"lab-48\""), 1);
+	assert_int_equal(check_events(dir, "\"event\":\"part-held\"", "\"part\":\"mlkem768\""), 1);
+	json_decref(mn);
+}
+
 /* Two switches and a router: mallory on alice's LAN poisons alice and the
  * gateway, relays what alice sends beyond it, and holds both keys. */
 static void test_router_dh_mitm(void **state)
@@ -422,6 +439,7 @@ int main(void)
 	    cmocka_unit_test(test_switch_dh_mitm_as_in_the_lab),
 	    cmocka_unit_test(test_switch_signed_blocked_as_in_the_lab),
 	    cmocka_unit_test(test_switch_later_phase),
+	    cmocka_unit_test(test_switch_break_classical),
 	    cmocka_unit_test(test_router_dh_mitm),
 	    cmocka_unit_test(test_by_hand_as_on_real_hosts),
 	    cmocka_unit_test(test_refuses_outside_its_namespaces),

@@ -901,6 +901,30 @@ static void test_too_many_words_for_a_program(void **state)
 
 /* --proto tls at load: both peers or neither, by certificate; mallory's
  * interceptor speaks theirs, with TLS's moves only (mallory_opts.c). */
+/* later = break-classical: a phase 2 of its own, with its rules at load. */
+static void test_later_rules(void **state)
+{
+	(void)state;
+#define LATER_HEAD "[scenario]\ntitle = T\nexpect = confidential\nteaching = t\n"
+	load_fails("51-a.ini", LATER_HEAD "later = quantum\n" PEERS "[mallory]\nsniff = yes\n",
+		   "51-a.ini:5:", "[scenario] later", "break-classical", NULL);
+	load_fails("51-b.ini", LATER_HEAD "later = break-classical\n" PEERS, "51-b.ini:5:", "add [mallory] with", NULL);
+	load_fails("51-c.ini", LATER_HEAD "leak = bob.key\nlater = break-classical\n" PEERS "[mallory]\nsniff = yes\n",
+		   "51-c.ini:6:", "one phase 2 only", "(line 5)", NULL);
+	load_fails("51-d.ini",
+		   LATER_HEAD "later = break-classical\n[alice]\nproto = tls\nca = pki/root.pem\n[bob]\nproto = "
+			      "tls\ncert = pki/bob.chain.pem\nkey = bob.key\n[mallory]\nsniff = yes\nproto = tls\n",
+		   "51-d.ini:5:", "not of TLS", NULL);
+	struct scenario sc;
+	const char *ok = fixture("51-e.ini", LATER_HEAD "later = break-classical\n" PEERS "[mallory]\nsniff = yes\n");
+	load_ok(ok, NULL, &sc);
+	assert_true(sc.break_classical);
+	assert_null(sc.leak);
+	scenario_free(&sc);
+	remove_fixture("51-e.ini");
+#undef LATER_HEAD
+}
+
 static void test_tls_rules(void **state)
 {
 	(void)state;
@@ -988,6 +1012,7 @@ int main(void)
 	    cmocka_unit_test(test_too_many_words_for_a_program),
 	    cmocka_unit_test(test_network_names),
 	    cmocka_unit_test(test_tls_rules),
+	    cmocka_unit_test(test_later_rules),
 	};
 	return cmocka_run_group_tests_name("scenario", tests, setup, teardown);
 }
