@@ -122,7 +122,7 @@ static void byte_decode_raw(const uint8_t *in, unsigned d, poly *f)
 	for (size_t i = 0; i < N; i++) {
 		uint32_t v = 0;
 		for (unsigned j = 0; j < d; j++, bit++)
-			v |= (uint32_t)((in[bit / 8] >> (bit % 8)) & 1u) << j;
+			v |= ((uint32_t)in[bit / 8] >> (bit % 8) & 1u) << j;
 		f->c[i] = (uint16_t)v;
 	}
 }
@@ -190,8 +190,8 @@ static void sample_cbd2(const uint8_t b[64 * ETA1], poly *f)
 		unsigned x = 0, y = 0;
 		for (unsigned j = 0; j < ETA1; j++) {
 			size_t bx = 2 * i * ETA1 + j, by = 2 * i * ETA1 + ETA1 + j;
-			x += (b[bx / 8] >> (bx % 8)) & 1u;
-			y += (b[by / 8] >> (by % 8)) & 1u;
+			x += (unsigned)b[bx / 8] >> (bx % 8) & 1u;
+			y += (unsigned)b[by / 8] >> (by % 8) & 1u;
 		}
 		f->c[i] = mod_q(x + Q - y);
 	}
