@@ -669,15 +669,6 @@ static const char *bob_kind(const struct run *r)
 	return kind;
 }
 
-/* mallory intercepting TLS holds both legs' secrets: she logs them too. */
-static bool mallory_speaks_tls(const struct scenario *sc)
-{
-	for (size_t i = 0; i + 1 < sc->mallory.n_args; i++)
-		if (strcmp(sc->mallory.args[i], "--proto") == 0 && strcmp(sc->mallory.args[i + 1], "tls") == 0)
-			return true;
-	return false;
-}
-
 /* Phase 2 with later = break-classical: mallory "gets the computer". The
  * lab has no quantum computer; its stand-in is mallory's discrete-log solver,
  * which really breaks the lab groups (and nothing stronger). The phase event
@@ -724,7 +715,7 @@ static void later(struct run *r, const struct lab_net *net, const struct lab_pat
 	size_t nb = strlen(paths->bin_dir) + sizeof "/mallory";
 	json_t *remains = json_array(), *wiped = json_array();
 
-	bool tls = mallory_speaks_tls(r->sc), transport = kind && strcmp(kind, "transport") == 0;
+	bool tls = scenario_speaks_tls(&r->sc->mallory), transport = kind && strcmp(kind, "transport") == 0;
 	if (transport)
 		json_array_append_new(remains,
 				      json_string("bob's RSA private key (it decrypts every recorded premaster)"));
@@ -915,8 +906,8 @@ int lab_run(const struct scenario *sc, const struct lab_paths *paths, const stru
 			if (i == 1 && sc->command) /* its descriptor 3 is in its environment */
 				continue;
 			bool is_m = strcmp(names[i], "mallory") == 0;
-			if (!is_m ||
-			    (mallory_speaks_tls(sc) && lab_is_active(sc))) { /* the run's sessions, for Wireshark */
+			if (!is_m || (scenario_speaks_tls(&sc->mallory) &&
+				      lab_is_active(sc))) { /* the run's sessions, for Wireshark */
 				char kl[PATH_MAX];
 				snprintf(kl, sizeof kl, "%s/%s", o->run_dir, is_m ? "mallory-keys.log" : "keys.log");
 				argvs[i][argc++] = strdup("--keylog");

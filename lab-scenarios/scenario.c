@@ -861,7 +861,7 @@ static bool lists_sign(const char *modes)
 	return lists_mode(modes, "sign");
 }
 
-static bool speaks_tls(const struct sc_prog *x)
+bool scenario_speaks_tls(const struct sc_prog *x)
 {
 	const char *v = prog_value(x, "--proto");
 	return v && strcmp(v, "tls") == 0;
@@ -871,20 +871,20 @@ static bool speaks_tls(const struct sc_prog *x)
 static const char *auth_of(const struct sc_prog *x)
 {
 	const char *v = prog_value(x, "--auth");
-	return v ? v : speaks_tls(x) ? "cert" : NULL;
+	return v ? v : scenario_speaks_tls(x) ? "cert" : NULL;
 }
 
 /* --proto tls: both peers speak it, by certificate (peer/peer_tls.c). */
 static int tls_rules(struct sc_parse *p)
 {
 	const struct sc_prog *a = &p->sc->alice, *b = &p->sc->bob;
-	if (speaks_tls(a) != speaks_tls(b))
-		return fail(p, key_at(p, speaks_tls(a) ? SEC_ALICE : SEC_BOB, "proto"),
+	if (scenario_speaks_tls(a) != scenario_speaks_tls(b))
+		return fail(p, key_at(p, scenario_speaks_tls(a) ? SEC_ALICE : SEC_BOB, "proto"),
 			    "[%s] proto: alice and bob must speak the same protocol: give 'proto = tls' to both",
-			    speaks_tls(a) ? "alice" : "bob");
+			    scenario_speaks_tls(a) ? "alice" : "bob");
 	for (int i = 0; i < 2; i++) {
 		const struct sc_prog *x = i ? b : a;
-		if (speaks_tls(x) && strcmp(auth_of(x), "cert") != 0)
+		if (scenario_speaks_tls(x) && strcmp(auth_of(x), "cert") != 0)
 			return fail(p, key_at(p, i ? SEC_BOB : SEC_ALICE, "auth"),
 				    "[%s] auth: with proto = tls, bob is authenticated by his certificate only: "
 				    "remove auth (or write auth = cert)",
@@ -954,9 +954,9 @@ static int mallory_tls_rules(struct sc_parse *p)
 	static const char *const lab_only[] = {"forge-key",   "key-fixing",	"strip-auth",	"downgrade-group",
 					       "malicious-g", "small-subgroup", "replay-record"};
 	const char *attack = prog_value(m, "--attack");
-	bool dh = attack && strcmp(attack, "dh-mitm") == 0, tls = speaks_tls(m);
+	bool dh = attack && strcmp(attack, "dh-mitm") == 0, tls = scenario_speaks_tls(m);
 	bool down = prog_has(m, "--tls-downgrade"), imp = prog_has(m, "--impersonate") || prog_has(m, "--mint");
-	if (dh && speaks_tls(a) != tls)
+	if (dh && scenario_speaks_tls(a) != tls)
 		return fail(p, key_at(p, SEC_MALLORY, tls ? "proto" : "attack"),
 			    tls ? "[mallory] proto: alice and bob speak the lab protocol: remove 'proto = tls'"
 				: "[mallory] attack: alice and bob speak TLS: add 'proto = tls' to [mallory]");
@@ -1190,7 +1190,7 @@ static int load_fields(struct sc_parse *p)
 		return fail(p, kl[S_LATER],
 			    "[scenario] later: phase 2 opens what mallory recorded in phase 1: add [mallory] with "
 			    "'sniff = yes'");
-	if (sc->break_classical && speaks_tls(&sc->mallory))
+	if (sc->break_classical && scenario_speaks_tls(&sc->mallory))
 		return fail(p, kl[S_LATER],
 			    "[scenario] later: break-classical opens recordings of the lab protocol (its lab groups), "
 			    "not of TLS: remove 'proto = tls' from [mallory], or use leak");

@@ -66,4 +66,7 @@ void scenario_paths_free(char **paths, size_t n);
 int scenario_number(const struct scenario *sc);
 const char *scenario_network_name(enum sc_network n);
 
+/* True when the program's options say --proto tls (the last one given). */
+bool scenario_speaks_tls(const struct sc_prog *p);
+
 #endif

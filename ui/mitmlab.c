@@ -229,9 +229,7 @@ static int cmd_show(const struct lab_paths *paths, const char *name, int json)
 	}
 	if (sc.leak || sc.break_classical) { /* phase 2, as the runner starts it */
 		char *key = sc.leak ? lab_key_file(paths, sc.leak) : NULL, mallory[PATH_MAX + 16];
-		bool tls = false;
-		for (size_t k = 0; k + 1 < sc.mallory.n_args; k++)
-			tls |= strcmp(sc.mallory.args[k], "--proto") == 0 && strcmp(sc.mallory.args[k + 1], "tls") == 0;
+		bool tls = scenario_speaks_tls(&sc.mallory);
 		snprintf(mallory, sizeof mallory, "%s/mallory", paths->bin_dir);
 		char *argv[] = {
 		    mallory, "--decrypt", "wire.pcap", key ? "--key" : "--break-classical", key, tls ? "--proto" : NULL,
