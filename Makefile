@@ -25,7 +25,7 @@ SANFLAGS := $(if $(SAN),$(SANITIZE))
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Ilib -Ipeer -Ilab-scenarios -Imallory -Iui \
 	$(shell pkg-config --cflags $(PKGS)) -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
-LDLIBS := $(shell pkg-config --libs $(PKGS)) $(shell libnet-config --libs)
+LDLIBS := $(shell pkg-config --libs $(PKGS)) $(shell libnet-config --libs) -pthread
 TEST_LDLIBS := $(shell pkg-config --libs cmocka) $(LDLIBS)
 
 Q := $(if $(V),,@)

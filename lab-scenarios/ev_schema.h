@@ -141,8 +141,11 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	X(EV_DONE, "done", EW_A, KN_OWN, EM_OK, SQ_NONE, MSG_NONE, "sent:i received:i",                                \
 	  "done: {sent} sent, {received} received")                                                                    \
 	/* bob (bob/bob.c), §2.4 */                                                                                   \
-	X(EV_LISTENING, "listening", EW_B, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "addr:s port:i", "listening on {addr}") \
+	X(EV_LISTENING, "listening", EW_B, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "addr:s port:i max_clients:i",          \
+	  "listening on {addr}")                                                                                       \
 	X(EV_ACCEPTED, "accepted", EW_B, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "peer:s conn:i", "accepted {peer}")       \
+	X(EV_BUSY, "busy", EW_B, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "peer:s active:i limit:i error:s",                \
+	  "busy: refused {peer} ({active} of {limit})")                                                                \
 	X(EV_SINK_DONE, "sink-done", EW_B, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "bytes:i records:i",                    \
 	  "sink done: {bytes} bytes, {records} records")                                                               \
 	X(EV_CONNECTION_END, "connection-end", EW_B, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "conn:i ok:b error:s",        \

@@ -107,14 +107,16 @@
 	X(MLAB_E_MLKEM_DK, -60, "mlkem-dk", "internal",                                                                \
 	  "an ML-KEM decapsulation key has the wrong length or fails its hash check (FIPS 203 section 7.3)")           \
 	X(MLAB_E_MLKEM_CT, -61, "mlkem-ct-length", "share",                                                            \
-	  "an ML-KEM ciphertext does not have the length of its parameter set (1088 bytes for ML-KEM-768)")
+	  "an ML-KEM ciphertext does not have the length of its parameter set (1088 bytes for ML-KEM-768)")            \
+	X(MLAB_E_BUSY, -62, "server-busy", "io",                                                                       \
+	  "the responder already serves as many connections as it allows (--max-clients): try again later")
 
 enum mlab_err {
 	MLAB_OK = 0,
 #define MLAB_X_ENUM(c, v, n, k, s) c = v,
 	MLAB_ERRORS(MLAB_X_ENUM)
 #undef MLAB_X_ENUM
-	    MLAB_E_LAST = -62
+	    MLAB_E_LAST = -63
 };
 
 /* Machine name ("signature-invalid"); "unknown-error" for values out of range. */

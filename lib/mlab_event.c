@@ -47,6 +47,8 @@ void mlab_ev_emit(struct mlab_ev *ev, const char *name, json_t *fields, const ch
 		json_decref(fields);
 		return;
 	}
+	if (ev->lock)
+		pthread_mutex_lock(ev->lock);
 	obj = json_object();
 	json_object_set_new(obj, "t", json_real(mlab_ev_now()));
 	json_object_set_new(obj, "actor", json_string(ev->actor));
@@ -80,6 +82,8 @@ void mlab_ev_emit(struct mlab_ev *ev, const char *name, json_t *fields, const ch
 		va_end(ap);
 	}
 	json_decref(obj);
+	if (ev->lock)
+		pthread_mutex_unlock(ev->lock);
 }
 
 void mlab_ev_error(struct mlab_ev *ev, int err, const char *where, const char *detail)

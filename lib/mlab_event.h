@@ -7,6 +7,7 @@
 #ifndef MLAB_EVENT_H
 #define MLAB_EVENT_H
 
+#include <pthread.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -20,6 +21,10 @@ struct mlab_ev {
 	FILE *text;  /* NULL: none */
 	mlab_ev_sink sink;
 	void *sink_arg;
+	/* A program whose threads share one emitter (bob serving connections
+	 * concurrently) sets a mutex here: each event is then stamped and
+	 * written whole, in the order of its stamp. NULL: one thread. */
+	pthread_mutex_t *lock;
 };
 
 void mlab_ev_init(struct mlab_ev *ev, const char *actor, int json_fd, FILE *text);

@@ -73,7 +73,7 @@ int peer_listen(const char *addr, int *fd, unsigned *bound)
 	e = MLAB_E_IO;
 	s = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-	    bind(s, res->ai_addr, res->ai_addrlen) != 0 || listen(s, 16) != 0 ||
+	    bind(s, res->ai_addr, res->ai_addrlen) != 0 || listen(s, 128) != 0 ||
 	    getsockname(s, (struct sockaddr *)&ss, &sl) != 0)
 		goto out;
 	*bound = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port

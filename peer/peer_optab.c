@@ -49,6 +49,7 @@ const struct mlab_opt peer_optab[] = {
     {"connect", MO_ADDR, MO_ALICE, MO_RUNNER, 0, 0, NULL, NULL},
     {"listen", MO_ADDR, MO_BOB, MO_RUNNER, 0, 0, NULL, NULL},
     {"max-conns", MO_UINT, MO_BOB, MO_RUNNER, 0, 4294967295ULL, "connections", NULL},
+    {"max-clients", MO_UINT, MO_BOB, 0, 1, 1024, "connections", NULL},
     {"events", MO_UINT, AB, MO_RUNNER, 0, 2147483647, "descriptor", NULL},
     {"keylog", MO_FILE, AB, MO_RUNNER, 0, 0, NULL, NULL},
     {"quiet", MO_FLAG, AB, MO_NOFILE, 0, 0, NULL, NULL},

@@ -38,6 +38,7 @@ enum {
 	OPT_SEND,
 	OPT_REPLY,
 	OPT_MAX_CONNS,
+	OPT_MAX_CLIENTS,
 	OPT_REPEAT,
 	OPT_BULK,
 	OPT_SINK,
@@ -86,6 +87,7 @@ static const struct option long_opts[] = {
     {"send", required_argument, NULL, OPT_SEND},
     {"reply", required_argument, NULL, OPT_REPLY},
     {"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+    {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
     {"repeat", required_argument, NULL, OPT_REPEAT},
     {"bulk", required_argument, NULL, OPT_BULK},
     {"sink", no_argument, NULL, OPT_SINK},
@@ -145,6 +147,9 @@ static void usage(FILE *f, const struct peer_opts *o)
 		    "  --listen ADDR:PORT      where to listen (default 127.0.0.1:4433; port 0 = any)\n"
 		    "  --reply TEXT            the answer to the Nth message; repeatable (default: echo)\n"
 		    "  --max-conns N           exit after N connections (default: serve until SIGINT/SIGTERM)\n"
+		    "  --max-clients N         serve at most N connections at once, each in its own thread with its\n"
+		    "                          own deadlines (default 64, 1..1024); one more is refused at once with\n"
+		    "                          the alert server-busy. With --weak-rng: one at a time (one generator)\n"
 		    "  --idle SECONDS          wait at most this long for the next message (default 120)\n"
 		    "  --sink                  answer nothing, only count what arrives (for alice --bulk)\n"
 		    "  --cert FILE             mode cert: my certificate chain, PEM, leaf first, certifying --key\n"
@@ -509,6 +514,13 @@ static int parse_one(struct peer_opts *o, int opt, const char *arg)
 			return r;
 		o->max_conns = (unsigned)v;
 		return -1;
+	case OPT_MAX_CLIENTS:
+		if (ini)
+			return bad(o, "%s is not an option of this program", "--max-clients");
+		if ((r = parse_opt(o, "max-clients", arg, &v)) >= 0)
+			return r;
+		o->max_clients = (unsigned)v;
+		return -1;
 	case OPT_CERT:
 		if (ini)
 			return bad(o, "%s is not an option of this program", "--cert");
@@ -545,6 +557,7 @@ int peer_opts_parse(struct peer_opts *o, enum mlab_role role, int argc, char **a
 	o->addr = "127.0.0.1:4433";
 	o->events_fd = -1;
 	o->timeout_ms = 10000;
+	o->max_clients = 64;
 	o->idle_ms = 120000;
 	o->repeat = 1;
 	(void)set_list(o, OPT_AUTH, "none");

@@ -31,6 +31,7 @@ struct peer_opts {
 	int idle_ms;	/* bob: wait for alice's next message */
 	bool quiet;
 	unsigned max_conns;		     /* bob: 0 = serve until stopped */
+	unsigned max_clients;		     /* bob: connections served at once (beyond: refused, server-busy) */
 	const char *msgs[PEER_MAX_MESSAGES]; /* alice --send / bob --reply */
 	size_t n_msgs;
 	unsigned repeat;	 /* alice: send the message list this many times (default 1) */

@@ -133,6 +133,7 @@ local alert_names = {
 	[59] = "mlkem-ek",
 	[60] = "mlkem-dk",
 	[61] = "mlkem-ct-length",
+	[62] = "server-busy",
 }
 
 local f = {
