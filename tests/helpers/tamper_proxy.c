@@ -22,7 +22,17 @@ struct dir_state {
 	size_t len;
 	unsigned seen[256];
 	int eof;
+	uint8_t held[MLAB_MAX_FRAME]; /* TAMPER_HOLD: a frame waiting for the next one */
+	size_t held_len;
 };
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
 
 static int send_all(int fd, const uint8_t *p, size_t n)
 {
@@ -36,8 +46,9 @@ static int send_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* Forwards every complete frame in d->buf, altering the chosen one. */
-static int pump(struct dir_state *d, enum tamper_dir dir, const struct tamper *t, int *altered)
+/* Forwards every complete frame in d->buf, altering the chosen one. back is
+ * the other direction's socket (where a reflected frame goes). */
+static int pump(struct dir_state *d, enum tamper_dir dir, const struct tamper *t, int *altered, int back)
 {
 	struct mlab_rd r;
 	uint8_t type;
@@ -47,8 +58,8 @@ static int pump(struct dir_state *d, enum tamper_dir dir, const struct tamper *t
 	mlab_rd_init(&r, d->buf, d->len);
 	while (mlab_frame_next(&r, &type, &body, &len) == 0) {
 		size_t flen = MLAB_FRAME_HDR + len;
-		uint8_t frame[MLAB_MAX_FRAME];
-		int dup = 0;
+		uint8_t frame[MLAB_MAX_FRAME + 1];
+		int dup = 0, to = d->to, drop = 0;
 
 		memcpy(frame, body - MLAB_FRAME_HDR, flen);
 		if (t->dir == dir && t->type == type && d->seen[type]++ == t->nth) {
@@ -66,13 +77,53 @@ static int pump(struct dir_state *d, enum tamper_dir dir, const struct tamper *t
 			case TAMPER_DUPLICATE:
 				dup = 1;
 				break;
+			case TAMPER_TRUNCATE:
+			case TAMPER_APPEND:
+			case TAMPER_EMPTY: {
+				uint32_t n = t->action == TAMPER_EMPTY	  ? 0
+					     : t->action == TAMPER_APPEND ? len + 1
+									  : len - 1;
+				if (t->action == TAMPER_APPEND)
+					b[len] = 0;
+				put_u32(frame + 1, n);
+				flen = MLAB_FRAME_HDR + n;
+				break;
+			}
+			case TAMPER_DROP:
+				drop = 1;
+				break;
+			case TAMPER_RETYPE:
+				frame[0] = t->data[0];
+				break;
+			case TAMPER_HUGE_LENGTH:
+				put_u32(frame + 1, 0xFFFFFFFFu);
+				flen = MLAB_FRAME_HDR;
+				d->eof = 1; /* nothing more goes that way */
+				break;
+			case TAMPER_REFLECT:
+				to = back;
+				break;
+			case TAMPER_HOLD:
+				if (flen <= sizeof d->held) {
+					memcpy(d->held, frame, flen);
+					d->held_len = flen;
+					drop = 1;
+				}
+				break;
 			case TAMPER_NOTHING:
 				break;
 			}
 			(*altered)++;
 		}
-		if (send_all(d->to, frame, flen) != 0 || (dup && send_all(d->to, frame, flen) != 0))
+		if (!drop && (send_all(to, frame, flen) != 0 || (dup && send_all(to, frame, flen) != 0)))
 			return -1;
+		if (!drop && d->held_len && to == d->to) { /* the held frame, after the one that followed it */
+			if (send_all(d->to, d->held, d->held_len) != 0)
+				return -1;
+			d->held_len = 0;
+		}
+		if (d->eof)
+			break;
 	}
 	memmove(d->buf, d->buf + r.off, d->len - r.off);
 	d->len -= r.off;
@@ -106,8 +157,10 @@ static void relay(int cfd, unsigned bob_port, const struct tamper *t)
 				continue;
 			}
 			d[i].len += (size_t)n;
-			if (pump(&d[i], (enum tamper_dir)i, t, &altered) != 0)
+			if (pump(&d[i], (enum tamper_dir)i, t, &altered, d[i].from) != 0 || d[i].eof) {
 				d[i].eof = 1;
+				shutdown(d[i].to, SHUT_WR);
+			}
 		}
 	}
 	_exit(altered);

@@ -15,6 +15,14 @@ enum tamper_action {
 	TAMPER_FLIP_BIT,      /* flip bit `bit` of body byte `offset` (negative: from the end) */
 	TAMPER_REPLACE_SHARE, /* KEY_SHARE: replace the share bytes with `data` (same length) */
 	TAMPER_DUPLICATE,     /* send the frame twice */
+	TAMPER_TRUNCATE,      /* one body byte less (the header's length follows) */
+	TAMPER_APPEND,	      /* one trailing zero byte more (the length follows) */
+	TAMPER_DROP,	      /* never forward it */
+	TAMPER_RETYPE,	      /* send it as type data[0] (the body unchanged) */
+	TAMPER_HUGE_LENGTH,   /* its header with length 0xFFFFFFFF, then nothing more that way */
+	TAMPER_REFLECT,	      /* send it back to its sender, not on */
+	TAMPER_HOLD,	      /* send it after the next frame of that direction (reorder) */
+	TAMPER_EMPTY,	      /* the header with length 0, no body */
 };
 
 struct tamper {
