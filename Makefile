@@ -169,8 +169,9 @@ $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBP
 # fuzz_wire_notes over the frame comments of wire.pcapng (captured frames
 # through wire_notes and the pcapng writer), fuzz_tls_hello over mallory's
 # ClientHello rewrite (seeds: real OpenSSL hellos in tests/fuzz/corpus_tls),
-# fuzz_mlkem over ML-KEM-768's input checks and the KEM groups' shares (seeds:
-# Wycheproof keys and a ciphertext in tests/fuzz/corpus_mlkem).
+# fuzz_mlkem over ML-KEM-768's input checks and the KEM groups' shares (an input
+# is an ek and a ciphertext; seeds in tests/fuzz/corpus_mlkem, made by the
+# harness itself built with -DFUZZ_MLKEM_SEEDS).
 # `make fuzz` runs each for FUZZ_SECONDS; fuzz-frames, fuzz-cert, fuzz-pcap, fuzz-wire, fuzz-tls and
 # fuzz-mlkem run one. The corpora live in build/fuzz and grow between runs; fuzz_cert and
 # fuzz_pcap also read their seeds from tests/fuzz/corpus_cert and corpus_pcap,
@@ -198,7 +199,7 @@ build/fuzz/fuzz_cert: tests/fuzz/fuzz_cert.c tests/helpers/cert_fx.c tests/helpe
 	$(call say,CLANG,$@)$(FUZZ_CC) tests/fuzz/fuzz_cert.c tests/helpers/cert_fx.c lib/*.c -o $@ $(LDLIBS)
 fuzz-mlkem: build/fuzz/fuzz_mlkem
 	@mkdir -p build/fuzz/corpus_mlkem
-	$(Q)build/fuzz/fuzz_mlkem -max_total_time=$(FUZZ_SECONDS) -max_len=2048 build/fuzz/corpus_mlkem \
+	$(Q)build/fuzz/fuzz_mlkem -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus_mlkem \
 		tests/fuzz/corpus_mlkem
 build/fuzz/fuzz_mlkem: tests/fuzz/fuzz_mlkem.c $(wildcard lib/*.c lib/*.h)
 	@mkdir -p $(@D)

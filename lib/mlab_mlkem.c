@@ -4,13 +4,17 @@
  * Parameters (FIPS 203 §8, ML-KEM-768): n = 256 coefficients per polynomial,
  * q = 3329, k = 3 polynomials per vector, η1 = η2 = 2, du = 10, dv = 4.
  *
- * Arithmetic is on coefficients in [0, q), products in 32 bits reduced with
- * `% q`. The divisor is a constant, so compilers emit a multiplication and
- * shifts, not a division instruction whose time could depend on the secret
- * operand; there is no branch and no table lookup on secret data anywhere
- * (SampleNTT's rejection sampling branches on public bytes from ρ). The two
- * places where FIPS 203 insists — the re-encryption comparison and the choice
- * between K' and K̄ in Decaps — use CRYPTO_memcmp and a mask.
+ * Arithmetic is on coefficients in [0, q), products in 32 bits. Every
+ * reduction mod q and every division by q (Compress) goes through div_q(),
+ * a Barrett quotient by multiplication and shifts, never C's `%` or `/`:
+ * gcc turns a division by a constant into a multiplication at every -O level,
+ * but clang -O0 emits a `div` instruction, whose time depends on its operand
+ * on many CPUs — the KyberSlash timing leak of Compress over a secret. There is
+ * no branch and no table lookup on secret data anywhere (SampleNTT's rejection
+ * sampling branches on public bytes from ρ; the NTT's twiddle factors are
+ * indexed by the loop counter). The two places where FIPS 203 insists — the
+ * re-encryption comparison and the choice between K' and K̄ in Decaps — use
+ * CRYPTO_memcmp and a mask made by arithmetic from its result.
  *
  * Every secret intermediate (d, z, m, r, σ, the vectors s, e, y, e1, e2, the
  * message and the keys derived on the way) is wiped before return. */
@@ -58,9 +62,25 @@ static const uint16_t GAMMAS[128] = {
     735,  2804, 525,  1092, 2237, 403,	2926, 1026, 2303, 1143, 2186, 2150, 1179, 2775, 554,  886,  2443, 1722, 1607,
     1212, 2117, 1874, 1455, 1029, 2300, 2110, 1219, 2935, 394,	885,  2444, 2154, 1175};
 
+/* ⌊x / q⌋ for any 32-bit x, without a division instruction (Barrett):
+ * BARRETT_M = ⌊2^32 / q⌋ falls short of 2^32 / q by less than 1, so
+ * x·BARRETT_M / 2^32 falls short of x / q by less than x / 2^32 < 1 and the
+ * estimate is the quotient or one below it; the remainder then lies in
+ * [0, 2q), and `(q - 1 - rem) >> 31` is 1 exactly when rem ≥ q — a correction
+ * by arithmetic, not by a branch. (Checked for all 2^32 inputs once; the
+ * unit test test_mlkem_internal checks the range this file uses.) */
+#define BARRETT_M 1290167u
+
+static uint32_t div_q(uint32_t x)
+{
+	uint32_t quot = (uint32_t)(((uint64_t)x * BARRETT_M) >> 32);
+	uint32_t rem = x - quot * Q;
+	return quot + ((Q - 1u - rem) >> 31);
+}
+
 static uint16_t mod_q(uint32_t x)
 {
-	return (uint16_t)(x % Q);
+	return (uint16_t)(x - div_q(x) * Q);
 }
 
 /* ------------------------------------------------ the hash functions (§4.1) */
@@ -136,11 +156,12 @@ static void byte_decode(const uint8_t *in, unsigned d, poly *f)
 }
 
 /* Compress_d(x) = ⌈(2^d / q)·x⌋ mod 2^d and Decompress_d(y) = ⌈(q / 2^d)·y⌋
- * (§4.2.1), rounding half up, in integers. */
+ * (§4.2.1), rounding half up, in integers: ⌈a / q⌋ = ⌊(a + ⌊q/2⌋) / q⌋ for
+ * odd q. Compress sees secrets (K-PKE.Decrypt's w), hence div_q. */
 static void compress(poly *f, unsigned d)
 {
 	for (size_t i = 0; i < N; i++)
-		f->c[i] = (uint16_t)(((((uint32_t)f->c[i] << d) + Q / 2) / Q) & ((1u << d) - 1));
+		f->c[i] = (uint16_t)(div_q(((uint32_t)f->c[i] << d) + Q / 2) & ((1u << d) - 1));
 }
 
 static void decompress(poly *f, unsigned d)
@@ -153,17 +174,24 @@ static void decompress(poly *f, unsigned d)
 
 /* SampleNTT (Algorithm 7): a uniform polynomial in the NTT domain from the
  * XOF SHAKE128(ρ ‖ j ‖ i), by rejection of 12-bit candidates ≥ q. OpenSSL
- * 3.0 cannot squeeze a SHAKE twice, so a generous output is taken at once
- * (five 168-byte blocks: about 1.8 times what 256 coefficients need on
- * average) and, in the rare case it runs out, the longer output — which
- * begins with the same bytes — is taken again. */
+ * 3.0 cannot squeeze a SHAKE twice (EVP_DigestSqueeze came in 3.3), so a
+ * generous output is taken at once — MLKEM_XOF_BLOCKS 168-byte blocks; five
+ * are about 1.8 times what 256 coefficients need on average (each 3 bytes give
+ * two candidates, each kept with probability 3329/4096), and no Wycheproof ρ
+ * needs more than four — and, in the rare case it runs out, twice as long an
+ * output, which begins with the same bytes, is taken again. A test build sets
+ * MLKEM_XOF_BLOCKS to 1 so that the extension is exercised every time. */
+#ifndef MLKEM_XOF_BLOCKS
+#define MLKEM_XOF_BLOCKS 5
+#endif
+
 static int sample_ntt(const uint8_t rho[32], uint8_t j, uint8_t i, poly *a)
 {
 	uint8_t seed[34], buf[168 * 20];
 	memcpy(seed, rho, 32);
 	seed[32] = j;
 	seed[33] = i;
-	for (size_t len = 168 * 5; len <= sizeof buf; len *= 2) {
+	for (size_t len = 168 * MLKEM_XOF_BLOCKS; len <= sizeof buf; len *= 2) {
 		int e = digest(EVP_shake128(), seed, sizeof seed, NULL, 0, buf, len);
 		if (e != 0)
 			return e;
@@ -485,9 +513,11 @@ int mlab_mlkem768_decaps(const uint8_t *dk, size_t dk_len, const uint8_t *ct, si
 	kpke_decrypt(dk, ct, m);
 	if ((e = G(m, 32, h, 32, kr)) == 0 && (e = J(z, 32, ct, ct_len, kbar)) == 0 &&
 	    (e = kpke_encrypt(ek, m, kr + 32, ct2)) == 0) {
-		/* implicit rejection, branch-free: K' when c = c', else K̄ */
-		uint8_t same = (uint8_t)(CRYPTO_memcmp(ct, ct2, sizeof ct2) == 0);
-		uint8_t mask = (uint8_t)-same;
+		/* implicit rejection, branch-free: K' when c = c', else K̄. diff is
+		 * 0 or not; diff | -diff has its top bit set exactly when diff ≠ 0,
+		 * so mask is 0xFF for equal ciphertexts and 0x00 otherwise. */
+		uint32_t diff = (uint32_t)CRYPTO_memcmp(ct, ct2, sizeof ct2);
+		uint8_t mask = (uint8_t)(((diff | (0u - diff)) >> 31) - 1u);
 		for (size_t i = 0; i < MLAB_MLKEM_SS_LEN; i++)
 			ss[i] = (uint8_t)((kr[i] & mask) | (kbar[i] & (uint8_t)~mask));
 	}

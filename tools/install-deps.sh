@@ -34,10 +34,19 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update
 $sudo apt-get install -y --no-install-recommends "${packages[@]}"
 # Node.js and npm for the independent ML-KEM oracle (tests/oracle: noble's
-# @noble/post-quantum, pinned by its package-lock.json). A machine that has
-# Node.js already (any >= 18) keeps it; Debian's packages otherwise.
+# @noble/post-quantum 0.7.1, pinned by its package-lock.json). A machine that
+# has Node.js already keeps it; Debian's packages otherwise (Node.js 18 in
+# Debian 12: the oracle runs on it and on 20, though noble's package.json asks
+# for >= 20.19, so npm prints an EBADENGINE warning there and goes on).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	$sudo apt-get install -y --no-install-recommends nodejs npm
 fi
+# Installed once: npm ci (from npm's cache when it can) only when the installed
+# tree is missing, incomplete, or not the locked version, so a second run needs
+# no network.
 oracle=$(cd "$(dirname "$0")/../tests/oracle" && pwd)
-npm ci --prefix "$oracle" --no-audit --no-fund --loglevel=error
+want=$(node -p "require('$oracle/package-lock.json').packages['node_modules/@noble/post-quantum'].version")
+have=$(node -p "require('$oracle/node_modules/@noble/post-quantum/package.json').version" 2>/dev/null || true)
+if [ "$have" != "$want" ] || ! npm ls --prefix "$oracle" --all >/dev/null 2>&1; then
+	npm ci --prefix "$oracle" --prefer-offline --no-audit --no-fund --loglevel=error
+fi

@@ -1,9 +1,15 @@
 /* ML-KEM-768 (lib/mlab_mlkem.c) against an implementation nobody here wrote:
- * noble's post-quantum library (npm @noble/post-quantum, FIPS 203), run by
- * Node.js through tests/oracle/mlkem.js, installed by tools/install-deps.sh.
- * For 50 random seeds and messages both compute the key pair, the
- * encapsulation to our key and the decapsulation of our ciphertext, and for
- * each a ciphertext with one bit flipped: the same implicit-rejection K. */
+ * noble's post-quantum library (npm @noble/post-quantum 0.7.1, FIPS 203), run
+ * by Node.js through tests/oracle/mlkem.mjs, installed by tools/install-deps.sh
+ * (the test fails, never skips, without it). For 50 random seeds and messages,
+ * both ways:
+ *   - noble's key pair from our seed is ours, byte for byte;
+ *   - noble encapsulates to our ek with our m: our ciphertext and K;
+ *   - noble decapsulates our ciphertext with our dk: our K;
+ *   - we encapsulate to noble's ek and decapsulate noble's ciphertext with
+ *     noble's dk, from the bytes noble printed: noble's ciphertext and K;
+ *   - a ciphertext with one bit flipped: the same implicit-rejection K̄;
+ * and an ek with a coefficient = q: noble refuses it, as we do. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -60,6 +66,15 @@ static void expect_hex(const json_t *a, const char *key, const uint8_t *want, si
 		fail_msg("case %d: %s: noble's %s differs from ours", i, what, key);
 }
 
+/* noble's hex field key of a, into out (exactly n bytes). */
+static void take_hex(const json_t *a, const char *key, uint8_t *dst, size_t n, int i)
+{
+	const char *h = json_string_value(json_object_get(a, key));
+	size_t got = 0;
+	if (!h || mlab_unhex(h, dst, n, &got) != 0 || got != n)
+		fail_msg("case %d: noble's %s is missing or not %zu bytes of hex", i, key, n);
+}
+
 static void test_noble_agrees(void **state)
 {
 	(void)state;
@@ -85,8 +100,14 @@ static void test_noble_agrees(void **state)
 		put(f, "decaps", "dk", c->dk, sizeof c->dk, "c", c->ct, sizeof c->ct);
 		put(f, "decaps", "dk", c->dk, sizeof c->dk, "c", c->bad, sizeof c->bad);
 	}
+	/* one key that fails the modulus check (FIPS 203 §7.2): coefficient 0 = q */
+	static uint8_t hostile[MLAB_MLKEM768_EK_LEN];
+	memcpy(hostile, cs[0].ek, sizeof hostile);
+	hostile[0] = 3329 & 0xFF;
+	hostile[1] = (uint8_t)((hostile[1] & 0xF0) | (3329 >> 8));
+	put(f, "encaps", "ek", hostile, sizeof hostile, "m", cs[0].m, sizeof cs[0].m);
 	fclose(f);
-	proc_src("tests/oracle/mlkem.js", script, sizeof script);
+	proc_src("tests/oracle/mlkem.mjs", script, sizeof script);
 	snprintf(cmd, sizeof cmd, "node '%s' < '%s' > '%s'", script, req, resp);
 	const char *argv[] = {"sh", "-c", cmd, NULL};
 	int rc = proc_exec(argv, out, sizeof out);
@@ -111,16 +132,37 @@ static void test_noble_agrees(void **state)
 		expect_hex(a[1], "K", c->k, sizeof c->k, i, "encaps to our ek");
 		expect_hex(a[2], "K", c->k, sizeof c->k, i, "decaps of our ciphertext");
 		expect_hex(a[3], "K", c->kbad, sizeof c->kbad, i, "implicit rejection of a flipped ciphertext");
+		/* the other way: our functions on the bytes noble printed */
+		static uint8_t nek[MLAB_MLKEM768_EK_LEN], ndk[MLAB_MLKEM768_DK_LEN], nct[MLAB_MLKEM768_CT_LEN];
+		uint8_t nk[32], ours_ct[MLAB_MLKEM768_CT_LEN], ours_k[32];
+		take_hex(a[0], "ek", nek, sizeof nek, i);
+		take_hex(a[0], "dk", ndk, sizeof ndk, i);
+		take_hex(a[1], "c", nct, sizeof nct, i);
+		take_hex(a[1], "K", nk, sizeof nk, i);
+		assert_int_equal(mlab_mlkem768_encaps_m(nek, sizeof nek, c->m, ours_ct, ours_k), 0);
+		if (memcmp(ours_ct, nct, sizeof nct) != 0 || memcmp(ours_k, nk, sizeof nk) != 0)
+			fail_msg("case %d: our encapsulation to noble's ek differs from noble's", i);
+		assert_int_equal(mlab_mlkem768_decaps(ndk, sizeof ndk, nct, sizeof nct, ours_k), 0);
+		if (memcmp(ours_k, nk, sizeof nk) != 0)
+			fail_msg("case %d: our decapsulation of noble's ciphertext is not noble's K", i);
 		for (int j = 0; j < 4; j++)
 			json_decref(a[j]);
 	}
+	json_error_t je;
+	json_t *h = fgets(line, sizeof line, f) ? json_loads(line, 0, &je) : NULL;
+	if (!h || !json_is_string(json_object_get(h, "error")))
+		fail_msg("noble did not refuse an ek with a coefficient = q");
+	fprintf(stderr, "# noble refuses the ek with a coefficient = q: %s\n",
+		json_string_value(json_object_get(h, "error")));
+	json_decref(h);
+	assert_int_equal(mlab_mlkem768_check_ek(hostile, sizeof hostile), MLAB_E_MLKEM_EK);
 	fclose(f);
 	unlink(req);
 	unlink(resp);
 	rmdir(dir);
 	fprintf(stderr,
-		"# noble ML-KEM-768 agrees on %d key pairs, encapsulations, decapsulations and implicit "
-		"rejections\n",
+		"# noble ML-KEM-768 agrees on %d key pairs, encapsulations and decapsulations both ways, and "
+		"implicit rejections\n",
 		CASES);
 }
 

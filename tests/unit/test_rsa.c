@@ -33,6 +33,7 @@
 #include <openssl/x509.h>
 
 #include "test_util.h"
+#include "wycheproof.h"
 
 #include "mlab_crypto.h"
 #include "mlab_err.h"
@@ -587,21 +588,6 @@ static void test_load_inconsistent(void **state)
 
 /* ---------------------------------------------------------------- Wycheproof */
 
-static uint8_t *hex_field(json_t *obj, const char *key, size_t *len)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-	*len = 0;
-	if (!s)
-		return NULL;
-	size_t n = strlen(s);
-	uint8_t *p = malloc(n / 2 ? n / 2 : 1);
-	if (p && mlab_unhex(s, p, n / 2, len) != 0) {
-		free(p);
-		return NULL;
-	}
-	return p;
-}
-
 /* The raw EVP path, label and all, with no implicit rejection: 1 and the
  * message, or 0 for a refused ciphertext. */
 static int raw_oaep_decrypt(EVP_PKEY *key, const uint8_t *label, size_t label_len, const uint8_t *ct, size_t ct_len,
@@ -627,18 +613,13 @@ static void test_wycheproof_oaep(void **state)
 {
 	struct fx *f = *state;
 	static const char name[] = "rsa_oaep_2048_sha256_mgf1sha256_test.json";
-	const char *src = getenv("MLAB_SRC");
-	char path[4096], pem_path[256];
-	json_error_t jerr;
+	char pem_path[256];
 	json_t *group, *test;
 	size_t gi, ti;
 	unsigned total = 0, valid = 0, invalid = 0, acceptable = 0, wrapper_exact = 0, wrapper_hidden = 0,
 		 wrapper_length = 0, disagree = 0;
 
-	snprintf(path, sizeof path, "%s/tests/vectors/wycheproof/%s", src && *src ? src : ".", name);
-	json_t *root = json_load_file(path, 0, &jerr);
-	if (!root)
-		fail_msg("cannot load %s: %s (line %d)", path, jerr.text, jerr.line);
+	json_t *root = wp_load(name);
 	path_in(f, "wycheproof.key", pem_path);
 
 	json_array_foreach(json_object_get(root, "testGroups"), gi, group)
@@ -662,8 +643,8 @@ static void test_wycheproof_oaep(void **state)
 			const char *result = json_string_value(json_object_get(test, "result"));
 			const char *comment = json_string_value(json_object_get(test, "comment"));
 			size_t ct_len, msg_len, label_len, out_len = MLAB_RSA_MAX_CT;
-			uint8_t *ct = hex_field(test, "ct", &ct_len), *msg = hex_field(test, "msg", &msg_len);
-			uint8_t *label = hex_field(test, "label", &label_len);
+			uint8_t *ct = wp_hex(test, "ct", &ct_len), *msg = wp_hex(test, "msg", &msg_len);
+			uint8_t *label = wp_hex(test, "label", &label_len);
 			uint8_t out[MLAB_RSA_MAX_CT], pm[MLAB_PREMASTER_LEN], pm2[MLAB_PREMASTER_LEN];
 			const char *why = NULL;
 

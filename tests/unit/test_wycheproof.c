@@ -29,60 +29,9 @@
 #include "mlab_group.h"
 #include "mlab_wire.h"
 
+#include "wycheproof.h"
+
 /* ---------------------------------------------------------------- helpers */
-
-struct tally {
-	const char *file;
-	unsigned total; /* cases in the file */
-	unsigned run;	/* cases given to the wrapper */
-	unsigned valid, invalid, acceptable;
-	unsigned unrepresentable; /* AEAD shapes the wrapper's API cannot express */
-	unsigned disagree;	  /* wrapper answer differs from the vector */
-};
-
-static json_t *load_vectors(const char *name)
-{
-	const char *src = getenv("MLAB_SRC");
-	char path[4096];
-	json_error_t err;
-	json_t *root;
-	int n;
-
-	if (!src || !*src)
-		src = ".";
-	n = snprintf(path, sizeof path, "%s/tests/vectors/wycheproof/%s", src, name);
-	if (n < 0 || (size_t)n >= sizeof path)
-		fail_msg("path too long for %s", name);
-	root = json_load_file(path, 0, &err);
-	if (!root)
-		fail_msg("cannot load %s: %s (line %d)", path, err.text, err.line);
-	if (!json_is_array(json_object_get(root, "testGroups"))) {
-		json_decref(root);
-		fail_msg("%s: no testGroups array", path);
-	}
-	return root;
-}
-
-/* The hex string field `key` of obj, decoded into a fresh buffer (never NULL,
- * even for zero bytes, so empty inputs reach the wrappers as real pointers).
- * NULL when the field is missing or not hex. */
-static uint8_t *hex_field(json_t *obj, const char *key, size_t *len)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-	size_t n;
-	uint8_t *p;
-
-	*len = 0;
-	if (!s)
-		return NULL;
-	n = strlen(s);
-	p = malloc(n / 2 ? n / 2 : 1);
-	if (p && mlab_unhex(s, p, n / 2, len) != 0) {
-		free(p);
-		return NULL;
-	}
-	return p;
-}
 
 static bool all_zero(const uint8_t *p, size_t n)
 {
@@ -92,80 +41,7 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return acc == 0;
 }
 
-static bool has_flag(json_t *test, const char *flag)
-{
-	size_t i;
-	json_t *f;
-
-	json_array_foreach(json_object_get(test, "flags"), i, f)
-	{
-		if (json_is_string(f) && strcmp(json_string_value(f), flag) == 0)
-			return true;
-	}
-	return false;
-}
-
-enum expect { EXPECT_VALID, EXPECT_INVALID, EXPECT_ACCEPTABLE, EXPECT_UNKNOWN };
-
-static enum expect expected_result(json_t *test)
-{
-	const char *r = json_string_value(json_object_get(test, "result"));
-	if (!r)
-		return EXPECT_UNKNOWN;
-	if (strcmp(r, "valid") == 0)
-		return EXPECT_VALID;
-	if (strcmp(r, "invalid") == 0)
-		return EXPECT_INVALID;
-	if (strcmp(r, "acceptable") == 0)
-		return EXPECT_ACCEPTABLE;
-	return EXPECT_UNKNOWN;
-}
-
-static void count_result(struct tally *t, enum expect x)
-{
-	t->total++;
-	if (x == EXPECT_VALID)
-		t->valid++;
-	else if (x == EXPECT_INVALID)
-		t->invalid++;
-	else if (x == EXPECT_ACCEPTABLE)
-		t->acceptable++;
-}
-
-static long long tc_id(json_t *test)
-{
-	return (long long)json_integer_value(json_object_get(test, "tcId"));
-}
-
-/* One disagreement: printed with the vector's tcId and comment. */
-static void disagree(struct tally *t, json_t *test, const char *fmt, ...) CMOCKA_PRINTF_ATTRIBUTE(3, 4);
-static void disagree(struct tally *t, json_t *test, const char *fmt, ...)
-{
-	const char *comment = json_string_value(json_object_get(test, "comment"));
-	const char *result = json_string_value(json_object_get(test, "result"));
-	va_list ap;
-
-	t->disagree++;
-	fprintf(stderr, "# %s tcId %lld (%s, \"%s\"): ", t->file, tc_id(test), result ? result : "?",
-		comment ? comment : "");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/* The file's numberOfTests must match what was walked (nothing silently
- * dropped), and there must be no disagreement. */
-static void finish(struct tally *t, json_t *root)
-{
-	json_int_t declared = json_integer_value(json_object_get(root, "numberOfTests"));
-	if (declared != (json_int_t)t->total) {
-		fprintf(stderr, "# %s: numberOfTests says %lld, walked %u\n", t->file, (long long)declared, t->total);
-		t->disagree++;
-	}
-}
-
-static void print_summary(const struct tally *t, const char *extra)
+static void print_summary(const struct wp_tally *t, const char *extra)
 {
 	fprintf(stderr,
 		"# wycheproof %s: %u cases, %u run through the wrapper / %u valid / %u invalid / %u acceptable / "
@@ -190,8 +66,8 @@ static void print_summary(const struct tally *t, const char *extra)
  * also offers its key cut by one byte and extended by one byte. */
 static void wycheproof_x25519(void **state)
 {
-	struct tally t = {.file = "x25519_test.json"};
-	json_t *root = load_vectors(t.file), *group, *test;
+	struct wp_tally t = {.file = "x25519_test.json"};
+	json_t *root = wp_load(t.file), *group, *test;
 	const struct mlab_group *g = mlab_group_by_name("x25519");
 	unsigned acc_ok = 0, acc_refused = 0, zero_refused = 0, length_checks = 0;
 	size_t gi, ti;
@@ -203,33 +79,33 @@ static void wycheproof_x25519(void **state)
 	{
 		json_array_foreach(json_object_get(group, "tests"), ti, test)
 		{
-			enum expect x = expected_result(test);
+			enum wp_result x = wp_result(test);
 			size_t sk_len, pub_len, shared_len, out_len = 0;
-			uint8_t *sk = hex_field(test, "private", &sk_len);
-			uint8_t *pub = hex_field(test, "public", &pub_len);
-			uint8_t *shared = hex_field(test, "shared", &shared_len);
+			uint8_t *sk = wp_hex(test, "private", &sk_len);
+			uint8_t *pub = wp_hex(test, "public", &pub_len);
+			uint8_t *shared = wp_hex(test, "shared", &shared_len);
 			uint8_t out[MLAB_MAX_SECRET], longer[33];
-			bool zero = shared && (all_zero(shared, shared_len) || has_flag(test, "ZeroSharedSecret"));
+			bool zero = shared && (all_zero(shared, shared_len) || wp_flag(test, "ZeroSharedSecret"));
 			struct mlab_dh dh;
 			int e;
 
-			count_result(&t, x);
+			wp_count(&t, test);
 			memset(&dh, 0, sizeof dh);
-			if (x == EXPECT_UNKNOWN || !sk || !pub || !shared) {
-				disagree(&t, test, "malformed test case");
+			if (x == WP_UNKNOWN || !sk || !pub || !shared) {
+				wp_disagree(&t, test, "malformed test case");
 				goto next;
 			}
 			dh.group = g;
 			dh.priv = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, sk, sk_len);
 			if (!dh.priv) {
 				/* Only a key of the wrong size can fail to import. */
-				if (x != EXPECT_INVALID)
-					disagree(&t, test, "private key (%zu bytes) does not import", sk_len);
+				if (x != WP_INVALID)
+					wp_disagree(&t, test, "private key (%zu bytes) does not import", sk_len);
 				goto next;
 			}
 			dh.pub_len = sizeof dh.pub;
 			if (EVP_PKEY_get_raw_public_key(dh.priv, dh.pub, &dh.pub_len) != 1) {
-				disagree(&t, test, "no public key from the private key");
+				wp_disagree(&t, test, "no public key from the private key");
 				goto next;
 			}
 
@@ -238,8 +114,8 @@ static void wycheproof_x25519(void **state)
 			if (pub_len > 0) {
 				e = mlab_dh_derive(&dh, pub, pub_len - 1, true, out, &out_len);
 				if (e != MLAB_E_SHARE_LENGTH)
-					disagree(&t, test, "%zu-byte public key gave %s, not share-length", pub_len - 1,
-						 mlab_err_name(e));
+					wp_disagree(&t, test, "%zu-byte public key gave %s, not share-length",
+						    pub_len - 1, mlab_err_name(e));
 				length_checks++;
 			}
 			if (pub_len < sizeof longer) {
@@ -247,8 +123,8 @@ static void wycheproof_x25519(void **state)
 				longer[pub_len] = 0;
 				e = mlab_dh_derive(&dh, longer, pub_len + 1, true, out, &out_len);
 				if (e != MLAB_E_SHARE_LENGTH)
-					disagree(&t, test, "%zu-byte public key gave %s, not share-length", pub_len + 1,
-						 mlab_err_name(e));
+					wp_disagree(&t, test, "%zu-byte public key gave %s, not share-length",
+						    pub_len + 1, mlab_err_name(e));
 				length_checks++;
 			}
 
@@ -257,33 +133,33 @@ static void wycheproof_x25519(void **state)
 			e = mlab_dh_derive(&dh, pub, pub_len, true, out, &out_len);
 			if (pub_len != g->share_len) {
 				if (e != MLAB_E_SHARE_LENGTH)
-					disagree(&t, test, "%zu-byte public key gave %s, not share-length", pub_len,
-						 mlab_err_name(e));
-				else if (x == EXPECT_VALID)
-					disagree(&t, test, "a valid case with a %zu-byte public key", pub_len);
+					wp_disagree(&t, test, "%zu-byte public key gave %s, not share-length", pub_len,
+						    mlab_err_name(e));
+				else if (x == WP_VALID)
+					wp_disagree(&t, test, "a valid case with a %zu-byte public key", pub_len);
 				goto next;
 			}
 			switch (x) {
-			case EXPECT_VALID:
+			case WP_VALID:
 				if (e != 0)
-					disagree(&t, test, "refused with %s", mlab_err_name(e));
+					wp_disagree(&t, test, "refused with %s", mlab_err_name(e));
 				else if (out_len != shared_len || memcmp(out, shared, shared_len) != 0)
-					disagree(&t, test, "wrong shared secret");
+					wp_disagree(&t, test, "wrong shared secret");
 				break;
-			case EXPECT_INVALID:
+			case WP_INVALID:
 				if (e == 0)
-					disagree(&t, test, "accepted");
+					wp_disagree(&t, test, "accepted");
 				break;
 			default: /* acceptable */
 				if (zero) {
 					if (e != MLAB_E_SHARE_LOW_ORDER)
-						disagree(&t, test, "all-zero secret gave %s, not share-low-order",
-							 mlab_err_name(e));
+						wp_disagree(&t, test, "all-zero secret gave %s, not share-low-order",
+							    mlab_err_name(e));
 					else
 						zero_refused++;
 				} else if (e == 0) {
 					if (out_len != shared_len || memcmp(out, shared, shared_len) != 0)
-						disagree(&t, test, "accepted with a wrong shared secret");
+						wp_disagree(&t, test, "accepted with a wrong shared secret");
 					else
 						acc_ok++;
 				} else {
@@ -298,7 +174,7 @@ static void wycheproof_x25519(void **state)
 			free(shared);
 		}
 	}
-	finish(&t, root);
+	wp_check_total(&t, root);
 	json_decref(root);
 	snprintf(extra, sizeof extra,
 		 "acceptable: %u all-zero refused as share-low-order, %u others derived, %u others refused; "
@@ -315,8 +191,8 @@ static void wycheproof_x25519(void **state)
  * refuses to import can only carry invalid cases. */
 static void wycheproof_ed25519(void **state)
 {
-	struct tally t = {.file = "ed25519_test.json"};
-	json_t *root = load_vectors(t.file), *group, *test;
+	struct wp_tally t = {.file = "ed25519_test.json"};
+	json_t *root = wp_load(t.file), *group, *test;
 	unsigned by_length = 0, by_invalid = 0, by_other = 0;
 	size_t gi, ti;
 	char extra[160];
@@ -325,42 +201,42 @@ static void wycheproof_ed25519(void **state)
 	json_array_foreach(json_object_get(root, "testGroups"), gi, group)
 	{
 		size_t pk_len;
-		uint8_t *pk = hex_field(json_object_get(group, "publicKey"), "pk", &pk_len);
+		uint8_t *pk = wp_hex(json_object_get(group, "publicKey"), "pk", &pk_len);
 		EVP_PKEY *key = NULL;
 		int ek = pk && pk_len == 32 ? mlab_ed25519_from_raw_public(pk, &key) : MLAB_E_SIG_LENGTH;
 
 		json_array_foreach(json_object_get(group, "tests"), ti, test)
 		{
-			enum expect x = expected_result(test);
+			enum wp_result x = wp_result(test);
 			size_t msg_len, sig_len;
-			uint8_t *msg = hex_field(test, "msg", &msg_len);
-			uint8_t *sig = hex_field(test, "sig", &sig_len);
+			uint8_t *msg = wp_hex(test, "msg", &msg_len);
+			uint8_t *sig = wp_hex(test, "sig", &sig_len);
 			int e;
 
-			count_result(&t, x);
-			if (x == EXPECT_UNKNOWN || x == EXPECT_ACCEPTABLE || !msg || !sig) {
-				disagree(&t, test, "malformed test case");
+			wp_count(&t, test);
+			if (x == WP_UNKNOWN || x == WP_ACCEPTABLE || !msg || !sig) {
+				wp_disagree(&t, test, "malformed test case");
 				goto next;
 			}
 			if (ek != 0) {
-				if (x == EXPECT_VALID)
-					disagree(&t, test, "public key refused (%s)", mlab_err_name(ek));
+				if (x == WP_VALID)
+					wp_disagree(&t, test, "public key refused (%s)", mlab_err_name(ek));
 				goto next;
 			}
 			t.run++;
 			e = mlab_ed25519_verify(key, msg, msg_len, sig, sig_len);
-			if (x == EXPECT_VALID && e != 0)
-				disagree(&t, test, "refused with %s", mlab_err_name(e));
-			else if (x == EXPECT_INVALID && e == 0)
-				disagree(&t, test, "accepted");
-			else if (x == EXPECT_INVALID && e == MLAB_E_SIG_LENGTH)
+			if (x == WP_VALID && e != 0)
+				wp_disagree(&t, test, "refused with %s", mlab_err_name(e));
+			else if (x == WP_INVALID && e == 0)
+				wp_disagree(&t, test, "accepted");
+			else if (x == WP_INVALID && e == MLAB_E_SIG_LENGTH)
 				by_length++;
-			else if (x == EXPECT_INVALID && e == MLAB_E_SIG_INVALID)
+			else if (x == WP_INVALID && e == MLAB_E_SIG_INVALID)
 				by_invalid++;
-			else if (x == EXPECT_INVALID)
+			else if (x == WP_INVALID)
 				by_other++;
 			if (e == MLAB_E_SIG_LENGTH && sig_len == 64)
-				disagree(&t, test, "64-byte signature refused as signature-length");
+				wp_disagree(&t, test, "64-byte signature refused as signature-length");
 		next:
 			free(msg);
 			free(sig);
@@ -368,7 +244,7 @@ static void wycheproof_ed25519(void **state)
 		EVP_PKEY_free(key);
 		free(pk);
 	}
-	finish(&t, root);
+	wp_check_total(&t, root);
 	json_decref(root);
 	snprintf(extra, sizeof extra, "invalid refused: %u signature-length, %u signature-invalid, %u other", by_length,
 		 by_invalid, by_other);
@@ -382,8 +258,8 @@ static void wycheproof_ed25519(void **state)
  * size over 255*32) -> non-zero. */
 static void wycheproof_hkdf_sha256(void **state)
 {
-	struct tally t = {.file = "hkdf_sha256_test.json"};
-	json_t *root = load_vectors(t.file), *group, *test;
+	struct wp_tally t = {.file = "hkdf_sha256_test.json"};
+	json_t *root = wp_load(t.file), *group, *test;
 	size_t gi, ti;
 
 	(void)state;
@@ -391,37 +267,37 @@ static void wycheproof_hkdf_sha256(void **state)
 	{
 		json_array_foreach(json_object_get(group, "tests"), ti, test)
 		{
-			enum expect x = expected_result(test);
+			enum wp_result x = wp_result(test);
 			size_t ikm_len, salt_len, info_len, okm_len, size;
-			uint8_t *ikm = hex_field(test, "ikm", &ikm_len);
-			uint8_t *salt = hex_field(test, "salt", &salt_len);
-			uint8_t *info = hex_field(test, "info", &info_len);
-			uint8_t *okm = hex_field(test, "okm", &okm_len);
+			uint8_t *ikm = wp_hex(test, "ikm", &ikm_len);
+			uint8_t *salt = wp_hex(test, "salt", &salt_len);
+			uint8_t *info = wp_hex(test, "info", &info_len);
+			uint8_t *okm = wp_hex(test, "okm", &okm_len);
 			json_int_t jsize = json_integer_value(json_object_get(test, "size"));
 			uint8_t *out = NULL;
 			int e;
 
-			count_result(&t, x);
-			if (x == EXPECT_UNKNOWN || x == EXPECT_ACCEPTABLE || !ikm || !salt || !info || !okm ||
+			wp_count(&t, test);
+			if (x == WP_UNKNOWN || x == WP_ACCEPTABLE || !ikm || !salt || !info || !okm ||
 			    !json_is_integer(json_object_get(test, "size")) || jsize < 0 || jsize > 1 << 20) {
-				disagree(&t, test, "malformed test case");
+				wp_disagree(&t, test, "malformed test case");
 				goto next;
 			}
 			size = (size_t)jsize;
 			if (!(out = malloc(size ? size : 1))) {
-				disagree(&t, test, "out of memory");
+				wp_disagree(&t, test, "out of memory");
 				goto next;
 			}
 			memset(out, 0, size ? size : 1);
 			t.run++;
 			e = mlab_hkdf(salt, salt_len, ikm, ikm_len, info, info_len, out, size);
-			if (x == EXPECT_VALID) {
+			if (x == WP_VALID) {
 				if (e != 0)
-					disagree(&t, test, "refused with %s", mlab_err_name(e));
+					wp_disagree(&t, test, "refused with %s", mlab_err_name(e));
 				else if (okm_len != size || memcmp(out, okm, size) != 0)
-					disagree(&t, test, "wrong okm");
+					wp_disagree(&t, test, "wrong okm");
 			} else if (e == 0) {
-				disagree(&t, test, "accepted (size %zu)", size);
+				wp_disagree(&t, test, "accepted (size %zu)", size);
 			}
 		next:
 			free(ikm);
@@ -431,7 +307,7 @@ static void wycheproof_hkdf_sha256(void **state)
 			free(out);
 		}
 	}
-	finish(&t, root);
+	wp_check_total(&t, root);
 	json_decref(root);
 	print_summary(&t, NULL);
 	assert_int_equal(t.disagree, 0);
@@ -456,8 +332,8 @@ static void wycheproof_hkdf_sha256(void **state)
  *            wrapper never releases unauthenticated plaintext. */
 static void wycheproof_aead(const char *file, unsigned cipher)
 {
-	struct tally t = {.file = file};
-	json_t *root = load_vectors(t.file), *group, *test;
+	struct wp_tally t = {.file = file};
+	json_t *root = wp_load(t.file), *group, *test;
 	unsigned unrep_valid = 0, unrep_invalid = 0;
 	size_t gi, ti;
 	char extra[120];
@@ -472,22 +348,21 @@ static void wycheproof_aead(const char *file, unsigned cipher)
 
 		json_array_foreach(json_object_get(group, "tests"), ti, test)
 		{
-			enum expect x = expected_result(test);
+			enum wp_result x = wp_result(test);
 			size_t key_len, iv_len, aad_len, msg_len, ct_len, tag_len;
-			uint8_t *key = hex_field(test, "key", &key_len);
-			uint8_t *iv = hex_field(test, "iv", &iv_len);
-			uint8_t *aad = hex_field(test, "aad", &aad_len);
-			uint8_t *msg = hex_field(test, "msg", &msg_len);
-			uint8_t *ct = hex_field(test, "ct", &ct_len);
-			uint8_t *tag = hex_field(test, "tag", &tag_len);
+			uint8_t *key = wp_hex(test, "key", &key_len);
+			uint8_t *iv = wp_hex(test, "iv", &iv_len);
+			uint8_t *aad = wp_hex(test, "aad", &aad_len);
+			uint8_t *msg = wp_hex(test, "msg", &msg_len);
+			uint8_t *ct = wp_hex(test, "ct", &ct_len);
+			uint8_t *tag = wp_hex(test, "tag", &tag_len);
 			uint8_t *out = NULL, got_tag[MLAB_AEAD_TAG];
 			bool case_fits;
 			int e;
 
-			count_result(&t, x);
-			if (x == EXPECT_UNKNOWN || x == EXPECT_ACCEPTABLE || !key || !iv || !aad || !msg || !ct ||
-			    !tag) {
-				disagree(&t, test, "malformed test case");
+			wp_count(&t, test);
+			if (x == WP_UNKNOWN || x == WP_ACCEPTABLE || !key || !iv || !aad || !msg || !ct || !tag) {
+				wp_disagree(&t, test, "malformed test case");
 				goto next;
 			}
 			case_fits = key_len == MLAB_AEAD_KEY && iv_len == MLAB_AEAD_IV && tag_len == MLAB_AEAD_TAG;
@@ -495,12 +370,12 @@ static void wycheproof_aead(const char *file, unsigned cipher)
 				/* Not representable: assert it really is not (the case's own
 				 * key, nonce or tag cannot fill the wrapper's fixed arrays). */
 				if (case_fits)
-					disagree(&t, test,
-						 "group says %lld/%lld/%lld bits but the case has a 32/12/16-byte "
-						 "key/iv/tag: it would be representable",
-						 (long long)key_bits, (long long)iv_bits, (long long)tag_bits);
+					wp_disagree(&t, test,
+						    "group says %lld/%lld/%lld bits but the case has a 32/12/16-byte "
+						    "key/iv/tag: it would be representable",
+						    (long long)key_bits, (long long)iv_bits, (long long)tag_bits);
 				t.unrepresentable++;
-				if (x == EXPECT_VALID)
+				if (x == WP_VALID)
 					unrep_valid++;
 				else
 					unrep_invalid++;
@@ -508,36 +383,36 @@ static void wycheproof_aead(const char *file, unsigned cipher)
 			}
 			/* Room for either direction; never NULL, even for empty text. */
 			if (!(out = malloc(ct_len > msg_len ? ct_len : msg_len ? msg_len : 1))) {
-				disagree(&t, test, "out of memory");
+				wp_disagree(&t, test, "out of memory");
 				goto next;
 			}
 			t.run++;
-			if (x == EXPECT_VALID) {
+			if (x == WP_VALID) {
 				if (ct_len != msg_len) {
-					disagree(&t, test, "valid case with |ct| %zu != |msg| %zu", ct_len, msg_len);
+					wp_disagree(&t, test, "valid case with |ct| %zu != |msg| %zu", ct_len, msg_len);
 					goto next;
 				}
 				memset(got_tag, 0, sizeof got_tag);
 				e = mlab_aead_seal(cipher, key, iv, aad, aad_len, msg, msg_len, out, got_tag);
 				if (e != 0)
-					disagree(&t, test, "seal failed with %s", mlab_err_name(e));
+					wp_disagree(&t, test, "seal failed with %s", mlab_err_name(e));
 				else if (memcmp(out, ct, ct_len) != 0)
-					disagree(&t, test, "seal gave a wrong ciphertext");
+					wp_disagree(&t, test, "seal gave a wrong ciphertext");
 				else if (memcmp(got_tag, tag, sizeof got_tag) != 0)
-					disagree(&t, test, "seal gave a wrong tag");
+					wp_disagree(&t, test, "seal gave a wrong tag");
 				memset(out, 0xa5, ct_len);
 				e = mlab_aead_open(cipher, key, iv, aad, aad_len, ct, ct_len, tag, out);
 				if (e != 0)
-					disagree(&t, test, "open failed with %s", mlab_err_name(e));
+					wp_disagree(&t, test, "open failed with %s", mlab_err_name(e));
 				else if (memcmp(out, msg, msg_len) != 0)
-					disagree(&t, test, "open gave a wrong plaintext");
+					wp_disagree(&t, test, "open gave a wrong plaintext");
 			} else {
 				memset(out, 0xa5, ct_len);
 				e = mlab_aead_open(cipher, key, iv, aad, aad_len, ct, ct_len, tag, out);
 				if (e != MLAB_E_RECORD_AUTH)
-					disagree(&t, test, "open gave %s, not record-auth", mlab_err_name(e));
+					wp_disagree(&t, test, "open gave %s, not record-auth", mlab_err_name(e));
 				if (!all_zero(out, ct_len))
-					disagree(&t, test, "plaintext buffer not wiped after a failed open");
+					wp_disagree(&t, test, "plaintext buffer not wiped after a failed open");
 			}
 		next:
 			free(key);
@@ -549,7 +424,7 @@ static void wycheproof_aead(const char *file, unsigned cipher)
 			free(out);
 		}
 	}
-	finish(&t, root);
+	wp_check_total(&t, root);
 	json_decref(root);
 	snprintf(extra, sizeof extra, " (%u valid, %u invalid: key/nonce/tag size outside the protocol's)", unrep_valid,
 		 unrep_invalid);
