@@ -627,7 +627,8 @@ static void test_unknown_key_lists_the_known_keys(void **state)
 		   "(proto, tls-version, auth, groups, cipher, kex, sign-scope, mutual, key, peer-key, timeout, idle, "
 		   "no-share-check, "
 		   "reply, sink, "
-		   "min-security, explicit-from, downgrade-sentinel, cert, static-key, rsa-key, fixed-nonce, weak-rng, max-clients)",
+		   "min-security, explicit-from, downgrade-sentinel, cert, static-key, rsa-key, fixed-nonce, weak-rng, "
+		   "max-clients)",
 		   NULL);
 	load_fails(
 	    "21-k.ini", HEAD PEERS "[mallory]\nrelay = yes\n", "21-k.ini:8:", "[mallory] relay",
