@@ -61,6 +61,10 @@ PKI := $(BIN)/keys/pki/bob.chain.pem
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
+# The fuzz harnesses' smoke runs (tests/fuzz/smoke_main.c), one per harness:
+# smoke_NAME feeds tests/fuzz/corpus_NAME and mutations of it.
+SMOKE_NAMES := frames cert pcap wire tls mlkem
+SMOKE_BIN := $(addprefix $(BUILD)/tests/smoke_,$(SMOKE_NAMES))
 
 .PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
@@ -128,14 +132,25 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_HELPER_OBJ) $(TEST_LIBS)
 $(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(TEST_HELPER_OBJ) $(TEST_LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+# Each smoke run is the driver and one harness, built with CC and the
+# project's flags (so check-asan runs them under ASan+UBSan too).
+$(BUILD)/tests/smoke_frames: $(BUILD)/tests/fuzz/fuzz_frames.o
+$(BUILD)/tests/smoke_cert: $(BUILD)/tests/fuzz/fuzz_cert.o
+$(BUILD)/tests/smoke_pcap: $(BUILD)/tests/fuzz/fuzz_pcap.o
+$(BUILD)/tests/smoke_wire: $(BUILD)/tests/fuzz/fuzz_wire_notes.o
+$(BUILD)/tests/smoke_tls: $(BUILD)/tests/fuzz/fuzz_tls_hello.o
+$(BUILD)/tests/smoke_mlkem: $(BUILD)/tests/fuzz/fuzz_mlkem.o
+$(SMOKE_BIN): $(BUILD)/tests/fuzz/smoke_main.o $(TEST_HELPER_OBJ) $(TEST_LIBS)
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(TEST_LDLIBS)
 # libnet's headers need this (libnet-config's other defines clash with _GNU_SOURCE).
 $(BUILD)/mallory/arp_poison.o: ALL_CFLAGS += -DHAVE_NET_ETHERNET_H
 $(TEST_HELPER_OBJ) $(BUILD)/tests/%.o $(BUILD)/tests/bench/%.o: ALL_CFLAGS += -Itests/helpers
 
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/tests/%,$(wildcard tests/bench/bench_*.c))
 # The benchmarks are built (not run) by make test, so they cannot rot unseen.
-test: all $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
-	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) tests/run-suites.sh $(UNIT_BIN) $(INTEG_BIN)
+test: all $(UNIT_BIN) $(SMOKE_BIN) $(INTEG_BIN) $(BENCH_BIN)
+	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) tests/run-suites.sh $(UNIT_BIN) $(SMOKE_BIN) $(INTEG_BIN)
 
 # Sanitizer reports get their own exit codes, distinct from the programs' own
 # (1-4), so a test that expects "a check failed" cannot mistake one for it.
@@ -181,7 +196,8 @@ FUZZ_CC := clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Itests/helpers -fsanitize=
 fuzz: fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem
 fuzz-frames: build/fuzz/fuzz_frames
 	@mkdir -p build/fuzz/corpus
-	$(Q)build/fuzz/fuzz_frames -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus
+	$(Q)build/fuzz/fuzz_frames -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus \
+		tests/fuzz/corpus_frames
 fuzz-cert: build/fuzz/fuzz_cert
 	@mkdir -p build/fuzz/corpus_cert
 	$(Q)build/fuzz/fuzz_cert -max_total_time=$(FUZZ_SECONDS) -max_len=16384 build/fuzz/corpus_cert \
