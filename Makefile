@@ -63,10 +63,10 @@ INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/
 TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 # The fuzz harnesses' smoke runs (tests/fuzz/smoke_main.c), one per harness:
 # smoke_NAME feeds tests/fuzz/corpus_NAME and mutations of it.
-SMOKE_NAMES := frames cert pcap wire tls mlkem scenario
+SMOKE_NAMES := frames cert pcap wire tls mlkem scenario events
 SMOKE_BIN := $(addprefix $(BUILD)/tests/smoke_,$(SMOKE_NAMES))
 
-.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario install uninstall clean format pki-refresh
+.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario fuzz-events install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
 all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(STATIC_KEYS) $(PKI) $(WS_CRYPTO)
@@ -141,6 +141,7 @@ $(BUILD)/tests/smoke_wire: $(BUILD)/tests/fuzz/fuzz_wire_notes.o
 $(BUILD)/tests/smoke_tls: $(BUILD)/tests/fuzz/fuzz_tls_hello.o
 $(BUILD)/tests/smoke_mlkem: $(BUILD)/tests/fuzz/fuzz_mlkem.o
 $(BUILD)/tests/smoke_scenario: $(BUILD)/tests/fuzz/fuzz_scenario.o
+$(BUILD)/tests/smoke_events: $(BUILD)/tests/fuzz/fuzz_events.o $(BUILD)/ui/viewmodel.o
 $(SMOKE_BIN): $(BUILD)/tests/fuzz/smoke_main.o $(TEST_HELPER_OBJ) $(TEST_LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(TEST_LDLIBS)
@@ -194,7 +195,7 @@ $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBP
 FUZZ_SECONDS ?= 60
 FUZZ_CC := clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Itests/helpers -fsanitize=fuzzer,address,undefined \
 	$(shell pkg-config --cflags $(PKGS))
-fuzz: fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario
+fuzz: fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario fuzz-events
 fuzz-frames: build/fuzz/fuzz_frames
 	@mkdir -p build/fuzz/corpus
 	$(Q)build/fuzz/fuzz_frames -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus \
@@ -247,6 +248,18 @@ build/fuzz/fuzz_scenario: tests/fuzz/fuzz_scenario.c $(FUZZ_SCENARIO_SRC) $(wild
 		mallory/*.h lib/*.c lib/*.h)
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)$(FUZZ_CC) -Ilab-scenarios -Ipeer -Imallory tests/fuzz/fuzz_scenario.c $(FUZZ_SCENARIO_SRC) \
+		lib/*.c -o $@ $(LDLIBS)
+FUZZ_EVENTS_SRC := ui/viewmodel.c lab-scenarios/report.c lab-scenarios/report_cert.c lab-scenarios/scenario.c \
+	lab-scenarios/judge.c lab-scenarios/lab_net.c lab-scenarios/ev_fields.c lab-scenarios/ev_schema.c \
+	lab-scenarios/ev_text.c peer/peer_optab.c mallory/mallory_optab.c
+fuzz-events: build/fuzz/fuzz_events
+	@mkdir -p build/fuzz/corpus_events
+	$(Q)build/fuzz/fuzz_events -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus_events \
+		tests/fuzz/corpus_events
+build/fuzz/fuzz_events: tests/fuzz/fuzz_events.c $(FUZZ_EVENTS_SRC) $(wildcard ui/*.h lab-scenarios/*.h peer/*.h \
+		mallory/*.h lib/*.c lib/*.h)
+	@mkdir -p $(@D)
+	$(call say,CLANG,$@)$(FUZZ_CC) -Iui -Ilab-scenarios -Ipeer -Imallory tests/fuzz/fuzz_events.c $(FUZZ_EVENTS_SRC) \
 		lib/*.c -o $@ $(LDLIBS)
 FUZZ_PCAP_SRC := mallory/pcap_file.c mallory/offline.c mallory/sniff.c mallory/sniff_stream.c mallory/dissect.c \
 	mallory/capture.c
