@@ -63,10 +63,10 @@ INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/
 TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 # The fuzz harnesses' smoke runs (tests/fuzz/smoke_main.c), one per harness:
 # smoke_NAME feeds tests/fuzz/corpus_NAME and mutations of it.
-SMOKE_NAMES := frames cert pcap wire tls mlkem scenario events
+SMOKE_NAMES := frames cert pcap wire tls mlkem scenario events stream
 SMOKE_BIN := $(addprefix $(BUILD)/tests/smoke_,$(SMOKE_NAMES))
 
-.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario fuzz-events install uninstall clean format pki-refresh
+.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario fuzz-events fuzz-stream install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
 all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(STATIC_KEYS) $(PKI) $(WS_CRYPTO)
@@ -142,6 +142,7 @@ $(BUILD)/tests/smoke_tls: $(BUILD)/tests/fuzz/fuzz_tls_hello.o
 $(BUILD)/tests/smoke_mlkem: $(BUILD)/tests/fuzz/fuzz_mlkem.o
 $(BUILD)/tests/smoke_scenario: $(BUILD)/tests/fuzz/fuzz_scenario.o
 $(BUILD)/tests/smoke_events: $(BUILD)/tests/fuzz/fuzz_events.o $(BUILD)/ui/viewmodel.o
+$(BUILD)/tests/smoke_stream: $(BUILD)/tests/fuzz/fuzz_stream.o
 $(SMOKE_BIN): $(BUILD)/tests/fuzz/smoke_main.o $(TEST_HELPER_OBJ) $(TEST_LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(TEST_LDLIBS)
@@ -195,7 +196,7 @@ $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBP
 FUZZ_SECONDS ?= 60
 FUZZ_CC := clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Itests/helpers -fsanitize=fuzzer,address,undefined \
 	$(shell pkg-config --cflags $(PKGS))
-fuzz: fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario fuzz-events
+fuzz: fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario fuzz-events fuzz-stream
 fuzz-frames: build/fuzz/fuzz_frames
 	@mkdir -p build/fuzz/corpus
 	$(Q)build/fuzz/fuzz_frames -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus \
@@ -261,6 +262,15 @@ build/fuzz/fuzz_events: tests/fuzz/fuzz_events.c $(FUZZ_EVENTS_SRC) $(wildcard u
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)$(FUZZ_CC) -Iui -Ilab-scenarios -Ipeer -Imallory tests/fuzz/fuzz_events.c $(FUZZ_EVENTS_SRC) \
 		lib/*.c -o $@ $(LDLIBS)
+# Everything of mallory but her main and the parts that open the network.
+FUZZ_STREAM_SRC := $(filter-out mallory/mallory.c mallory/active.c mallory/arp_poison.c,$(wildcard mallory/*.c))
+fuzz-stream: build/fuzz/fuzz_stream
+	@mkdir -p build/fuzz/corpus_stream
+	$(Q)build/fuzz/fuzz_stream -max_total_time=$(FUZZ_SECONDS) -max_len=16384 build/fuzz/corpus_stream \
+		tests/fuzz/corpus_stream
+build/fuzz/fuzz_stream: tests/fuzz/fuzz_stream.c $(FUZZ_STREAM_SRC) $(wildcard mallory/*.h lib/*.c lib/*.h)
+	@mkdir -p $(@D)
+	$(call say,CLANG,$@)$(FUZZ_CC) -Imallory tests/fuzz/fuzz_stream.c $(FUZZ_STREAM_SRC) lib/*.c -o $@ $(LDLIBS)
 FUZZ_PCAP_SRC := mallory/pcap_file.c mallory/offline.c mallory/sniff.c mallory/sniff_stream.c mallory/dissect.c \
 	mallory/capture.c
 build/fuzz/fuzz_pcap: tests/fuzz/fuzz_pcap.c $(FUZZ_PCAP_SRC) $(wildcard lib/*.c lib/*.h mallory/*.h)
