@@ -1,12 +1,14 @@
 # mitmlab — one non-recursive Makefile for every program, test and tool.
 #   make              bin/alice, bin/bob, bin/mallory, bin/mitmlab, bin/mitmlab-keygen, demo keys, lab PKI
-#   make test         every test suite; the last line reads "N passed, M failed"
+#   make test         every test suite, and a smoke run of each fuzz harness; the last line reads
+#                     "N passed, M failed"
 #   make check-asan   the same suites, built with ASan+UBSan in build/asan
 #   make demo         bob and alice run a signed exchange on loopback
 #   make bench        handshake, dlog, seed-search, lab, RSA decryption, key-establishment-kind,
 #                     TLS handshake and ML-KEM-768 benchmarks (prints medians; asserts nothing)
 #   make fuzz         libFuzzer over the codec, the engines, the certificate path, mallory's capture
-#                     reader, the capture comments, the TLS hello rewrite and ML-KEM-768 (FUZZ_SECONDS=60 each)
+#                     reader, the capture comments, the TLS hello rewrite, ML-KEM-768, scenario and
+#                     exercise files, events.jsonl and raw frames into mallory (FUZZ_SECONDS=60 each)
 #   make install PREFIX=/usr/local DESTDIR=
 # V=1 shows full command lines.
 
@@ -186,13 +188,19 @@ $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBP
 # through libpcap, pcap_file, the dissector, sniff_stream and offline),
 # fuzz_wire_notes over the frame comments of wire.pcapng (captured frames
 # through wire_notes and the pcapng writer), fuzz_tls_hello over mallory's
-# ClientHello rewrite (seeds: real OpenSSL hellos in tests/fuzz/corpus_tls),
-# fuzz_mlkem over ML-KEM-768's input checks and the KEM groups' shares (seeds:
-# Wycheproof keys and a ciphertext in tests/fuzz/corpus_mlkem).
-# `make fuzz` runs each for FUZZ_SECONDS; fuzz-frames, fuzz-cert, fuzz-pcap, fuzz-wire, fuzz-tls and
-# fuzz-mlkem run one. The corpora live in build/fuzz and grow between runs; fuzz_cert and
-# fuzz_pcap also read their seeds from tests/fuzz/corpus_cert and corpus_pcap,
-# fuzz_wire_notes from corpus_wire (frames of real runs: 06, 07, 13, 46).
+# ClientHello rewrite, fuzz_mlkem over ML-KEM-768's input checks and the KEM
+# groups' shares, fuzz_scenario over scenario files, exercise files and
+# submissions (inih, scenario_load_text, exercise_load, exercise_apply),
+# fuzz_events over a run directory's events.jsonl (the judge, the text and
+# JSON reports, the dashboard's view model), fuzz_stream over raw Ethernet
+# frames into mallory (the dissector, sniff_stream, her dh-mitm relay and
+# tcp_stream).
+# `make fuzz` runs each for FUZZ_SECONDS; fuzz-frames, fuzz-cert, fuzz-pcap, fuzz-wire, fuzz-tls,
+# fuzz-mlkem, fuzz-scenario, fuzz-events and fuzz-stream run one. The corpora live in build/fuzz
+# and grow between runs; each also reads its seeds from tests/fuzz/corpus_NAME (real runs: streams
+# and frames of wire.pcap made with tests/fuzz/pcap-seeds.py, events.jsonl, the catalog; OpenSSL's
+# hellos for tls, Wycheproof keys for mlkem, chains under a fixed root for cert), which are also
+# the smoke runs' seeds in make test (SMOKE_BIN above).
 FUZZ_SECONDS ?= 60
 FUZZ_CC := clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Itests/helpers -fsanitize=fuzzer,address,undefined \
 	$(shell pkg-config --cflags $(PKGS))
