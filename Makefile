@@ -1,12 +1,14 @@
 # mitmlab — one non-recursive Makefile for every program, test and tool.
 #   make              bin/alice, bin/bob, bin/mallory, bin/mitmlab, bin/mitmlab-keygen, demo keys, lab PKI
-#   make test         every test suite; the last line reads "N passed, M failed"
+#   make test         every test suite, and a smoke run of each fuzz harness; the last line reads
+#                     "N passed, M failed"
 #   make check-asan   the same suites, built with ASan+UBSan in build/asan
 #   make demo         bob and alice run a signed exchange on loopback
 #   make bench        handshake, dlog, seed-search, lab, RSA decryption, key-establishment-kind,
 #                     TLS handshake and ML-KEM-768 benchmarks (prints medians; asserts nothing)
 #   make fuzz         libFuzzer over the codec, the engines, the certificate path, mallory's capture
-#                     reader, the capture comments, the TLS hello rewrite and ML-KEM-768 (FUZZ_SECONDS=60 each)
+#                     reader, the capture comments, the TLS hello rewrite, ML-KEM-768, scenario and
+#                     exercise files, events.jsonl and raw frames into mallory (FUZZ_SECONDS=60 each)
 #   make install PREFIX=/usr/local DESTDIR=
 # V=1 shows full command lines.
 
@@ -61,8 +63,12 @@ PKI := $(BIN)/keys/pki/bob.chain.pem
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/test_*.c))
 TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
+# The fuzz harnesses' smoke runs (tests/fuzz/smoke_main.c), one per harness:
+# smoke_NAME feeds tests/fuzz/corpus_NAME and mutations of it.
+SMOKE_NAMES := frames cert pcap wire tls mlkem scenario events stream
+SMOKE_BIN := $(addprefix $(BUILD)/tests/smoke_,$(SMOKE_NAMES))
 
-.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem install uninstall clean format pki-refresh
+.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario fuzz-events fuzz-stream install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
 all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(STATIC_KEYS) $(PKI) $(WS_CRYPTO)
@@ -128,14 +134,28 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_HELPER_OBJ) $(TEST_LIBS)
 $(BUILD)/tests/%: $(BUILD)/tests/integration/%.o $(TEST_HELPER_OBJ) $(TEST_LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LDLIBS)
+# Each smoke run is the driver and one harness, built with CC and the
+# project's flags (so check-asan runs them under ASan+UBSan too).
+$(BUILD)/tests/smoke_frames: $(BUILD)/tests/fuzz/fuzz_frames.o
+$(BUILD)/tests/smoke_cert: $(BUILD)/tests/fuzz/fuzz_cert.o
+$(BUILD)/tests/smoke_pcap: $(BUILD)/tests/fuzz/fuzz_pcap.o
+$(BUILD)/tests/smoke_wire: $(BUILD)/tests/fuzz/fuzz_wire_notes.o
+$(BUILD)/tests/smoke_tls: $(BUILD)/tests/fuzz/fuzz_tls_hello.o
+$(BUILD)/tests/smoke_mlkem: $(BUILD)/tests/fuzz/fuzz_mlkem.o
+$(BUILD)/tests/smoke_scenario: $(BUILD)/tests/fuzz/fuzz_scenario.o
+$(BUILD)/tests/smoke_events: $(BUILD)/tests/fuzz/fuzz_events.o $(BUILD)/ui/viewmodel.o
+$(BUILD)/tests/smoke_stream: $(BUILD)/tests/fuzz/fuzz_stream.o
+$(SMOKE_BIN): $(BUILD)/tests/fuzz/smoke_main.o $(TEST_HELPER_OBJ) $(TEST_LIBS)
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(TEST_LDLIBS)
 # libnet's headers need this (libnet-config's other defines clash with _GNU_SOURCE).
 $(BUILD)/mallory/arp_poison.o: ALL_CFLAGS += -DHAVE_NET_ETHERNET_H
 $(TEST_HELPER_OBJ) $(BUILD)/tests/%.o $(BUILD)/tests/bench/%.o: ALL_CFLAGS += -Itests/helpers
 
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/tests/%,$(wildcard tests/bench/bench_*.c))
 # The benchmarks are built (not run) by make test, so they cannot rot unseen.
-test: all $(UNIT_BIN) $(INTEG_BIN) $(BENCH_BIN)
-	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) tests/run-suites.sh $(UNIT_BIN) $(INTEG_BIN)
+test: all $(UNIT_BIN) $(SMOKE_BIN) $(INTEG_BIN) $(BENCH_BIN)
+	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) tests/run-suites.sh $(UNIT_BIN) $(SMOKE_BIN) $(INTEG_BIN)
 
 # Sanitizer reports get their own exit codes, distinct from the programs' own
 # (1-4), so a test that expects "a check failed" cannot mistake one for it.
@@ -172,21 +192,27 @@ $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBP
 # through libpcap, pcap_file, the dissector, sniff_stream and offline),
 # fuzz_wire_notes over the frame comments of wire.pcapng (captured frames
 # through wire_notes and the pcapng writer), fuzz_tls_hello over mallory's
-# ClientHello rewrite (seeds: real OpenSSL hellos in tests/fuzz/corpus_tls),
-# fuzz_mlkem over ML-KEM-768's input checks and the KEM groups' shares (an input
-# is an ek and a ciphertext; seeds in tests/fuzz/corpus_mlkem, made by the
-# harness itself built with -DFUZZ_MLKEM_SEEDS).
-# `make fuzz` runs each for FUZZ_SECONDS; fuzz-frames, fuzz-cert, fuzz-pcap, fuzz-wire, fuzz-tls and
-# fuzz-mlkem run one. The corpora live in build/fuzz and grow between runs; fuzz_cert and
-# fuzz_pcap also read their seeds from tests/fuzz/corpus_cert and corpus_pcap,
-# fuzz_wire_notes from corpus_wire (frames of real runs: 06, 07, 13, 46).
+# ClientHello rewrite, fuzz_mlkem over ML-KEM-768's input checks and the KEM
+# groups' shares (an input is an ek and a ciphertext), fuzz_scenario over scenario files, exercise files and
+# submissions (inih, scenario_load_text, exercise_load, exercise_apply),
+# fuzz_events over a run directory's events.jsonl (the judge, the text and
+# JSON reports, the dashboard's view model), fuzz_stream over raw Ethernet
+# frames into mallory (the dissector, sniff_stream, her dh-mitm relay and
+# tcp_stream).
+# `make fuzz` runs each for FUZZ_SECONDS; fuzz-frames, fuzz-cert, fuzz-pcap, fuzz-wire, fuzz-tls,
+# fuzz-mlkem, fuzz-scenario, fuzz-events and fuzz-stream run one. The corpora live in build/fuzz
+# and grow between runs; each also reads its seeds from tests/fuzz/corpus_NAME (real runs: streams
+# and frames of wire.pcap made with tests/fuzz/pcap-seeds.py, events.jsonl, the catalog; OpenSSL's
+# hellos for tls, Wycheproof keys for mlkem, chains under a fixed root for cert), which are also
+# the smoke runs' seeds in make test (SMOKE_BIN above).
 FUZZ_SECONDS ?= 60
 FUZZ_CC := clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Itests/helpers -fsanitize=fuzzer,address,undefined \
 	$(shell pkg-config --cflags $(PKGS))
-fuzz: fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem
+fuzz: fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario fuzz-events fuzz-stream
 fuzz-frames: build/fuzz/fuzz_frames
 	@mkdir -p build/fuzz/corpus
-	$(Q)build/fuzz/fuzz_frames -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus
+	$(Q)build/fuzz/fuzz_frames -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus \
+		tests/fuzz/corpus_frames
 fuzz-cert: build/fuzz/fuzz_cert
 	@mkdir -p build/fuzz/corpus_cert
 	$(Q)build/fuzz/fuzz_cert -max_total_time=$(FUZZ_SECONDS) -max_len=16384 build/fuzz/corpus_cert \
@@ -224,6 +250,39 @@ fuzz-tls: build/fuzz/fuzz_tls_hello
 build/fuzz/fuzz_tls_hello: tests/fuzz/fuzz_tls_hello.c mallory/tls_hello.c mallory/tls_hello.h
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)$(FUZZ_CC) -Imallory tests/fuzz/fuzz_tls_hello.c mallory/tls_hello.c -o $@
+FUZZ_SCENARIO_SRC := lab-scenarios/scenario.c lab-scenarios/exercise.c lab-scenarios/commands.c lab-scenarios/judge.c \
+	lab-scenarios/lab_net.c lab-scenarios/ev_fields.c lab-scenarios/ev_schema.c lab-scenarios/ev_text.c \
+	peer/peer_optab.c mallory/mallory_optab.c
+fuzz-scenario: build/fuzz/fuzz_scenario
+	@mkdir -p build/fuzz/corpus_scenario
+	$(Q)build/fuzz/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -max_len=16384 build/fuzz/corpus_scenario \
+		tests/fuzz/corpus_scenario
+build/fuzz/fuzz_scenario: tests/fuzz/fuzz_scenario.c $(FUZZ_SCENARIO_SRC) $(wildcard lab-scenarios/*.h peer/*.h \
+		mallory/*.h lib/*.c lib/*.h)
+	@mkdir -p $(@D)
+	$(call say,CLANG,$@)$(FUZZ_CC) -Ilab-scenarios -Ipeer -Imallory tests/fuzz/fuzz_scenario.c $(FUZZ_SCENARIO_SRC) \
+		lib/*.c -o $@ $(LDLIBS)
+FUZZ_EVENTS_SRC := ui/viewmodel.c lab-scenarios/report.c lab-scenarios/report_cert.c lab-scenarios/scenario.c \
+	lab-scenarios/judge.c lab-scenarios/lab_net.c lab-scenarios/ev_fields.c lab-scenarios/ev_schema.c \
+	lab-scenarios/ev_text.c peer/peer_optab.c mallory/mallory_optab.c
+fuzz-events: build/fuzz/fuzz_events
+	@mkdir -p build/fuzz/corpus_events
+	$(Q)build/fuzz/fuzz_events -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus_events \
+		tests/fuzz/corpus_events
+build/fuzz/fuzz_events: tests/fuzz/fuzz_events.c $(FUZZ_EVENTS_SRC) $(wildcard ui/*.h lab-scenarios/*.h peer/*.h \
+		mallory/*.h lib/*.c lib/*.h)
+	@mkdir -p $(@D)
+	$(call say,CLANG,$@)$(FUZZ_CC) -Iui -Ilab-scenarios -Ipeer -Imallory tests/fuzz/fuzz_events.c $(FUZZ_EVENTS_SRC) \
+		lib/*.c -o $@ $(LDLIBS)
+# Everything of mallory but her main and the parts that open the network.
+FUZZ_STREAM_SRC := $(filter-out mallory/mallory.c mallory/active.c mallory/arp_poison.c,$(wildcard mallory/*.c))
+fuzz-stream: build/fuzz/fuzz_stream
+	@mkdir -p build/fuzz/corpus_stream
+	$(Q)build/fuzz/fuzz_stream -max_total_time=$(FUZZ_SECONDS) -max_len=16384 build/fuzz/corpus_stream \
+		tests/fuzz/corpus_stream
+build/fuzz/fuzz_stream: tests/fuzz/fuzz_stream.c $(FUZZ_STREAM_SRC) $(wildcard mallory/*.h lib/*.c lib/*.h)
+	@mkdir -p $(@D)
+	$(call say,CLANG,$@)$(FUZZ_CC) -Imallory tests/fuzz/fuzz_stream.c $(FUZZ_STREAM_SRC) lib/*.c -o $@ $(LDLIBS)
 FUZZ_PCAP_SRC := mallory/pcap_file.c mallory/offline.c mallory/sniff.c mallory/sniff_stream.c mallory/dissect.c \
 	mallory/capture.c
 build/fuzz/fuzz_pcap: tests/fuzz/fuzz_pcap.c $(FUZZ_PCAP_SRC) $(wildcard lib/*.c lib/*.h mallory/*.h)

@@ -5,6 +5,7 @@
 #include "exercise.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,13 @@ struct reader {
 	struct ex_ini *ini;
 	char prev_sec[64], prev_key[64];
 	int overflow;
+	/* the file, handed to inih line by line (next_line) */
+	const char *text;
+	size_t len, pos;
+	unsigned line;
+	size_t long_len; /* the line that did not fit, or 0 */
+	int limit;	 /* inih's line buffer, terminator excluded */
+	bool nul;	 /* a NUL byte in line `line` */
 };
 
 static int on_line(void *user, const char *sec, const char *key, const char *val)
@@ -47,6 +55,35 @@ static int on_line(void *user, const char *sec, const char *key, const char *val
 	return 1;
 }
 
+/* inih's reader, one file line per call. Plain ini_parse would cut a line
+ * longer than inih's buffer and parse its tail as a line of its own (a key
+ * the submission never wrote as one), and stop a line at a NUL byte: such a
+ * line ends the file here, and ex_ini_read refuses it (as scenario.c does). */
+static char *next_line(char *str, int num, void *stream)
+{
+	struct reader *r = stream;
+	if (r->pos >= r->len || num < 2)
+		return NULL;
+	const char *s = r->text + r->pos, *nl = memchr(s, '\n', r->len - r->pos);
+	size_t n = nl ? (size_t)(nl - s) : r->len - r->pos;
+	r->pos += n + (nl ? 1 : 0);
+	r->line++;
+	if (n && s[n - 1] == '\r')
+		n--;
+	if (memchr(s, '\0', n)) {
+		r->nul = true;
+		return NULL;
+	}
+	if (n > (size_t)num - 1) {
+		r->long_len = n;
+		r->limit = num - 1;
+		return NULL;
+	}
+	memcpy(str, s, n);
+	str[n] = '\0';
+	return str;
+}
+
 int ex_ini_read(const char *path, struct ex_ini *ini, char *err, size_t errlen)
 {
 	struct stat st;
@@ -57,10 +94,37 @@ int ex_ini_read(const char *path, struct ex_ini *ini, char *err, size_t errlen)
 			 stat(path, &st) != 0 ? strerror(errno) : "not a regular file of at most 1 MiB");
 		return -1;
 	}
-	int rc = ini_parse(path, on_line, &r);
-	if (rc != 0 || r.overflow) {
-		snprintf(err, errlen, "%s:%d: %s", path, rc > 0 ? rc : 0,
-			 r.overflow ? "too many lines (at most 256 keys)" : "not a valid INI line");
+	FILE *f = fopen(path, "r");
+	char *text = malloc(EX_FILE_MAX + 1);
+	size_t len = f && text ? fread(text, 1, EX_FILE_MAX + 1, f) : 0;
+	if (!f || !text || ferror(f) || len > EX_FILE_MAX) {
+		snprintf(err, errlen, "%s: %s", path,
+			 !text		     ? "out of memory"
+			 : len > EX_FILE_MAX ? "not a regular file of at most 1 MiB"
+					     : strerror(errno));
+		if (f)
+			fclose(f);
+		free(text);
+		return -1;
+	}
+	fclose(f);
+	r.text = text;
+	r.len = len;
+	int rc = ini_parse_stream(next_line, &r, on_line, &r);
+	bool cut = r.nul || r.long_len;
+	if (r.overflow)
+		snprintf(err, errlen, "%s:%d: too many lines (at most 256 keys)", path, rc > 0 ? rc : 0);
+	else if (rc > 0 && (!cut || (unsigned)rc < r.line)) /* inih's own error comes first in the file */
+		snprintf(err, errlen, "%s:%d: not a valid INI line", path, rc);
+	else if (r.nul)
+		snprintf(err, errlen, "%s:%u: a NUL byte: an INI file is text", path, r.line);
+	else if (cut)
+		snprintf(err, errlen, "%s:%u: line too long (limit %d characters, this one has %zu)", path, r.line,
+			 r.limit, r.long_len);
+	else if (rc != 0)
+		snprintf(err, errlen, "%s: %s", path, rc == -2 ? "out of memory" : "cannot parse");
+	free(text);
+	if (rc != 0 || r.overflow || cut) {
 		ex_ini_free(ini);
 		return -1;
 	}

@@ -34,7 +34,9 @@ struct exercise {
 int exercise_load(const char *path, struct exercise *x, char *err, size_t errlen);
 void exercise_free(struct exercise *x);
 
-/* Reads any INI file (bounded: 1 MiB, EX_MAX_ENTRIES entries). */
+/* Reads any INI file (bounded: 1 MiB, EX_MAX_ENTRIES entries, lines of at
+ * most inih's 199 characters; a longer line or a NUL byte is an error naming
+ * the line, never a line cut in two). */
 int ex_ini_read(const char *path, struct ex_ini *ini, char *err, size_t errlen);
 void ex_ini_free(struct ex_ini *ini);
 

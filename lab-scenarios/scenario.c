@@ -1232,15 +1232,24 @@ out:
 	return rc;
 }
 
-static int load_file(const char *path, struct scenario *sc, char *err, size_t errlen)
+/* Parses text (len bytes, the whole file; NULL: read p->file). */
+static int load(const char *path, const char *text, size_t len, struct scenario *sc, char *err, size_t errlen)
 {
 	struct sc_parse p = {.file = path, .sc = sc, .cur = -1, .err = err, .errlen = errlen};
 	build_keys(&p);
-	char *text = NULL, msg[96];
+	char *own = NULL, msg[96];
 	int r, rc = -1;
 
-	if (read_file(&p, &text, &p.len) != 0)
+	if (!text) {
+		if (read_file(&p, &own, &p.len) != 0)
+			goto out;
+		text = own;
+	} else if (len > SC_MAX_FILE) {
+		fail(&p, 0, "too large for a scenario file (limit %d KiB)", SC_MAX_FILE / 1024);
 		goto out;
+	} else {
+		p.len = len;
+	}
 	p.text = text;
 	if (!(sc->path = xstrdup_or_fail(&p, path)))
 		goto out;
@@ -1264,7 +1273,7 @@ out:
 		free(p.val[i]);
 	free(p.command);
 	free(p.probes);
-	free(text);
+	free(own);
 	return rc;
 }
 
@@ -1388,10 +1397,25 @@ int scenario_load(const char *name_or_path, const char *catalog_dir, struct scen
 	} else if (resolve(name_or_path, catalog_dir, &path, err, errlen) != 0) {
 		return -1;
 	}
-	rc = load_file(path, sc, err, errlen);
+	rc = load(path, NULL, 0, sc, err, errlen);
 	if (rc != 0)
 		scenario_free(sc);
 	free(path);
+	return rc;
+}
+
+int scenario_load_text(const char *path, const char *text, size_t len, struct scenario *sc, char *err, size_t errlen)
+{
+	memset(sc, 0, sizeof *sc);
+	if (err && errlen)
+		err[0] = '\0';
+	if (!path || !text) {
+		set_err(err, errlen, "no scenario text");
+		return -1;
+	}
+	int rc = load(path, text, len, sc, err, errlen);
+	if (rc != 0)
+		scenario_free(sc);
 	return rc;
 }
 

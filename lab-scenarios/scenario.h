@@ -58,6 +58,10 @@ struct scenario {
  * returns -1 and writes a message naming file, line, key and what was
  * expected into err. */
 int scenario_load(const char *name_or_path, const char *catalog_dir, struct scenario *sc, char *err, size_t errlen);
+/* The same for a file's text already in memory (len bytes, no terminator
+ * needed, at most the 256 KiB a file may have): path is only its name, for
+ * messages, the default scenario name and resolving a [mallory] command. */
+int scenario_load_text(const char *path, const char *text, size_t len, struct scenario *sc, char *err, size_t errlen);
 void scenario_free(struct scenario *sc);
 /* The catalog's files (*.ini), sorted by name; free with scenario_paths_free. */
 int scenario_paths(const char *catalog_dir, char ***paths, size_t *n);

@@ -794,6 +794,111 @@ static void test_unreadable_files(void **state)
 }
 
 /* ======================================================================
+ * From memory (scenario_load_text, what fuzz_scenario feeds)
+ * ====================================================================== */
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	long n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	char *buf = malloc((size_t)n ? (size_t)n : 1); /* no terminator: an over-read shows under ASan */
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void assert_prog_equal(const struct sc_prog *a, const struct sc_prog *b)
+{
+	assert_int_equal(a->present, b->present);
+	assert_int_equal(a->n_args, b->n_args);
+	for (size_t i = 0; i < a->n_args; i++)
+		assert_string_equal(a->args[i], b->args[i]);
+}
+
+static void test_load_text_is_load_of_the_file(void **state)
+{
+	(void)state;
+	char **paths;
+	size_t n, len;
+	char err[1024];
+
+	assert_int_equal(scenario_paths(catalog(), &paths, &n), 0);
+	for (size_t i = 0; i < n; i++) {
+		struct scenario a, b;
+		char *text = slurp(paths[i], &len);
+		load_ok(paths[i], NULL, &a);
+		if (scenario_load_text(paths[i], text, len, &b, err, sizeof err) != 0)
+			fail_msg("scenario_load_text(%s) failed: %s", paths[i], err);
+		assert_string_equal(a.path, b.path);
+		assert_string_equal(a.name, b.name);
+		assert_string_equal(a.title, b.title);
+		assert_string_equal(a.teaching, b.teaching);
+		assert_string_equal(a.expect, b.expect);
+		assert_int_equal(a.network, b.network);
+		assert_int_equal(a.timeout_s, b.timeout_s);
+		assert_int_equal(a.static_arp, b.static_arp);
+		assert_int_equal(a.break_classical, b.break_classical);
+		assert_true((a.leak == NULL) == (b.leak == NULL));
+		assert_prog_equal(&a.alice, &b.alice);
+		assert_prog_equal(&a.bob, &b.bob);
+		assert_prog_equal(&a.mallory, &b.mallory);
+		scenario_free(&a);
+		scenario_free(&b);
+		free(text);
+	}
+	scenario_paths_free(paths, n);
+}
+
+static void test_load_text_errors_are_the_files(void **state)
+{
+	(void)state;
+	struct scenario sc;
+	char err[1024], ferr[1024];
+	static const char bad[] = HEAD PEERS "[alice]\nauth = nonsense\n";
+
+	const char *p = fixture("31-bad.ini", bad);
+	assert_int_equal(scenario_load(p, NULL, &sc, ferr, sizeof ferr), -1);
+	assert_int_equal(scenario_load_text(p, bad, sizeof bad - 1, &sc, err, sizeof err), -1);
+	assert_string_equal(err, ferr);
+	assert_null(sc.path);
+	remove_fixture("31-bad.ini");
+
+	/* the name comes from the path given, as for a file */
+	static const char good[] = HEAD PEERS;
+	assert_int_equal(scenario_load_text("/nowhere/32-from-memory.ini", good, sizeof good - 1, &sc, err, sizeof err),
+			 0);
+	assert_string_equal(sc.name, "32-from-memory");
+	scenario_free(&sc);
+	assert_int_equal(scenario_load_text("/nowhere/bad name.ini", good, sizeof good - 1, &sc, err, sizeof err), -1);
+	assert_non_null(strstr(err, "from the file name"));
+
+	/* only len bytes are read: what follows is not the file */
+	assert_int_equal(scenario_load_text("/nowhere/33-cut.ini", good, strlen(HEAD), &sc, err, sizeof err), -1);
+	assert_non_null(strstr(err, "section [alice] is required"));
+
+	/* a NUL, the size limit, no text */
+	assert_int_equal(scenario_load_text("/nowhere/34-nul.ini", good, sizeof good, &sc, err, sizeof err), -1);
+	assert_non_null(strstr(err, "a NUL byte"));
+	size_t big = 256 * 1024 + 1;
+	char *huge = malloc(big);
+	assert_non_null(huge);
+	memset(huge, '\n', big);
+	assert_int_equal(scenario_load_text("/nowhere/35-big.ini", huge, big, &sc, err, sizeof err), -1);
+	assert_non_null(strstr(err, "too large for a scenario file (limit 256 KiB)"));
+	assert_int_equal(scenario_load_text("/nowhere/35-big.ini", huge, big - 1, &sc, err, sizeof err), -1);
+	assert_null(strstr(err, "too large"));
+	free(huge);
+	assert_int_equal(scenario_load_text("/nowhere/36-none.ini", NULL, 0, &sc, err, sizeof err), -1);
+	assert_int_equal(scenario_load_text(NULL, good, sizeof good - 1, &sc, NULL, 0), -1);
+}
+
+/* ======================================================================
  * Errors: values
  * ====================================================================== */
 
@@ -1004,6 +1109,8 @@ int main(void)
 	    cmocka_unit_test(test_syntax_error_line_numbers_count_file_lines),
 	    cmocka_unit_test(test_continuation_of_a_single_line_key),
 	    cmocka_unit_test(test_unreadable_files),
+	    cmocka_unit_test(test_load_text_is_load_of_the_file),
+	    cmocka_unit_test(test_load_text_errors_are_the_files),
 	    cmocka_unit_test(test_bad_lists),
 	    cmocka_unit_test(test_bad_words),
 	    cmocka_unit_test(test_bad_checks),
