@@ -283,8 +283,8 @@ fuzz-stream: build/fuzz/fuzz_stream
 build/fuzz/fuzz_stream: tests/fuzz/fuzz_stream.c $(FUZZ_STREAM_SRC) $(wildcard mallory/*.h lib/*.c lib/*.h)
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)$(FUZZ_CC) -Imallory tests/fuzz/fuzz_stream.c $(FUZZ_STREAM_SRC) lib/*.c -o $@ $(LDLIBS)
-FUZZ_PCAP_SRC := mallory/pcap_file.c mallory/offline.c mallory/sniff.c mallory/sniff_stream.c mallory/dissect.c \
-	mallory/capture.c
+# --decrypt reaches recovery, the TLS twin and the dissectors: the same set as fuzz_stream.
+FUZZ_PCAP_SRC := $(FUZZ_STREAM_SRC)
 build/fuzz/fuzz_pcap: tests/fuzz/fuzz_pcap.c $(FUZZ_PCAP_SRC) $(wildcard lib/*.c lib/*.h mallory/*.h)
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)$(FUZZ_CC) -Imallory tests/fuzz/fuzz_pcap.c $(FUZZ_PCAP_SRC) lib/*.c -o $@ $(LDLIBS)
