@@ -180,6 +180,7 @@ bench: all $(BENCH_BIN)
 	$(Q)$(BUILD)/tests/bench_kinds
 	$(Q)MLAB_BIN=$(abspath $(BIN)) $(BUILD)/tests/bench_tls
 	$(Q)$(BUILD)/tests/bench_mlkem
+	$(Q)$(BUILD)/tests/bench_explicit
 
 # libpeer too: bench_tls configures the engines with the programs' own option parsing.
 $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBPEER) $(LIBMALLORY) $(OPTAB_OBJ) $(LIBMLAB)

@@ -71,8 +71,9 @@ enum ev_dir { SQ_NONE, SQ_SEND, SQ_RECV, SQ_ROLE, SQ_CHANGE, SQ_PASS };
 	  "mode:s group:s cipher:s kind:s client_auth:b scope:s validate_shares:b version:s proto:s",                  \
 	  "negotiated {mode} {?kind|{kind}}{!kind|{group}} {cipher:cipher}{?client_auth| +mutual}")                    \
 	X(EV_WEAKENED, "weakened", EW_AB, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "disabled:s", "{disabled} OFF")          \
-	X(EV_PARAMS_RECEIVED, "params-received", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE, "bits:i p:s g:s checked:b", \
-	  "p {bits} bits, g {g:share}{?checked| checking}{!checked| UNCHECKED}")                                       \
+	X(EV_PARAMS_RECEIVED, "params-received", EW_A, KN_OWN, EM_NONE, SQ_NONE, MSG_NONE,                             \
+	  "bits:i p:s g:s checked:b known:s",                                                                          \
+	  "p {bits} bits{?known| = {known}}, g {g:share}{?checked| checking}{!checked| UNCHECKED}")                    \
 	X(EV_SENTINEL_SET, "sentinel-set", EW_B, KN_OWN, EM_WARN, SQ_NONE, MSG_NONE, "group:s",                        \
 	  "downgrade sentinel set ({group})")                                                                          \
 	X(EV_SENTINEL_SEEN, "sentinel-seen", EW_A, KN_OWN, EM_FAIL, SQ_NONE, MSG_NONE, "group:s",                      \

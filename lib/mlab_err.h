@@ -109,14 +109,17 @@
 	X(MLAB_E_MLKEM_CT, -61, "mlkem-ct-length", "share",                                                            \
 	  "an ML-KEM ciphertext does not have the length of its parameter set (1088 bytes for ML-KEM-768)")            \
 	X(MLAB_E_BUSY, -62, "server-busy", "io",                                                                       \
-	  "the responder already serves as many connections as it allows (--max-clients): try again later")
+	  "the responder already serves as many connections as it allows (--max-clients): try again later")            \
+	X(MLAB_E_PARAMS_COST, -63, "group-params-cost", "params",                                                      \
+	  "explicit group parameters too costly to check: an unknown p above 2048 bits, or a test past its time "      \
+	  "budget (known groups such as ffdhe2048 and ffdhe3072 are recognised by value)")
 
 enum mlab_err {
 	MLAB_OK = 0,
 #define MLAB_X_ENUM(c, v, n, k, s) c = v,
 	MLAB_ERRORS(MLAB_X_ENUM)
 #undef MLAB_X_ENUM
-	    MLAB_E_LAST = -63
+	    MLAB_E_LAST = -64
 };
 
 /* Machine name ("signature-invalid"); "unknown-error" for values out of range. */

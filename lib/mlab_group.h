@@ -178,8 +178,22 @@ int mlab_xgroup_set(struct mlab_xgroup *x, const uint8_t *p, size_t p_len, const
 /* x from a named finite-field group's parameters (the responder's). */
 int mlab_xgroup_from(struct mlab_xgroup *x, const struct mlab_group *named);
 /* What a careful receiver checks (RFC 2631 / NIST SP 800-56A): p a safe
- * prime, 2 <= g <= p-2, g^q = 1 mod p. MLAB_E_GROUP_PARAMS otherwise. */
-int mlab_xgroup_check(const struct mlab_xgroup *x);
+ * prime, 2 <= g <= p-2, g^q = 1 mod p; MLAB_E_GROUP_PARAMS otherwise. The
+ * work is bounded (docs/protocol.md §3.3): a p that is one of the known
+ * groups' (mlab_xgroup_known) needs no primality test, its own g no
+ * arithmetic at all; an unknown p above MLAB_XCHECK_MAX_BITS is refused
+ * (MLAB_E_PARAMS_COST), one below is tested with MLAB_XCHECK_ROUNDS
+ * Miller-Rabin rounds and refused (MLAB_E_PARAMS_COST) if that would run
+ * past budget_ms. */
+#define MLAB_XCHECK_MAX_BITS 2048
+#define MLAB_XCHECK_ROUNDS 32 /* a composite q passes with probability below 4^-32 = 2^-64 */
+#define MLAB_XCHECK_BUDGET_MS 250
+int mlab_xgroup_check_within(const struct mlab_xgroup *x, unsigned budget_ms);
+int mlab_xgroup_check(const struct mlab_xgroup *x); /* within MLAB_XCHECK_BUDGET_MS */
+/* The named group whose p x carries (ffdhe2048, ffdhe3072, lab-48, lab-32:
+ * the safe-prime groups), with *same_g telling whether g is the group's own
+ * too; NULL for any other p. */
+const struct mlab_group *mlab_xgroup_known(const struct mlab_xgroup *x, bool *same_g);
 /* p and g of x as they were set, into p/g (MLAB_MAX_SHARE bytes each). */
 int mlab_xgroup_bytes(const struct mlab_xgroup *x, uint8_t *p, size_t *p_len, uint8_t *g, size_t *g_len);
 

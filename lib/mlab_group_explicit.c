@@ -7,6 +7,7 @@
  * file only builds a per-session struct mlab_group and checks parameters. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bn.h>
 
@@ -105,33 +106,174 @@ int mlab_xgroup_from(struct mlab_xgroup *x, const struct mlab_group *named)
 	return e;
 }
 
-int mlab_xgroup_check(const struct mlab_xgroup *x)
+/* The groups whose p is known to be a safe prime with g of order q: found
+ * by value they need no primality test (RFC 7919 §3 lets a client recognise
+ * its groups in a legacy ServerKeyExchange). lab-64-smooth is not one. */
+static const uint16_t known_ids[] = {MLAB_GROUP_FFDHE2048, MLAB_GROUP_FFDHE3072, MLAB_GROUP_LAB48, MLAB_GROUP_LAB32};
+
+const struct mlab_group *mlab_xgroup_known(const struct mlab_xgroup *x, bool *same_g)
 {
-	BIGNUM *p = NULL, *q = NULL, *g = NULL, *pm2 = BN_new(), *t = BN_new();
+	const struct mlab_group *found = NULL;
+
+	*same_g = false;
+	for (size_t i = 0; !found && i < sizeof known_ids / sizeof known_ids[0]; i++) {
+		const struct mlab_group *named = mlab_group_by_id(known_ids[i]);
+		BIGNUM *p, *q, *g;
+		uint8_t b[MLAB_MAX_EXPLICIT_P];
+		if (!named || (size_t)named->share_len != x->p_len || mlab_group_params(named, &p, &q, &g) != 0)
+			continue;
+		if (BN_num_bytes(p) == (int)x->p_len && BN_bn2bin(p, b) == (int)x->p_len &&
+		    memcmp(b, x->p_bytes, x->p_len) == 0) {
+			found = named;
+			/* g compared as a number: a leading zero byte is the same g. */
+			BIGNUM *xg = BN_bin2bn(x->g_bytes, (int)x->g_len, NULL);
+			*same_g = xg && BN_cmp(xg, g) == 0;
+			BN_free(xg);
+		}
+		BN_free(p);
+		BN_free(q);
+		BN_free(g);
+	}
+	return found;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Miller-Rabin with MLAB_XCHECK_ROUNDS random bases, each round checked
+ * against the deadline: 1 probably prime, 0 composite, MLAB_E_PARAMS_COST
+ * past the deadline, MLAB_E_NOMEM. Trial division first, as BN_check_prime
+ * does, so most random composites cost nothing. */
+static int probably_prime(const BIGNUM *n, BN_CTX *ctx, double deadline)
+{
+	static const unsigned small[] = {3,  5,	 7,  11, 13, 17, 19, 23, 29, 31, 37, 41,
+					 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97};
+	BIGNUM *d = BN_new(), *nm1 = BN_new(), *a = BN_new(), *y = BN_new(), *range = BN_new();
+	int r = MLAB_E_NOMEM, s = 0;
+
+	if (!d || !nm1 || !a || !y || !range)
+		goto out;
+	r = 0;
+	if (!BN_is_odd(n) || BN_cmp(n, BN_value_one()) <= 0)
+		goto out;
+	for (size_t i = 0; i < sizeof small / sizeof small[0]; i++) {
+		BN_ULONG m = BN_mod_word(n, small[i]);
+		if (m == (BN_ULONG)-1) {
+			r = MLAB_E_NOMEM;
+			goto out;
+		}
+		if (m == 0) {
+			r = BN_is_word(n, small[i]);
+			goto out;
+		}
+	}
+	r = MLAB_E_NOMEM;
+	/* n - 1 = d * 2^s, d odd; bases a in [2, n-2]. */
+	if (!BN_sub(nm1, n, BN_value_one()) || !BN_copy(d, nm1) || !BN_sub(range, nm1, BN_value_one()) ||
+	    !BN_sub_word(range, 2))
+		goto out;
+	while (!BN_is_odd(d)) {
+		if (!BN_rshift1(d, d))
+			goto out;
+		s++;
+	}
+	for (int round = 0; round < MLAB_XCHECK_ROUNDS; round++) {
+		if (now_ms() > deadline) {
+			r = MLAB_E_PARAMS_COST;
+			goto out;
+		}
+		if (!BN_rand_range(a, range) || !BN_add_word(a, 2) || !BN_mod_exp(y, a, d, n, ctx))
+			goto out;
+		if (BN_is_one(y) || BN_cmp(y, nm1) == 0)
+			continue;
+		int j = 1;
+		for (; j < s; j++) {
+			if (!BN_mod_sqr(y, y, n, ctx))
+				goto out;
+			if (BN_cmp(y, nm1) == 0)
+				break;
+		}
+		if (j == s) {
+			r = 0; /* a witness: composite */
+			goto out;
+		}
+	}
+	r = 1;
+out:
+	BN_free(d);
+	BN_free(nm1);
+	BN_free(a);
+	BN_free(y);
+	BN_free(range);
+	return r;
+}
+
+int mlab_xgroup_check_within(const struct mlab_xgroup *x, unsigned budget_ms)
+{
+	BIGNUM *p = NULL, *q = NULL, *g = NULL, *pm1 = BN_new(), *pm2 = BN_new(), *t = BN_new(), *two = BN_new();
 	BN_CTX *ctx = BN_CTX_new();
+	double deadline = now_ms() + budget_ms;
+	bool same_g;
 	int e = MLAB_E_NOMEM;
 
-	if (!pm2 || !t || !ctx || !BN_hex2bn(&p, x->p) || !BN_hex2bn(&q, x->q) || !BN_hex2bn(&g, x->g) ||
-	    !BN_sub(pm2, p, BN_value_one()) || !BN_sub(pm2, pm2, BN_value_one()))
+	if (!pm1 || !pm2 || !t || !two || !ctx || !BN_hex2bn(&p, x->p) || !BN_hex2bn(&q, x->q) ||
+	    !BN_hex2bn(&g, x->g) || !BN_sub(pm1, p, BN_value_one()) || !BN_sub(pm2, pm1, BN_value_one()) ||
+	    !BN_set_word(two, 2))
 		goto out;
+	const struct mlab_group *known = mlab_xgroup_known(x, &same_g);
+	e = 0;
+	if (known && same_g)
+		goto out; /* the named group itself: nothing to compute */
 	e = MLAB_E_GROUP_PARAMS;
 	/* g = 0, 1, p-1, p or more: the degenerate generators of Cryptopals 35. */
 	if (BN_cmp(g, BN_value_one()) <= 0 || BN_cmp(g, pm2) > 0)
 		goto out;
-	/* A safe prime: then (p-1)/2 is the only large subgroup, and g^q = 1
-	 * puts g in it. Without that test a sender picks a p whose p-1 is
-	 * smooth (see lab-64-smooth) and breaks every share in it. */
-	if (BN_check_prime(p, ctx, NULL) != 1 || BN_check_prime(q, ctx, NULL) != 1)
+	if (!known) {
+		/* A safe prime: then (p-1)/2 is the only large subgroup, and g^q = 1
+		 * puts g in it. Without that test a sender picks a p whose p-1 is
+		 * smooth (see lab-64-smooth) and breaks every share in it. Bounded:
+		 * unknown p of at most MLAB_XCHECK_MAX_BITS, q by Miller-Rabin
+		 * within the budget, then p by Pocklington's criterion (p - 1 = 2q
+		 * with q prime and q > sqrt(p): 2^(p-1) = 1 and gcd(2^2 - 1, p) = 1
+		 * prove p prime) — one exponentiation instead of a second test. */
+		if (BN_num_bits(p) > MLAB_XCHECK_MAX_BITS) {
+			e = MLAB_E_PARAMS_COST;
+			goto out;
+		}
+		int r = probably_prime(q, ctx, deadline);
+		if (r != 1) {
+			e = r == 0 ? MLAB_E_GROUP_PARAMS : r;
+			goto out;
+		}
+		if (!BN_mod_exp(t, two, pm1, p, ctx)) {
+			e = MLAB_E_NOMEM;
+			goto out;
+		}
+		if (!BN_is_one(t) || BN_is_word(p, 3))
+			goto out;
+	}
+	if (!BN_mod_exp(t, g, q, p, ctx)) {
+		e = MLAB_E_NOMEM;
 		goto out;
-	if (!BN_mod_exp(t, g, q, p, ctx))
-		goto out;
+	}
 	e = BN_is_one(t) ? 0 : MLAB_E_GROUP_PARAMS;
 out:
 	BN_free(p);
 	BN_free(q);
 	BN_free(g);
+	BN_free(pm1);
 	BN_free(pm2);
 	BN_free(t);
+	BN_free(two);
 	BN_CTX_free(ctx);
 	return e;
+}
+
+int mlab_xgroup_check(const struct mlab_xgroup *x)
+{
+	return mlab_xgroup_check_within(x, MLAB_XCHECK_BUDGET_MS);
 }

@@ -744,13 +744,19 @@ static int take_params(struct mlab_kex *k, const struct mlab_key_share *ks)
 		return 0; /* the initiator sends none: mlab_share_decode checked */
 	if ((e = mlab_xgroup_set(&k->xg, ks->p, ks->p_len, ks->g, ks->g_len)) != 0)
 		return e;
-	bool check = k->cfg.validate_shares;
+	bool check = k->cfg.validate_shares, same_g;
 	const char *g = k->xg.g;
-	mlab_ev_emit(
-	    k->ev, "params-received",
-	    json_pack("{s:i,s:s,s:s,s:b}", "bits", (int)k->xg.group.bits, "p", k->xg.p, "g", g, "checked", check),
-	    "explicit group from the peer: %u-bit p, g = %.20s%s — %s", k->xg.group.bits, g, strlen(g) > 20 ? "…" : "",
-	    check ? "checking it" : "NOT CHECKED (weakened)");
+	const struct mlab_group *known = mlab_xgroup_known(&k->xg, &same_g);
+	json_t *f =
+	    json_pack("{s:i,s:s,s:s,s:b}", "bits", (int)k->xg.group.bits, "p", k->xg.p, "g", g, "checked", check);
+	if (f && known)
+		json_object_set_new(f, "known", json_string(known->name));
+	mlab_ev_emit(k->ev, "params-received", f, "explicit group from the peer: %u-bit p%s%s, g = %.20s%s — %s",
+		     k->xg.group.bits, known ? " = " : "", known ? known->name : "", g, strlen(g) > 20 ? "…" : "",
+		     !check	       ? "NOT CHECKED (weakened)"
+		     : known && same_g ? "known by value, nothing to compute"
+		     : known	       ? "known p, checking g"
+				       : "unknown p, checking it");
 	if (check && (e = mlab_xgroup_check(&k->xg)) != 0)
 		return e;
 	if (k->xg.group.sec_bits < k->cfg.min_security)

@@ -9,6 +9,12 @@
  *               degenerate generators 0, 1, p-1, p, p+1, a non-safe p
  *               (lab-64-smooth), a composite p and a generator outside the
  *               order-q subgroup fail with MLAB_E_GROUP_PARAMS.
+ *   cost        the bounded check: known groups found by value (ffdhe2048
+ *               and ffdhe3072 with their own g compute nothing), an unknown
+ *               2048-bit safe prime (RFC 3526's MODP group, which the lab
+ *               does not name) tested and accepted, a composite q and a
+ *               prime q with composite 2q+1 refused, an unknown 3072-bit p
+ *               and a spent budget refused with MLAB_E_PARAMS_COST.
  *   engine      two engines in memory (alice initiator, bob responder); a
  *               tamper step between them plays mallory on single frames: g
  *               replaced in bob's KeyShare, p and g added to alice's, the
@@ -600,6 +606,148 @@ static void test_xgroup_check_non_subgroup_g_ffdhe2048(void **s)
 }
 
 /* ======================================================================
+ * The check's cost
+ * ====================================================================== */
+
+/* x from a BIGNUM p and a one-byte g. */
+static struct mlab_xgroup *xgroup_of(const BIGNUM *p, uint8_t g)
+{
+	struct mlab_xgroup *x = malloc(sizeof *x);
+	uint8_t pb[MLAB_MAX_EXPLICIT_P];
+	assert_non_null(x);
+	int n = BN_bn2bin(p, pb);
+	assert_err(mlab_xgroup_set(x, pb, (size_t)n, &g, 1), 0);
+	return x;
+}
+
+static void test_xcheck_known_groups(void **s)
+{
+	(void)s;
+	struct mlab_xgroup *x = malloc(sizeof *x);
+	const uint16_t ids[] = {MLAB_GROUP_FFDHE2048, MLAB_GROUP_FFDHE3072, MLAB_GROUP_LAB48, MLAB_GROUP_LAB32};
+	bool same_g = false;
+	assert_non_null(x);
+	for (size_t i = 0; i < N_OF(ids); i++) {
+		assert_err(mlab_xgroup_from(x, mlab_group_by_id(ids[i])), 0);
+		assert_ptr_equal(mlab_xgroup_known(x, &same_g), mlab_group_by_id(ids[i]));
+		assert_true(same_g);
+		/* Its own g needs no arithmetic: not even a zero budget stops it. */
+		assert_err(mlab_xgroup_check_within(x, 0), 0);
+	}
+	/* lab-64-smooth's p is not a safe prime: not known, and refused. */
+	assert_err(mlab_xgroup_from(x, mlab_group_by_id(MLAB_GROUP_LAB64_SMOOTH)), 0);
+	assert_null(mlab_xgroup_known(x, &same_g));
+	assert_err(mlab_xgroup_check(x), MLAB_E_GROUP_PARAMS);
+	free(x);
+
+	/* ffdhe3072's p with another g: known p, g checked (4 = 2^2 is in the
+	 * subgroup; p-1 is not, and 1 is degenerate). */
+	BIGNUM *p, *q, *g;
+	assert_err(mlab_group_params(mlab_group_by_id(MLAB_GROUP_FFDHE3072), &p, &q, &g), 0);
+	x = xgroup_of(p, 4);
+	assert_non_null(mlab_xgroup_known(x, &same_g));
+	assert_false(same_g);
+	assert_err(mlab_xgroup_check(x), 0);
+	free(x);
+	x = xgroup_of(p, 1);
+	assert_err(mlab_xgroup_check(x), MLAB_E_GROUP_PARAMS);
+	free(x);
+	/* A g with a leading zero byte is still the group's own. */
+	uint8_t pb[MLAB_MAX_EXPLICIT_P], g2[2] = {0, 2};
+	int n = BN_bn2bin(p, pb);
+	x = malloc(sizeof *x);
+	assert_non_null(x);
+	assert_err(mlab_xgroup_set(x, pb, (size_t)n, g2, 2), 0);
+	assert_non_null(mlab_xgroup_known(x, &same_g));
+	assert_true(same_g);
+	free(x);
+	BN_free(p);
+	BN_free(q);
+	BN_free(g);
+}
+
+/* RFC 3526's 2048-bit MODP group: a safe prime the lab does not name, so
+ * it takes the whole bounded test. The budget is wide here: under valgrind
+ * the test runs fifty times slower than the budget was made for. */
+static void test_xcheck_unknown_2048(void **s)
+{
+	(void)s;
+	BIGNUM *p = BN_get_rfc3526_prime_2048(NULL);
+	bool same_g;
+	assert_non_null(p);
+	struct mlab_xgroup *x = xgroup_of(p, 2);
+	assert_null(mlab_xgroup_known(x, &same_g));
+	assert_err(mlab_xgroup_check_within(x, 600000), 0);
+	/* The budget is checked before every Miller-Rabin round. */
+	assert_err(mlab_xgroup_check_within(x, 0), MLAB_E_PARAMS_COST);
+	free(x);
+	/* A non-residue passes the range and the primality test, then fails
+	 * g^q = 1: p = 7 mod 8, so -1 is a non-residue and 2 a residue, and
+	 * g = p - 2 = -2 is outside the subgroup of order q. */
+	BIGNUM *pm2 = BN_dup(p);
+	uint8_t pb[MLAB_MAX_EXPLICIT_P], gb[MLAB_MAX_EXPLICIT_P];
+	assert_non_null(pm2);
+	assert_int_equal(BN_mod_word(p, 8), 7);
+	assert_true(BN_sub_word(pm2, 2));
+	int pl = BN_bn2bin(p, pb), gl = BN_bn2bin(pm2, gb);
+	x = malloc(sizeof *x);
+	assert_non_null(x);
+	assert_err(mlab_xgroup_set(x, pb, (size_t)pl, gb, (size_t)gl), 0);
+	assert_err(mlab_xgroup_check_within(x, 600000), MLAB_E_GROUP_PARAMS);
+	free(x);
+	BN_free(pm2);
+	BN_free(p);
+}
+
+static void test_xcheck_unknown_composite(void **s)
+{
+	(void)s;
+	BN_CTX *ctx = BN_CTX_new();
+	BIGNUM *a = BN_get_rfc2409_prime_1024(NULL), *b = BN_get_rfc2409_prime_768(NULL), *q = BN_new(), *p = BN_new();
+	assert_true(ctx && a && b && q && p);
+	/* q = the product of two large primes (no small factor for trial
+	 * division to find): Miller-Rabin must. p = 2q + 1 is 1793 bits. */
+	assert_true(BN_mul(q, a, b, ctx) && BN_lshift1(p, q) && BN_add_word(p, 1));
+	struct mlab_xgroup *x = xgroup_of(p, 4);
+	assert_err(mlab_xgroup_check_within(x, 600000), MLAB_E_GROUP_PARAMS);
+	free(x);
+	/* q prime (RFC 2409's 1024-bit p) but 2q + 1 composite: Pocklington's
+	 * step refuses it (checked here with OpenSSL's own test). */
+	assert_true(BN_lshift1(p, a) && BN_add_word(p, 1));
+	assert_int_equal(BN_check_prime(p, ctx, NULL), 0);
+	assert_int_equal(BN_check_prime(a, ctx, NULL), 1);
+	x = xgroup_of(p, 4);
+	assert_err(mlab_xgroup_check_within(x, 600000), MLAB_E_GROUP_PARAMS);
+	free(x);
+	BN_free(a);
+	BN_free(b);
+	BN_free(q);
+	BN_free(p);
+	BN_CTX_free(ctx);
+}
+
+/* An unknown p above 2048 bits is refused before any arithmetic, however
+ * wide the budget; 3072-bit parameters are only ever ffdhe3072's. */
+static void test_xcheck_unknown_3072_refused(void **s)
+{
+	(void)s;
+	BIGNUM *p = BN_get_rfc3526_prime_3072(NULL);
+	assert_non_null(p);
+	struct mlab_xgroup *x = xgroup_of(p, 2);
+	assert_err(mlab_xgroup_check_within(x, 600000), MLAB_E_PARAMS_COST);
+	free(x);
+	/* 2049 bits: the same. */
+	BIGNUM *big = BN_get_rfc3526_prime_2048(NULL);
+	assert_non_null(big);
+	assert_true(BN_set_bit(big, 2048));
+	x = xgroup_of(big, 2);
+	assert_err(mlab_xgroup_check_within(x, 600000), MLAB_E_PARAMS_COST);
+	free(x);
+	BN_free(big);
+	BN_free(p);
+}
+
+/* ======================================================================
  * Two engines in memory, with a tamper step between them
  * ====================================================================== */
 
@@ -626,6 +774,10 @@ struct tamper {
 	uint8_t g[MLAB_MAX_SHARE];
 	size_t g_len;
 	bool share_one;
+	/* Bob's KeyShare: p replaced (p_len > 0), with g = 2 and a share of
+	 * 4, p's length, so that only p is in question. */
+	uint8_t p[MLAB_MAX_EXPLICIT_P];
+	size_t p_len;
 	/* Alice's KeyShare: p and g added (lab-48's). */
 	bool add_params;
 	/* Alice's ClientHello: group offer replaced (n_groups > 0). */
@@ -723,7 +875,21 @@ static void apply_tamper(struct world *w, int dir, uint8_t type, uint8_t *body, 
 
 	assert_non_null(fb);
 	mlab_wr_init(&fw, fb, MLAB_MAX_FRAME);
-	if (dir == TO_ALICE && type == MLAB_MSG_KEY_SHARE && (t->g_len || t->share_one)) {
+	if (dir == TO_ALICE && type == MLAB_MSG_KEY_SHARE && t->p_len) {
+		static const uint8_t two[] = {2};
+		struct mlab_key_share ks;
+		assert_err(mlab_key_share_decode(orig, *len, &ks), 0);
+		memset(one, 0, t->p_len);
+		one[t->p_len - 1] = 4;
+		ks.p = t->p;
+		ks.p_len = (uint16_t)t->p_len;
+		ks.g = two;
+		ks.g_len = 1;
+		ks.share = one;
+		ks.len = (uint16_t)t->p_len;
+		assert_err(mlab_key_share_encode(&fw, &ks), 0);
+		put_body(&fw, body, len);
+	} else if (dir == TO_ALICE && type == MLAB_MSG_KEY_SHARE && (t->g_len || t->share_one)) {
 		struct mlab_key_share ks;
 		assert_err(mlab_key_share_decode(orig, *len, &ks), 0);
 		assert_int_equal(ks.group, MLAB_GROUP_EXPLICIT);
@@ -973,6 +1139,8 @@ static void explicit_happy(uint16_t from, bool validate)
 	json_t *e = ev_get(&w->a, "params-received");
 	assert_int_equal(json_integer_value(json_object_get(e, "bits")), named->bits);
 	assert_int_equal(json_is_true(json_object_get(e, "checked")), validate);
+	/* Every group a responder sends from is one the initiator knows. */
+	assert_string_equal(json_string_value(json_object_get(e, "known")), named->name);
 	named_pg(from, p, &pl, g, &gl);
 	mlab_hex(p, pl, hex);
 	assert_true(strcasecmp(json_string_value(json_object_get(e, "p")), hex) == 0);
@@ -1004,6 +1172,12 @@ static void test_engine_explicit_ffdhe2048(void **s)
 {
 	(void)s;
 	explicit_happy(MLAB_GROUP_FFDHE2048, true);
+}
+
+static void test_engine_explicit_ffdhe3072(void **s)
+{
+	(void)s;
+	explicit_happy(MLAB_GROUP_FFDHE3072, true);
 }
 
 static void test_engine_explicit_lab48(void **s)
@@ -1085,6 +1259,34 @@ static void test_engine_validating_refuses_degenerate_g(void **s)
 		assert_sent(w, TO_BOB, sent, N_OF(sent));
 		world_free(w);
 	}
+}
+
+/* A hostile responder's unknown 3072-bit p: refused at once (the cost
+ * error, check params), with no share of alice's sent. RFC 3526's 2048-bit
+ * p in its place is tested and accepted; alice then fails only on bob's
+ * Finished, because the share she answered was computed in another group. */
+static void test_engine_unknown_p(void **s)
+{
+	(void)s;
+	BIGNUM *p3 = BN_get_rfc3526_prime_3072(NULL);
+	const uint8_t sent[] = {MLAB_MSG_CLIENT_HELLO, MLAB_MSG_ALERT};
+	struct mlab_kex_config a = cfg_of(MLAB_INITIATOR, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+	struct mlab_kex_config b = cfg_of(MLAB_RESPONDER, MLAB_MODE_NONE, MLAB_GROUP_EXPLICIT);
+	assert_non_null(p3);
+	b.explicit_from = MLAB_GROUP_FFDHE3072;
+	struct world *w = world_new(&a, &b);
+	w->t.p_len = (size_t)BN_bn2bin(p3, w->t.p);
+	run(w);
+	assert_failed(w, &w->a, MLAB_E_PARAMS_COST);
+	assert_string_equal(ev_str(&w->a, "error", "check"), "params");
+	json_t *e = ev_get(&w->a, "params-received");
+	assert_non_null(e);
+	assert_int_equal(json_integer_value(json_object_get(e, "bits")), 3072);
+	assert_null(json_object_get(e, "known"));
+	assert_int_equal(ev_count(&w->a, "share-sent"), 0);
+	assert_sent(w, TO_BOB, sent, N_OF(sent));
+	world_free(w);
+	BN_free(p3);
 }
 
 /* The transcript of frames as alice saw them (sent and received), in
@@ -1926,6 +2128,12 @@ int main(void)
 	    cmocka_unit_test(test_xgroup_check_not_safe_prime),
 	    cmocka_unit_test(test_xgroup_check_non_subgroup_g_lab48),
 	    cmocka_unit_test(test_xgroup_check_non_subgroup_g_ffdhe2048),
+	    cmocka_unit_test(test_xcheck_known_groups),
+	    cmocka_unit_test(test_xcheck_unknown_2048),
+	    cmocka_unit_test(test_xcheck_unknown_composite),
+	    cmocka_unit_test(test_xcheck_unknown_3072_refused),
+	    cmocka_unit_test_teardown(test_engine_unknown_p, cleanup),
+	    cmocka_unit_test_teardown(test_engine_explicit_ffdhe3072, cleanup),
 	    cmocka_unit_test_teardown(test_engine_explicit_ffdhe2048, cleanup),
 	    cmocka_unit_test_teardown(test_engine_explicit_lab48, cleanup),
 	    cmocka_unit_test_teardown(test_engine_explicit_lab48_weakened, cleanup),

@@ -134,6 +134,7 @@ local alert_names = {
 	[60] = "mlkem-dk",
 	[61] = "mlkem-ct-length",
 	[62] = "server-busy",
+	[63] = "group-params-cost",
 }
 
 local f = {
