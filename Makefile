@@ -3,9 +3,11 @@
 #   make test         every test suite, and a smoke run of each fuzz harness; the last line reads
 #                     "N passed, M failed"
 #   make check-asan   the same suites, built with ASan+UBSan in build/asan
+#   make check-valgrind  the unit suites and a session of each program under valgrind (build/vg)
 #   make demo         bob and alice run a signed exchange on loopback
 #   make bench        handshake, dlog, seed-search, lab, RSA decryption, key-establishment-kind,
-#                     TLS handshake and ML-KEM-768 benchmarks (prints medians; asserts nothing)
+#                     TLS handshake, ML-KEM-768 and explicit-parameter benchmarks (prints medians;
+#                     asserts nothing)
 #   make fuzz         libFuzzer over the codec, the engines, the certificate path, mallory's capture
 #                     reader, the capture comments, the TLS hello rewrite, ML-KEM-768, scenario and
 #                     exercise files, events.jsonl and raw frames into mallory (FUZZ_SECONDS=60 each)
@@ -68,7 +70,7 @@ TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 SMOKE_NAMES := frames cert pcap wire tls mlkem scenario events stream
 SMOKE_BIN := $(addprefix $(BUILD)/tests/smoke_,$(SMOKE_NAMES))
 
-.PHONY: all test check-asan bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario fuzz-events fuzz-stream install uninstall clean format pki-refresh
+.PHONY: all test check-asan check-valgrind unit-suites bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario fuzz-events fuzz-stream install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
 all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(STATIC_KEYS) $(PKI) $(WS_CRYPTO)
@@ -165,6 +167,13 @@ test: all $(UNIT_BIN) $(SMOKE_BIN) $(INTEG_BIN) $(BENCH_BIN)
 # checks stay on, and leaks are checked in every suite outside the lab.
 check-asan:
 	$(Q)ASAN_OPTIONS=exitcode=86:detect_leaks=1 UBSAN_OPTIONS=exitcode=87:print_stacktrace=1 $(MAKE) --no-print-directory SAN=1 BUILD=build/asan BIN=build/asan/bin CFLAGS="-O1 -g" test
+
+# valgrind's memcheck over the unit suites and one session of each program
+# (tools/check-valgrind.sh), on a plain -O1 build of its own in build/vg.
+check-valgrind:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/vg BIN=build/vg/bin CFLAGS="-O1 -g" all unit-suites
+	$(Q)tools/check-valgrind.sh build/vg/bin build/vg/tests
+unit-suites: $(UNIT_BIN)
 
 demo: all
 	$(Q)MLAB_BIN=$(BIN) tools/demo.sh
