@@ -4,6 +4,7 @@
 #                     "N passed, M failed"
 #   make check-asan   the same suites, built with ASan+UBSan in build/asan
 #   make check-valgrind  the unit suites and a session of each program under valgrind (build/vg)
+#   make soak         mitmlab check of the catalog 20 times in a row, serial and --jobs, root and not
 #   make demo         bob and alice run a signed exchange on loopback
 #   make bench        handshake, dlog, seed-search, lab, RSA decryption, key-establishment-kind,
 #                     TLS handshake, ML-KEM-768 and explicit-parameter benchmarks (prints medians;
@@ -70,7 +71,7 @@ TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 SMOKE_NAMES := frames cert pcap wire tls mlkem scenario events stream
 SMOKE_BIN := $(addprefix $(BUILD)/tests/smoke_,$(SMOKE_NAMES))
 
-.PHONY: all test check-asan check-valgrind unit-suites bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario fuzz-events fuzz-stream install uninstall clean format pki-refresh
+.PHONY: all test check-asan check-valgrind unit-suites soak bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario fuzz-events fuzz-stream install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
 all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(STATIC_KEYS) $(PKI) $(WS_CRYPTO)
@@ -174,6 +175,12 @@ check-valgrind:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/vg BIN=build/vg/bin CFLAGS="-O1 -g" all unit-suites
 	$(Q)tools/check-valgrind.sh build/vg/bin build/vg/tests
 unit-suites: $(UNIT_BIN)
+
+# Flake hunting (tools/soak.sh): the whole catalog's mitmlab check SOAK_ROUNDS
+# times serially and with --jobs, as this user and (from root) as nobody.
+SOAK_ROUNDS ?= 20
+soak: all
+	$(Q)tools/soak.sh --rounds $(SOAK_ROUNDS)
 
 demo: all
 	$(Q)MLAB_BIN=$(BIN) tools/demo.sh
