@@ -92,6 +92,11 @@ static int pump(struct dir_state *d, enum tamper_dir dir, const struct tamper *t
 			case TAMPER_DROP:
 				drop = 1;
 				break;
+			case TAMPER_REPLACE_BODY:
+				memcpy(b, t->data, t->data_len);
+				put_u32(frame + 1, (uint32_t)t->data_len);
+				flen = MLAB_FRAME_HDR + t->data_len;
+				break;
 			case TAMPER_RETYPE:
 				frame[0] = t->data[0];
 				break;

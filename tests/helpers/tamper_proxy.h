@@ -23,6 +23,7 @@ enum tamper_action {
 	TAMPER_REFLECT,	      /* send it back to its sender, not on */
 	TAMPER_HOLD,	      /* send it after the next frame of that direction (reorder) */
 	TAMPER_EMPTY,	      /* the header with length 0, no body */
+	TAMPER_REPLACE_BODY,  /* the body replaced by `data` (data_len bytes; the length follows) */
 };
 
 struct tamper {

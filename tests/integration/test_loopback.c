@@ -299,6 +299,42 @@ static void test_raw_record_first(void **state)
 	raw_then_honest(rec, sizeof rec, "unexpected-message");
 }
 
+/* A hostile responder's explicit parameters with an unknown 3072-bit p
+ * (RFC 3526's MODP prime, which the lab does not name) in place of bob's
+ * ffdhe2048: alice refuses them before any arithmetic (protocol.md §3.3:
+ * group-params-cost) instead of spending seconds on primality tests. */
+static void test_hostile_unknown_3072_p(void **state)
+{
+	(void)state;
+	struct attack a = {.name = "unknown 3072-bit p",
+			   .auth = "none",
+			   .group = "explicit",
+			   .t = {.dir = TAMPER_TO_ALICE, .type = MLAB_MSG_KEY_SHARE, .action = TAMPER_REPLACE_BODY},
+			   .alice_error = "group-params-cost",
+			   .bob_error = "peer-alert"};
+	uint8_t p[384], share[384] = {0}, frame[MLAB_FRAME_HDR + 1024];
+	const uint8_t g = 2;
+	BIGNUM *bp = BN_get_rfc3526_prime_3072(NULL);
+	assert_non_null(bp);
+	assert_int_equal(BN_bn2binpad(bp, p, sizeof p), (int)sizeof p);
+	BN_free(bp);
+	share[sizeof share - 1] = 4;
+	struct mlab_key_share ks = {.group = MLAB_GROUP_EXPLICIT,
+				    .len = sizeof share,
+				    .share = share,
+				    .p = p,
+				    .p_len = sizeof p,
+				    .g = &g,
+				    .g_len = 1};
+	struct mlab_wr w;
+	mlab_wr_init(&w, frame, sizeof frame);
+	assert_int_equal(mlab_key_share_encode(&w, &ks), 0);
+	a.t.data_len = w.len - MLAB_FRAME_HDR;
+	assert_true(a.t.data_len <= sizeof a.t.data);
+	memcpy(a.t.data, frame + MLAB_FRAME_HDR, a.t.data_len);
+	run_attack(&a, NULL);
+}
+
 static void test_wrong_pin_key(void **state)
 {
 	(void)state;
@@ -655,7 +691,7 @@ static struct attack attacks[] = {
 int main(void)
 {
 	enum { NC = sizeof combos / sizeof combos[0], NA = sizeof attacks / sizeof attacks[0] };
-	struct CMUnitTest tests[NC + NA + 12];
+	struct CMUnitTest tests[NC + NA + 13];
 	char names[NC][96];
 	size_t n = 0;
 
@@ -667,6 +703,7 @@ int main(void)
 	for (size_t i = 0; i < NA; i++)
 		tests[n++] = (struct CMUnitTest){attacks[i].name, test_attack, NULL, NULL, &attacks[i]};
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_wrong_pin_key);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hostile_unknown_3072_p);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_huge_length);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_unknown_type);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_slow_drip);
