@@ -2,7 +2,8 @@
  * would otherwise drift: docs/scenarios.md's `expect-check` row must name
  * every distinct check of lib/mlab_err.h, each once, split the way the
  * scenario parser splits them (detections accepted, the others refused); the
- * README's status table must count the catalog's scenarios as they are.
+ * README's status table must count the catalog's scenarios as they are;
+ * tests/HOSTILE-INPUT-MAP must name only tests that exist.
  * The repository is found through MLAB_SRC (set by make test). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -234,6 +235,164 @@ static void test_man_pages_lint_clean(void **state)
 	}
 }
 
+/* tests/HOSTILE-INPUT-MAP, ../shared/HOSTILE-INPUT.md case by case: every
+ * reference "FILE: NAME" names a file of the repository holding the test
+ * function NAME ("static void NAME(") or the quoted case name NAME of one of
+ * its tables; every case covers bob and alice (bob:/alice: lines, or both:)
+ * or says GAP or N/A for the role, with no reference beside it. A test
+ * renamed or removed fails here; the GAP and N/A lines are counted and
+ * printed. The format is the file's own header. */
+enum { MAP_BOB, MAP_ALICE, MAP_ROLES };
+
+struct map_case {
+	const char *title;
+	unsigned line;
+	bool ref[MAP_ROLES], mark[MAP_ROLES];
+};
+
+/* The case is complete: each role is covered or marked, never both. */
+static void map_case_done(const struct map_case *c, unsigned *covered)
+{
+	static const char *const role[MAP_ROLES] = {"bob", "alice"};
+	if (!c->title)
+		return;
+	for (int r = 0; r < MAP_ROLES; r++) {
+		if (!c->ref[r] && !c->mark[r])
+			fail_msg("tests/HOSTILE-INPUT-MAP:%u: '%s' names no test against %s, and no GAP or N/A for it",
+				 c->line, c->title, role[r]);
+		if (c->ref[r] && c->mark[r])
+			fail_msg("tests/HOSTILE-INPUT-MAP:%u: '%s' has tests against %s and a GAP or N/A for it too",
+				 c->line, c->title, role[r]);
+	}
+	if (c->ref[MAP_BOB] && c->ref[MAP_ALICE])
+		(*covered)++;
+}
+
+static bool is_ident(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+}
+
+/* "FILE: NAME" of line no exists. */
+static void map_check_ref(unsigned no, const char *ref)
+{
+	const char *colon = strstr(ref, ": ");
+	char file[256], want[256];
+	if (!colon || colon == ref || (size_t)(colon - ref) >= sizeof file)
+		fail_msg("tests/HOSTILE-INPUT-MAP:%u: '%s' is not FILE: NAME", no, ref);
+	memcpy(file, ref, (size_t)(colon - ref));
+	file[colon - ref] = '\0';
+	const char *name = colon + 2;
+	size_t nl = strlen(name);
+	if (name[0] == '"') {
+		if (nl < 3 || name[nl - 1] != '"' || memchr(name + 1, '"', nl - 2))
+			fail_msg("tests/HOSTILE-INPUT-MAP:%u: %s is not one quoted case name", no, name);
+		snprintf(want, sizeof want, "%s", name);
+	} else {
+		if (nl == 0 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != nl)
+			fail_msg("tests/HOSTILE-INPUT-MAP:%u: '%s' is neither a function name nor a quoted case name",
+				 no, name);
+		snprintf(want, sizeof want, "static void %s(", name);
+	}
+	const char *src = getenv("MLAB_SRC");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", src && *src ? src : ".", file);
+	if (access(path, R_OK) != 0)
+		fail_msg("tests/HOSTILE-INPUT-MAP:%u: %s does not exist", no, file);
+	char *text = slurp(file);
+	bool found = strstr(text, want) != NULL;
+	/* A function is run too: named again besides its definition (in
+	 * main's table, or a macro that makes its cases). */
+	unsigned uses = 0;
+	for (const char *t = text; name[0] != '"' && (t = strstr(t, name)); t += nl)
+		uses += (t == text || !is_ident(t[-1])) && !is_ident(t[nl]);
+	free(text);
+	if (!found)
+		fail_msg("tests/HOSTILE-INPUT-MAP:%u: %s has no %s %s (renamed or removed? update the map)", no, file,
+			 name[0] == '"' ? "case" : "test", name);
+	if (name[0] != '"' && uses < 2)
+		fail_msg("tests/HOSTILE-INPUT-MAP:%u: %s defines %s but never runs it", no, file, name);
+}
+
+static void test_hostile_input_map(void **state)
+{
+	(void)state;
+	static const char *const sections[] = {
+	    "Framing",	"Order", "Negotiation", "Key shares", "Certificates and signatures", "Finished and records",
+	    "Resources"};
+	enum { N_SECTIONS = sizeof sections / sizeof sections[0] };
+	unsigned seen[N_SECTIONS] = {0}, no = 0, n_cases = 0, covered = 0, gaps = 0, nas = 0;
+	struct map_case c = {0};
+	char *map = slurp("tests/HOSTILE-INPUT-MAP");
+
+	for (char *line = map, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		no++;
+		size_t len = strlen(line);
+		while (len && (line[len - 1] == ' ' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len || line[0] == '#')
+			continue;
+		if (line[0] != ' ') { /* "Section: case" */
+			map_case_done(&c, &covered);
+			size_t s = 0;
+			while (s < N_SECTIONS && !(strncmp(line, sections[s], strlen(sections[s])) == 0 &&
+						   line[strlen(sections[s])] == ':'))
+				s++;
+			if (s == N_SECTIONS)
+				fail_msg("tests/HOSTILE-INPUT-MAP:%u: '%s' is not 'Section: case' of a section of "
+					 "HOSTILE-INPUT.md",
+					 no, line);
+			seen[s]++;
+			n_cases++;
+			c = (struct map_case){.title = line, .line = no};
+			continue;
+		}
+		const char *p = line + strspn(line, " ");
+		if (*p == '#')
+			continue;
+		if (!c.title)
+			fail_msg("tests/HOSTILE-INPUT-MAP:%u: a reference before the first case", no);
+		int who = -1;
+		if (strncmp(p, "bob:", 4) == 0)
+			who = MAP_BOB, p += 4;
+		else if (strncmp(p, "alice:", 6) == 0)
+			who = MAP_ALICE, p += 6;
+		else if (strncmp(p, "both:", 5) == 0)
+			who = MAP_ROLES, p += 5;
+		else
+			fail_msg("tests/HOSTILE-INPUT-MAP:%u: '%s' starts with none of bob:, alice:, both:", no, p);
+		p += strspn(p, " ");
+		bool gap = strncmp(p, "GAP", 3) == 0, na = strncmp(p, "N/A", 3) == 0;
+		if (gap || na) {
+			if (strlen(p) < 8) /* "GAP — " and a reason */
+				fail_msg("tests/HOSTILE-INPUT-MAP:%u: a %s without its reason", no,
+					 gap ? "GAP" : "N/A");
+			print_message("%s\n    %s\n", c.title, line + strspn(line, " "));
+			gaps += gap;
+			nas += na;
+		} else {
+			map_check_ref(no, p);
+		}
+		for (int r = 0; r < MAP_ROLES; r++)
+			if (who == r || who == MAP_ROLES) {
+				c.ref[r] = c.ref[r] || !(gap || na);
+				c.mark[r] = c.mark[r] || gap || na;
+			}
+	}
+	map_case_done(&c, &covered);
+	for (size_t s = 0; s < N_SECTIONS; s++)
+		if (!seen[s])
+			fail_msg("tests/HOSTILE-INPUT-MAP has no case of HOSTILE-INPUT.md's section %s", sections[s]);
+	print_message("tests/HOSTILE-INPUT-MAP: %u cases, %u with tests against both bob and alice; %u GAP and %u "
+		      "N/A lines\n",
+		      n_cases, covered, gaps, nas);
+	assert_true(n_cases >= 40);
+	free(map);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +400,7 @@ int main(void)
 	    cmocka_unit_test(test_expect_check_split_is_the_parsers),
 	    cmocka_unit_test(test_readme_counts_the_catalog),
 	    cmocka_unit_test(test_man_pages_lint_clean),
+	    cmocka_unit_test(test_hostile_input_map),
 	};
 	return cmocka_run_group_tests_name("docs", tests, NULL, NULL);
 }
