@@ -157,7 +157,11 @@ $(TEST_HELPER_OBJ) $(BUILD)/tests/%.o $(BUILD)/tests/bench/%.o: ALL_CFLAGS += -I
 
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/tests/%,$(wildcard tests/bench/bench_*.c))
 # The benchmarks are built (not run) by make test, so they cannot rot unseen.
-test: all $(UNIT_BIN) $(SMOKE_BIN) $(INTEG_BIN) $(BENCH_BIN)
+# The libFuzzer harnesses are built too (not run: their smoke runs are), so
+# that `make fuzz` keeps linking as the sources it lists change.
+FUZZ_BIN := $(addprefix build/fuzz/,fuzz_frames fuzz_cert fuzz_pcap fuzz_wire_notes fuzz_tls_hello fuzz_mlkem \
+	fuzz_scenario fuzz_events fuzz_stream)
+test: all $(UNIT_BIN) $(SMOKE_BIN) $(INTEG_BIN) $(BENCH_BIN) $(FUZZ_BIN)
 	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) tests/run-suites.sh $(UNIT_BIN) $(SMOKE_BIN) $(INTEG_BIN)
 
 # Sanitizer reports get their own exit codes, distinct from the programs' own

@@ -16,6 +16,7 @@ packages=(
 	iproute2        # ip(8), for people inspecting a lab by hand
 	util-linux      # setpriv/runuser, for the rootless test
 	tshark          # reading wire.pcap in tests
+	clang libclang-rt-14-dev  # libFuzzer: make fuzz, and make test builds every harness
 	liblua5.2-dev   # Lua 5.2 headers: the dissector's crypto module (tools/wireshark/mitmlab_crypto.c)
 	tcpdump         # inside a held lab (mitmlab shell), and test_shell
 	bash            # test_shell sends datagrams with bash's /dev/udp
