@@ -1,7 +1,10 @@
 /* Integration over loopback TCP: real bob and alice processes, a hostile
  * relay between them where a test needs one. Every attack must make the
  * receiving peer abort with the matching error, and bob must then serve the
- * next honest alice. */
+ * next honest alice. Besides the altered frames of attacks[]: raw bytes at
+ * bob (test_raw_*), and frames cut by EOF or left unfinished (the drip to
+ * alice ends at her --timeout). tests/HOSTILE-INPUT-MAP names which test
+ * holds which case of ../shared/HOSTILE-INPUT.md. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -193,8 +197,9 @@ static void append(const char **argv, const char *const *more)
 	}
 }
 
-/* The attack, with the NULL-terminated extra flags (or none) for both. */
-static void run_attack(struct attack *a, const char *const *extra)
+/* The attack, with the NULL-terminated extra flags (or none) for both and
+ * alice_extra (or none) for the attacked alice only. */
+static void run_attack_alice(struct attack *a, const char *const *extra, const char *const *alice_extra)
 {
 	const char *const none[] = {NULL};
 	struct proc bob, alice;
@@ -208,6 +213,7 @@ static void run_attack(struct attack *a, const char *const *extra)
 					      a->group, "--peer-key", key("bob.pub", honest_pin, sizeof honest_pin)};
 	append(bob_flags, extra ? extra : none);
 	append(alice_flags, extra ? extra : none);
+	append(alice_flags, alice_extra ? alice_extra : none);
 	append(honest_flags, extra ? extra : none);
 	unsigned port = start_bob(&bob, 2, bob_flags), target = port;
 
@@ -244,13 +250,20 @@ static void run_attack(struct attack *a, const char *const *extra)
 	proc_free(&bob);
 }
 
+static void run_attack(struct attack *a, const char *const *extra)
+{
+	run_attack_alice(a, extra, NULL);
+}
+
 static void test_attack(void **state)
 {
 	run_attack(*state, NULL);
 }
 
-/* Raw bytes at bob: hostile framing must end in an error event and bob goes on. */
-static void raw_then_honest(const uint8_t *bytes, size_t n, const char *bob_error)
+/* Raw bytes at bob: hostile framing must end in an error event and bob goes
+ * on. With close_after the client closes right after the bytes (EOF where
+ * bob waits for more), else it keeps the connection open and silent. */
+static void raw_at_bob(const uint8_t *bytes, size_t n, bool close_after, const char *bob_error)
 {
 	struct proc bob;
 	const char *flags[] = {"--timeout", "1", NULL};
@@ -262,13 +275,22 @@ static void raw_then_honest(const uint8_t *bytes, size_t n, const char *bob_erro
 	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
 	if (n)
 		assert_int_equal(send(fd, bytes, n, 0), (ssize_t)n);
+	if (close_after)
+		close(fd);
 	json_t *end = proc_wait_event(&bob, "connection-end", T_MS);
 	assert_non_null(end);
+	assert_false(json_is_true(json_object_get(end, "ok")));
 	assert_string_equal(error_of(&bob), bob_error);
-	close(fd);
+	if (!close_after)
+		close(fd);
 	honest_exchange(&bob, port, NULL);
 	assert_int_equal(proc_wait(&bob, T_MS), 0);
 	proc_free(&bob);
+}
+
+static void raw_then_honest(const uint8_t *bytes, size_t n, const char *bob_error)
+{
+	raw_at_bob(bytes, n, false, bob_error);
 }
 
 static void test_raw_huge_length(void **state)
@@ -290,6 +312,24 @@ static void test_raw_slow_drip(void **state)
 	(void)state;
 	const uint8_t part[] = {MLAB_MSG_CLIENT_HELLO, 0, 0}; /* and then nothing */
 	raw_then_honest(part, sizeof part, "timeout");
+}
+
+/* Three of the five header bytes, then the client closes: EOF, not a wait
+ * for the rest. */
+static void test_raw_header_cut_by_eof(void **state)
+{
+	(void)state;
+	const uint8_t part[] = {MLAB_MSG_CLIENT_HELLO, 0, 0};
+	raw_at_bob(part, sizeof part, true, "eof");
+}
+
+/* A whole header announcing a 40-byte ClientHello, 10 bytes of it, then the
+ * client closes. */
+static void test_raw_eof_inside_body(void **state)
+{
+	(void)state;
+	uint8_t part[MLAB_FRAME_HDR + 10] = {MLAB_MSG_CLIENT_HELLO, 0, 0, 0, 40, 1};
+	raw_at_bob(part, sizeof part, true, "eof");
 }
 
 static void test_raw_record_first(void **state)
@@ -333,6 +373,47 @@ static void test_hostile_unknown_3072_p(void **state)
 	assert_true(a.t.data_len <= sizeof a.t.data);
 	memcpy(a.t.data, frame + MLAB_FRAME_HDR, a.t.data_len);
 	run_attack(&a, NULL);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Part of a frame to alice and then nothing, the connection left open: she
+ * gives up at her --timeout (1 s here; the header within the limit, then the
+ * body within the limit after it) with timeout, exit status 3, and her Alert
+ * ends bob's side. */
+static void drip_to_alice(uint8_t type, long bytes)
+{
+	struct attack a = {.auth = "none",
+			   .group = "x25519",
+			   .t = {.dir = TAMPER_TO_ALICE, .type = type, .action = TAMPER_STALL, .offset = bytes},
+			   .alice_error = "timeout",
+			   .bob_error = "peer-alert",
+			   .alice_rc = 3};
+	const char *const alice_extra[] = {"--timeout", "1", NULL};
+	long t0 = now_ms();
+	run_attack_alice(&a, NULL, alice_extra);
+	long ms = now_ms() - t0;
+	assert_true(ms >= 1000); /* she did wait for the rest... */
+	assert_true(ms < 8000);	 /* ...and no longer than her limits and the honest exchange */
+}
+
+/* Three of the ServerHello's five header bytes. */
+static void test_drip_header_to_alice(void **state)
+{
+	(void)state;
+	drip_to_alice(MLAB_MSG_SERVER_HELLO, 3);
+}
+
+/* The KeyShare's header and 10 bytes of its 36-byte body. */
+static void test_drip_body_to_alice(void **state)
+{
+	(void)state;
+	drip_to_alice(MLAB_MSG_KEY_SHARE, MLAB_FRAME_HDR + 10);
 }
 
 static void test_wrong_pin_key(void **state)
@@ -607,6 +688,16 @@ static struct attack attacks[] = {
      "peer-alert", "too-long", NULL, 0},
     {"hostile: length 0xFFFFFFFF to alice", "none", "x25519", T(TAMPER_TO_ALICE, MLAB_MSG_SERVER_HELLO, HUGE_LENGTH), 0,
      "too-long", "peer-alert", NULL, 0},
+    /* a header cut short by EOF; EOF inside a body (the relay shuts that direction down). The side cut
+     * off sends no Alert (the link is gone, §11): its peer sees the close, eof too */
+    {"hostile: a header cut short by EOF to alice", "none", "x25519",
+     T(TAMPER_TO_ALICE, MLAB_MSG_SERVER_HELLO, CUT_HEADER), 0, "eof", "eof", NULL, 3},
+    {"hostile: a header cut short by EOF to bob", "none", "x25519", T(TAMPER_TO_BOB, MLAB_MSG_KEY_SHARE, CUT_HEADER), 0,
+     "eof", "eof", NULL, 3},
+    {"hostile: EOF inside a body to alice", "none", "x25519", T(TAMPER_TO_ALICE, MLAB_MSG_KEY_SHARE, CUT_BODY), 0,
+     "eof", "eof", NULL, 3},
+    {"hostile: EOF inside a body to bob", "none", "x25519", T(TAMPER_TO_BOB, MLAB_MSG_KEY_SHARE, CUT_BODY), 0, "eof",
+     "eof", NULL, 3},
     /* an inner length longer than its parent */
     {"hostile: share length past the body to bob", "none", "x25519", FLIP(TAMPER_TO_BOB, MLAB_MSG_KEY_SHARE, 0, 2), 0,
      "peer-alert", "truncated", NULL, 0},
@@ -691,7 +782,7 @@ static struct attack attacks[] = {
 int main(void)
 {
 	enum { NC = sizeof combos / sizeof combos[0], NA = sizeof attacks / sizeof attacks[0] };
-	struct CMUnitTest tests[NC + NA + 13];
+	struct CMUnitTest tests[NC + NA + 17];
 	char names[NC][96];
 	size_t n = 0;
 
@@ -708,6 +799,10 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_unknown_type);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_slow_drip);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_record_first);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_header_cut_by_eof);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_eof_inside_body);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_drip_header_to_alice);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_drip_body_to_alice);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bob_refuses_bad_events_fd);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sentinel_honest_orders);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sentinel_rewritten_offer);
