@@ -770,6 +770,10 @@ static struct attack attacks[] = {
      "finished-mismatch", "peer-alert", NULL, 0},
     {"hostile: alice's own Finished reflected to her", "none", "x25519", T(TAMPER_TO_BOB, MLAB_MSG_FINISHED, REFLECT),
      0, "finished-mismatch", "peer-alert", NULL, 0},
+    /* bob sends his Finished only after checking alice's (protocol.md §6): his own comes back to him
+     * when he is connected, a handshake message where only records may come */
+    {"hostile: bob's own Finished reflected to him", "none", "x25519", T(TAMPER_TO_ALICE, MLAB_MSG_FINISHED, REFLECT),
+     0, "peer-alert", "unexpected-message", NULL, 0},
     {"hostile: a record one byte short to bob", "none", "x25519", T(TAMPER_TO_BOB, MLAB_MSG_RECORD, TRUNCATE), 0,
      "peer-alert", "record-auth", NULL, 0},
     {"hostile: alice's own record reflected to her", "none", "x25519", T(TAMPER_TO_BOB, MLAB_MSG_RECORD, REFLECT), 0,
