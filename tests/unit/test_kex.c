@@ -2313,6 +2313,32 @@ static void test_sig_replayed_from_other_session(void **s)
 	frame_free(&sig);
 }
 
+/* Mutual mode: alice's valid signature from session A, injected in session B
+ * in place of hers: the right key, over another session. */
+static void test_sig_client_signature_replayed_from_other_session(void **s)
+{
+	(void)s;
+	for (int scope = 0; scope < 2; scope++) {
+		enum mlab_scope sc = scope ? MLAB_SCOPE_PARAMS : MLAB_SCOPE_TRANSCRIPT;
+		struct world *w = mutual_new(MLAB_GROUP_X25519, sc);
+		run(w);
+		assert_connected(w, MLAB_MODE_SIGN, MLAB_GROUP_X25519, MLAB_CIPHER_CHACHA20_POLY1305, true);
+		const struct frame *old = fl_get(&w->sent[A2B], MLAB_MSG_SIGNATURE, 0);
+		struct frame sig = mk_raw(old->type, old->body, old->len);
+		world_free(w);
+
+		w = mutual_new(MLAB_GROUP_X25519, sc);
+		struct edit *e = add_edit(w, A2B, MLAB_MSG_SIGNATURE, 0, OP_REPLACE);
+		e->with = sig;
+		run(w);
+		assert_true(e->done);
+		assert_aborted(w, &w->b, MLAB_E_SIG_INVALID, "wait-client-signature");
+		assert_int_equal(ev_count(&w->b, "handshake-done"), 0);
+		world_free(w);
+		frame_free(&sig);
+	}
+}
+
 /* Mutual mode: mallory sends bob's own signature back as alice's. With
  * distinct keys the pin catches it; when both sides use one key, the
  * signature does (role label and transcript). */
@@ -2938,6 +2964,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_sig_wrong_scheme, cleanup),
 	    cmocka_unit_test_teardown(test_sig_wrong_length, cleanup),
 	    cmocka_unit_test_teardown(test_sig_replayed_from_other_session, cleanup),
+	    cmocka_unit_test_teardown(test_sig_client_signature_replayed_from_other_session, cleanup),
 	    cmocka_unit_test_teardown(test_sig_server_signature_reflected_as_client, cleanup),
 	    cmocka_unit_test_teardown(test_sig_client_signature_with_server_label, cleanup),
 	    cmocka_unit_test_teardown(test_sig_scope_mismatch, cleanup),
