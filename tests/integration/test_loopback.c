@@ -2,8 +2,9 @@
  * relay between them where a test needs one. Every attack must make the
  * receiving peer abort with the matching error, and bob must then serve the
  * next honest alice. Besides the altered frames of attacks[]: raw bytes at
- * bob (test_raw_*), and frames cut by EOF or left unfinished (the drip to
- * alice ends at her --timeout). tests/HOSTILE-INPUT-MAP names which test
+ * bob (test_raw_*), frames cut by EOF or left unfinished (the drip to alice
+ * ends at her --timeout), and a peer that never reads (test_never_reads_*:
+ * the writer's deadline ends it). tests/HOSTILE-INPUT-MAP names which test
  * holds which case of ../shared/HOSTILE-INPUT.md. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -416,6 +417,87 @@ static void test_drip_body_to_alice(void **state)
 	drip_to_alice(MLAB_MSG_KEY_SHARE, MLAB_FRAME_HDR + 10);
 }
 
+/* Resources: a peer that never reads. alice streams 64 MiB (--bulk) to a bob
+ * that echoes every record; from his first reply on the relay never reads
+ * bob's side again and keeps the connection open, so his writes back up.
+ * His write deadline (--timeout 1) ends the connection with timeout: at most
+ * twice the limit (the write, then the Alert's), bounded however much is
+ * left to send. When he closes, the relay (itself stuck writing to him) goes
+ * and alice's stream ends with eof. He then serves the next alice. */
+static void test_never_reads_bob_writing(void **state)
+{
+	(void)state;
+	const struct tamper t = {.dir = TAMPER_TO_ALICE, .type = MLAB_MSG_RECORD, .action = TAMPER_STALL};
+	const char *const bob_flags[] = {"--timeout", "1", NULL};
+	char addr[64];
+	const char *const alice_argv[] = {"alice", "--connect", addr, "--bulk", "67108864", NULL};
+	struct proc bob, alice;
+	struct tamper_proxy tp;
+	unsigned port = start_bob(&bob, 2, bob_flags);
+
+	assert_int_equal(tamper_proxy_start(&tp, port, &t), 0);
+	snprintf(addr, sizeof addr, "127.0.0.1:%u", tp.port);
+	assert_int_equal(proc_start(&alice, alice_argv), 0);
+	/* bob's events are read meanwhile: he reports every record he echoes,
+	 * and a reader that stops reading them stalls him (protocol.md §14) */
+	json_t *hs = proc_wait_event(&bob, "handshake-done", T_MS);
+	long t0 = now_ms();
+	json_t *end = proc_wait_event(&bob, "connection-end", T_MS);
+	long ms = now_ms() - t0;
+	int rc = proc_wait(&alice, T_MS);
+	assert_int_equal(tamper_proxy_wait(&tp, T_MS), 1);
+	assert_non_null(hs);
+	assert_non_null(end);
+	assert_false(json_is_true(json_object_get(end, "ok")));
+	assert_string_equal(error_of(&bob), "timeout");
+	assert_string_equal(proc_str(proc_event(&bob, "error", 0), "where"), "connected");
+	assert_true(ms < 6000); /* twice his limit, and the events he reports on the way */
+	assert_int_equal(rc, 3);
+	assert_string_equal(error_of(&alice), "eof");
+	proc_free(&alice);
+	honest_exchange(&bob, port, NULL);
+	assert_int_equal(proc_wait(&bob, T_MS), 0);
+	proc_free(&bob);
+}
+
+/* The same the other way: alice streams 64 MiB (--bulk) and the relay never
+ * reads her side again from her first record on, the connection left open.
+ * Her write deadline (--timeout 1) ends her with timeout, exit status 3,
+ * within twice the limit (the write, then the Alert's). bob got nothing
+ * after the handshake (his --idle is 120 s): the relay is then stopped, he
+ * sees the close where a record was due (truncation) and serves the next
+ * alice. */
+static void test_never_reads_alice_writing(void **state)
+{
+	(void)state;
+	const struct tamper t = {.dir = TAMPER_TO_BOB, .type = MLAB_MSG_RECORD, .action = TAMPER_STALL};
+	const char *const alice_flags[] = {"--bulk", "67108864", "--timeout", "1", NULL};
+	struct proc bob, alice;
+	struct tamper_proxy tp;
+	unsigned port = start_bob(&bob, 2, NULL);
+
+	assert_int_equal(tamper_proxy_start(&tp, port, &t), 0);
+	long t0 = now_ms();
+	int rc = run_alice(&alice, tp.port, alice_flags);
+	long ms = now_ms() - t0;
+	assert_int_equal(rc, 3);
+	assert_string_equal(error_of(&alice), "timeout");
+	assert_string_equal(proc_str(proc_event(&alice, "error", 0), "where"), "connected");
+	assert_non_null(proc_event(&alice, "bulk-start", 0));
+	assert_null(proc_event(&alice, "bulk-done", 0));
+	assert_true(ms >= 1000 && ms < 6000); /* twice her limit, and her start-up */
+	tamper_proxy_wait(&tp, 0);	      /* still relaying bob's side: stopped now */
+	json_t *end = proc_wait_event(&bob, "connection-end", T_MS);
+	assert_non_null(end);
+	assert_false(json_is_true(json_object_get(end, "ok")));
+	assert_string_equal(error_of(&bob), "truncation");
+	assert_int_equal(proc_count(&bob, "message-received"), 0);
+	proc_free(&alice);
+	honest_exchange(&bob, port, NULL);
+	assert_int_equal(proc_wait(&bob, T_MS), 0);
+	proc_free(&bob);
+}
+
 static void test_wrong_pin_key(void **state)
 {
 	(void)state;
@@ -786,7 +868,7 @@ static struct attack attacks[] = {
 int main(void)
 {
 	enum { NC = sizeof combos / sizeof combos[0], NA = sizeof attacks / sizeof attacks[0] };
-	struct CMUnitTest tests[NC + NA + 17];
+	struct CMUnitTest tests[NC + NA + 19];
 	char names[NC][96];
 	size_t n = 0;
 
@@ -807,6 +889,8 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_eof_inside_body);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_drip_header_to_alice);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_drip_body_to_alice);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_never_reads_bob_writing);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_never_reads_alice_writing);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bob_refuses_bad_events_fd);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sentinel_honest_orders);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sentinel_rewritten_offer);
