@@ -8,7 +8,9 @@
 
 #include <jansson.h>
 
-#define PROC_MAX_EVENTS 512
+/* Events kept per process (later ones are dropped): room for a bob that reports
+ * each of a few hundred records he echoes (test_loopback's never-reads test). */
+#define PROC_MAX_EVENTS 2048
 
 struct proc {
 	pid_t pid;

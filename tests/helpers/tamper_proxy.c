@@ -22,6 +22,7 @@ struct dir_state {
 	size_t len;
 	unsigned seen[256];
 	int eof;
+	int stalled;		      /* TAMPER_STALL: this direction is no longer read nor forwarded */
 	uint8_t held[MLAB_MAX_FRAME]; /* TAMPER_HOLD: a frame waiting for the next one */
 	size_t held_len;
 };
@@ -105,6 +106,16 @@ static int pump(struct dir_state *d, enum tamper_dir dir, const struct tamper *t
 				flen = MLAB_FRAME_HDR;
 				d->eof = 1; /* nothing more goes that way */
 				break;
+			case TAMPER_CUT_HEADER:
+			case TAMPER_CUT_BODY:
+				flen = t->action == TAMPER_CUT_HEADER ? 3 : MLAB_FRAME_HDR + len / 2;
+				d->eof = 1; /* and then EOF that way */
+				break;
+			case TAMPER_STALL:
+				if (t->offset >= 0 && (size_t)t->offset < flen)
+					flen = (size_t)t->offset;
+				d->stalled = 1;
+				break;
 			case TAMPER_REFLECT:
 				to = back;
 				break;
@@ -127,7 +138,7 @@ static int pump(struct dir_state *d, enum tamper_dir dir, const struct tamper *t
 				return -1;
 			d->held_len = 0;
 		}
-		if (d->eof)
+		if (d->eof || d->stalled)
 			break;
 	}
 	memmove(d->buf, d->buf + r.off, d->len - r.off);
@@ -147,9 +158,10 @@ static void relay(int cfd, unsigned bob_port, const struct tamper *t)
 	d[TAMPER_TO_BOB] = (struct dir_state){.from = cfd, .to = bfd};
 	d[TAMPER_TO_ALICE] = (struct dir_state){.from = bfd, .to = cfd};
 	alarm(20); /* a test relay never outlives its test */
-	while (!d[0].eof || !d[1].eof) {
-		struct pollfd p[2] = {{.fd = d[0].eof ? -1 : cfd, .events = POLLIN},
-				      {.fd = d[1].eof ? -1 : bfd, .events = POLLIN}};
+	/* Until no direction is left that is neither ended nor stalled. */
+	while ((!d[0].eof && !d[0].stalled) || (!d[1].eof && !d[1].stalled)) {
+		struct pollfd p[2] = {{.fd = d[0].eof || d[0].stalled ? -1 : cfd, .events = POLLIN},
+				      {.fd = d[1].eof || d[1].stalled ? -1 : bfd, .events = POLLIN}};
 		if (poll(p, 2, 20000) <= 0)
 			break;
 		for (int i = 0; i < 2; i++) {

@@ -24,6 +24,12 @@ enum tamper_action {
 	TAMPER_HOLD,	      /* send it after the next frame of that direction (reorder) */
 	TAMPER_EMPTY,	      /* the header with length 0, no body */
 	TAMPER_REPLACE_BODY,  /* the body replaced by `data` (data_len bytes; the length follows) */
+	TAMPER_CUT_HEADER,    /* its first 3 header bytes, then EOF that way (the relay shuts it down) */
+	TAMPER_CUT_BODY,      /* its header and half its body, then EOF that way */
+	TAMPER_STALL,	      /* its first `offset` bytes (0: none), then nothing more that way and that
+			       * side's socket is never read again: the connection stays open, the sender's
+			       * writes back up, the receiver waits (a drip that never completes, a peer
+			       * that never reads) */
 };
 
 struct tamper {

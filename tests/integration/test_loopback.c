@@ -1,7 +1,11 @@
 /* Integration over loopback TCP: real bob and alice processes, a hostile
  * relay between them where a test needs one. Every attack must make the
  * receiving peer abort with the matching error, and bob must then serve the
- * next honest alice. */
+ * next honest alice. Besides the altered frames of attacks[]: raw bytes at
+ * bob (test_raw_*), frames cut by EOF or left unfinished (the drip to alice
+ * ends at her --timeout), and a peer that never reads (test_never_reads_*:
+ * the writer's deadline ends it). tests/HOSTILE-INPUT-MAP names which test
+ * holds which case of ../shared/HOSTILE-INPUT.md. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -193,8 +198,9 @@ static void append(const char **argv, const char *const *more)
 	}
 }
 
-/* The attack, with the NULL-terminated extra flags (or none) for both. */
-static void run_attack(struct attack *a, const char *const *extra)
+/* The attack, with the NULL-terminated extra flags (or none) for both and
+ * alice_extra (or none) for the attacked alice only. */
+static void run_attack_alice(struct attack *a, const char *const *extra, const char *const *alice_extra)
 {
 	const char *const none[] = {NULL};
 	struct proc bob, alice;
@@ -208,6 +214,7 @@ static void run_attack(struct attack *a, const char *const *extra)
 					      a->group, "--peer-key", key("bob.pub", honest_pin, sizeof honest_pin)};
 	append(bob_flags, extra ? extra : none);
 	append(alice_flags, extra ? extra : none);
+	append(alice_flags, alice_extra ? alice_extra : none);
 	append(honest_flags, extra ? extra : none);
 	unsigned port = start_bob(&bob, 2, bob_flags), target = port;
 
@@ -244,13 +251,20 @@ static void run_attack(struct attack *a, const char *const *extra)
 	proc_free(&bob);
 }
 
+static void run_attack(struct attack *a, const char *const *extra)
+{
+	run_attack_alice(a, extra, NULL);
+}
+
 static void test_attack(void **state)
 {
 	run_attack(*state, NULL);
 }
 
-/* Raw bytes at bob: hostile framing must end in an error event and bob goes on. */
-static void raw_then_honest(const uint8_t *bytes, size_t n, const char *bob_error)
+/* Raw bytes at bob: hostile framing must end in an error event and bob goes
+ * on. With close_after the client closes right after the bytes (EOF where
+ * bob waits for more), else it keeps the connection open and silent. */
+static void raw_at_bob(const uint8_t *bytes, size_t n, bool close_after, const char *bob_error)
 {
 	struct proc bob;
 	const char *flags[] = {"--timeout", "1", NULL};
@@ -262,13 +276,22 @@ static void raw_then_honest(const uint8_t *bytes, size_t n, const char *bob_erro
 	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
 	if (n)
 		assert_int_equal(send(fd, bytes, n, 0), (ssize_t)n);
+	if (close_after)
+		close(fd);
 	json_t *end = proc_wait_event(&bob, "connection-end", T_MS);
 	assert_non_null(end);
+	assert_false(json_is_true(json_object_get(end, "ok")));
 	assert_string_equal(error_of(&bob), bob_error);
-	close(fd);
+	if (!close_after)
+		close(fd);
 	honest_exchange(&bob, port, NULL);
 	assert_int_equal(proc_wait(&bob, T_MS), 0);
 	proc_free(&bob);
+}
+
+static void raw_then_honest(const uint8_t *bytes, size_t n, const char *bob_error)
+{
+	raw_at_bob(bytes, n, false, bob_error);
 }
 
 static void test_raw_huge_length(void **state)
@@ -290,6 +313,24 @@ static void test_raw_slow_drip(void **state)
 	(void)state;
 	const uint8_t part[] = {MLAB_MSG_CLIENT_HELLO, 0, 0}; /* and then nothing */
 	raw_then_honest(part, sizeof part, "timeout");
+}
+
+/* Three of the five header bytes, then the client closes: EOF, not a wait
+ * for the rest. */
+static void test_raw_header_cut_by_eof(void **state)
+{
+	(void)state;
+	const uint8_t part[] = {MLAB_MSG_CLIENT_HELLO, 0, 0};
+	raw_at_bob(part, sizeof part, true, "eof");
+}
+
+/* A whole header announcing a 40-byte ClientHello, 10 bytes of it, then the
+ * client closes. */
+static void test_raw_eof_inside_body(void **state)
+{
+	(void)state;
+	uint8_t part[MLAB_FRAME_HDR + 10] = {MLAB_MSG_CLIENT_HELLO, 0, 0, 0, 40, 1};
+	raw_at_bob(part, sizeof part, true, "eof");
 }
 
 static void test_raw_record_first(void **state)
@@ -333,6 +374,128 @@ static void test_hostile_unknown_3072_p(void **state)
 	assert_true(a.t.data_len <= sizeof a.t.data);
 	memcpy(a.t.data, frame + MLAB_FRAME_HDR, a.t.data_len);
 	run_attack(&a, NULL);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Part of a frame to alice and then nothing, the connection left open: she
+ * gives up at her --timeout (1 s here; the header within the limit, then the
+ * body within the limit after it) with timeout, exit status 3, and her Alert
+ * ends bob's side. */
+static void drip_to_alice(uint8_t type, long bytes)
+{
+	struct attack a = {.auth = "none",
+			   .group = "x25519",
+			   .t = {.dir = TAMPER_TO_ALICE, .type = type, .action = TAMPER_STALL, .offset = bytes},
+			   .alice_error = "timeout",
+			   .bob_error = "peer-alert",
+			   .alice_rc = 3};
+	const char *const alice_extra[] = {"--timeout", "1", NULL};
+	long t0 = now_ms();
+	run_attack_alice(&a, NULL, alice_extra);
+	long ms = now_ms() - t0;
+	assert_true(ms >= 1000); /* she did wait for the rest... */
+	assert_true(ms < 8000);	 /* ...and no longer than her limits and the honest exchange */
+}
+
+/* Three of the ServerHello's five header bytes. */
+static void test_drip_header_to_alice(void **state)
+{
+	(void)state;
+	drip_to_alice(MLAB_MSG_SERVER_HELLO, 3);
+}
+
+/* The KeyShare's header and 10 bytes of its 36-byte body. */
+static void test_drip_body_to_alice(void **state)
+{
+	(void)state;
+	drip_to_alice(MLAB_MSG_KEY_SHARE, MLAB_FRAME_HDR + 10);
+}
+
+/* Resources: a peer that never reads. alice streams 64 MiB (--bulk) to a bob
+ * that echoes every record; from his first reply on the relay never reads
+ * bob's side again and keeps the connection open, so his writes back up.
+ * His write deadline (--timeout 1) ends the connection with timeout: at most
+ * twice the limit (the write, then the Alert's), bounded however much is
+ * left to send. When he closes, the relay (itself stuck writing to him) goes
+ * and alice's stream ends with eof. He then serves the next alice. */
+static void test_never_reads_bob_writing(void **state)
+{
+	(void)state;
+	const struct tamper t = {.dir = TAMPER_TO_ALICE, .type = MLAB_MSG_RECORD, .action = TAMPER_STALL};
+	const char *const bob_flags[] = {"--timeout", "1", NULL};
+	char addr[64];
+	const char *const alice_argv[] = {"alice", "--connect", addr, "--bulk", "67108864", NULL};
+	struct proc bob, alice;
+	struct tamper_proxy tp;
+	unsigned port = start_bob(&bob, 2, bob_flags);
+
+	assert_int_equal(tamper_proxy_start(&tp, port, &t), 0);
+	snprintf(addr, sizeof addr, "127.0.0.1:%u", tp.port);
+	assert_int_equal(proc_start(&alice, alice_argv), 0);
+	/* bob's events are read meanwhile: he reports every record he echoes,
+	 * and a reader that stops reading them stalls him (protocol.md §14) */
+	json_t *hs = proc_wait_event(&bob, "handshake-done", T_MS);
+	long t0 = now_ms();
+	json_t *end = proc_wait_event(&bob, "connection-end", T_MS);
+	long ms = now_ms() - t0;
+	int rc = proc_wait(&alice, T_MS);
+	assert_int_equal(tamper_proxy_wait(&tp, T_MS), 1);
+	assert_non_null(hs);
+	assert_non_null(end);
+	assert_false(json_is_true(json_object_get(end, "ok")));
+	assert_string_equal(error_of(&bob), "timeout");
+	assert_string_equal(proc_str(proc_event(&bob, "error", 0), "where"), "connected");
+	assert_true(ms < 6000); /* twice his limit, and the events he reports on the way */
+	assert_int_equal(rc, 3);
+	assert_string_equal(error_of(&alice), "eof");
+	proc_free(&alice);
+	honest_exchange(&bob, port, NULL);
+	assert_int_equal(proc_wait(&bob, T_MS), 0);
+	proc_free(&bob);
+}
+
+/* The same the other way: alice streams 64 MiB (--bulk) and the relay never
+ * reads her side again from her first record on, the connection left open.
+ * Her write deadline (--timeout 1) ends her with timeout, exit status 3,
+ * within twice the limit (the write, then the Alert's). bob got nothing
+ * after the handshake (his --idle is 120 s): the relay is then stopped, he
+ * sees the close where a record was due (truncation) and serves the next
+ * alice. */
+static void test_never_reads_alice_writing(void **state)
+{
+	(void)state;
+	const struct tamper t = {.dir = TAMPER_TO_BOB, .type = MLAB_MSG_RECORD, .action = TAMPER_STALL};
+	const char *const alice_flags[] = {"--bulk", "67108864", "--timeout", "1", NULL};
+	struct proc bob, alice;
+	struct tamper_proxy tp;
+	unsigned port = start_bob(&bob, 2, NULL);
+
+	assert_int_equal(tamper_proxy_start(&tp, port, &t), 0);
+	long t0 = now_ms();
+	int rc = run_alice(&alice, tp.port, alice_flags);
+	long ms = now_ms() - t0;
+	assert_int_equal(rc, 3);
+	assert_string_equal(error_of(&alice), "timeout");
+	assert_string_equal(proc_str(proc_event(&alice, "error", 0), "where"), "connected");
+	assert_non_null(proc_event(&alice, "bulk-start", 0));
+	assert_null(proc_event(&alice, "bulk-done", 0));
+	assert_true(ms >= 1000 && ms < 6000); /* twice her limit, and her start-up */
+	tamper_proxy_wait(&tp, 0);	      /* still relaying bob's side: stopped now */
+	json_t *end = proc_wait_event(&bob, "connection-end", T_MS);
+	assert_non_null(end);
+	assert_false(json_is_true(json_object_get(end, "ok")));
+	assert_string_equal(error_of(&bob), "truncation");
+	assert_int_equal(proc_count(&bob, "message-received"), 0);
+	proc_free(&alice);
+	honest_exchange(&bob, port, NULL);
+	assert_int_equal(proc_wait(&bob, T_MS), 0);
+	proc_free(&bob);
 }
 
 static void test_wrong_pin_key(void **state)
@@ -607,6 +770,16 @@ static struct attack attacks[] = {
      "peer-alert", "too-long", NULL, 0},
     {"hostile: length 0xFFFFFFFF to alice", "none", "x25519", T(TAMPER_TO_ALICE, MLAB_MSG_SERVER_HELLO, HUGE_LENGTH), 0,
      "too-long", "peer-alert", NULL, 0},
+    /* a header cut short by EOF; EOF inside a body (the relay shuts that direction down). The side cut
+     * off sends no Alert (the link is gone, §11): its peer sees the close, eof too */
+    {"hostile: a header cut short by EOF to alice", "none", "x25519",
+     T(TAMPER_TO_ALICE, MLAB_MSG_SERVER_HELLO, CUT_HEADER), 0, "eof", "eof", NULL, 3},
+    {"hostile: a header cut short by EOF to bob", "none", "x25519", T(TAMPER_TO_BOB, MLAB_MSG_KEY_SHARE, CUT_HEADER), 0,
+     "eof", "eof", NULL, 3},
+    {"hostile: EOF inside a body to alice", "none", "x25519", T(TAMPER_TO_ALICE, MLAB_MSG_KEY_SHARE, CUT_BODY), 0,
+     "eof", "eof", NULL, 3},
+    {"hostile: EOF inside a body to bob", "none", "x25519", T(TAMPER_TO_BOB, MLAB_MSG_KEY_SHARE, CUT_BODY), 0, "eof",
+     "eof", NULL, 3},
     /* an inner length longer than its parent */
     {"hostile: share length past the body to bob", "none", "x25519", FLIP(TAMPER_TO_BOB, MLAB_MSG_KEY_SHARE, 0, 2), 0,
      "peer-alert", "truncated", NULL, 0},
@@ -679,6 +852,10 @@ static struct attack attacks[] = {
      "finished-mismatch", "peer-alert", NULL, 0},
     {"hostile: alice's own Finished reflected to her", "none", "x25519", T(TAMPER_TO_BOB, MLAB_MSG_FINISHED, REFLECT),
      0, "finished-mismatch", "peer-alert", NULL, 0},
+    /* bob sends his Finished only after checking alice's (protocol.md §6): his own comes back to him
+     * when he is connected, a handshake message where only records may come */
+    {"hostile: bob's own Finished reflected to him", "none", "x25519", T(TAMPER_TO_ALICE, MLAB_MSG_FINISHED, REFLECT),
+     0, "peer-alert", "unexpected-message", NULL, 0},
     {"hostile: a record one byte short to bob", "none", "x25519", T(TAMPER_TO_BOB, MLAB_MSG_RECORD, TRUNCATE), 0,
      "peer-alert", "record-auth", NULL, 0},
     {"hostile: alice's own record reflected to her", "none", "x25519", T(TAMPER_TO_BOB, MLAB_MSG_RECORD, REFLECT), 0,
@@ -691,7 +868,7 @@ static struct attack attacks[] = {
 int main(void)
 {
 	enum { NC = sizeof combos / sizeof combos[0], NA = sizeof attacks / sizeof attacks[0] };
-	struct CMUnitTest tests[NC + NA + 13];
+	struct CMUnitTest tests[NC + NA + 19];
 	char names[NC][96];
 	size_t n = 0;
 
@@ -708,6 +885,12 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_unknown_type);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_slow_drip);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_record_first);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_header_cut_by_eof);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_raw_eof_inside_body);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_drip_header_to_alice);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_drip_body_to_alice);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_never_reads_bob_writing);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_never_reads_alice_writing);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bob_refuses_bad_events_fd);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sentinel_honest_orders);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sentinel_rewritten_offer);

@@ -2313,6 +2313,32 @@ static void test_sig_replayed_from_other_session(void **s)
 	frame_free(&sig);
 }
 
+/* Mutual mode: alice's valid signature from session A, injected in session B
+ * in place of hers: the right key, over another session. */
+static void test_sig_client_signature_replayed_from_other_session(void **s)
+{
+	(void)s;
+	for (int scope = 0; scope < 2; scope++) {
+		enum mlab_scope sc = scope ? MLAB_SCOPE_PARAMS : MLAB_SCOPE_TRANSCRIPT;
+		struct world *w = mutual_new(MLAB_GROUP_X25519, sc);
+		run(w);
+		assert_connected(w, MLAB_MODE_SIGN, MLAB_GROUP_X25519, MLAB_CIPHER_CHACHA20_POLY1305, true);
+		const struct frame *old = fl_get(&w->sent[A2B], MLAB_MSG_SIGNATURE, 0);
+		struct frame sig = mk_raw(old->type, old->body, old->len);
+		world_free(w);
+
+		w = mutual_new(MLAB_GROUP_X25519, sc);
+		struct edit *e = add_edit(w, A2B, MLAB_MSG_SIGNATURE, 0, OP_REPLACE);
+		e->with = sig;
+		run(w);
+		assert_true(e->done);
+		assert_aborted(w, &w->b, MLAB_E_SIG_INVALID, "wait-client-signature");
+		assert_int_equal(ev_count(&w->b, "handshake-done"), 0);
+		world_free(w);
+		frame_free(&sig);
+	}
+}
+
 /* Mutual mode: mallory sends bob's own signature back as alice's. With
  * distinct keys the pin catches it; when both sides use one key, the
  * signature does (role label and transcript). */
@@ -2458,6 +2484,64 @@ static void test_fin_own_finished_reflected(void **s)
 	assert_true(e->done);
 	assert_aborted(w, &w->a, MLAB_E_FINISHED, "wait-server-finished");
 	world_free(w);
+}
+
+/* The Finished bob would send, in place of alice's: his own key (server
+ * finished) over exactly the transcript alice's covers (what the batch's
+ * prefix and the frames delivered so far add up to). Only the key per
+ * direction tells the two apart: with the client key the hook reproduces
+ * alice's Finished byte for byte. */
+struct own_fin {
+	bool server_key;
+	bool done;
+};
+
+static void hook_own_finished(struct world *w, int dir, struct flist *b)
+{
+	struct own_fin *of = w->hook_arg;
+	struct mlab_transcript tr;
+	uint8_t th[MLAB_SHA256_LEN], mac[MLAB_SHA256_LEN];
+	int i;
+
+	if (dir != A2B || of->done || (i = fl_find(b, MLAB_MSG_FINISHED, 0)) < 0)
+		return;
+	assert_err(mlab_transcript_init(&tr), 0);
+	for (size_t j = 0; j < w->delivered[A2B].n; j++)
+		tr_add_frame(&tr, &w->delivered[A2B].f[j]);
+	for (size_t j = 0; j < w->delivered[B2A].n; j++)
+		tr_add_frame(&tr, &w->delivered[B2A].f[j]);
+	for (int j = 0; j < i; j++)
+		tr_add_frame(&tr, &b->f[j]);
+	assert_err(mlab_transcript_hash(&tr, th), 0);
+	mlab_transcript_free(&tr);
+	/* alice's keys are bob's: both Finished keys are still in her engine */
+	const struct mlab_keys *k = &w->a.k.keys;
+	assert_err(mlab_finished_mac(of->server_key ? k->fin_server : k->fin_client, th, mac), 0);
+	assert_int_equal(b->f[i].len, sizeof mac);
+	if (of->server_key)
+		assert_true(memcmp(b->f[i].body, mac, sizeof mac) != 0);
+	else
+		assert_memory_equal(b->f[i].body, mac, sizeof mac); /* the control */
+	memcpy(b->f[i].body, mac, sizeof mac);
+	of->done = true;
+}
+
+static void test_fin_responder_own_finished_in_place_of_initiators(void **s)
+{
+	(void)s;
+	for (int sk = 0; sk < 2; sk++) {
+		struct own_fin of = {sk == 1, false};
+		struct world *w = pair_new(MLAB_MODE_SIGN, MLAB_GROUP_X25519, MLAB_CIPHER_AES_256_GCM);
+		w->hook = hook_own_finished;
+		w->hook_arg = &of;
+		run(w);
+		assert_true(of.done);
+		if (!of.server_key)
+			assert_connected(w, MLAB_MODE_SIGN, MLAB_GROUP_X25519, MLAB_CIPHER_AES_256_GCM, false);
+		else
+			assert_aborted(w, &w->b, MLAB_E_FINISHED, "wait-client-finished");
+		world_free(w);
+	}
 }
 
 static struct world *connected_pair(uint8_t cipher)
@@ -2880,6 +2964,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_sig_wrong_scheme, cleanup),
 	    cmocka_unit_test_teardown(test_sig_wrong_length, cleanup),
 	    cmocka_unit_test_teardown(test_sig_replayed_from_other_session, cleanup),
+	    cmocka_unit_test_teardown(test_sig_client_signature_replayed_from_other_session, cleanup),
 	    cmocka_unit_test_teardown(test_sig_server_signature_reflected_as_client, cleanup),
 	    cmocka_unit_test_teardown(test_sig_client_signature_with_server_label, cleanup),
 	    cmocka_unit_test_teardown(test_sig_scope_mismatch, cleanup),
@@ -2887,6 +2972,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_fin_server_finished_bit_flip, cleanup),
 	    cmocka_unit_test_teardown(test_fin_truncated_or_padded, cleanup),
 	    cmocka_unit_test_teardown(test_fin_own_finished_reflected, cleanup),
+	    cmocka_unit_test_teardown(test_fin_responder_own_finished_in_place_of_initiators, cleanup),
 	    cmocka_unit_test_teardown(test_rec_reflected_chacha20_poly1305, cleanup),
 	    cmocka_unit_test_teardown(test_rec_reflected_aes_256_gcm, cleanup),
 	    cmocka_unit_test_teardown(test_rec_replayed, cleanup),
