@@ -11,7 +11,8 @@
 #                     asserts nothing)
 #   make fuzz         libFuzzer over the codec, the engines, the certificate path, mallory's capture
 #                     reader, the capture comments, the TLS hello rewrite, ML-KEM-768, scenario and
-#                     exercise files, events.jsonl and raw frames into mallory (FUZZ_SECONDS=60 each)
+#                     exercise files, events.jsonl, raw frames into mallory and the trust-on-first-use
+#                     store (FUZZ_SECONDS=60 each)
 #   make install PREFIX=/usr/local DESTDIR=
 # V=1 shows full command lines.
 
@@ -68,10 +69,10 @@ INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/
 TEST_HELPER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/helpers/*.c))
 # The fuzz harnesses' smoke runs (tests/fuzz/smoke_main.c), one per harness:
 # smoke_NAME feeds tests/fuzz/corpus_NAME and mutations of it.
-SMOKE_NAMES := frames cert pcap wire tls mlkem scenario events stream
+SMOKE_NAMES := frames cert pcap wire tls mlkem scenario events stream tofu
 SMOKE_BIN := $(addprefix $(BUILD)/tests/smoke_,$(SMOKE_NAMES))
 
-.PHONY: all test check-asan check-valgrind unit-suites soak bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario fuzz-events fuzz-stream install uninstall clean format pki-refresh
+.PHONY: all test check-asan check-valgrind unit-suites soak bench demo fuzz fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario fuzz-events fuzz-stream fuzz-tofu install uninstall clean format pki-refresh
 # Keep objects of test programs between runs (they are not intermediates to delete).
 .SECONDARY:
 all: $(PROGRAMS) $(KEYS) $(RSA_KEYS) $(STATIC_KEYS) $(PKI) $(WS_CRYPTO)
@@ -148,6 +149,7 @@ $(BUILD)/tests/smoke_mlkem: $(BUILD)/tests/fuzz/fuzz_mlkem.o
 $(BUILD)/tests/smoke_scenario: $(BUILD)/tests/fuzz/fuzz_scenario.o
 $(BUILD)/tests/smoke_events: $(BUILD)/tests/fuzz/fuzz_events.o $(BUILD)/ui/viewmodel.o
 $(BUILD)/tests/smoke_stream: $(BUILD)/tests/fuzz/fuzz_stream.o
+$(BUILD)/tests/smoke_tofu: $(BUILD)/tests/fuzz/fuzz_tofu.o
 $(SMOKE_BIN): $(BUILD)/tests/fuzz/smoke_main.o $(TEST_HELPER_OBJ) $(TEST_LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(TEST_LDLIBS)
@@ -160,7 +162,7 @@ BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/tests/%,$(wildcard tests/bench/
 # The libFuzzer harnesses are built too (not run: their smoke runs are), so
 # that `make fuzz` keeps linking as the sources it lists change.
 FUZZ_BIN := $(addprefix build/fuzz/,fuzz_frames fuzz_cert fuzz_pcap fuzz_wire_notes fuzz_tls_hello fuzz_mlkem \
-	fuzz_scenario fuzz_events fuzz_stream)
+	fuzz_scenario fuzz_events fuzz_stream fuzz_tofu)
 test: all $(UNIT_BIN) $(SMOKE_BIN) $(INTEG_BIN) $(BENCH_BIN) $(FUZZ_BIN)
 	$(Q)MLAB_BIN=$(abspath $(BIN)) MLAB_SRC=$(CURDIR) tests/run-suites.sh $(UNIT_BIN) $(SMOKE_BIN) $(INTEG_BIN)
 
@@ -219,9 +221,10 @@ $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBP
 # fuzz_events over a run directory's events.jsonl (the judge, the text and
 # JSON reports, the dashboard's view model), fuzz_stream over raw Ethernet
 # frames into mallory (the dissector, sniff_stream, her dh-mitm relay and
-# tcp_stream).
+# tcp_stream), fuzz_tofu over a trust-on-first-use store (lookup and add).
 # `make fuzz` runs each for FUZZ_SECONDS; fuzz-frames, fuzz-cert, fuzz-pcap, fuzz-wire, fuzz-tls,
-# fuzz-mlkem, fuzz-scenario, fuzz-events and fuzz-stream run one. The corpora live in build/fuzz
+# fuzz-mlkem, fuzz-scenario, fuzz-events, fuzz-stream and fuzz-tofu run one.
+# tools/fuzz-campaign.sh runs them to 10 million executions or an hour each. The corpora live in build/fuzz
 # and grow between runs; each also reads its seeds from tests/fuzz/corpus_NAME (real runs: streams
 # and frames of wire.pcap made with tests/fuzz/pcap-seeds.py, events.jsonl, the catalog; OpenSSL's
 # hellos for tls, Wycheproof keys for mlkem, chains under a fixed root for cert), which are also
@@ -229,7 +232,7 @@ $(BUILD)/tests/bench_%: $(BUILD)/tests/bench/bench_%.o $(TEST_HELPER_OBJ) $(LIBP
 FUZZ_SECONDS ?= 60
 FUZZ_CC := clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -Itests/helpers -fsanitize=fuzzer,address,undefined \
 	$(shell pkg-config --cflags $(PKGS))
-fuzz: fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario fuzz-events fuzz-stream
+fuzz: fuzz-frames fuzz-cert fuzz-pcap fuzz-wire fuzz-tls fuzz-mlkem fuzz-scenario fuzz-events fuzz-stream fuzz-tofu
 fuzz-frames: build/fuzz/fuzz_frames
 	@mkdir -p build/fuzz/corpus
 	$(Q)build/fuzz/fuzz_frames -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build/fuzz/corpus \
@@ -252,6 +255,13 @@ fuzz-mlkem: build/fuzz/fuzz_mlkem
 	@mkdir -p build/fuzz/corpus_mlkem
 	$(Q)build/fuzz/fuzz_mlkem -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus_mlkem \
 		tests/fuzz/corpus_mlkem
+fuzz-tofu: build/fuzz/fuzz_tofu
+	@mkdir -p build/fuzz/corpus_tofu
+	$(Q)build/fuzz/fuzz_tofu -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus_tofu \
+		tests/fuzz/corpus_tofu
+build/fuzz/fuzz_tofu: tests/fuzz/fuzz_tofu.c $(wildcard lib/*.c lib/*.h)
+	@mkdir -p $(@D)
+	$(call say,CLANG,$@)$(FUZZ_CC) tests/fuzz/fuzz_tofu.c lib/*.c -o $@ $(LDLIBS)
 build/fuzz/fuzz_mlkem: tests/fuzz/fuzz_mlkem.c $(wildcard lib/*.c lib/*.h)
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)$(FUZZ_CC) tests/fuzz/fuzz_mlkem.c lib/*.c -o $@ $(LDLIBS)

@@ -4,7 +4,7 @@
 # executions, speed, edge coverage and crashes per harness.
 #   tools/fuzz-campaign.sh [--runs N] [--seconds S] [--out DIR] [HARNESS...]
 # HARNESS is a make fuzz-* name without the prefix (frames cert pcap wire tls
-# mlkem scenario events stream; default all). The corpora are make fuzz's
+# mlkem scenario events stream tofu; default all). The corpora are make fuzz's
 # (build/fuzz/corpus*), so a campaign grows the same corpora; crash, timeout
 # and leak inputs go to DIR/artifacts, each harness's log to DIR/NAME.log.
 set -euo pipefail
@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-all="frames cert pcap wire tls mlkem scenario events stream"
+all="frames cert pcap wire tls mlkem scenario events stream tofu"
 [ $# -gt 0 ] || set -- $all
 
 # name -> binary, corpus directory, max_len, seed directory (the same as the Makefile's targets)
@@ -37,6 +37,7 @@ spec() {
 	scenario) echo "fuzz_scenario corpus_scenario 16384 corpus_scenario" ;;
 	events) echo "fuzz_events corpus_events 65536 corpus_events" ;;
 	stream) echo "fuzz_stream corpus_stream 16384 corpus_stream" ;;
+	tofu) echo "fuzz_tofu corpus_tofu 4096 corpus_tofu" ;;
 	*) echo "fuzz-campaign: no harness '$1' (one of: $all)" >&2; return 2 ;;
 	esac
 }
