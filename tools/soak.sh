@@ -64,7 +64,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	# An installed copy the unprivileged user owns (its keys are 0600, as
 	# they would be in a trainee's own build).
 	inst=$work/install
-	make -s install PREFIX="$inst" >/dev/null && chown -R "$user:" "$inst" || {
+	# (Not into Wireshark's plugin folder: WIRESHARK_LUA_DIR empty.)
+	make -s install PREFIX="$inst" WIRESHARK_LUA_DIR= >/dev/null && chown -R "$user:" "$inst" || {
 		echo "soak: cannot install a copy for $user" >&2
 		exit 1
 	}

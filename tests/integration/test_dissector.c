@@ -839,6 +839,10 @@ int main(void)
 		fprintf(stderr, "test_dissector: tshark is not installed: run tools/install-deps.sh\n");
 		return 1;
 	}
+	/* The tree's script, even where a copy is installed among Wireshark's
+	 * plugins (which would load first and keep the protocol's name). */
+	if (setenv("MITMLAB_DISSECTOR", script(), 1) != 0)
+		return 1;
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_alert_names_match),
 	    cmocka_unit_test(test_made_up_capture),

@@ -62,10 +62,11 @@ static void test_install_and_run(void **state)
 	/* the installed dissector finds its crypto module beside it and opens
 	 * the run's records with its key log */
 	snprintf(cmd, sizeof cmd,
+		 "MITMLAB_DISSECTOR='%s/root/usr/share/mitmlab/wireshark/mitmlab.lua' "
 		 "tshark -X 'lua_script:%s/root/usr/share/mitmlab/wireshark/mitmlab.lua' -o "
 		 "tcp.analyze_sequence_numbers:FALSE -o 'mitmlab.keylog_file:%s/run/keys.log' -r '%s/run/wire.pcap' "
 		 "-Y mitmlab.plaintext -T fields -e mitmlab.keys_of -e mitmlab.plaintext 2>&1",
-		 tmp, tmp, tmp);
+		 tmp, tmp, tmp, tmp);
 	if (sh(cmd) != 0 || !strstr(out, "alice\ttransfer 100 to carol\n") ||
 	    !strstr(out, "bob\ttransfer 100 to carol\n"))
 		fail_msg("the installed dissector did not decrypt 06's records:\n%s", out);

@@ -109,6 +109,8 @@ static void test_scenario(void **state)
 	char pcap[512], script[4096], x[4200];
 	snprintf(pcap, sizeof pcap, "%s/%s/wire.pcap", dir, name);
 	snprintf(x, sizeof x, "lua_script:%s", proc_src("tools/wireshark/mitmlab.lua", script, sizeof script));
+	/* this one, even where a copy is installed among Wireshark's plugins */
+	assert_int_equal(setenv("MITMLAB_DISSECTOR", script, 1), 0);
 	const char *ts[] = {"tshark",
 			    "-r",
 			    pcap,

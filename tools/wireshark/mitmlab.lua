@@ -28,7 +28,22 @@
 -- choosing a group weaker than one offered, an offer changed on the way, and
 -- the downgrade sentinel of §5 checked against the offers seen.
 
-local mitmlab = Proto("mitmlab", "mitmlab key exchange")
+-- One copy registers: Wireshark refuses a second protocol of one name, and an
+-- installed copy (make install) and a -X lua_script one can both be loaded.
+-- MITMLAB_DISSECTOR names the file to use (the tests set it to the tree's
+-- script, so an installed, maybe older, copy steps aside); without it the
+-- first copy loaded is used and a later one says so and steps aside.
+local this_file = (debug.getinfo(1, "S").source or ""):gsub("^@", "")
+local wanted = os.getenv("MITMLAB_DISSECTOR")
+if wanted and wanted ~= "" and wanted ~= this_file then
+	return
+end
+local registered, mitmlab = pcall(Proto, "mitmlab", "mitmlab key exchange")
+if not registered then
+	io.stderr:write("mitmlab.lua: another copy of the dissector is loaded already; " .. this_file ..
+		" is not used (MITMLAB_DISSECTOR=FILE chooses one)\n")
+	return
+end
 
 local HDR = 5
 local MAX_FRAME = 16414 -- MLAB_MAX_FRAME: 5 + 16409
