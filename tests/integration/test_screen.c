@@ -123,6 +123,22 @@ static const char *pane_fmt(const char *target, const char *fmt, char *out, size
 	return out;
 }
 
+/* Once the screen shows what is awaited, waits (at most half a second) for
+ * two captures 50 ms apart to agree, so that the assertions after it see a
+ * whole redraw, not one tmux is still receiving (a resize once showed the
+ * new host strip without the verdict line yet). */
+static void settle(const char *target, const char *want)
+{
+	static char before[sizeof screen];
+	for (int i = 0; i < 10; i++) {
+		memcpy(before, screen, sizeof screen);
+		sleep_ms(50);
+		capture(target);
+		if (strcmp(before, screen) == 0 || !strstr(screen, want))
+			return;
+	}
+}
+
 /* Polls the pane until `want` is on screen (true) or timeout_ms passed, or
  * mitmlab has ended (the shell around it printed EXIT=) without showing it. */
 static bool wait_text(const char *target, const char *want, int timeout_ms)
@@ -130,8 +146,11 @@ static bool wait_text(const char *target, const char *want, int timeout_ms)
 	long long end = now_ms() + timeout_ms;
 	for (;;) {
 		capture(target);
-		if (strstr(screen, want))
-			return true;
+		if (strstr(screen, want)) {
+			settle(target, want);
+			if (strstr(screen, want))
+				return true;
+		}
 		if (now_ms() > end || strstr(screen, "EXIT="))
 			return false;
 		sleep_ms(50);
