@@ -166,6 +166,8 @@ struct mlab_xgroup {
 	uint8_t p_bytes[MLAB_MAX_EXPLICIT_P], g_bytes[MLAB_MAX_EXPLICIT_P];
 	size_t p_len, g_len;
 	char title[96];
+	const struct mlab_group *known; /* mlab_xgroup_known, found by mlab_xgroup_set */
+	bool known_g;
 };
 
 /* Builds x from big-endian p and g as they came (g may be anything: the

@@ -29,6 +29,8 @@ static unsigned estimate_bits(int bits)
 	return (unsigned)bits / 2;
 }
 
+static const struct mlab_group *find_known(const struct mlab_xgroup *x, bool *same_g);
+
 int mlab_xgroup_set(struct mlab_xgroup *x, const uint8_t *p, size_t p_len, const uint8_t *g, size_t g_len)
 {
 	BIGNUM *bp = NULL, *bg = NULL, *bq = BN_new();
@@ -67,6 +69,7 @@ int mlab_xgroup_set(struct mlab_xgroup *x, const uint8_t *p, size_t p_len, const
 				       .weak = bits < 512, /* below what any library accepts: breakable live */
 				       .sec_bits = estimate_bits(bits),
 				       .modp = &x->modp};
+	x->known = find_known(x, &x->known_g); /* once: the event and the check both ask */
 	e = 0;
 out:
 	OPENSSL_free(hp);
@@ -111,7 +114,7 @@ int mlab_xgroup_from(struct mlab_xgroup *x, const struct mlab_group *named)
  * its groups in a legacy ServerKeyExchange). lab-64-smooth is not one. */
 static const uint16_t known_ids[] = {MLAB_GROUP_FFDHE2048, MLAB_GROUP_FFDHE3072, MLAB_GROUP_LAB48, MLAB_GROUP_LAB32};
 
-const struct mlab_group *mlab_xgroup_known(const struct mlab_xgroup *x, bool *same_g)
+static const struct mlab_group *find_known(const struct mlab_xgroup *x, bool *same_g)
 {
 	const struct mlab_group *found = NULL;
 
@@ -135,6 +138,12 @@ const struct mlab_group *mlab_xgroup_known(const struct mlab_xgroup *x, bool *sa
 		BN_free(g);
 	}
 	return found;
+}
+
+const struct mlab_group *mlab_xgroup_known(const struct mlab_xgroup *x, bool *same_g)
+{
+	*same_g = x->known_g;
+	return x->known;
 }
 
 static double now_ms(void)
@@ -238,8 +247,10 @@ int mlab_xgroup_check_within(const struct mlab_xgroup *x, unsigned budget_ms)
 		 * smooth (see lab-64-smooth) and breaks every share in it. Bounded:
 		 * unknown p of at most MLAB_XCHECK_MAX_BITS, q by Miller-Rabin
 		 * within the budget, then p by Pocklington's criterion (p - 1 = 2q
-		 * with q prime and q > sqrt(p): 2^(p-1) = 1 and gcd(2^2 - 1, p) = 1
-		 * prove p prime) — one exponentiation instead of a second test. */
+		 * with q prime: 2^(p-1) = 1 mod p proves p prime, for any prime r | p
+		 * other than 3 has q | ord_r(2) | r - 1, so r = p, and no power of 3
+		 * is 2q + 1 with 2^(p-1) = 1) — one exponentiation instead of a
+		 * second test. */
 		if (BN_num_bits(p) > MLAB_XCHECK_MAX_BITS) {
 			e = MLAB_E_PARAMS_COST;
 			goto out;
@@ -253,7 +264,7 @@ int mlab_xgroup_check_within(const struct mlab_xgroup *x, unsigned budget_ms)
 			e = MLAB_E_NOMEM;
 			goto out;
 		}
-		if (!BN_is_one(t) || BN_is_word(p, 3))
+		if (!BN_is_one(t))
 			goto out;
 	}
 	if (!BN_mod_exp(t, g, q, p, ctx)) {
