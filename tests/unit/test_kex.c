@@ -2152,20 +2152,11 @@ static void test_sig_other_key_pin_mismatch(void **s)
 	world_free(w);
 }
 
-/* Re-signs a signature frame as `label` would, with `key`, over what the
- * receiver has seen: the frames delivered so far and this batch's prefix. */
-
-static void hook_forge(struct world *w, int dir, struct flist *b)
+/* The transcript hash of what the receiver has seen before frame i of this
+ * batch: the frames delivered so far (alice's, then bob's) and b's prefix. */
+static void seen_hash(const struct world *w, const struct flist *b, int i, uint8_t th[MLAB_SHA256_LEN])
 {
-	struct forge *fg = w->hook_arg;
 	struct mlab_transcript tr;
-	uint8_t th[MLAB_SHA256_LEN], tbs[MLAB_TBS_MAX], sig[MLAB_ED25519_SIG];
-	static const uint8_t nonce[MLAB_NONCE_LEN];
-	size_t n = 0;
-	int i;
-
-	if (dir != fg->dir || fg->done || (i = fl_find(b, MLAB_MSG_SIGNATURE, 0)) < 0)
-		return;
 	assert_err(mlab_transcript_init(&tr), 0);
 	for (size_t j = 0; j < w->delivered[A2B].n; j++)
 		tr_add_frame(&tr, &w->delivered[A2B].f[j]);
@@ -2175,6 +2166,22 @@ static void hook_forge(struct world *w, int dir, struct flist *b)
 		tr_add_frame(&tr, &b->f[j]);
 	assert_err(mlab_transcript_hash(&tr, th), 0);
 	mlab_transcript_free(&tr);
+}
+
+/* Re-signs a signature frame as `label` would, with `key`, over what the
+ * receiver has seen: the frames delivered so far and this batch's prefix. */
+
+static void hook_forge(struct world *w, int dir, struct flist *b)
+{
+	struct forge *fg = w->hook_arg;
+	uint8_t th[MLAB_SHA256_LEN], tbs[MLAB_TBS_MAX], sig[MLAB_ED25519_SIG];
+	static const uint8_t nonce[MLAB_NONCE_LEN];
+	size_t n = 0;
+	int i;
+
+	if (dir != fg->dir || fg->done || (i = fl_find(b, MLAB_MSG_SIGNATURE, 0)) < 0)
+		return;
+	seen_hash(w, b, i, th);
 	assert_err(mlab_kex_tbs(MLAB_SCOPE_TRANSCRIPT, fg->label, th, nonce, nonce, NULL, 0, tbs, &n), 0);
 	assert_err(mlab_ed25519_sign(fg->key, tbs, n, sig), 0);
 	assert_int_equal(b->f[i].len, SIG_SIG_OFF + MLAB_ED25519_SIG);
@@ -2499,21 +2506,12 @@ struct own_fin {
 static void hook_own_finished(struct world *w, int dir, struct flist *b)
 {
 	struct own_fin *of = w->hook_arg;
-	struct mlab_transcript tr;
 	uint8_t th[MLAB_SHA256_LEN], mac[MLAB_SHA256_LEN];
 	int i;
 
 	if (dir != A2B || of->done || (i = fl_find(b, MLAB_MSG_FINISHED, 0)) < 0)
 		return;
-	assert_err(mlab_transcript_init(&tr), 0);
-	for (size_t j = 0; j < w->delivered[A2B].n; j++)
-		tr_add_frame(&tr, &w->delivered[A2B].f[j]);
-	for (size_t j = 0; j < w->delivered[B2A].n; j++)
-		tr_add_frame(&tr, &w->delivered[B2A].f[j]);
-	for (int j = 0; j < i; j++)
-		tr_add_frame(&tr, &b->f[j]);
-	assert_err(mlab_transcript_hash(&tr, th), 0);
-	mlab_transcript_free(&tr);
+	seen_hash(w, b, i, th);
 	/* alice's keys are bob's: both Finished keys are still in her engine */
 	const struct mlab_keys *k = &w->a.k.keys;
 	assert_err(mlab_finished_mac(of->server_key ? k->fin_server : k->fin_client, th, mac), 0);
